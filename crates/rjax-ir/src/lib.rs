@@ -1,0 +1,32 @@
+//! The tracing crate of rjax: dtypes, abstract values, the closed
+//! [`Primitive`] enum, the [`Jaxpr`] IR with its printer, and the trace
+//! stack with [`bind`] through which every transformation composes.
+//!
+//! ```
+//! use rjax_ir::{AVal, DType, Primitive, primitive::UnaryOp, abstract_eval};
+//! let x = AVal::new(vec![2, 3], DType::F32);
+//! assert_eq!(abstract_eval(&Primitive::Unary(UnaryOp::Tanh), &[x.clone()]).unwrap(), vec![x]);
+//! ```
+
+mod aval;
+mod dtype;
+mod error;
+mod jaxpr;
+mod literal;
+pub mod primitive;
+mod shape_rules;
+mod stage;
+mod trace;
+
+pub use aval::{broadcast_shapes, AVal};
+pub use dtype::{promote_types, DType, ALL_DTYPES};
+pub use error::{Error, ErrorKind, Result};
+pub use jaxpr::{Atom, Eqn, Jaxpr, Var};
+pub use literal::{Literal, Scalar};
+pub use primitive::{DotDims, JitCall, Primitive};
+pub use shape_rules::abstract_eval;
+pub use stage::{eval_jaxpr, trace_to_jaxpr, ClosedJaxpr};
+pub use trace::{
+    bind, bind1, install_evaluator, is_tracing, new_main, Concrete, Evaluator, Interpreter, MainGuard, MainId, Tracer,
+    Value,
+};

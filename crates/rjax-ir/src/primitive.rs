@@ -1,0 +1,329 @@
+//! The closed set of primitives with their typed parameters.
+//!
+//! Every interpreter (evaluation, staging, jvp, batching, lowering) is an
+//! exhaustive `match` over [`Primitive`]; adding a variant makes the compiler
+//! point at every rule it still needs. Elementwise families ([`UnaryOp`],
+//! [`BinaryOp`], [`Comparison`]) are sub-enums: each member is a primitive of
+//! its own, matched exhaustively the same way, sharing one shape rule.
+
+use crate::{DType, Jaxpr};
+use std::fmt;
+use std::sync::Arc;
+
+/// Elementwise functions of one operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Exp,
+    Log,
+    Log1p,
+    Expm1,
+    Tanh,
+    Logistic,
+    Sin,
+    Cos,
+    Tan,
+    Sqrt,
+    Rsqrt,
+    Abs,
+    Sign,
+    Floor,
+    Ceil,
+    /// Round half to even, as `jnp.round`.
+    Round,
+    /// Logical not on bool, bitwise not on integers.
+    Not,
+    IsFinite,
+}
+
+/// Elementwise functions of two operands of equal dtype. Shapes must be equal,
+/// except that a rank-0 operand broadcasts against the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    Max,
+    Min,
+    Atan2,
+    And,
+    Or,
+    Xor,
+}
+
+/// Elementwise comparisons giving bool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Reductions over axes with a monoid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    Sum,
+    Max,
+    Min,
+    Prod,
+}
+
+/// Index-of-extreme reductions along one axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgOp {
+    ArgMax,
+    ArgMin,
+}
+
+/// `dot_general` dimension numbers: which lhs/rhs axes contract and which are
+/// batch axes. The result is `batch..., lhs free..., rhs free...`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct DotDims {
+    pub lhs_contracting: Vec<usize>,
+    pub rhs_contracting: Vec<usize>,
+    pub lhs_batch: Vec<usize>,
+    pub rhs_batch: Vec<usize>,
+}
+
+/// A primitive operation with its static parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Primitive {
+    Unary(UnaryOp),
+    Binary(BinaryOp),
+    Compare(Comparison),
+    /// `select_n(pred, on_false, on_true)`: picks `on_true` where `pred`.
+    Select,
+    ConvertElementType { new_dtype: DType, weak_type: bool },
+    BroadcastInDim { shape: Vec<usize>, broadcast_dimensions: Vec<usize> },
+    Reshape { new_sizes: Vec<usize> },
+    Transpose { permutation: Vec<usize> },
+    Squeeze { dimensions: Vec<usize> },
+    ExpandDims { dimensions: Vec<usize> },
+    Reduce { op: ReduceOp, axes: Vec<usize> },
+    ArgReduce { op: ArgOp, axis: usize, index_dtype: DType },
+    DotGeneral { dims: DotDims, preferred_element_type: Option<DType> },
+    Slice { start: Vec<usize>, limit: Vec<usize>, strides: Vec<usize> },
+    /// Operands: the array, then one scalar start index per axis (clamped).
+    DynamicSlice { slice_sizes: Vec<usize> },
+    /// Operands: the array, the update, then one scalar start index per axis.
+    DynamicUpdateSlice,
+    Concatenate { dimension: usize },
+    /// Operands: the array and a scalar padding value. Negative low/high crop.
+    Pad { low: Vec<i64>, high: Vec<i64>, interior: Vec<usize> },
+    Iota { dtype: DType, shape: Vec<usize>, dimension: usize },
+    /// A call of a staged function (what `jit` binds when it is traced).
+    Jit(JitCall),
+}
+
+/// The parameters of a [`Primitive::Jit`] call: a named, closed-over-nothing
+/// Jaxpr (captured constants are its leading inputs).
+#[derive(Clone, Debug)]
+pub struct JitCall {
+    pub name: String,
+    pub jaxpr: Arc<Jaxpr>,
+}
+
+impl PartialEq for JitCall {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.jaxpr, &other.jaxpr)
+    }
+}
+impl Eq for JitCall {}
+impl std::hash::Hash for JitCall {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.jaxpr) as usize).hash(state)
+    }
+}
+
+impl UnaryOp {
+    pub fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Exp => "exp",
+            Log => "log",
+            Log1p => "log1p",
+            Expm1 => "expm1",
+            Tanh => "tanh",
+            Logistic => "logistic",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Abs => "abs",
+            Sign => "sign",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round => "round",
+            Not => "not",
+            IsFinite => "is_finite",
+        }
+    }
+}
+
+impl BinaryOp {
+    pub fn name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add",
+            Sub => "sub",
+            Mul => "mul",
+            Div => "div",
+            Rem => "rem",
+            Pow => "pow",
+            Max => "max",
+            Min => "min",
+            Atan2 => "atan2",
+            And => "and",
+            Or => "or",
+            Xor => "xor",
+        }
+    }
+}
+
+impl Comparison {
+    pub fn name(self) -> &'static str {
+        use Comparison::*;
+        match self {
+            Eq => "eq",
+            Ne => "ne",
+            Lt => "lt",
+            Le => "le",
+            Gt => "gt",
+            Ge => "ge",
+        }
+    }
+}
+
+impl ReduceOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "reduce_sum",
+            ReduceOp::Max => "reduce_max",
+            ReduceOp::Min => "reduce_min",
+            ReduceOp::Prod => "reduce_prod",
+        }
+    }
+}
+
+impl Primitive {
+    /// The primitive's name as `make_jaxpr` prints it.
+    pub fn name(&self) -> &'static str {
+        use Primitive::*;
+        match self {
+            Unary(op) => op.name(),
+            Binary(op) => op.name(),
+            Compare(op) => op.name(),
+            Select => "select_n",
+            ConvertElementType { .. } => "convert_element_type",
+            BroadcastInDim { .. } => "broadcast_in_dim",
+            Reshape { .. } => "reshape",
+            Transpose { .. } => "transpose",
+            Squeeze { .. } => "squeeze",
+            ExpandDims { .. } => "expand_dims",
+            Reduce { op, .. } => op.name(),
+            ArgReduce { op: ArgOp::ArgMax, .. } => "argmax",
+            ArgReduce { op: ArgOp::ArgMin, .. } => "argmin",
+            DotGeneral { .. } => "dot_general",
+            Slice { .. } => "slice",
+            DynamicSlice { .. } => "dynamic_slice",
+            DynamicUpdateSlice => "dynamic_update_slice",
+            Concatenate { .. } => "concatenate",
+            Pad { .. } => "pad",
+            Iota { .. } => "iota",
+            Jit(_) => "pjit",
+        }
+    }
+
+    /// How many results the primitive produces.
+    pub fn num_outputs(&self) -> usize {
+        match self {
+            Primitive::Jit(call) => call.jaxpr.outvars.len(),
+            _ => 1,
+        }
+    }
+
+    /// The parameters as `make_jaxpr` prints them between brackets
+    /// (empty when the primitive has none).
+    pub fn params_text(&self) -> String {
+        use Primitive::*;
+        let t = |v: &[usize]| tuple(v);
+        match self {
+            Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice => String::new(),
+            ConvertElementType { new_dtype, weak_type } => {
+                format!("new_dtype={} weak_type={}", new_dtype.name(), py_bool(*weak_type))
+            }
+            BroadcastInDim { shape, broadcast_dimensions } => format!(
+                "broadcast_dimensions={} shape={}",
+                t(broadcast_dimensions),
+                t(shape)
+            ),
+            Reshape { new_sizes } => format!("dimensions=None new_sizes={}", t(new_sizes)),
+            Transpose { permutation } => format!("permutation={}", t(permutation)),
+            Squeeze { dimensions } | ExpandDims { dimensions } => {
+                format!("dimensions={}", t(dimensions))
+            }
+            Reduce { axes, .. } => format!("axes={}", t(axes)),
+            ArgReduce { axis, index_dtype, .. } => {
+                format!("axes=({axis},) index_dtype={}", index_dtype.name())
+            }
+            DotGeneral { dims, preferred_element_type } => format!(
+                "dimension_numbers=(({:?}, {:?}), ({:?}, {:?})) preferred_element_type={}",
+                dims.lhs_contracting,
+                dims.rhs_contracting,
+                dims.lhs_batch,
+                dims.rhs_batch,
+                preferred_element_type.map_or("None", |d| d.name())
+            ),
+            Slice { start, limit, strides } => format!(
+                "limit_indices={} start_indices={} strides={}",
+                t(limit),
+                t(start),
+                t(strides)
+            ),
+            DynamicSlice { slice_sizes } => format!("slice_sizes={}", t(slice_sizes)),
+            Concatenate { dimension } => format!("dimension={dimension}"),
+            Pad { low, high, interior } => {
+                let cfg: Vec<String> = (0..low.len())
+                    .map(|i| format!("({}, {}, {})", low[i], high[i], interior[i]))
+                    .collect();
+                format!("padding_config=({},)", cfg.join(", "))
+            }
+            Iota { dtype, shape, dimension } => {
+                format!("dimension={dimension} dtype={} shape={}", dtype.name(), t(shape))
+            }
+            Jit(call) => format!("name={}", call.name),
+        }
+    }
+}
+
+impl fmt::Display for Primitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let params = self.params_text();
+        if params.is_empty() {
+            f.write_str(self.name())
+        } else {
+            write!(f, "{}[{}]", self.name(), params)
+        }
+    }
+}
+
+/// Python's tuple notation: `(1,)`, `(2, 3)`, `()`.
+fn tuple(v: &[usize]) -> String {
+    match v {
+        [] => "()".into(),
+        [x] => format!("({x},)"),
+        _ => format!("({})", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}

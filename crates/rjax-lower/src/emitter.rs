@@ -1,0 +1,85 @@
+//! SSA bookkeeping: names for values, constants for literals, the text of
+//! the function body.
+
+use crate::types::{dense_value, tensor_type};
+use rjax_ir::{AVal, Atom, Error, ErrorKind, Jaxpr, Literal, Result};
+use std::collections::HashMap;
+use std::fmt::Write;
+
+pub(crate) struct Emitter {
+    body: String,
+    indent: String,
+    next: usize,
+}
+
+impl Emitter {
+    pub(crate) fn new(indent: &str) -> Emitter {
+        Emitter { body: String::new(), indent: indent.to_string(), next: 0 }
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.body
+    }
+
+    /// A fresh SSA name.
+    pub(crate) fn fresh(&mut self) -> String {
+        let n = self.next;
+        self.next += 1;
+        format!("%{n}")
+    }
+
+    /// Append `%name = <op text>` and return the name.
+    pub(crate) fn op(&mut self, text: impl AsRef<str>) -> String {
+        let name = self.fresh();
+        let _ = writeln!(self.body, "{}{name} = {}", self.indent, text.as_ref());
+        name
+    }
+
+    /// Append a line as is (region bodies, multi-result ops).
+    pub(crate) fn line(&mut self, text: impl AsRef<str>) {
+        let _ = writeln!(self.body, "{}{}", self.indent, text.as_ref());
+    }
+
+    pub(crate) fn constant(&mut self, l: &Literal) -> String {
+        let t = tensor_type(&l.aval());
+        self.op(format!("stablehlo.constant dense<{}> : {t}", dense_value(l)))
+    }
+
+    /// Broadcast a rank-0 value to `aval`'s shape.
+    pub(crate) fn splat(&mut self, scalar: &str, scalar_aval: &AVal, to: &AVal) -> String {
+        let target = to.with_dtype(scalar_aval.dtype);
+        self.op(format!(
+            "stablehlo.broadcast_in_dim {scalar}, dims = [] : ({}) -> {}",
+            tensor_type(scalar_aval),
+            tensor_type(&target)
+        ))
+    }
+
+    /// Emit the equations of `jaxpr` with its inputs (constants first) bound
+    /// to `args`; returns the names of its outputs.
+    pub(crate) fn jaxpr(&mut self, jaxpr: &Jaxpr, args: Vec<String>) -> Result<Vec<String>> {
+        let mut env: HashMap<u32, String> = HashMap::new();
+        for (v, name) in jaxpr.constvars.iter().chain(&jaxpr.invars).zip(args) {
+            env.insert(v.id, name);
+        }
+        for eqn in &jaxpr.eqns {
+            let operands = eqn.inputs.iter().map(|a| self.atom(&env, a)).collect::<Result<Vec<_>>>()?;
+            let in_avals: Vec<AVal> = eqn.inputs.iter().map(Atom::aval).collect();
+            let out_avals: Vec<AVal> = eqn.outputs.iter().map(|v| v.aval.clone()).collect();
+            let results = crate::rules::lower_eqn(self, &eqn.prim, &operands, &in_avals, &out_avals)?;
+            for (v, r) in eqn.outputs.iter().zip(results) {
+                env.insert(v.id, r);
+            }
+        }
+        jaxpr.outvars.iter().map(|a| self.atom(&env, a)).collect()
+    }
+
+    fn atom(&mut self, env: &HashMap<u32, String>, a: &Atom) -> Result<String> {
+        match a {
+            Atom::Var(v) => env.get(&v.id).cloned().ok_or_else(|| {
+                Error::new(ErrorKind::Lowering, "lower", format!("variable {} of type {} is used before it is defined", v.id, v.aval))
+            }),
+            Atom::Lit(l) => Ok(self.constant(l)),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Lowering of a [`Jaxpr`] to a StableHLO module in the pretty textual form
+//! that JAX prints, ready for a PJRT plugin to compile (format "mlir").
+//!
+//! ```
+//! use rjax_ir::{trace_to_jaxpr, AVal, DType};
+//! # fn main() -> rjax_ir::Result<()> {
+//! let closed = trace_to_jaxpr(&[AVal::new(vec![3], DType::F32)], |xs| Ok(xs.to_vec()))?;
+//! let text = rjax_lower::lower(&closed.hoist_consts(), &rjax_lower::LowerOptions::default())?;
+//! assert!(text.contains("func.func public @main(%arg0: tensor<3xf32>) -> (tensor<3xf32>)"));
+//! # Ok(()) }
+//! ```
+
+mod emitter;
+mod rules;
+mod types;
+
+pub use types::{element_type, tensor_type};
+
+use emitter::Emitter;
+use rjax_ir::{Jaxpr, Result};
+
+/// Module-level settings of a lowering.
+#[derive(Clone, Debug)]
+pub struct LowerOptions {
+    /// The module's symbol name (`@jit_f`).
+    pub module_name: String,
+    /// `mhlo.num_replicas`: how many replicas (devices) run the program.
+    pub num_replicas: usize,
+    /// `mhlo.num_partitions`.
+    pub num_partitions: usize,
+}
+
+impl Default for LowerOptions {
+    fn default() -> Self {
+        LowerOptions { module_name: "jit_fn".into(), num_replicas: 1, num_partitions: 1 }
+    }
+}
+
+/// Lower a Jaxpr that closes over nothing (hoist constants into inputs
+/// first) to StableHLO module text with one `func.func public @main`.
+pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
+    let mut e = Emitter::new("    ");
+    let params: Vec<String> = (0..jaxpr.constvars.len() + jaxpr.invars.len()).map(|i| format!("%arg{i}")).collect();
+    let outs = e.jaxpr(jaxpr, params.clone())?;
+    let all_in = jaxpr.constvars.iter().chain(&jaxpr.invars);
+    let sig: Vec<String> = all_in.zip(&params).map(|(v, p)| format!("{p}: {}", tensor_type(&v.aval))).collect();
+    let out_types: Vec<String> = jaxpr.outvars.iter().map(|a| tensor_type(&a.aval())).collect();
+    let mut text = format!(
+        "module @{} attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = {} : i32}} {{\n",
+        opts.module_name, opts.num_partitions, opts.num_replicas
+    );
+    text += &format!("  func.func public @main({}) -> ({}) {{\n", sig.join(", "), out_types.join(", "));
+    text += &e.finish();
+    if outs.is_empty() {
+        text += "    return\n";
+    } else {
+        text += &format!("    return {} : {}\n", outs.join(", "), out_types.join(", "));
+    }
+    text += "  }\n}\n";
+    Ok(text)
+}

@@ -1,0 +1,268 @@
+//! One lowering rule per primitive (an exhaustive match).
+
+use crate::emitter::Emitter;
+use crate::types::tensor_type;
+use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
+use rjax_ir::{AVal, DType, Literal, Primitive, Result};
+
+/// Emit `prim` applied to `operands` and return the names of its results.
+pub(crate) fn lower_eqn(
+    e: &mut Emitter,
+    prim: &Primitive,
+    operands: &[String],
+    ins: &[AVal],
+    outs: &[AVal],
+) -> Result<Vec<String>> {
+    use Primitive::*;
+    let out = &outs[0];
+    let t_out = tensor_type(out);
+    let x = operands.first().cloned().unwrap_or_default();
+    let sig = || signature(ins, out);
+    let name = match prim {
+        Unary(op) => match op {
+            UnaryOp::IsFinite => e.op(format!("stablehlo.is_finite {x} : {}", sig())),
+            _ => e.op(format!("{} {x} : {t_out}", unary_op(*op))),
+        },
+        Binary(op) => {
+            let [a, b] = splat_scalars(e, operands, ins, out);
+            e.op(format!("{} {a}, {b} : {t_out}", binary_op(*op)))
+        }
+        Compare(cmp) => {
+            let [a, b] = splat_scalars(e, operands, ins, out);
+            let operand = ins[0].with_shape(out.shape.clone());
+            e.op(format!(
+                "stablehlo.compare  {}, {a}, {b},  {} : ({t}, {t}) -> {t_out}",
+                comparison(*cmp),
+                comparison_type(ins[0].dtype),
+                t = tensor_type(&operand)
+            ))
+        }
+        Select => {
+            let (p, f, t) = (&operands[0], &operands[1], &operands[2]);
+            e.op(format!("stablehlo.select {p}, {t}, {f} : {}, {t_out}", tensor_type(&ins[0])))
+        }
+        ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", sig())),
+        BroadcastInDim { broadcast_dimensions, .. } => {
+            e.op(format!("stablehlo.broadcast_in_dim {x}, dims = {} : {}", list(broadcast_dimensions), sig()))
+        }
+        Reshape { .. } | Squeeze { .. } | ExpandDims { .. } => e.op(format!("stablehlo.reshape {x} : {}", sig())),
+        Transpose { permutation } => e.op(format!("stablehlo.transpose {x}, dims = {} : {}", list(permutation), sig())),
+        Reduce { op, axes } => {
+            let init = e.constant(&reduce_init(*op, ins[0].dtype));
+            let t_init = tensor_type(&AVal::scalar(ins[0].dtype));
+            e.op(format!(
+                "stablehlo.reduce({x} init: {init}) applies {} across dimensions = {} : ({}, {t_init}) -> {t_out}",
+                reduce_body(*op, ins[0].dtype),
+                list(axes),
+                tensor_type(&ins[0])
+            ))
+        }
+        ArgReduce { op, axis, index_dtype } => arg_reduce(e, &x, &ins[0], *op, *axis, *index_dtype, out),
+        DotGeneral { dims, .. } => {
+            let batch = if dims.lhs_batch.is_empty() {
+                String::new()
+            } else {
+                format!("batching_dims = {} x {}, ", list(&dims.lhs_batch), list(&dims.rhs_batch))
+            };
+            e.op(format!(
+                "stablehlo.dot_general {x}, {}, {batch}contracting_dims = {} x {} : {}",
+                operands[1],
+                list(&dims.lhs_contracting),
+                list(&dims.rhs_contracting),
+                sig()
+            ))
+        }
+        Slice { start, limit, strides } => {
+            let ranges: Vec<String> = (0..start.len())
+                .map(|i| match strides[i] {
+                    1 => format!("{}:{}", start[i], limit[i]),
+                    s => format!("{}:{}:{s}", start[i], limit[i]),
+                })
+                .collect();
+            e.op(format!("stablehlo.slice {x} [{}] : {}", ranges.join(", "), sig()))
+        }
+        DynamicSlice { slice_sizes } => e.op(format!(
+            "stablehlo.dynamic_slice {}, sizes = {} : {}",
+            operands.join(", "),
+            list(slice_sizes),
+            sig()
+        )),
+        DynamicUpdateSlice => e.op(format!("stablehlo.dynamic_update_slice {} : {}", operands.join(", "), sig())),
+        Concatenate { dimension } => {
+            e.op(format!("stablehlo.concatenate {}, dim = {dimension} : {}", operands.join(", "), sig()))
+        }
+        Pad { low, high, interior } => e.op(format!(
+            "stablehlo.pad {x}, {}, low = {}, high = {}, interior = {} : {}",
+            operands[1],
+            list(low),
+            list(high),
+            list(interior),
+            sig()
+        )),
+        Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
+        Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
+    };
+    Ok(vec![name])
+}
+
+/// `(tensor<..>, tensor<..>) -> tensor<..>`
+fn signature(ins: &[AVal], out: &AVal) -> String {
+    let ts: Vec<String> = ins.iter().map(tensor_type).collect();
+    format!("({}) -> {}", ts.join(", "), tensor_type(out))
+}
+
+fn list<T: ToString>(v: &[T]) -> String {
+    format!("[{}]", v.iter().map(T::to_string).collect::<Vec<_>>().join(", "))
+}
+
+/// Operands of an elementwise op, with rank-0 ones broadcast to the result.
+fn splat_scalars(e: &mut Emitter, operands: &[String], ins: &[AVal], out: &AVal) -> [String; 2] {
+    let mut fit = |i: usize| {
+        if ins[i].rank() == 0 && out.rank() > 0 {
+            e.splat(&operands[i], &ins[i], out)
+        } else {
+            operands[i].clone()
+        }
+    };
+    [fit(0), fit(1)]
+}
+
+fn unary_op(op: UnaryOp) -> &'static str {
+    use UnaryOp::*;
+    match op {
+        Neg => "stablehlo.negate",
+        Exp => "stablehlo.exponential",
+        Log => "stablehlo.log",
+        Log1p => "stablehlo.log_plus_one",
+        Expm1 => "stablehlo.exponential_minus_one",
+        Tanh => "stablehlo.tanh",
+        Logistic => "stablehlo.logistic",
+        Sin => "stablehlo.sine",
+        Cos => "stablehlo.cosine",
+        Tan => "stablehlo.tan",
+        Sqrt => "stablehlo.sqrt",
+        Rsqrt => "stablehlo.rsqrt",
+        Abs => "stablehlo.abs",
+        Sign => "stablehlo.sign",
+        Floor => "stablehlo.floor",
+        Ceil => "stablehlo.ceil",
+        Round => "stablehlo.round_nearest_even",
+        Not => "stablehlo.not",
+        IsFinite => "stablehlo.is_finite",
+    }
+}
+
+fn binary_op(op: BinaryOp) -> &'static str {
+    use BinaryOp::*;
+    match op {
+        Add => "stablehlo.add",
+        Sub => "stablehlo.subtract",
+        Mul => "stablehlo.multiply",
+        Div => "stablehlo.divide",
+        Rem => "stablehlo.remainder",
+        Pow => "stablehlo.power",
+        Max => "stablehlo.maximum",
+        Min => "stablehlo.minimum",
+        Atan2 => "stablehlo.atan2",
+        And => "stablehlo.and",
+        Or => "stablehlo.or",
+        Xor => "stablehlo.xor",
+    }
+}
+
+fn comparison(c: Comparison) -> &'static str {
+    use Comparison::*;
+    match c {
+        Eq => "EQ",
+        Ne => "NE",
+        Lt => "LT",
+        Le => "LE",
+        Gt => "GT",
+        Ge => "GE",
+    }
+}
+
+fn comparison_type(d: DType) -> &'static str {
+    if d.is_float() {
+        "FLOAT"
+    } else if d.is_signed_int() {
+        "SIGNED"
+    } else {
+        "UNSIGNED"
+    }
+}
+
+/// The identity of a reduction's monoid.
+fn reduce_init(op: ReduceOp, d: DType) -> Literal {
+    let extreme = |max: bool| match d {
+        DType::Bool => Literal::bool(max),
+        d if d.is_float() => Literal::float(if max { f64::INFINITY } else { f64::NEG_INFINITY }, d, false),
+        d if d.is_unsigned_int() => {
+            if max { Literal { dtype: d, weak: false, value: rjax_ir::Scalar::UInt(u64::MAX) }.cast(d) } else { Literal::int(0, d, false) }
+        }
+        d => Literal::int(if max { i64::MAX } else { i64::MIN }, d, false).cast(d),
+    };
+    match op {
+        ReduceOp::Sum => Literal::int(0, d, false),
+        ReduceOp::Prod => Literal::int(1, d, false),
+        ReduceOp::Max => extreme(false),
+        ReduceOp::Min => extreme(true),
+    }
+}
+
+fn reduce_body(op: ReduceOp, d: DType) -> &'static str {
+    match (op, d) {
+        (ReduceOp::Sum, DType::Bool) | (ReduceOp::Max, DType::Bool) => "stablehlo.or",
+        (ReduceOp::Prod, DType::Bool) | (ReduceOp::Min, DType::Bool) => "stablehlo.and",
+        (ReduceOp::Sum, _) => "stablehlo.add",
+        (ReduceOp::Prod, _) => "stablehlo.multiply",
+        (ReduceOp::Max, _) => "stablehlo.maximum",
+        (ReduceOp::Min, _) => "stablehlo.minimum",
+    }
+}
+
+/// argmax/argmin: a two-operand reduce over (value, index) that keeps the
+/// first extreme index, with NaN counting as the extreme (as JAX does).
+fn arg_reduce(e: &mut Emitter, x: &str, xa: &AVal, op: ArgOp, axis: usize, index_dtype: DType, out: &AVal) -> String {
+    let idx_aval = xa.with_dtype(index_dtype);
+    let iota = e.op(format!("stablehlo.iota dim = {axis} : {}", tensor_type(&idx_aval)));
+    let init_v = e.constant(&reduce_init(if op == ArgOp::ArgMax { ReduceOp::Max } else { ReduceOp::Min }, xa.dtype));
+    let init_i = e.constant(&Literal::int(0, index_dtype, false));
+    let (tv, ti) = (tensor_type(&AVal::scalar(xa.dtype)), tensor_type(&AVal::scalar(index_dtype)));
+    let bool_t = "tensor<i1>";
+    let result = e.fresh();
+    let dir = if op == ArgOp::ArgMax { "GT" } else { "LT" };
+    let cmp_ty = comparison_type(xa.dtype);
+    let mut body = vec![
+        format!("%better = stablehlo.compare  {dir}, %a, %b,  {cmp_ty} : ({tv}, {tv}) -> {bool_t}"),
+    ];
+    if xa.dtype.is_float() {
+        body.push(format!("%nan = stablehlo.compare  NE, %a, %a,  FLOAT : ({tv}, {tv}) -> {bool_t}"));
+        body.push(format!("%pick0 = stablehlo.or %better, %nan : {bool_t}"));
+    } else {
+        body.push(format!("%pick0 = stablehlo.or %better, %better : {bool_t}"));
+    }
+    body.extend([
+        format!("%eq = stablehlo.compare  EQ, %a, %b,  {cmp_ty} : ({tv}, {tv}) -> {bool_t}"),
+        format!("%first = stablehlo.compare  LT, %ia, %ib,  {} : ({ti}, {ti}) -> {bool_t}", comparison_type(index_dtype)),
+        format!("%tie = stablehlo.and %eq, %first : {bool_t}"),
+        format!("%pick = stablehlo.or %pick0, %tie : {bool_t}"),
+        format!("%v = stablehlo.select %pick, %a, %b : {bool_t}, {tv}"),
+        format!("%i = stablehlo.select %pick, %ia, %ib : {bool_t}, {ti}"),
+        format!("stablehlo.return %v, %i : {tv}, {ti}"),
+    ]);
+    let out_v = out.with_dtype(xa.dtype);
+    e.line(format!(
+        "{result}:2 = stablehlo.reduce({x} init: {init_v}), ({iota} init: {init_i}) across dimensions = [{axis}] : ({}, {}, {tv}, {ti}) -> ({}, {})",
+        tensor_type(xa),
+        tensor_type(&idx_aval),
+        tensor_type(&out_v),
+        tensor_type(out)
+    ));
+    e.line(format!(" reducer(%a: {tv}, %b: {tv}) (%ia: {ti}, %ib: {ti}) {{"));
+    for l in body {
+        e.line(format!("  {l}"));
+    }
+    e.line(" }");
+    format!("{result}#1")
+}

@@ -1,0 +1,37 @@
+//! rjax's own binding to the PJRT C API: load a plugin, create a client,
+//! move arrays between host and devices, compile StableHLO and execute it.
+//!
+//! Every `PJRT_Error` becomes a typed [`Error`] carrying the plugin's
+//! message; every object the binding creates is destroyed when its Rust
+//! owner is dropped.
+//!
+//! ```no_run
+//! use rjax_pjrt::{Client, ClientOptions, CompileOptions, ElementType, Plugin};
+//! # fn main() -> rjax_pjrt::Result<()> {
+//! let plugin = Plugin::load(std::path::Path::new("/path/to/pjrt_c_api_cpu_plugin.so"))?;
+//! let client = Client::new(plugin, &ClientOptions::default())?;
+//! let exe = client.compile("module { func.func public @main(%x: tensor<f32>) -> tensor<f32> { return %x : tensor<f32> } }", &CompileOptions::default())?;
+//! let x = client.buffer_from_host(&1.5f32.to_le_bytes(), ElementType::F32, &[], 0)?;
+//! let out = exe.execute(&[&[&x]])?;
+//! let mut bytes = [0u8; 4];
+//! out[0][0].to_host(&mut bytes)?;
+//! # Ok(()) }
+//! ```
+
+mod buffer;
+mod client;
+mod discover;
+mod error;
+mod executable;
+mod options;
+mod plugin;
+#[rustfmt::skip]
+mod sys;
+
+pub use buffer::{Buffer, ElementType};
+pub use client::{Client, Device};
+pub use discover::default_cuda_plugin;
+pub use error::{Error, Result};
+pub use executable::Executable;
+pub use options::{ClientOptions, CompileOptions};
+pub use plugin::Plugin;

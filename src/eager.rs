@@ -1,0 +1,91 @@
+//! Eager execution: each primitive applied to concrete values runs as a
+//! small compiled program, cached by (primitive, parameters, operand types).
+
+use crate::runtime::{device_array, execute, runtime, DeviceArray};
+use rjax_ir::{AVal, Atom, DType, Eqn, Evaluator, Jaxpr, Primitive, Result, Value, Var};
+use rjax_pjrt::{Buffer, Executable};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Operand types that matter to compilation (weakness does not).
+type Signature = Vec<(Vec<usize>, DType)>;
+
+struct Entry {
+    prim: Primitive,
+    signature: Signature,
+    exe: Arc<Executable>,
+}
+
+/// Compiled single-primitive programs, bucketed by a hash of the key so a
+/// lookup compares in place instead of building an owned key.
+#[derive(Default)]
+struct Cache {
+    hasher: RandomState,
+    buckets: HashMap<u64, Vec<Entry>>,
+}
+
+fn cache() -> &'static Mutex<Cache> {
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
+
+/// Runs primitives on PJRT device arrays.
+pub(crate) struct PjrtEvaluator;
+
+impl Evaluator for PjrtEvaluator {
+    fn eval(&self, prim: &Primitive, args: &[Value], out_avals: &[AVal]) -> Result<Vec<Value>> {
+        let rt = runtime()?;
+        let held = args.iter().map(|a| device_array(a, rt, prim.name())).collect::<Result<Vec<_>>>()?;
+        let buffers: Vec<&Buffer> = held.iter().map(|d| &d.buffer).collect();
+        let exe = executable(prim, &held)?;
+        let outs = execute(&exe, &buffers, out_avals, prim.name())?;
+        Ok(outs.into_iter().map(|d| Value::Concrete(d)).collect())
+    }
+}
+
+fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executable>> {
+    let mut cache = cache().lock().unwrap_or_else(|p| p.into_inner());
+    let mut h = cache.hasher.build_hasher();
+    prim.hash(&mut h);
+    for a in args {
+        a.aval.shape.hash(&mut h);
+        a.aval.dtype.hash(&mut h);
+    }
+    let key = h.finish();
+    let matches = |e: &Entry| {
+        e.prim == *prim
+            && e.signature.len() == args.len()
+            && e.signature.iter().zip(args).all(|((s, d), a)| *s == a.aval.shape && *d == a.aval.dtype)
+    };
+    if let Some(e) = cache.buckets.get(&key).and_then(|b| b.iter().find(|e| matches(e))) {
+        return Ok(e.exe.clone());
+    }
+    let signature: Signature = args.iter().map(|a| (a.aval.shape.clone(), a.aval.dtype)).collect();
+    let exe = Arc::new(compile_one(prim, &signature)?);
+    cache.buckets.entry(key).or_default().push(Entry { prim: prim.clone(), signature, exe: exe.clone() });
+    Ok(exe)
+}
+
+/// A one-equation Jaxpr applying `prim` to inputs of the given types.
+fn compile_one(prim: &Primitive, signature: &Signature) -> Result<Executable> {
+    let invars: Vec<Var> = signature
+        .iter()
+        .enumerate()
+        .map(|(i, (s, d))| Var { id: i as u32, aval: AVal::new(s.clone(), *d) })
+        .collect();
+    let in_avals: Vec<AVal> = invars.iter().map(|v| v.aval.clone()).collect();
+    let out_avals = rjax_ir::abstract_eval(prim, &in_avals)?;
+    let outputs: Vec<Var> = out_avals
+        .into_iter()
+        .enumerate()
+        .map(|(i, aval)| Var { id: (invars.len() + i) as u32, aval })
+        .collect();
+    let jaxpr = Jaxpr {
+        constvars: Vec::new(),
+        invars: invars.clone(),
+        outvars: outputs.iter().cloned().map(Atom::Var).collect(),
+        eqns: vec![Eqn { prim: prim.clone(), inputs: invars.into_iter().map(Atom::Var).collect(), outputs }],
+    };
+    runtime()?.compile(&jaxpr, prim.name(), 1)
+}

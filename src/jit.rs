@@ -1,0 +1,189 @@
+//! `jit`, `make_jaxpr` and lowering: stage a Rust function out to a Jaxpr,
+//! compile it once per input signature, and run it with a cache lookup plus
+//! one PJRT execute per call.
+
+use crate::runtime::{device_array, execute, runtime, DeviceArray};
+use crate::tree::{Tree, TreeDef};
+use crate::Array;
+use rjax_ir::{trace_to_jaxpr, AVal, ClosedJaxpr, Error, ErrorKind, JitCall, Jaxpr, Primitive, Result, Value};
+use rjax_pjrt::{Buffer, Executable};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Trace `f` on the abstract values of `args` (their shapes and dtypes).
+/// Returns the Jaxpr, its captured constants and the output structure.
+fn trace_tree<I: Tree, O: Tree>(f: &dyn Fn(I) -> O, def: &TreeDef, avals: &[AVal]) -> Result<(ClosedJaxpr, TreeDef)> {
+    let mut out_def = None;
+    let closed = trace_to_jaxpr(avals, |tracers| {
+        let args = I::unflatten_tree(def, tracers.iter().cloned().map(Array::from_value).collect())?;
+        let (leaves, def) = f(args).flatten_tree();
+        out_def = Some(def);
+        leaves.iter().map(|a| a.value().cloned()).collect()
+    })?;
+    let out_def = out_def.ok_or_else(|| Error::new(ErrorKind::Tree, "trace", "the function produced no output"))?;
+    Ok((closed, out_def))
+}
+
+/// The leaves of `args` as values with their abstract values.
+fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, TreeDef)> {
+    let (leaves, def) = args.flatten_tree();
+    let values = leaves.iter().map(|a| a.value().cloned()).collect::<Result<Vec<_>>>()?;
+    let avals = values.iter().map(Value::aval).collect();
+    Ok((values, avals, def))
+}
+
+/// The Jaxpr of `f` applied to arguments like `args`, as `jax.make_jaxpr`.
+///
+/// ```
+/// use rjax::{make_jaxpr, Array};
+/// let x = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+/// let j = make_jaxpr(|x: Array| (&x * 2.0).sin(), x).unwrap();
+/// assert_eq!(j.to_string(), "{ lambda ; a:f32[3]. let\n    b:f32[3] = mul a 2.0:f32[]\n    c:f32[3] = sin b\n  in (c,) }");
+/// ```
+#[track_caller]
+pub fn make_jaxpr<I: Tree, O: Tree>(f: impl Fn(I) -> O, args: I) -> Result<ClosedJaxpr> {
+    let location = Location::caller();
+    let (_, avals, def) = flatten_args(&args).map_err(|e| e.at(location))?;
+    trace_tree(&f, &def, &avals).map(|(c, _)| c).map_err(|e| e.at(location))
+}
+
+/// A staged program: its Jaxpr (constants hoisted into leading inputs),
+/// the constants, the output structure and, once compiled, the executable.
+struct Staged {
+    jaxpr: Arc<Jaxpr>,
+    consts: Vec<Value>,
+    out_def: TreeDef,
+    out_avals: Vec<AVal>,
+    compiled: OnceLock<Result<Compiled>>,
+}
+
+struct Compiled {
+    exe: Executable,
+    const_arrays: Vec<Arc<DeviceArray>>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    def: TreeDef,
+    avals: Vec<AVal>,
+}
+
+/// A function compiled on first call for each input signature (tree
+/// structure, shapes, dtypes). Made by [`jit`].
+pub struct Jit<F, I, O> {
+    f: F,
+    name: String,
+    cache: Mutex<HashMap<Key, Arc<Staged>>>,
+    _types: PhantomData<fn(I) -> O>,
+}
+
+/// Compile `f` with XLA: traced once per input signature, then each call is
+/// a cache lookup and one execution on the device.
+///
+/// ```
+/// use rjax::{jit, Array};
+/// let f = jit(|x: Array| &x * &x + 1.0);
+/// let x = Array::from_slice(&[1.0f32, 2.0], &[2]);
+/// assert_eq!(f.call(x).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 5.0]);
+/// ```
+pub fn jit<I: Tree, O: Tree, F: Fn(I) -> O>(f: F) -> Jit<F, I, O> {
+    Jit { f, name: "jit_fn".to_string(), cache: Mutex::default(), _types: PhantomData }
+}
+
+/// A lowered program: the StableHLO text of a jitted function.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    text: String,
+    jaxpr: ClosedJaxpr,
+}
+
+impl Lowered {
+    /// The StableHLO module text.
+    pub fn as_text(&self) -> &str {
+        &self.text
+    }
+    /// The Jaxpr it was lowered from.
+    pub fn jaxpr(&self) -> &ClosedJaxpr {
+        &self.jaxpr
+    }
+}
+
+impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
+    /// Name the program (the StableHLO module becomes `@jit_<name>`).
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = format!("jit_{name}");
+        self
+    }
+
+    /// How many input signatures have been traced so far.
+    pub fn cache_size(&self) -> usize {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    fn staged(&self, def: TreeDef, avals: Vec<AVal>) -> Result<Arc<Staged>> {
+        let key = Key { def, avals };
+        if let Some(s) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(s.clone());
+        }
+        let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
+        let jaxpr = rjax_transforms::dce(&closed.hoist_consts());
+        let staged = Arc::new(Staged {
+            out_avals: jaxpr.out_avals(),
+            jaxpr: Arc::new(jaxpr),
+            consts: closed.consts,
+            out_def,
+            compiled: OnceLock::new(),
+        });
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, staged.clone());
+        Ok(staged)
+    }
+
+    /// Run the compiled function. Under another transformation (inside an
+    /// outer `jit`, `make_jaxpr`, ...) the call is staged as a `pjit`
+    /// equation instead.
+    #[track_caller]
+    pub fn call(&self, args: I) -> Result<O> {
+        let location = Location::caller();
+        self.call_inner(args).map_err(|e| e.at(location))
+    }
+
+    fn call_inner(&self, args: I) -> Result<O> {
+        let (values, avals, def) = flatten_args(&args)?;
+        let staged = self.staged(def, avals)?;
+        if rjax_ir::is_tracing() || values.iter().any(Value::is_traced) {
+            let call = Primitive::Jit(JitCall { name: self.name.clone(), jaxpr: staged.jaxpr.clone() });
+            let inputs: Vec<Value> = staged.consts.iter().chain(&values).cloned().collect();
+            let outs = rjax_ir::bind(&call, &inputs)?;
+            return O::unflatten_tree(&staged.out_def, outs.into_iter().map(Array::from_value).collect());
+        }
+        let rt = runtime()?;
+        let compiled = staged
+            .compiled
+            .get_or_init(|| {
+                let exe = rt.compile(&staged.jaxpr, &self.name, 1)?;
+                let const_arrays = staged.consts.iter().map(|c| device_array(c, rt, &self.name)).collect::<Result<Vec<_>>>()?;
+                Ok(Compiled { exe, const_arrays })
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let arg_arrays = values.iter().map(|v| device_array(v, rt, &self.name)).collect::<Result<Vec<_>>>()?;
+        let buffers: Vec<&Buffer> = compiled.const_arrays.iter().chain(&arg_arrays).map(|d| &d.buffer).collect();
+        let outs = execute(&compiled.exe, &buffers, &staged.out_avals, &self.name)?;
+        O::unflatten_tree(&staged.out_def, outs.into_iter().map(|d| Array::from_value(Value::Concrete(d))).collect())
+    }
+
+    /// Stage and lower for arguments like `args`, without compiling.
+    #[track_caller]
+    pub fn lower(&self, args: I) -> Result<Lowered> {
+        let location = Location::caller();
+        (|| {
+            let (_, avals, def) = flatten_args(&args)?;
+            let (closed, _) = trace_tree(&self.f, &def, &avals)?;
+            let text = crate::runtime::lower_text(&rjax_transforms::dce(&closed.hoist_consts()), &self.name, 1)?;
+            Ok(Lowered { text, jaxpr: closed })
+        })()
+        .map_err(|e: Error| e.at(location))
+    }
+}

@@ -1,0 +1,237 @@
+//! `lax`: the primitives themselves, one function each. Unlike
+//! [`crate::numpy`], these neither broadcast nor promote dtypes (a rank-0
+//! operand of an elementwise op is the one exception, as in JAX).
+//!
+//! ```
+//! use rjax::{lax, Array, DType};
+//! let x = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+//! let y = lax::broadcast_in_dim(&x, &[2, 3], &[1]);
+//! assert_eq!(y.shape(), vec![2, 3]);
+//! assert_eq!(lax::convert_element_type(&x, DType::I32).to_vec::<i32>().unwrap(), vec![1, 2, 3]);
+//! ```
+
+use crate::runtime::runtime;
+use crate::Array;
+use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
+use rjax_ir::{is_tracing, DType, DotDims, Primitive, Value};
+use std::panic::Location;
+
+/// Bind `prim` to the arrays' values; errors (in operands or from the
+/// primitive) come back inside the result arrays, located at the caller.
+#[track_caller]
+pub(crate) fn bind(prim: Primitive, args: &[&Array]) -> Vec<Array> {
+    let location = Location::caller();
+    let n = prim.num_outputs();
+    let result = (|| {
+        let values = args.iter().map(|a| a.value().cloned()).collect::<rjax_ir::Result<Vec<Value>>>()?;
+        if !is_tracing() {
+            runtime()?;
+        }
+        rjax_ir::bind(&prim, &values)
+    })();
+    match result {
+        Ok(vs) => vs.into_iter().map(Array::from_value).collect(),
+        Err(e) => vec![Array::from_error(e.at(location)); n],
+    }
+}
+
+#[track_caller]
+pub(crate) fn bind1(prim: Primitive, args: &[&Array]) -> Array {
+    bind(prim, args).swap_remove(0)
+}
+
+macro_rules! unary {
+    ($($(#[$doc:meta])* $name:ident => $op:ident;)*) => {$(
+        $(#[$doc])*
+        #[track_caller]
+        pub fn $name(x: &Array) -> Array {
+            bind1(Primitive::Unary(UnaryOp::$op), &[x])
+        }
+    )*};
+}
+
+macro_rules! binary {
+    ($($(#[$doc:meta])* $name:ident => $prim:expr;)*) => {$(
+        $(#[$doc])*
+        #[track_caller]
+        pub fn $name(x: &Array, y: &Array) -> Array {
+            bind1($prim, &[x, y])
+        }
+    )*};
+}
+
+unary! {
+    /// `-x`.
+    neg => Neg;
+    /// `e^x`.
+    exp => Exp;
+    /// Natural logarithm.
+    log => Log;
+    /// `log(1 + x)`, accurate near 0.
+    log1p => Log1p;
+    /// `e^x - 1`, accurate near 0.
+    expm1 => Expm1;
+    tanh => Tanh;
+    /// `1 / (1 + e^-x)`.
+    logistic => Logistic;
+    sin => Sin;
+    cos => Cos;
+    tan => Tan;
+    sqrt => Sqrt;
+    /// `1 / sqrt(x)`.
+    rsqrt => Rsqrt;
+    abs => Abs;
+    /// -1, 0 or 1 by the sign of `x`.
+    sign => Sign;
+    floor => Floor;
+    ceil => Ceil;
+    /// Round half to even.
+    round => Round;
+    /// Logical not of bools, bitwise not of integers.
+    not => Not;
+    /// Neither infinite nor NaN.
+    is_finite => IsFinite;
+}
+
+binary! {
+    add => Primitive::Binary(BinaryOp::Add);
+    sub => Primitive::Binary(BinaryOp::Sub);
+    mul => Primitive::Binary(BinaryOp::Mul);
+    /// Division; integers round toward zero.
+    div => Primitive::Binary(BinaryOp::Div);
+    /// Remainder with the sign of the dividend (C's `fmod`).
+    rem => Primitive::Binary(BinaryOp::Rem);
+    pow => Primitive::Binary(BinaryOp::Pow);
+    max => Primitive::Binary(BinaryOp::Max);
+    min => Primitive::Binary(BinaryOp::Min);
+    atan2 => Primitive::Binary(BinaryOp::Atan2);
+    bitwise_and => Primitive::Binary(BinaryOp::And);
+    bitwise_or => Primitive::Binary(BinaryOp::Or);
+    bitwise_xor => Primitive::Binary(BinaryOp::Xor);
+    eq => Primitive::Compare(Comparison::Eq);
+    ne => Primitive::Compare(Comparison::Ne);
+    lt => Primitive::Compare(Comparison::Lt);
+    le => Primitive::Compare(Comparison::Le);
+    gt => Primitive::Compare(Comparison::Gt);
+    ge => Primitive::Compare(Comparison::Ge);
+}
+
+/// `on_true` where `pred`, else `on_false` (JAX's `select_n` order is
+/// `pred, on_false, on_true`; this is `lax.select`'s).
+#[track_caller]
+pub fn select(pred: &Array, on_true: &Array, on_false: &Array) -> Array {
+    bind1(Primitive::Select, &[pred, on_false, on_true])
+}
+
+/// Convert to another dtype (floats to ints truncate toward zero).
+#[track_caller]
+pub fn convert_element_type(x: &Array, dtype: DType) -> Array {
+    bind1(Primitive::ConvertElementType { new_dtype: dtype, weak_type: false }, &[x])
+}
+
+/// Broadcast `x` into `shape`, operand axis `i` becoming output axis
+/// `broadcast_dimensions[i]`.
+#[track_caller]
+pub fn broadcast_in_dim(x: &Array, shape: &[usize], broadcast_dimensions: &[usize]) -> Array {
+    bind1(Primitive::BroadcastInDim { shape: shape.to_vec(), broadcast_dimensions: broadcast_dimensions.to_vec() }, &[x])
+}
+
+#[track_caller]
+pub fn reshape(x: &Array, new_sizes: &[usize]) -> Array {
+    bind1(Primitive::Reshape { new_sizes: new_sizes.to_vec() }, &[x])
+}
+
+#[track_caller]
+pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
+    bind1(Primitive::Transpose { permutation: permutation.to_vec() }, &[x])
+}
+
+/// Remove the given size-1 axes.
+#[track_caller]
+pub fn squeeze(x: &Array, dimensions: &[usize]) -> Array {
+    bind1(Primitive::Squeeze { dimensions: dimensions.to_vec() }, &[x])
+}
+
+/// Insert size-1 axes at the given positions of the result.
+#[track_caller]
+pub fn expand_dims(x: &Array, dimensions: &[usize]) -> Array {
+    bind1(Primitive::ExpandDims { dimensions: dimensions.to_vec() }, &[x])
+}
+
+macro_rules! reduction {
+    ($($name:ident => $op:ident;)*) => {$(
+        #[doc = concat!("`", stringify!($name), "` over the given axes.")]
+        #[track_caller]
+        pub fn $name(x: &Array, axes: &[usize]) -> Array {
+            bind1(Primitive::Reduce { op: ReduceOp::$op, axes: axes.to_vec() }, &[x])
+        }
+    )*};
+}
+
+reduction! {
+    reduce_sum => Sum;
+    reduce_max => Max;
+    reduce_min => Min;
+    reduce_prod => Prod;
+}
+
+/// Index of the first maximum along `axis` (NaN counts as the maximum).
+#[track_caller]
+pub fn argmax(x: &Array, axis: usize, index_dtype: DType) -> Array {
+    bind1(Primitive::ArgReduce { op: ArgOp::ArgMax, axis, index_dtype }, &[x])
+}
+
+/// Index of the first minimum along `axis` (NaN counts as the minimum).
+#[track_caller]
+pub fn argmin(x: &Array, axis: usize, index_dtype: DType) -> Array {
+    bind1(Primitive::ArgReduce { op: ArgOp::ArgMin, axis, index_dtype }, &[x])
+}
+
+/// General tensor contraction; the result is `batch, lhs free, rhs free`.
+#[track_caller]
+pub fn dot_general(lhs: &Array, rhs: &Array, dims: DotDims, preferred_element_type: Option<DType>) -> Array {
+    bind1(Primitive::DotGeneral { dims, preferred_element_type }, &[lhs, rhs])
+}
+
+/// A static slice `start..limit` with `strides` along every axis.
+#[track_caller]
+pub fn slice(x: &Array, start: &[usize], limit: &[usize], strides: Option<&[usize]>) -> Array {
+    let strides = strides.map_or_else(|| vec![1; start.len()], <[usize]>::to_vec);
+    bind1(Primitive::Slice { start: start.to_vec(), limit: limit.to_vec(), strides }, &[x])
+}
+
+/// A slice of `slice_sizes` at traced start indices (clamped into range).
+#[track_caller]
+pub fn dynamic_slice(x: &Array, start: &[Array], slice_sizes: &[usize]) -> Array {
+    let args: Vec<&Array> = std::iter::once(x).chain(start).collect();
+    bind1(Primitive::DynamicSlice { slice_sizes: slice_sizes.to_vec() }, &args)
+}
+
+/// `x` with `update` written at traced start indices (clamped into range).
+#[track_caller]
+pub fn dynamic_update_slice(x: &Array, update: &Array, start: &[Array]) -> Array {
+    let args: Vec<&Array> = [x, update].into_iter().chain(start).collect();
+    bind1(Primitive::DynamicUpdateSlice, &args)
+}
+
+#[track_caller]
+pub fn concatenate(xs: &[Array], dimension: usize) -> Array {
+    let args: Vec<&Array> = xs.iter().collect();
+    bind1(Primitive::Concatenate { dimension }, &args)
+}
+
+/// Pad with `value`: `config[i] = (low, high, interior)` for axis `i`;
+/// negative low/high crop.
+#[track_caller]
+pub fn pad(x: &Array, value: &Array, config: &[(i64, i64, usize)]) -> Array {
+    let low = config.iter().map(|c| c.0).collect();
+    let high = config.iter().map(|c| c.1).collect();
+    let interior = config.iter().map(|c| c.2).collect();
+    bind1(Primitive::Pad { low, high, interior }, &[x, value])
+}
+
+/// `0, 1, 2, ...` along `dimension` of an array of `shape`.
+#[track_caller]
+pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Array {
+    bind1(Primitive::Iota { dtype, shape: shape.to_vec(), dimension }, &[])
+}

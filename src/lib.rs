@@ -1,0 +1,48 @@
+//! # rjax: JAX for Rust
+//!
+//! Numeric Rust code is traced into a typed IR (`rjax-ir`), transformed
+//! (`rjax-transforms`), lowered to StableHLO (`rjax-lower`) and compiled and
+//! run by XLA through a PJRT plugin (`rjax-pjrt`).
+//!
+//! ```
+//! use rjax::prelude::*;
+//!
+//! fn slow_f(x: Array) -> Array {
+//!     // Element-wise ops see a large benefit from fusion
+//!     &x * &x + &x * 2.0
+//! }
+//!
+//! let x = jnp::ones(&[5, 5], DType::F32);
+//! let fast_f = jit(slow_f);
+//! let y = fast_f.call(x.clone()).unwrap();
+//! assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0; 25]);
+//! assert_eq!(slow_f(x).to_vec::<f32>().unwrap(), vec![3.0; 25]);
+//! ```
+
+mod array;
+pub mod catalogue;
+mod display;
+mod eager;
+mod element;
+mod jit;
+mod module;
+pub mod lax;
+pub mod numpy;
+mod ops;
+mod runtime;
+mod tree;
+
+pub use array::Array;
+pub use element::Element;
+pub use jit::{jit, make_jaxpr, Jit, Lowered};
+pub use module::{compile_module, Module};
+pub use ops::Operand;
+pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};
+pub use rjax_macros::Tree;
+pub use tree::{Tree, TreeDef};
+
+/// What most programs import: `use rjax::prelude::*;`.
+pub mod prelude {
+    pub use crate::numpy as jnp;
+    pub use crate::{jit, lax, make_jaxpr, Array, DType, Tree};
+}

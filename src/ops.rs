@@ -1,0 +1,191 @@
+//! Rust operators on arrays: `+ - * / %` and unary `-`, with numpy
+//! broadcasting; Rust number operands are weakly typed (`x * 2.0` keeps
+//! `x`'s dtype), and methods for the common numpy calls.
+
+use crate::numpy as jnp;
+use crate::{lax, Array};
+use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
+
+macro_rules! operator {
+    ($trait:ident, $method:ident, $func:path) => {
+        impl $trait<&Array> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: &Array) -> Array {
+                $func(self, rhs)
+            }
+        }
+        impl $trait<Array> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: Array) -> Array {
+                $func(&self, &rhs)
+            }
+        }
+        impl $trait<&Array> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: &Array) -> Array {
+                $func(&self, rhs)
+            }
+        }
+        impl $trait<Array> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: Array) -> Array {
+                $func(self, &rhs)
+            }
+        }
+        operator!(@scalars $trait, $method, $func, f32 f64 i32 i64);
+    };
+    (@scalars $trait:ident, $method:ident, $func:path, $($t:ty)*) => {$(
+        impl $trait<$t> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: $t) -> Array {
+                $func(self, &Array::weak(rhs))
+            }
+        }
+        impl $trait<$t> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: $t) -> Array {
+                $func(&self, &Array::weak(rhs))
+            }
+        }
+        impl $trait<&Array> for $t {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: &Array) -> Array {
+                $func(&Array::weak(self), rhs)
+            }
+        }
+        impl $trait<Array> for $t {
+            type Output = Array;
+            #[track_caller]
+            fn $method(self, rhs: Array) -> Array {
+                $func(&Array::weak(self), &rhs)
+            }
+        }
+    )*};
+}
+
+operator!(Add, add, jnp::add);
+operator!(Sub, sub, jnp::subtract);
+operator!(Mul, mul, jnp::multiply);
+operator!(Div, div, jnp::divide);
+operator!(Rem, rem, jnp::remainder);
+
+impl Neg for &Array {
+    type Output = Array;
+    #[track_caller]
+    fn neg(self) -> Array {
+        lax::neg(self)
+    }
+}
+
+impl Neg for Array {
+    type Output = Array;
+    #[track_caller]
+    fn neg(self) -> Array {
+        lax::neg(&self)
+    }
+}
+
+/// Method forms of common numpy functions.
+impl Array {
+    #[track_caller]
+    pub fn exp(&self) -> Array {
+        jnp::exp(self)
+    }
+    #[track_caller]
+    pub fn log(&self) -> Array {
+        jnp::log(self)
+    }
+    #[track_caller]
+    pub fn tanh(&self) -> Array {
+        jnp::tanh(self)
+    }
+    #[track_caller]
+    pub fn sin(&self) -> Array {
+        jnp::sin(self)
+    }
+    #[track_caller]
+    pub fn cos(&self) -> Array {
+        jnp::cos(self)
+    }
+    #[track_caller]
+    pub fn sqrt(&self) -> Array {
+        jnp::sqrt(self)
+    }
+    #[track_caller]
+    pub fn abs(&self) -> Array {
+        jnp::abs(self)
+    }
+    /// Sum of all elements.
+    #[track_caller]
+    pub fn sum(&self) -> Array {
+        jnp::sum(self, (), false)
+    }
+    /// Mean of all elements.
+    #[track_caller]
+    pub fn mean(&self) -> Array {
+        jnp::mean(self, (), false)
+    }
+    /// numpy's `dot`.
+    #[track_caller]
+    pub fn dot(&self, other: &Array) -> Array {
+        jnp::dot(self, other)
+    }
+    /// numpy's `matmul`.
+    #[track_caller]
+    pub fn matmul(&self, other: &Array) -> Array {
+        jnp::matmul(self, other)
+    }
+    /// Reshape; one entry may be -1.
+    #[track_caller]
+    pub fn reshape(&self, shape: &[i64]) -> Array {
+        jnp::reshape(self, shape)
+    }
+    /// Reverse the axes.
+    #[track_caller]
+    pub fn t(&self) -> Array {
+        jnp::transpose(self, None)
+    }
+    /// Convert to another dtype.
+    #[track_caller]
+    pub fn astype(&self, dtype: rjax_ir::DType) -> Array {
+        jnp::cast(self, dtype, false)
+    }
+    /// Elementwise `self > other`.
+    #[track_caller]
+    pub fn gt(&self, other: impl Into<Operand>) -> Array {
+        jnp::greater(self, &other.into().0)
+    }
+    /// Elementwise `self < other`.
+    #[track_caller]
+    pub fn lt(&self, other: impl Into<Operand>) -> Array {
+        jnp::less(self, &other.into().0)
+    }
+}
+
+/// A right-hand operand of a comparison: an array, or a weakly typed Rust
+/// number.
+pub struct Operand(Array);
+
+impl From<&Array> for Operand {
+    fn from(a: &Array) -> Operand {
+        Operand(a.clone())
+    }
+}
+
+macro_rules! weak_operand {
+    ($($t:ty)*) => {$(
+        impl From<$t> for Operand {
+            fn from(v: $t) -> Operand {
+                Operand(Array::weak(v))
+            }
+        }
+    )*};
+}
+weak_operand!(f32 f64 i32 i64);

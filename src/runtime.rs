@@ -1,0 +1,168 @@
+//! The process-wide PJRT runtime: plugin discovery, the client, compilation
+//! and the device arrays that concrete values live in.
+
+use rjax_ir::{AVal, Concrete, DType, Error, ErrorKind, Jaxpr, Literal, Result, Value};
+use rjax_lower::LowerOptions;
+use rjax_pjrt::{Buffer, Client, ClientOptions, CompileOptions, ElementType, Executable, Plugin};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The plugin, its client and the caches shared by eager execution and `jit`.
+pub(crate) struct Runtime {
+    pub client: Client,
+    scalars: Mutex<HashMap<(DType, Vec<u8>), Arc<DeviceArray>>>,
+}
+
+static RUNTIME: OnceLock<Result<Runtime>> = OnceLock::new();
+
+/// The runtime, created on first use (loads the plugin, creates the client,
+/// installs the eager evaluator).
+pub(crate) fn runtime() -> Result<&'static Runtime> {
+    RUNTIME.get_or_init(Runtime::start).as_ref().map_err(Clone::clone)
+}
+
+impl Runtime {
+    fn start() -> Result<Runtime> {
+        let path = plugin_path()?;
+        let plugin = Plugin::load(&path).map_err(|e| pjrt_error("load plugin", e))?;
+        let options = ClientOptions {
+            cpu_device_count: Some(env_number("RJAX_CPU_DEVICE_COUNT").unwrap_or(1)),
+            asynchronous: Some(std::env::var("RJAX_ASYNC").is_ok_and(|v| v == "1")),
+        };
+        let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
+        rjax_ir::install_evaluator(|| Box::new(crate::eager::PjrtEvaluator));
+        Ok(Runtime { client, scalars: Mutex::default() })
+    }
+
+    /// Lower and compile a Jaxpr that closes over nothing.
+    pub fn compile(&self, jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<Executable> {
+        let text = lower_text(jaxpr, name, num_replicas)?;
+        let opts = CompileOptions { num_replicas: num_replicas as u32, num_partitions: 1 };
+        self.client.compile(&text, &opts).map_err(|e| pjrt_error(name, e))
+    }
+
+    /// Copy host bytes to device 0 as an array of type `aval`.
+    pub fn upload(&self, bytes: &[u8], aval: AVal) -> Result<DeviceArray> {
+        let dims: Vec<i64> = aval.shape.iter().map(|&d| d as i64).collect();
+        let buffer = self
+            .client
+            .buffer_from_host(bytes, element_type(aval.dtype), &dims, 0)
+            .map_err(|e| pjrt_error("device_put", e))?;
+        Ok(DeviceArray { aval, buffer })
+    }
+
+    /// A device copy of a scalar literal, shared between uses.
+    pub fn scalar(&self, l: &Literal) -> Result<Arc<DeviceArray>> {
+        let key = (l.dtype, l.to_bytes());
+        let mut cache = self.scalars.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = cache.get(&key) {
+            return Ok(a.clone());
+        }
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        let a = Arc::new(self.upload(&key.1, l.aval())?);
+        cache.insert(key, a.clone());
+        Ok(a)
+    }
+}
+
+/// StableHLO text of a Jaxpr that closes over nothing.
+pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<String> {
+    let opts = LowerOptions { module_name: name.to_string(), num_replicas, num_partitions: 1 };
+    rjax_lower::lower(jaxpr, &opts)
+}
+
+/// Which plugin to load: `RJAX_PJRT_PLUGIN`, else the CUDA plugin when
+/// `RJAX_PLATFORM=cuda`, else the CPU plugin the build fetched.
+fn plugin_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("RJAX_PJRT_PLUGIN") {
+        return Ok(p.into());
+    }
+    let no_plugin = |what: &str| Error::new(ErrorKind::Plugin, "load plugin", format!(
+        "no {what} PJRT plugin found; set RJAX_PJRT_PLUGIN=/path/to/plugin.so, or rebuild rjax with python3 and pip available so its build fetches the `lammps-jax-pjrt-cpu` package"
+    ));
+    if std::env::var("RJAX_PLATFORM").is_ok_and(|p| p == "cuda") {
+        return rjax_pjrt::default_cuda_plugin().ok_or_else(|| no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)"));
+    }
+    option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from).ok_or_else(|| no_plugin("CPU"))
+}
+
+fn env_number(name: &str) -> Option<i64> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
+/// A PJRT error as a pipeline error of `op`.
+pub(crate) fn pjrt_error(op: &str, e: rjax_pjrt::Error) -> Error {
+    let kind = match e {
+        rjax_pjrt::Error::PluginLoad { .. } | rjax_pjrt::Error::MissingSymbol { .. } => ErrorKind::Plugin,
+        _ => ErrorKind::Runtime,
+    };
+    Error::new(kind, op, e.to_string())
+}
+
+pub(crate) fn element_type(d: DType) -> ElementType {
+    match d {
+        DType::Bool => ElementType::Pred,
+        DType::I8 => ElementType::S8,
+        DType::I16 => ElementType::S16,
+        DType::I32 => ElementType::S32,
+        DType::I64 => ElementType::S64,
+        DType::U8 => ElementType::U8,
+        DType::U16 => ElementType::U16,
+        DType::U32 => ElementType::U32,
+        DType::U64 => ElementType::U64,
+        DType::F16 => ElementType::F16,
+        DType::BF16 => ElementType::BF16,
+        DType::F32 => ElementType::F32,
+        DType::F64 => ElementType::F64,
+    }
+}
+
+/// A concrete array: a PJRT buffer with its abstract value.
+#[derive(Debug)]
+pub(crate) struct DeviceArray {
+    pub aval: AVal,
+    pub buffer: Buffer,
+}
+
+impl Concrete for DeviceArray {
+    fn aval(&self) -> &AVal {
+        &self.aval
+    }
+}
+
+impl DeviceArray {
+    /// The array's bytes on the host (waits for the computation producing it).
+    pub fn to_host(&self) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.aval.size_bytes()];
+        self.buffer.to_host(&mut out).map_err(|e| pjrt_error("to_host", e))?;
+        Ok(out)
+    }
+}
+
+/// Run an executable on one device and wrap its results.
+pub(crate) fn execute(exe: &Executable, args: &[&Buffer], out_avals: &[AVal], op: &str) -> Result<Vec<Arc<DeviceArray>>> {
+    let mut outs = exe.execute(&[args]).map_err(|e| pjrt_error(op, e))?;
+    let buffers = outs.pop().unwrap_or_default();
+    Ok(buffers
+        .into_iter()
+        .zip(out_avals)
+        .map(|(buffer, aval)| Arc::new(DeviceArray { aval: aval.clone(), buffer }))
+        .collect())
+}
+
+/// The device array behind a concrete value or literal (literals become
+/// cached device scalars).
+pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<DeviceArray>> {
+    match v {
+        Value::Literal(l) => rt.scalar(l),
+        Value::Concrete(c) => {
+            let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
+            any.downcast::<DeviceArray>()
+                .map_err(|_| Error::new(ErrorKind::Runtime, op, "operand is not a PJRT device array"))
+        }
+        Value::Tracer(t) => Err(Error::new(ErrorKind::Concretization, op, format!("a traced {} reached the device", t.aval))),
+    }
+}

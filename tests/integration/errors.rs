@@ -1,0 +1,128 @@
+//! Bad input gives a typed error naming the operation, the operand shapes
+//! and the caller's location — never a panic.
+
+use rjax::numpy as jnp;
+use rjax::{jit, lax, make_jaxpr, Array, DType, Error, ErrorKind};
+use std::cell::RefCell;
+
+#[track_caller]
+fn expect(err: Error, kind: ErrorKind, op: &str, shapes: &[&str]) {
+    assert_eq!(err.kind, kind, "{err}");
+    assert_eq!(err.op, op, "{err}");
+    let text = err.to_string();
+    for s in shapes {
+        assert!(text.contains(s), "`{text}` should mention {s}");
+    }
+    let location = err.location.unwrap_or_else(|| panic!("no location in {err}"));
+    assert!(location.file().ends_with("errors.rs"), "location {location} should be this file");
+}
+
+fn v(shape: &[usize]) -> Array {
+    jnp::zeros(shape, DType::F32)
+}
+
+#[test]
+fn mismatched_shapes_in_add() {
+    let e = (&v(&[3]) + &v(&[4])).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "add", &["f32[3]", "f32[4]"]);
+}
+
+#[test]
+fn mismatched_contraction_in_dot() {
+    let e = jnp::dot(&v(&[2, 3]), &v(&[4, 5])).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "dot_general", &["f32[2,3]", "f32[4,5]"]);
+}
+
+#[test]
+fn axis_out_of_range() {
+    let e = jnp::sum(&v(&[2, 3]), 2, false).check().unwrap_err();
+    expect(e, ErrorKind::Axis, "sum", &["axis 2"]);
+    let e = lax::reduce_max(&v(&[2]), &[0, 0]).check().unwrap_err();
+    expect(e, ErrorKind::Axis, "reduce_max", &["repeated"]);
+}
+
+#[test]
+fn wrong_dtypes() {
+    let e = lax::add(&v(&[2]), &jnp::zeros(&[2], DType::I32)).check().unwrap_err();
+    expect(e, ErrorKind::DType, "add", &["f32[2]", "i32[2]"]);
+    let e = lax::exp(&jnp::zeros(&[2], DType::I32)).check().unwrap_err();
+    expect(e, ErrorKind::DType, "exp", &["int32"]);
+    let e = lax::select(&v(&[2]), &v(&[2]), &v(&[2])).check().unwrap_err();
+    expect(e, ErrorKind::DType, "select_n", &["bool"]);
+}
+
+#[test]
+fn reshape_to_the_wrong_size() {
+    let e = lax::reshape(&v(&[2, 3]), &[4, 2]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "reshape", &["f32[2,3]"]);
+    let e = v(&[2, 3]).reshape(&[-1, 4]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "reshape", &["f32[2,3]"]);
+}
+
+#[test]
+fn bad_permutation_and_slice() {
+    let e = lax::transpose(&v(&[2, 3]), &[0, 0]).check().unwrap_err();
+    expect(e, ErrorKind::Axis, "transpose", &["f32[2,3]"]);
+    let e = lax::slice(&v(&[4]), &[1], &[9], None).check().unwrap_err();
+    expect(e, ErrorKind::Param, "slice", &["f32[4]"]);
+    let e = jnp::broadcast_to(&v(&[3]), &[2, 4]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "broadcast_to", &["f32[3]"]);
+}
+
+#[test]
+fn reading_with_the_wrong_type() {
+    let e = v(&[2]).to_vec::<i32>().unwrap_err();
+    expect(e, ErrorKind::DType, "to_vec", &["f32[2]"]);
+    let e = Array::from_slice(&[1.0f32, 2.0], &[3]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "from_slice", &[]);
+}
+
+#[test]
+fn reading_a_traced_value_inside_jit() {
+    let seen = RefCell::new(None);
+    let f = jit(|x: Array| {
+        *seen.borrow_mut() = Some(x.to_vec::<f32>().unwrap_err());
+        x
+    });
+    f.call(v(&[2])).unwrap();
+    let e = seen.into_inner().unwrap();
+    expect(e, ErrorKind::Concretization, "to_vec", &["f32[2]"]);
+}
+
+#[test]
+fn errors_flow_through_later_operations_and_out_of_jit() {
+    let bad = &v(&[3]) + &v(&[4]);
+    let e = (bad.exp() * 2.0).sum().to_vec::<f32>().unwrap_err();
+    expect(e, ErrorKind::Shape, "add", &["f32[3]"]);
+    let e = jit(|x: Array| &x + &v(&[4])).call(v(&[3])).unwrap_err();
+    expect(e, ErrorKind::Shape, "add", &["f32[3]", "f32[4]"]);
+}
+
+#[test]
+fn leaked_tracer() {
+    let leaked = RefCell::new(None);
+    make_jaxpr(|x: Array| {
+        *leaked.borrow_mut() = Some(x.clone());
+        x
+    }, v(&[2]))
+    .unwrap();
+    let e = (leaked.into_inner().unwrap() + 1.0).check().unwrap_err();
+    expect(e, ErrorKind::LeakedTracer, "add", &["f32[2]"]);
+}
+
+#[test]
+fn a_module_xla_rejects() {
+    let err = rjax::compile_module("module @m { func.func public @main(%arg0: tensor<2xf32>) -> tensor<3xf32> {\n return %arg0 : tensor<2xf32>\n } }")
+        .err()
+        .expect("XLA must reject a type mismatch");
+    assert_eq!(err.kind, ErrorKind::Runtime, "{err}");
+    assert!(err.to_string().contains("compile_module"), "{err}");
+}
+
+#[test]
+fn missing_plugin() {
+    let err = rjax_pjrt::Plugin::load(std::path::Path::new("/nonexistent/plugin.so")).err().expect("no plugin there");
+    let text = err.to_string();
+    assert!(matches!(err, rjax_pjrt::Error::PluginLoad { .. }), "{text}");
+    assert!(text.contains("RJAX_PJRT_PLUGIN"), "the error should say how to get a plugin: {text}");
+}

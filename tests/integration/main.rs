@@ -1,0 +1,8 @@
+//! rjax's integration tests: one binary, so the PJRT plugin loads once.
+
+mod catalogue;
+mod common;
+mod errors;
+mod jit;
+mod primitives;
+mod trees;
