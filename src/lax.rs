@@ -10,28 +10,29 @@
 //! assert_eq!(lax::convert_element_type(&x, DType::I32).to_vec::<i32>().unwrap(), vec![1, 2, 3]);
 //! ```
 
+use crate::location;
 use crate::runtime::runtime;
 use crate::Array;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{is_tracing, DType, DotDims, Primitive, Value};
-use std::panic::Location;
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
-/// primitive) come back inside the result arrays, located at the caller.
+/// primitive) come back inside the result arrays. New errors are located at
+/// the user's call (see [`crate::location`]); operand errors keep theirs.
 #[track_caller]
 pub(crate) fn bind(prim: Primitive, args: &[&Array]) -> Vec<Array> {
-    let location = Location::caller();
     let n = prim.num_outputs();
-    let result = (|| {
-        let values = args.iter().map(|a| a.value().cloned()).collect::<rjax_ir::Result<Vec<Value>>>()?;
-        if !is_tracing() {
-            runtime()?;
-        }
-        rjax_ir::bind(&prim, &values)
-    })();
-    match result {
+    let values = match args.iter().map(|a| a.value().cloned()).collect::<rjax_ir::Result<Vec<Value>>>() {
+        Ok(v) => v,
+        Err(e) => return vec![Array::from_error(e); n],
+    };
+    let ready = if is_tracing() { Ok(()) } else { runtime().map(|_| ()) };
+    match ready.and_then(|()| rjax_ir::bind(&prim, &values)) {
         Ok(vs) => vs.into_iter().map(Array::from_value).collect(),
-        Err(e) => vec![Array::from_error(e.at(location)); n],
+        Err(mut e) => {
+            e.location = Some(location::current());
+            vec![Array::from_error(e); n]
+        }
     }
 }
 

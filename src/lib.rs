@@ -25,6 +25,7 @@ mod display;
 mod eager;
 mod element;
 mod jit;
+mod location;
 mod module;
 pub mod lax;
 pub mod numpy;

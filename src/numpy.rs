@@ -12,6 +12,7 @@ use crate::lax::{self, bind1};
 use crate::{Array, Element};
 use rjax_ir::primitive::BinaryOp;
 use rjax_ir::{broadcast_shapes, promote_types, DType, DotDims, Error, ErrorKind, Primitive, Value};
+use crate::location;
 use std::panic::Location;
 
 /// Which axes a reduction covers: `()` or `None` for all, an index, or a list;
@@ -69,7 +70,7 @@ pub(crate) fn normalize_axes(op: &str, axes: &Axes, rank: usize) -> Result<Vec<u
                 let r = rank as i64;
                 if a < -r || a >= r {
                     Err(Error::new(ErrorKind::Axis, op, format!("axis {a} is out of bounds for an array of rank {rank}"))
-                        .at(Location::caller()))
+                        .at(location::current()))
                 } else {
                     Ok(a.rem_euclid(r.max(1)) as usize)
                 }
@@ -104,10 +105,9 @@ pub(crate) fn promote_broadcast(op: &str, x: &Array, y: &Array) -> Result<(Array
     if xa.shape == ya.shape || xa.rank() == 0 || ya.rank() == 0 {
         return Ok((x, y));
     }
+    let at = location::current();
     let shape = broadcast_shapes(&xa.shape, &ya.shape).ok_or_else(|| {
-        Error::new(ErrorKind::Shape, op, "shapes cannot be broadcast together")
-            .with_operands(vec![xa.clone(), ya.clone()])
-            .at(Location::caller())
+        Error::new(ErrorKind::Shape, op, "shapes cannot be broadcast together").with_operands(vec![xa.clone(), ya.clone()]).at(at)
     })?;
     Ok((broadcast_to(&x, &shape), broadcast_to(&y, &shape)))
 }
@@ -189,13 +189,14 @@ pub fn divide(x: &Array, y: &Array) -> Array {
 /// `x` where `condition`, else `y`, broadcasting all three.
 #[track_caller]
 pub fn where_(condition: &Array, x: &Array, y: &Array) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let (x, y) = promote_broadcast("where", x, y)?;
         let (ca, xa) = (condition.aval()?, x.aval()?);
         let shape = broadcast_shapes(&ca.shape, &xa.shape).ok_or_else(|| {
             Error::new(ErrorKind::Shape, "where", "condition and values cannot be broadcast together")
                 .with_operands(vec![ca, xa])
-                .at(Location::caller())
+                .at(location::current())
         })?;
         let c = cast(condition, DType::Bool, false);
         Ok(lax::select(&broadcast_to(&c, &shape), &broadcast_to(&x, &shape), &broadcast_to(&y, &shape)))
@@ -261,7 +262,7 @@ pub fn arange(n: usize) -> Array {
 pub fn arange_f32(start: f32, stop: f32, step: f32) -> Array {
     let n = (((stop - start) / step).ceil().max(0.0)) as usize;
     let i = lax::iota(DType::F32, &[n], 0);
-    &(&i * step) + start
+    &(&i * step as f64) + start as f64
 }
 
 /// `num` evenly spaced f32 values from `start` to `stop` inclusive.
@@ -280,11 +281,12 @@ pub fn eye(n: usize, m: Option<usize>, k: i64, dtype: DType) -> Array {
     let m = m.unwrap_or(n);
     let rows = lax::iota(DType::I64, &[n, m], 0);
     let cols = lax::iota(DType::I64, &[n, m], 1);
-    cast(&lax::eq(&(&rows + k), &cols), dtype, false)
+    cast(&lax::eq(&(&rows + &Array::weak(k)), &cols), dtype, false)
 }
 
 #[track_caller]
 fn reduce(op: &str, x: &Array, axis: Axes, keepdims: bool, f: fn(&Array, &[usize]) -> Array) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let a = x.aval()?;
         let axes = normalize_axes(op, &axis, a.rank())?;
@@ -333,6 +335,7 @@ pub fn min(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
 #[track_caller]
 pub fn mean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     let axis = axis.into();
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let a = x.aval()?;
         let axes = normalize_axes("mean", &axis, a.rank())?;
@@ -345,6 +348,7 @@ pub fn mean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
 
 #[track_caller]
 fn arg_extreme(op: &str, x: &Array, axis: Option<i64>, keepdims: bool, max: bool) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let rank = x.aval()?.rank();
         let (flat, along) = match axis {
@@ -393,6 +397,7 @@ pub fn reshape(x: &Array, shape: &[i64]) -> Array {
 /// Permute axes; `None` reverses them.
 #[track_caller]
 pub fn transpose(x: &Array, axes: Option<&[i64]>) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let rank = x.aval()?.rank();
         let perm = match axes {
@@ -408,6 +413,7 @@ pub fn transpose(x: &Array, axes: Option<&[i64]>) -> Array {
 /// for N-d arrays a sum over the last axis of `a` and the second-to-last of `b`.
 #[track_caller]
 pub fn dot(a: &Array, b: &Array) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
         let (ra, rb) = (a.ndim(), b.ndim());
@@ -425,13 +431,14 @@ pub fn dot(a: &Array, b: &Array) -> Array {
 /// the leading (batch) axes; 1-d operands are treated as vectors.
 #[track_caller]
 pub fn matmul(a: &Array, b: &Array) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
         let (ra, rb) = (a.ndim(), b.ndim());
         if ra == 0 || rb == 0 {
             return Err(Error::new(ErrorKind::Shape, "matmul", "operands must have at least one axis")
                 .with_operands(vec![a.aval()?, b.aval()?])
-                .at(Location::caller()));
+                .at(location::current()));
         }
         if ra <= 2 && rb <= 2 {
             return Ok(dot(&a, &b));
@@ -443,7 +450,7 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
         let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
             Error::new(ErrorKind::Shape, "matmul", "batch axes cannot be broadcast together")
                 .with_operands(operands)
-                .at(Location::caller())
+                .at(location::current())
         })?;
         let nb = batch.len();
         let full = |x: &Array, s: &[usize]| broadcast_to(x, &[batch.clone(), s[s.len() - 2..].to_vec()].concat());
@@ -474,6 +481,7 @@ fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), 
 /// Join arrays along an existing axis.
 #[track_caller]
 pub fn concatenate(xs: &[Array], axis: i64) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let first = xs.first().ok_or_else(|| Error::new(ErrorKind::Param, "concatenate", "needs at least one array"))?;
         let rank = first.aval()?.rank();
@@ -494,6 +502,7 @@ pub fn concatenate(xs: &[Array], axis: i64) -> Array {
 /// Join arrays along a new axis.
 #[track_caller]
 pub fn stack(xs: &[Array], axis: i64) -> Array {
+    let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let first = xs.first().ok_or_else(|| Error::new(ErrorKind::Param, "stack", "needs at least one array"))?;
         let rank = first.aval()?.rank() + 1;

@@ -1,6 +1,11 @@
 //! Rust operators on arrays: `+ - * / %` and unary `-`, with numpy
 //! broadcasting; Rust number operands are weakly typed (`x * 2.0` keeps
 //! `x`'s dtype), and methods for the common numpy calls.
+//!
+//! Scalars are accepted as `f64` and `i32` only, so that unsuffixed
+//! literals (`2.0`, `3`) infer without annotations; the exact `f64` value
+//! is converted to the array's dtype. For other Rust types use
+//! [`Array::weak`].
 
 use crate::numpy as jnp;
 use crate::{lax, Array};
@@ -36,7 +41,7 @@ macro_rules! operator {
                 $func(self, &rhs)
             }
         }
-        operator!(@scalars $trait, $method, $func, f32 f64 i32 i64);
+        operator!(@scalars $trait, $method, $func, f64 i32);
     };
     (@scalars $trait:ident, $method:ident, $func:path, $($t:ty)*) => {$(
         impl $trait<$t> for &Array {
@@ -188,4 +193,4 @@ macro_rules! weak_operand {
         }
     )*};
 }
-weak_operand!(f32 f64 i32 i64);
+weak_operand!(f64 i32);

@@ -136,9 +136,9 @@ fn comparisons() {
     check("gt", |a| lax::gt(&a[0], &a[1]), both.clone(), &[0.0, 0.0, 1.0, 0.0], 0.0);
     check("ge", |a| lax::ge(&a[0], &a[1]), both, &[0.0, 1.0, 1.0, 0.0], 0.0);
     let i = array(&[-1.0, 5.0], &[2], DType::I32);
-    check("lt i32 signed", |a| lax::lt(&a[0], &Array::weak(0i32)), vec![i], &[1.0, 0.0], 0.0);
+    check("lt i32 signed", |a| jnp::less(&a[0], &Array::weak(0i32)), vec![i], &[1.0, 0.0], 0.0);
     let u = array(&[250.0, 5.0], &[2], DType::U8);
-    check("gt u8 unsigned", |a| lax::gt(&a[0], &Array::weak(100i32)), vec![u], &[1.0, 0.0], 0.0);
+    check("gt u8 unsigned", |a| jnp::greater(&a[0], &Array::weak(100i32)), vec![u], &[1.0, 0.0], 0.0);
 }
 
 #[test]
@@ -201,10 +201,10 @@ fn reductions() {
 
 #[test]
 fn arg_reductions() {
-    let x = array(&[1.0, 7.0, 7.0, -2.0, 0.0, -2.0, 3.0, 3.0], &[2, 4], DType::F32);
+    let x = array(&[1.0, 7.0, 7.0, -2.0, 0.0, -2.0, 3.0, -2.0], &[2, 4], DType::F32);
     check("argmax axis 1 keeps the first", |a| lax::argmax(&a[0], 1, DType::I32), vec![x.clone()], &[1.0, 2.0], 0.0);
-    check("argmin axis 1 keeps the first", |a| lax::argmin(&a[0], 1, DType::I32), vec![x.clone()], &[3.0, 0.0], 0.0);
-    check("argmax axis 0", |a| lax::argmax(&a[0], 0, DType::I32), vec![x.clone()], &[0.0, 0.0, 1.0, 1.0], 0.0);
+    check("argmin axis 1 keeps the first", |a| lax::argmin(&a[0], 1, DType::I32), vec![x.clone()], &[3.0, 1.0], 0.0);
+    check("argmax axis 0", |a| lax::argmax(&a[0], 0, DType::I32), vec![x.clone()], &[0.0, 0.0, 0.0, 0.0], 0.0);
     let nan = array(&[1.0, f64::NAN, 5.0], &[3], DType::F32);
     check("argmax sees NaN as the maximum", |a| lax::argmax(&a[0], 0, DType::I32), vec![nan], &[1.0], 0.0);
     let i = array(&[4.0, 9.0, 9.0, 1.0], &[4], DType::I64);

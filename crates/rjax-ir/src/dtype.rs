@@ -206,12 +206,11 @@ pub fn promote_types(a: (DType, bool), b: (DType, bool)) -> (DType, bool) {
         // A weak result keeps the widest dtype the weak operands carried.
         Node::WeakInt => (if a.1 { a.0 } else { b.0 }, true),
         Node::WeakFloat => {
-            let carried = [a, b]
-                .into_iter()
-                .filter(|(d, w)| *w && d.is_float())
-                .map(|(d, _)| d)
-                .max_by_key(|d| d.size_bytes());
-            carried.map_or((DType::F32, false), |d| (d, true))
+            let weak_floats = [a, b].into_iter().filter(|(d, w)| *w && d.is_float());
+            match weak_floats.map(|(d, _)| d).max_by_key(|d| d.size_bytes()) {
+                Some(d) if a.1 && b.1 => (d, true),
+                _ => (DType::F32, a.1 || b.1),
+            }
         }
     }
 }
