@@ -4,5 +4,6 @@ mod catalogue;
 mod common;
 mod errors;
 mod jit;
+mod pjrt;
 mod primitives;
 mod trees;
