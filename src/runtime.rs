@@ -25,6 +25,7 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
 impl Runtime {
     fn start() -> Result<Runtime> {
         let path = plugin_path()?;
+        quiet_plugin_logs();
         let plugin = Plugin::load(&path).map_err(|e| pjrt_error("load plugin", e))?;
         let options = ClientOptions {
             cpu_device_count: Some(env_number("RJAX_CPU_DEVICE_COUNT").unwrap_or(1)),
@@ -87,6 +88,17 @@ fn plugin_path() -> Result<PathBuf> {
         return rjax_pjrt::default_cuda_plugin().ok_or_else(|| no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)"));
     }
     option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from).ok_or_else(|| no_plugin("CPU"))
+}
+
+/// XLA logs its client options at INFO level to stderr; keep warnings and
+/// errors only, unless the user chose a level.
+fn quiet_plugin_logs() {
+    if std::env::var_os("TF_CPP_MIN_LOG_LEVEL").is_none() {
+        // SAFETY: called once, before the plugin is loaded, so no C code of
+        // ours reads the environment concurrently; Rust's own environment
+        // accesses are serialized by std.
+        unsafe { std::env::set_var("TF_CPP_MIN_LOG_LEVEL", "1") };
+    }
 }
 
 fn env_number(name: &str) -> Option<i64> {

@@ -28,7 +28,7 @@ fn list_and_show() {
     let o = dump(&["show", "slow_f", "--stage", "jaxpr"]);
     assert!(stdout(&o).starts_with("{ lambda ; a:f32[4,4]. let"), "{}", stdout(&o));
     let o = dump(&["show", "slow_f"]);
-    assert!(stdout(&o).starts_with("module @slow_f"), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("module @jit_slow_f"), "{}", stdout(&o));
 }
 
 #[test]

@@ -1,0 +1,87 @@
+//! Host-overhead benchmarks: raw PJRT dispatch vs `jit` dispatch, eager
+//! dispatch, and trace + lower of an MLP. Run with `cargo bench --bench
+//! dispatch`; results are recorded in docs/benchmarks.md.
+
+use rjax::numpy as jnp;
+use rjax::{jit, Array, DType};
+use rjax_pjrt::{Client, ClientOptions, CompileOptions, ElementType, Plugin};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Median time of one call of `f`, in microseconds, over `rounds` rounds of
+/// `iters` calls.
+fn median_us(rounds: usize, iters: usize, mut f: impl FnMut()) -> f64 {
+    let mut per_call: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e6 / iters as f64
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
+    per_call[rounds / 2]
+}
+
+fn raw_client() -> Client {
+    let path = std::env::var_os("RJAX_PJRT_PLUGIN")
+        .map(PathBuf::from)
+        .or(option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from))
+        .expect("a PJRT plugin");
+    let plugin = Plugin::load(&path).expect("plugin");
+    Client::new(plugin, &ClientOptions { cpu_device_count: Some(1), asynchronous: Some(false) }).expect("client")
+}
+
+fn mlp(params: &[(Array, Array)], x: &Array) -> Array {
+    let mut h = x.clone();
+    for (i, (w, b)) in params.iter().enumerate() {
+        let z = jnp::dot(&h, w) + b;
+        h = if i + 1 < params.len() { z.tanh() } else { z };
+    }
+    h
+}
+
+fn main() {
+    let f = jit(|x: Array| &x + 1.0);
+    let x = jnp::ones(&[1000], DType::F32);
+    let text = f.lower(x.clone()).unwrap().as_text().to_string();
+
+    let client = raw_client();
+    let exe = client.compile(&text, &CompileOptions::default()).unwrap();
+    let buf = client.buffer_from_host(&vec![0u8; 4000], ElementType::F32, &[1000], 0).unwrap();
+    let raw = median_us(21, 20_000, || {
+        let out = exe.execute(&[&[&buf]]).unwrap();
+        out[0][0].block_until_ready().unwrap();
+    });
+    let jitted = median_us(21, 20_000, || {
+        f.call(x.clone()).unwrap().block_until_ready().unwrap();
+    });
+    let eager = median_us(21, 20_000, || {
+        (&x + 1.0).block_until_ready().unwrap();
+    });
+    println!("x + 1 on f32[1000], call + wait until ready (median):");
+    println!("  raw PJRT execute + await    {raw:7.2} us");
+    println!("  jit dispatch                {jitted:7.2} us  ({:.2} x raw)", jitted / raw);
+    println!("  eager                       {eager:7.2} us");
+
+    let sizes = [784, 512, 512, 10];
+    let params: Vec<(Array, Array)> =
+        sizes.windows(2).map(|s| (jnp::ones(&[s[0], s[1]], DType::F32), jnp::zeros(&[s[1]], DType::F32))).collect();
+    let batch = jnp::ones(&[128, 784], DType::F32);
+    let lower = median_us(11, 50, || {
+        let forward = jit(|(p, x): (Vec<(Array, Array)>, Array)| mlp(&p, &x));
+        forward.lower((params.clone(), batch.clone())).unwrap();
+    });
+    let forward = jit(|(p, x): (Vec<(Array, Array)>, Array)| mlp(&p, &x));
+    let t = Instant::now();
+    forward.call((params.clone(), batch.clone())).unwrap().block_until_ready().unwrap();
+    let first = t.elapsed().as_secs_f64() * 1e3;
+    let steady = median_us(11, 20, || {
+        forward.call((params.clone(), batch.clone())).unwrap().block_until_ready().unwrap();
+    });
+    println!("MLP forward 784-512-512-10 (tanh), batch 128, f32:");
+    println!("  trace + lower               {lower:7.1} us");
+    println!("  first call (with compile)   {first:7.1} ms");
+    println!("  steady-state call           {steady:7.1} us");
+}
