@@ -28,7 +28,10 @@ fn main() {
     match ensure_plugin() {
         Ok(path) => {
             println!("cargo:rerun-if-changed={}", path.display());
-            println!("cargo:rustc-env=RJAX_DEFAULT_PJRT_PLUGIN={}", path.display());
+            println!(
+                "cargo:rustc-env=RJAX_DEFAULT_PJRT_PLUGIN={}",
+                path.display()
+            );
         }
         Err(e) => println!(
             "cargo:warning=rjax could not fetch its PJRT CPU plugin ({e}); set RJAX_PJRT_PLUGIN=/path/to/plugin.so at run time"
@@ -57,14 +60,23 @@ fn ensure_plugin() -> Result<PathBuf, String> {
     let download = dir.join("download");
     let _ = fs::remove_dir_all(&download);
     let status = Command::new("python3")
-        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+        ])
         .arg(format!("{PACKAGE}=={VERSION}"))
         .arg("-d")
         .arg(&download)
         .status()
         .map_err(|e| format!("cannot run python3 -m pip: {e}"))?;
     if !status.success() {
-        return Err(format!("pip download {PACKAGE}=={VERSION} failed ({status})"));
+        return Err(format!(
+            "pip download {PACKAGE}=={VERSION} failed ({status})"
+        ));
     }
     let wheel = download.join(WHEEL);
     verify(&wheel, WHEEL_SHA256)?;
@@ -83,7 +95,8 @@ fn ensure_plugin() -> Result<PathBuf, String> {
     verify(&partial, PLUGIN_SHA256)?;
     fs::rename(&partial, &plugin).map_err(|e| format!("cannot move the plugin into place: {e}"))?;
     let _ = fs::remove_dir_all(&download);
-    fs::write(&stamp, stamp_text(&plugin)).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    fs::write(&stamp, stamp_text(&plugin))
+        .map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     Ok(plugin)
 }
 
@@ -92,8 +105,13 @@ fn ensure_plugin() -> Result<PathBuf, String> {
 fn stamp_text(plugin: &Path) -> String {
     let meta = fs::metadata(plugin).ok();
     let size = meta.as_ref().map_or(0, |m| m.len());
-    let mtime = meta.and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-    format!("{PLUGIN_SHA256} {size} {}\n", mtime.map_or(0, |d| d.as_nanos()))
+    let mtime = meta
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    format!(
+        "{PLUGIN_SHA256} {size} {}\n",
+        mtime.map_or(0, |d| d.as_nanos())
+    )
 }
 
 fn verify(file: &Path, expected: &str) -> Result<(), String> {
@@ -101,16 +119,25 @@ fn verify(file: &Path, expected: &str) -> Result<(), String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
     }
-    let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let got: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if got != expected {
         let _ = fs::remove_file(file);
-        return Err(format!("{} has SHA-256 {got}, expected {expected}", file.display()));
+        return Err(format!(
+            "{} has SHA-256 {got}, expected {expected}",
+            file.display()
+        ));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! dispatch`; results are recorded in docs/benchmarks.md.
 
 use rjax::numpy as jnp;
-use rjax::{jit, Array, DType};
+use rjax::{Array, DType, jit};
 use rjax_pjrt::{Client, ClientOptions, CompileOptions, ElementType, Plugin};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -30,7 +30,14 @@ fn raw_client() -> Client {
         .or(option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from))
         .expect("a PJRT plugin");
     let plugin = Plugin::load(&path).expect("plugin");
-    Client::new(plugin, &ClientOptions { cpu_device_count: Some(1), asynchronous: Some(false) }).expect("client")
+    Client::new(
+        plugin,
+        &ClientOptions {
+            cpu_device_count: Some(1),
+            asynchronous: Some(false),
+        },
+    )
+    .expect("client")
 }
 
 fn mlp(params: &[(Array, Array)], x: &Array) -> Array {
@@ -49,7 +56,9 @@ fn main() {
 
     let client = raw_client();
     let exe = client.compile(&text, &CompileOptions::default()).unwrap();
-    let buf = client.buffer_from_host(&vec![0u8; 4000], ElementType::F32, &[1000], 0).unwrap();
+    let buf = client
+        .buffer_from_host(&vec![0u8; 4000], ElementType::F32, &[1000], 0)
+        .unwrap();
     let raw = median_us(21, 20_000, || {
         let out = exe.execute(&[&[&buf]]).unwrap();
         out[0][0].block_until_ready().unwrap();
@@ -62,12 +71,22 @@ fn main() {
     });
     println!("x + 1 on f32[1000], call + wait until ready (median):");
     println!("  raw PJRT execute + await    {raw:7.2} us");
-    println!("  jit dispatch                {jitted:7.2} us  ({:.2} x raw)", jitted / raw);
+    println!(
+        "  jit dispatch                {jitted:7.2} us  ({:.2} x raw)",
+        jitted / raw
+    );
     println!("  eager                       {eager:7.2} us");
 
     let sizes = [784, 512, 512, 10];
-    let params: Vec<(Array, Array)> =
-        sizes.windows(2).map(|s| (jnp::ones(&[s[0], s[1]], DType::F32), jnp::zeros(&[s[1]], DType::F32))).collect();
+    let params: Vec<(Array, Array)> = sizes
+        .windows(2)
+        .map(|s| {
+            (
+                jnp::ones(&[s[0], s[1]], DType::F32),
+                jnp::zeros(&[s[1]], DType::F32),
+            )
+        })
+        .collect();
     let batch = jnp::ones(&[128, 784], DType::F32);
     let lower = median_us(11, 50, || {
         let forward = jit(|(p, x): (Vec<(Array, Array)>, Array)| mlp(&p, &x));
@@ -75,10 +94,18 @@ fn main() {
     });
     let forward = jit(|(p, x): (Vec<(Array, Array)>, Array)| mlp(&p, &x));
     let t = Instant::now();
-    forward.call((params.clone(), batch.clone())).unwrap().block_until_ready().unwrap();
+    forward
+        .call((params.clone(), batch.clone()))
+        .unwrap()
+        .block_until_ready()
+        .unwrap();
     let first = t.elapsed().as_secs_f64() * 1e3;
     let steady = median_us(11, 20, || {
-        forward.call((params.clone(), batch.clone())).unwrap().block_until_ready().unwrap();
+        forward
+            .call((params.clone(), batch.clone()))
+            .unwrap()
+            .block_until_ready()
+            .unwrap();
     });
     println!("MLP forward 784-512-512-10 (tanh), batch 128, f32:");
     println!("  trace + lower               {lower:7.1} us");

@@ -27,15 +27,23 @@ fn main() -> rjax::Result<()> {
     let x = jnp::ones(&[5000, 5000], DType::F32);
     let fast_f = jit(slow_f).named("slow_f");
 
-    println!("make_jaxpr(slow_f)(x):\n{}\n", make_jaxpr(slow_f, x.clone())?);
-    println!("jit(slow_f).lower(x).as_text():\n{}", fast_f.lower(x.clone())?.as_text());
+    println!(
+        "make_jaxpr(slow_f)(x):\n{}\n",
+        make_jaxpr(slow_f, x.clone())?
+    );
+    println!(
+        "jit(slow_f).lower(x).as_text():\n{}",
+        fast_f.lower(x.clone())?.as_text()
+    );
 
     let y = fast_f.call(x.clone())?;
     let corner = lax::slice(&y, &[0, 0], &[3, 3], None);
     println!("fast_f(x)[:3, :3] =\n{corner}");
     assert_eq!(slow_f(x.clone()).to_vec::<f32>()?[..3], [3.0, 3.0, 3.0]);
 
-    let jit_ms = time_ms(30, || fast_f.call(x.clone())?.block_until_ready().map(|_| ()))?;
+    let jit_ms = time_ms(30, || {
+        fast_f.call(x.clone())?.block_until_ready().map(|_| ())
+    })?;
     let eager_ms = time_ms(30, || slow_f(x.clone()).block_until_ready().map(|_| ()))?;
     println!("\nx = ones((5000, 5000)), median of 30 runs:");
     println!("  fast_f(x)  (jit, one fused program): {jit_ms:8.2} ms");

@@ -1,8 +1,8 @@
 //! [`Array`]: the value users compute with — concrete on a device, a Rust
 //! scalar literal, or traced inside a transformation.
 
-use crate::element::{from_bytes, to_bytes, Element};
-use crate::runtime::{runtime, DeviceArray};
+use crate::element::{Element, from_bytes, to_bytes};
+use crate::runtime::{DeviceArray, runtime};
 use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
 use std::panic::Location;
 use std::sync::Arc;
@@ -34,11 +34,15 @@ impl Array {
     }
 
     pub(crate) fn from_result(r: Result<Value>) -> Array {
-        Array { repr: r.map_err(Arc::new) }
+        Array {
+            repr: r.map_err(Arc::new),
+        }
     }
 
     pub(crate) fn from_error(e: Error) -> Array {
-        Array { repr: Err(Arc::new(e)) }
+        Array {
+            repr: Err(Arc::new(e)),
+        }
     }
 
     /// The traced or concrete value, or the error this array holds.
@@ -58,8 +62,12 @@ impl Array {
         let aval = AVal::new(shape.to_vec(), T::DTYPE);
         if aval.size() != data.len() {
             return Array::from_error(
-                Error::new(ErrorKind::Shape, "from_slice", format!("{} elements do not fill shape {shape:?}", data.len()))
-                    .at(location),
+                Error::new(
+                    ErrorKind::Shape,
+                    "from_slice",
+                    format!("{} elements do not fill shape {shape:?}", data.len()),
+                )
+                .at(location),
             );
         }
         let made = runtime().and_then(|rt| rt.upload(&to_bytes(data), aval));
@@ -133,7 +141,11 @@ impl Array {
             return Err(Error::new(
                 ErrorKind::DType,
                 "to_vec",
-                format!("cannot read a {} array as {}; convert it with astype first", aval.dtype.name(), T::DTYPE.name()),
+                format!(
+                    "cannot read a {} array as {}; convert it with astype first",
+                    aval.dtype.name(),
+                    T::DTYPE.name()
+                ),
             )
             .with_operands(vec![aval])
             .at(location));
@@ -148,9 +160,13 @@ impl Array {
         let v = self.to_vec::<T>()?;
         match v.as_slice() {
             [x] => Ok(*x),
-            _ => Err(Error::new(ErrorKind::Shape, "item", format!("needs exactly one element, the array has {}", v.len()))
-                .with_operands(self.aval().into_iter().collect())
-                .at(location)),
+            _ => Err(Error::new(
+                ErrorKind::Shape,
+                "item",
+                format!("needs exactly one element, the array has {}", v.len()),
+            )
+            .with_operands(self.aval().into_iter().collect())
+            .at(location)),
         }
     }
 
@@ -158,7 +174,9 @@ impl Array {
     pub fn block_until_ready(&self) -> Result<&Array> {
         if let Value::Concrete(c) = self.value()? {
             if let Some(d) = (c.as_ref() as &dyn std::any::Any).downcast_ref::<DeviceArray>() {
-                d.buffer.block_until_ready().map_err(|e| crate::runtime::pjrt_error("block_until_ready", e))?;
+                d.buffer
+                    .block_until_ready()
+                    .map_err(|e| crate::runtime::pjrt_error("block_until_ready", e))?;
             }
         }
         Ok(self)

@@ -8,7 +8,7 @@
 //! ```
 
 use crate::numpy as jnp;
-use crate::{jit, lax, make_jaxpr, Array, ClosedJaxpr, DType, Lowered, Result};
+use crate::{Array, ClosedJaxpr, DType, Lowered, Result, jit, lax, make_jaxpr};
 
 /// One catalogue program: a function of a list of arrays and its inputs.
 pub struct Program {
@@ -37,7 +37,9 @@ impl Program {
 /// `n` deterministic f32 values in [-1, 1) shaped `shape`.
 pub fn sample(shape: &[usize], seed: u32) -> Array {
     let n: usize = shape.iter().product();
-    let data: Vec<f32> = (0..n).map(|i| (((i as u32 * 7 + seed * 13) % 17) as f32 / 8.5) - 1.0).collect();
+    let data: Vec<f32> = (0..n)
+        .map(|i| (((i as u32 * 7 + seed * 13) % 17) as f32 / 8.5) - 1.0)
+        .collect();
     Array::from_slice(&data, shape)
 }
 
@@ -69,7 +71,13 @@ pub fn programs() -> Vec<Program> {
             name: "reductions",
             description: "sum over axis 1, max over axis 0, mean of all",
             inputs: || vec![sample(&[3, 4], 4)],
-            function: |x| vec![jnp::sum(&x[0], 1, false), jnp::max(&x[0], 0, false), jnp::mean(&x[0], (), false)],
+            function: |x| {
+                vec![
+                    jnp::sum(&x[0], 1, false),
+                    jnp::max(&x[0], 0, false),
+                    jnp::mean(&x[0], (), false),
+                ]
+            },
         },
         Program {
             name: "argmax",
@@ -86,7 +94,15 @@ pub fn programs() -> Vec<Program> {
         Program {
             name: "mlp_forward",
             description: "a two-layer tanh MLP on a batch: tanh(x W1 + b1) W2 + b2",
-            inputs: || vec![sample(&[4, 3], 8), sample(&[3, 5], 9), sample(&[5], 10), sample(&[5, 2], 11), sample(&[2], 12)],
+            inputs: || {
+                vec![
+                    sample(&[4, 3], 8),
+                    sample(&[3, 5], 9),
+                    sample(&[5], 10),
+                    sample(&[5, 2], 11),
+                    sample(&[2], 12),
+                ]
+            },
             function: |x| {
                 let h = (jnp::dot(&x[0], &x[1]) + &x[2]).tanh();
                 vec![jnp::dot(&h, &x[3]) + &x[4]]
@@ -106,14 +122,31 @@ pub fn programs() -> Vec<Program> {
         Program {
             name: "update_slice",
             description: "dynamic_update_slice of a 2x2 block",
-            inputs: || vec![jnp::zeros(&[3, 3], DType::F32), jnp::ones(&[2, 2], DType::F32), Array::scalar(1i32)],
-            function: |x| vec![lax::dynamic_update_slice(&x[0], &x[1], &[x[2].clone(), x[2].clone()])],
+            inputs: || {
+                vec![
+                    jnp::zeros(&[3, 3], DType::F32),
+                    jnp::ones(&[2, 2], DType::F32),
+                    Array::scalar(1i32),
+                ]
+            },
+            function: |x| {
+                vec![lax::dynamic_update_slice(
+                    &x[0],
+                    &x[1],
+                    &[x[2].clone(), x[2].clone()],
+                )]
+            },
         },
         Program {
             name: "concatenate",
             description: "concatenate along axis 0 and stack along a new axis",
             inputs: || vec![sample(&[2, 3], 14), sample(&[1, 3], 15)],
-            function: |x| vec![jnp::concatenate(&x, 0), jnp::stack(&[x[0].clone(), x[0].clone()], 1)],
+            function: |x| {
+                vec![
+                    jnp::concatenate(&x, 0),
+                    jnp::stack(&[x[0].clone(), x[0].clone()], 1),
+                ]
+            },
         },
         Program {
             name: "pad",
@@ -125,7 +158,13 @@ pub fn programs() -> Vec<Program> {
             name: "iota",
             description: "arange, a float range and the identity matrix",
             inputs: Vec::new,
-            function: |_| vec![jnp::arange(5), jnp::arange_f32(0.0, 2.0, 0.5), jnp::eye(3, None, 0, DType::F32)],
+            function: |_| {
+                vec![
+                    jnp::arange(5),
+                    jnp::arange_f32(0.0, 2.0, 0.5),
+                    jnp::eye(3, None, 0, DType::F32),
+                ]
+            },
         },
         Program {
             name: "convert",

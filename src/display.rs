@@ -1,7 +1,7 @@
 //! numpy-style printing: `[0.         0.16666667 0.33333334 0.5       ]`.
 
-use crate::element::from_bytes;
 use crate::Array;
+use crate::element::from_bytes;
 use half::{bf16, f16};
 use rjax_ir::DType;
 use std::fmt;
@@ -29,11 +29,31 @@ impl fmt::Display for Array {
 fn cells(bytes: &[u8], dtype: DType) -> Vec<String> {
     let floats = |v: Vec<f64>, shortest: &dyn Fn(f64) -> String| float_cells(&v, shortest);
     match dtype {
-        DType::Bool => right_align(from_bytes::<bool>(bytes).iter().map(|b| if *b { "True" } else { "False" }.to_string()).collect()),
-        DType::F32 => floats(from_bytes::<f32>(bytes).iter().map(|&x| x as f64).collect(), &|x| format!("{}", x as f32)),
+        DType::Bool => right_align(
+            from_bytes::<bool>(bytes)
+                .iter()
+                .map(|b| if *b { "True" } else { "False" }.to_string())
+                .collect(),
+        ),
+        DType::F32 => floats(
+            from_bytes::<f32>(bytes).iter().map(|&x| x as f64).collect(),
+            &|x| format!("{}", x as f32),
+        ),
         DType::F64 => floats(from_bytes::<f64>(bytes), &|x| format!("{x}")),
-        DType::F16 => floats(from_bytes::<f16>(bytes).iter().map(|x| x.to_f64()).collect(), &|x| format!("{}", f16::from_f64(x))),
-        DType::BF16 => floats(from_bytes::<bf16>(bytes).iter().map(|x| x.to_f64()).collect(), &|x| format!("{}", bf16::from_f64(x))),
+        DType::F16 => floats(
+            from_bytes::<f16>(bytes)
+                .iter()
+                .map(|x| x.to_f64())
+                .collect(),
+            &|x| format!("{}", f16::from_f64(x)),
+        ),
+        DType::BF16 => floats(
+            from_bytes::<bf16>(bytes)
+                .iter()
+                .map(|x| x.to_f64())
+                .collect(),
+            &|x| format!("{}", bf16::from_f64(x)),
+        ),
         DType::I8 => ints(from_bytes::<i8>(bytes)),
         DType::I16 => ints(from_bytes::<i16>(bytes)),
         DType::I32 => ints(from_bytes::<i32>(bytes)),
@@ -58,8 +78,15 @@ fn right_align(texts: Vec<String>) -> Vec<String> {
 /// values, decimal points aligned; scientific notation for very large or
 /// very small magnitudes.
 fn float_cells(v: &[f64], shortest: &dyn Fn(f64) -> String) -> Vec<String> {
-    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite() && *x != 0.0).map(f64::abs).collect();
-    let (lo, hi) = finite.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let finite: Vec<f64> = v
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x != 0.0)
+        .map(f64::abs)
+        .collect();
+    let (lo, hi) = finite.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
+        (lo.min(x), hi.max(x))
+    });
     let scientific = !finite.is_empty() && (hi >= 1e8 || lo < 1e-4 || hi / lo > 1e3 && lo < 1e-4);
     let texts: Vec<String> = v
         .iter()
@@ -85,7 +112,8 @@ fn float_cells(v: &[f64], shortest: &dyn Fn(f64) -> String) -> Vec<String> {
         .map(|s| {
             let (l, r) = split(s);
             let pad_right = if s.contains('.') { right - r } else { 0 };
-            let pad_left = (left + 1 + right).saturating_sub(l + r + pad_right + usize::from(s.contains('.')));
+            let pad_left =
+                (left + 1 + right).saturating_sub(l + r + pad_right + usize::from(s.contains('.')));
             format!("{}{s}{}", " ".repeat(pad_left), " ".repeat(pad_right))
         })
         .collect()
@@ -98,14 +126,31 @@ fn sci(shortest: &str) -> String {
         return "0.e+00".to_string();
     }
     let exp = x.abs().log10().floor() as i32;
-    let digits: String = shortest.chars().filter(|c| c.is_ascii_digit()).collect::<String>().trim_start_matches('0').trim_end_matches('0').to_string();
+    let digits: String = shortest
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .to_string();
     let (head, tail) = digits.split_at(1.min(digits.len()));
     let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{head}.{tail}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{sign}{head}.{tail}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 /// Write the nested brackets of `shape` starting at element `offset`.
-fn nest(out: &mut String, cells: &[String], shape: &[usize], axis: usize, offset: usize, summarize: bool) {
+fn nest(
+    out: &mut String,
+    cells: &[String],
+    shape: &[usize],
+    axis: usize,
+    offset: usize,
+    summarize: bool,
+) {
     if shape.len() == axis {
         out.push_str(cells[offset].trim());
         return;
@@ -113,7 +158,11 @@ fn nest(out: &mut String, cells: &[String], shape: &[usize], axis: usize, offset
     let n = shape[axis];
     let stride: usize = shape[axis + 1..].iter().product();
     let shown: Vec<Option<usize>> = if summarize && n > 2 * EDGE {
-        (0..EDGE).map(Some).chain([None]).chain((n - EDGE..n).map(Some)).collect()
+        (0..EDGE)
+            .map(Some)
+            .chain([None])
+            .chain((n - EDGE..n).map(Some))
+            .collect()
     } else {
         (0..n).map(Some).collect()
     };

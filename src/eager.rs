@@ -1,7 +1,7 @@
 //! Eager execution: each primitive applied to concrete values runs as a
 //! small compiled program, cached by (primitive, parameters, operand types).
 
-use crate::runtime::{device_array, execute, runtime, DeviceArray};
+use crate::runtime::{DeviceArray, device_array, execute, runtime};
 use rjax_ir::{AVal, Atom, DType, Eqn, Evaluator, Jaxpr, Primitive, Result, Value, Var};
 use rjax_pjrt::{Buffer, Executable};
 use std::collections::HashMap;
@@ -36,7 +36,10 @@ pub(crate) struct PjrtEvaluator;
 impl Evaluator for PjrtEvaluator {
     fn eval(&self, prim: &Primitive, args: &[Value], out_avals: &[AVal]) -> Result<Vec<Value>> {
         let rt = runtime()?;
-        let held = args.iter().map(|a| device_array(a, rt, prim.name())).collect::<Result<Vec<_>>>()?;
+        let held = args
+            .iter()
+            .map(|a| device_array(a, rt, prim.name()))
+            .collect::<Result<Vec<_>>>()?;
         let buffers: Vec<&Buffer> = held.iter().map(|d| &d.buffer).collect();
         let exe = executable(prim, &held)?;
         let outs = execute(&exe, &buffers, out_avals, prim.name())?;
@@ -56,14 +59,28 @@ fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executa
     let matches = |e: &Entry| {
         e.prim == *prim
             && e.signature.len() == args.len()
-            && e.signature.iter().zip(args).all(|((s, d), a)| *s == a.aval.shape && *d == a.aval.dtype)
+            && e.signature
+                .iter()
+                .zip(args)
+                .all(|((s, d), a)| *s == a.aval.shape && *d == a.aval.dtype)
     };
-    if let Some(e) = cache.buckets.get(&key).and_then(|b| b.iter().find(|e| matches(e))) {
+    if let Some(e) = cache
+        .buckets
+        .get(&key)
+        .and_then(|b| b.iter().find(|e| matches(e)))
+    {
         return Ok(e.exe.clone());
     }
-    let signature: Signature = args.iter().map(|a| (a.aval.shape.clone(), a.aval.dtype)).collect();
+    let signature: Signature = args
+        .iter()
+        .map(|a| (a.aval.shape.clone(), a.aval.dtype))
+        .collect();
     let exe = Arc::new(compile_one(prim, &signature)?);
-    cache.buckets.entry(key).or_default().push(Entry { prim: prim.clone(), signature, exe: exe.clone() });
+    cache.buckets.entry(key).or_default().push(Entry {
+        prim: prim.clone(),
+        signature,
+        exe: exe.clone(),
+    });
     Ok(exe)
 }
 
@@ -72,20 +89,30 @@ fn compile_one(prim: &Primitive, signature: &Signature) -> Result<Executable> {
     let invars: Vec<Var> = signature
         .iter()
         .enumerate()
-        .map(|(i, (s, d))| Var { id: i as u32, aval: AVal::new(s.clone(), *d) })
+        .map(|(i, (s, d))| Var {
+            id: i as u32,
+            aval: AVal::new(s.clone(), *d),
+        })
         .collect();
     let in_avals: Vec<AVal> = invars.iter().map(|v| v.aval.clone()).collect();
     let out_avals = rjax_ir::abstract_eval(prim, &in_avals)?;
     let outputs: Vec<Var> = out_avals
         .into_iter()
         .enumerate()
-        .map(|(i, aval)| Var { id: (invars.len() + i) as u32, aval })
+        .map(|(i, aval)| Var {
+            id: (invars.len() + i) as u32,
+            aval,
+        })
         .collect();
     let jaxpr = Jaxpr {
         constvars: Vec::new(),
         invars: invars.clone(),
         outvars: outputs.iter().cloned().map(Atom::Var).collect(),
-        eqns: vec![Eqn { prim: prim.clone(), inputs: invars.into_iter().map(Atom::Var).collect(), outputs }],
+        eqns: vec![Eqn {
+            prim: prim.clone(),
+            inputs: invars.into_iter().map(Atom::Var).collect(),
+            outputs,
+        }],
     };
     runtime()?.compile(&jaxpr, prim.name(), 1)
 }

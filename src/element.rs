@@ -47,7 +47,11 @@ macro_rules! element {
 element!(f32, F32, |v, w| Literal::float(v as f64, DType::F32, w));
 element!(f64, F64, |v, w| Literal::float(v, DType::F64, w));
 element!(f16, F16, |v, w| Literal::float(v.to_f64(), DType::F16, w));
-element!(bf16, BF16, |v, w| Literal::float(v.to_f64(), DType::BF16, w));
+element!(bf16, BF16, |v, w| Literal::float(
+    v.to_f64(),
+    DType::BF16,
+    w
+));
 element!(i8, I8, |v, w| Literal::int(v as i64, DType::I8, w));
 element!(i16, I16, |v, w| Literal::int(v as i64, DType::I16, w));
 element!(i32, I32, |v, w| Literal::int(v as i64, DType::I32, w));
@@ -55,7 +59,11 @@ element!(i64, I64, |v, w| Literal::int(v, DType::I64, w));
 element!(u8, U8, |v, w| Literal::int(v as i64, DType::U8, w));
 element!(u16, U16, |v, w| Literal::int(v as i64, DType::U16, w));
 element!(u32, U32, |v, w| Literal::int(v as i64, DType::U32, w));
-element!(u64, U64, |v, w| Literal { dtype: DType::U64, weak: w, value: rjax_ir::Scalar::UInt(v) });
+element!(u64, U64, |v, w| Literal {
+    dtype: DType::U64,
+    weak: w,
+    value: rjax_ir::Scalar::UInt(v)
+});
 
 impl sealed::Sealed for bool {}
 impl Element for bool {
@@ -82,5 +90,8 @@ pub(crate) fn to_bytes<T: Element>(data: &[T]) -> Vec<u8> {
 
 /// Elements decoded from little-endian bytes.
 pub(crate) fn from_bytes<T: Element>(bytes: &[u8]) -> Vec<T> {
-    bytes.chunks_exact(T::DTYPE.size_bytes()).map(T::from_le).collect()
+    bytes
+        .chunks_exact(T::DTYPE.size_bytes())
+        .map(T::from_le)
+        .collect()
 }

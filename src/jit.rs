@@ -2,10 +2,12 @@
 //! compile it once per input signature, and run it with a cache lookup plus
 //! one PJRT execute per call.
 
-use crate::runtime::{device_array, execute, runtime, DeviceArray};
-use crate::tree::{Tree, TreeDef};
 use crate::Array;
-use rjax_ir::{trace_to_jaxpr, AVal, ClosedJaxpr, Error, ErrorKind, JitCall, Jaxpr, Primitive, Result, Value};
+use crate::runtime::{DeviceArray, device_array, execute, runtime};
+use crate::tree::{Tree, TreeDef};
+use rjax_ir::{
+    AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, JitCall, Primitive, Result, Value, trace_to_jaxpr,
+};
 use rjax_pjrt::{Buffer, Executable};
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -14,22 +16,33 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Trace `f` on the abstract values of `args` (their shapes and dtypes).
 /// Returns the Jaxpr, its captured constants and the output structure.
-fn trace_tree<I: Tree, O: Tree>(f: &dyn Fn(I) -> O, def: &TreeDef, avals: &[AVal]) -> Result<(ClosedJaxpr, TreeDef)> {
+fn trace_tree<I: Tree, O: Tree>(
+    f: &dyn Fn(I) -> O,
+    def: &TreeDef,
+    avals: &[AVal],
+) -> Result<(ClosedJaxpr, TreeDef)> {
     let mut out_def = None;
     let closed = trace_to_jaxpr(avals, |tracers| {
-        let args = I::unflatten_tree(def, tracers.iter().cloned().map(Array::from_value).collect())?;
+        let args = I::unflatten_tree(
+            def,
+            tracers.iter().cloned().map(Array::from_value).collect(),
+        )?;
         let (leaves, def) = f(args).flatten_tree();
         out_def = Some(def);
         leaves.iter().map(|a| a.value().cloned()).collect()
     })?;
-    let out_def = out_def.ok_or_else(|| Error::new(ErrorKind::Tree, "trace", "the function produced no output"))?;
+    let out_def = out_def
+        .ok_or_else(|| Error::new(ErrorKind::Tree, "trace", "the function produced no output"))?;
     Ok((closed, out_def))
 }
 
 /// The leaves of `args` as values with their abstract values.
 fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, TreeDef)> {
     let (leaves, def) = args.flatten_tree();
-    let values = leaves.iter().map(|a| a.value().cloned()).collect::<Result<Vec<_>>>()?;
+    let values = leaves
+        .iter()
+        .map(|a| a.value().cloned())
+        .collect::<Result<Vec<_>>>()?;
     let avals = values.iter().map(Value::aval).collect();
     Ok((values, avals, def))
 }
@@ -46,7 +59,9 @@ fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, TreeDef)> {
 pub fn make_jaxpr<I: Tree, O: Tree>(f: impl Fn(I) -> O, args: I) -> Result<ClosedJaxpr> {
     let location = Location::caller();
     let (_, avals, def) = flatten_args(&args).map_err(|e| e.at(location))?;
-    trace_tree(&f, &def, &avals).map(|(c, _)| c).map_err(|e| e.at(location))
+    trace_tree(&f, &def, &avals)
+        .map(|(c, _)| c)
+        .map_err(|e| e.at(location))
 }
 
 /// A staged program: its Jaxpr (constants hoisted into leading inputs),
@@ -89,7 +104,12 @@ pub struct Jit<F, I, O> {
 /// assert_eq!(f.call(x).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 5.0]);
 /// ```
 pub fn jit<I: Tree, O: Tree, F: Fn(I) -> O>(f: F) -> Jit<F, I, O> {
-    Jit { f, name: "jit_fn".to_string(), cache: Mutex::default(), _types: PhantomData }
+    Jit {
+        f,
+        name: "jit_fn".to_string(),
+        cache: Mutex::default(),
+        _types: PhantomData,
+    }
 }
 
 /// A lowered program: the StableHLO text of a jitted function.
@@ -124,7 +144,12 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
 
     fn staged(&self, def: TreeDef, avals: Vec<AVal>) -> Result<Arc<Staged>> {
         let key = Key { def, avals };
-        if let Some(s) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(s) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
             return Ok(s.clone());
         }
         let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
@@ -136,7 +161,10 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
             out_def,
             compiled: OnceLock::new(),
         });
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, staged.clone());
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, staged.clone());
         Ok(staged)
     }
 
@@ -153,25 +181,48 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
         let (values, avals, def) = flatten_args(&args)?;
         let staged = self.staged(def, avals)?;
         if rjax_ir::is_tracing() || values.iter().any(Value::is_traced) {
-            let call = Primitive::Jit(JitCall { name: self.name.clone(), jaxpr: staged.jaxpr.clone() });
+            let call = Primitive::Jit(JitCall {
+                name: self.name.clone(),
+                jaxpr: staged.jaxpr.clone(),
+            });
             let inputs: Vec<Value> = staged.consts.iter().chain(&values).cloned().collect();
             let outs = rjax_ir::bind(&call, &inputs)?;
-            return O::unflatten_tree(&staged.out_def, outs.into_iter().map(Array::from_value).collect());
+            return O::unflatten_tree(
+                &staged.out_def,
+                outs.into_iter().map(Array::from_value).collect(),
+            );
         }
         let rt = runtime()?;
         let compiled = staged
             .compiled
             .get_or_init(|| {
                 let exe = rt.compile(&staged.jaxpr, &self.name, 1)?;
-                let const_arrays = staged.consts.iter().map(|c| device_array(c, rt, &self.name)).collect::<Result<Vec<_>>>()?;
+                let const_arrays = staged
+                    .consts
+                    .iter()
+                    .map(|c| device_array(c, rt, &self.name))
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Compiled { exe, const_arrays })
             })
             .as_ref()
             .map_err(Clone::clone)?;
-        let arg_arrays = values.iter().map(|v| device_array(v, rt, &self.name)).collect::<Result<Vec<_>>>()?;
-        let buffers: Vec<&Buffer> = compiled.const_arrays.iter().chain(&arg_arrays).map(|d| &d.buffer).collect();
+        let arg_arrays = values
+            .iter()
+            .map(|v| device_array(v, rt, &self.name))
+            .collect::<Result<Vec<_>>>()?;
+        let buffers: Vec<&Buffer> = compiled
+            .const_arrays
+            .iter()
+            .chain(&arg_arrays)
+            .map(|d| &d.buffer)
+            .collect();
         let outs = execute(&compiled.exe, &buffers, &staged.out_avals, &self.name)?;
-        O::unflatten_tree(&staged.out_def, outs.into_iter().map(|d| Array::from_value(Value::Concrete(d))).collect())
+        O::unflatten_tree(
+            &staged.out_def,
+            outs.into_iter()
+                .map(|d| Array::from_value(Value::Concrete(d)))
+                .collect(),
+        )
     }
 
     /// Stage and lower for arguments like `args`, without compiling.
@@ -181,8 +232,15 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
         (|| {
             let (_, avals, def) = flatten_args(&args)?;
             let (closed, _) = trace_tree(&self.f, &def, &avals)?;
-            let text = crate::runtime::lower_text(&rjax_transforms::dce(&closed.hoist_consts()), &self.name, 1)?;
-            Ok(Lowered { text, jaxpr: closed })
+            let text = crate::runtime::lower_text(
+                &rjax_transforms::dce(&closed.hoist_consts()),
+                &self.name,
+                1,
+            )?;
+            Ok(Lowered {
+                text,
+                jaxpr: closed,
+            })
         })()
         .map_err(|e: Error| e.at(location))
     }

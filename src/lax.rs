@@ -10,11 +10,11 @@
 //! assert_eq!(lax::convert_element_type(&x, DType::I32).to_vec::<i32>().unwrap(), vec![1, 2, 3]);
 //! ```
 
+use crate::Array;
 use crate::location;
 use crate::runtime::runtime;
-use crate::Array;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
-use rjax_ir::{is_tracing, DType, DotDims, Primitive, Value};
+use rjax_ir::{DType, DotDims, Primitive, Value, is_tracing};
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
 /// primitive) come back inside the result arrays. New errors are located at
@@ -22,11 +22,19 @@ use rjax_ir::{is_tracing, DType, DotDims, Primitive, Value};
 #[track_caller]
 pub(crate) fn bind(prim: Primitive, args: &[&Array]) -> Vec<Array> {
     let n = prim.num_outputs();
-    let values = match args.iter().map(|a| a.value().cloned()).collect::<rjax_ir::Result<Vec<Value>>>() {
+    let values = match args
+        .iter()
+        .map(|a| a.value().cloned())
+        .collect::<rjax_ir::Result<Vec<Value>>>()
+    {
         Ok(v) => v,
         Err(e) => return vec![Array::from_error(e); n],
     };
-    let ready = if is_tracing() { Ok(()) } else { runtime().map(|_| ()) };
+    let ready = if is_tracing() {
+        Ok(())
+    } else {
+        runtime().map(|_| ())
+    };
     match ready.and_then(|()| rjax_ir::bind(&prim, &values)) {
         Ok(vs) => vs.into_iter().map(Array::from_value).collect(),
         Err(mut e) => {
@@ -127,36 +135,68 @@ pub fn select(pred: &Array, on_true: &Array, on_false: &Array) -> Array {
 /// Convert to another dtype (floats to ints truncate toward zero).
 #[track_caller]
 pub fn convert_element_type(x: &Array, dtype: DType) -> Array {
-    bind1(Primitive::ConvertElementType { new_dtype: dtype, weak_type: false }, &[x])
+    bind1(
+        Primitive::ConvertElementType {
+            new_dtype: dtype,
+            weak_type: false,
+        },
+        &[x],
+    )
 }
 
 /// Broadcast `x` into `shape`, operand axis `i` becoming output axis
 /// `broadcast_dimensions[i]`.
 #[track_caller]
 pub fn broadcast_in_dim(x: &Array, shape: &[usize], broadcast_dimensions: &[usize]) -> Array {
-    bind1(Primitive::BroadcastInDim { shape: shape.to_vec(), broadcast_dimensions: broadcast_dimensions.to_vec() }, &[x])
+    bind1(
+        Primitive::BroadcastInDim {
+            shape: shape.to_vec(),
+            broadcast_dimensions: broadcast_dimensions.to_vec(),
+        },
+        &[x],
+    )
 }
 
 #[track_caller]
 pub fn reshape(x: &Array, new_sizes: &[usize]) -> Array {
-    bind1(Primitive::Reshape { new_sizes: new_sizes.to_vec() }, &[x])
+    bind1(
+        Primitive::Reshape {
+            new_sizes: new_sizes.to_vec(),
+        },
+        &[x],
+    )
 }
 
 #[track_caller]
 pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
-    bind1(Primitive::Transpose { permutation: permutation.to_vec() }, &[x])
+    bind1(
+        Primitive::Transpose {
+            permutation: permutation.to_vec(),
+        },
+        &[x],
+    )
 }
 
 /// Remove the given size-1 axes.
 #[track_caller]
 pub fn squeeze(x: &Array, dimensions: &[usize]) -> Array {
-    bind1(Primitive::Squeeze { dimensions: dimensions.to_vec() }, &[x])
+    bind1(
+        Primitive::Squeeze {
+            dimensions: dimensions.to_vec(),
+        },
+        &[x],
+    )
 }
 
 /// Insert size-1 axes at the given positions of the result.
 #[track_caller]
 pub fn expand_dims(x: &Array, dimensions: &[usize]) -> Array {
-    bind1(Primitive::ExpandDims { dimensions: dimensions.to_vec() }, &[x])
+    bind1(
+        Primitive::ExpandDims {
+            dimensions: dimensions.to_vec(),
+        },
+        &[x],
+    )
 }
 
 macro_rules! reduction {
@@ -179,33 +219,70 @@ reduction! {
 /// Index of the first maximum along `axis` (NaN counts as the maximum).
 #[track_caller]
 pub fn argmax(x: &Array, axis: usize, index_dtype: DType) -> Array {
-    bind1(Primitive::ArgReduce { op: ArgOp::ArgMax, axis, index_dtype }, &[x])
+    bind1(
+        Primitive::ArgReduce {
+            op: ArgOp::ArgMax,
+            axis,
+            index_dtype,
+        },
+        &[x],
+    )
 }
 
 /// Index of the first minimum along `axis` (NaN counts as the minimum).
 #[track_caller]
 pub fn argmin(x: &Array, axis: usize, index_dtype: DType) -> Array {
-    bind1(Primitive::ArgReduce { op: ArgOp::ArgMin, axis, index_dtype }, &[x])
+    bind1(
+        Primitive::ArgReduce {
+            op: ArgOp::ArgMin,
+            axis,
+            index_dtype,
+        },
+        &[x],
+    )
 }
 
 /// General tensor contraction; the result is `batch, lhs free, rhs free`.
 #[track_caller]
-pub fn dot_general(lhs: &Array, rhs: &Array, dims: DotDims, preferred_element_type: Option<DType>) -> Array {
-    bind1(Primitive::DotGeneral { dims, preferred_element_type }, &[lhs, rhs])
+pub fn dot_general(
+    lhs: &Array,
+    rhs: &Array,
+    dims: DotDims,
+    preferred_element_type: Option<DType>,
+) -> Array {
+    bind1(
+        Primitive::DotGeneral {
+            dims,
+            preferred_element_type,
+        },
+        &[lhs, rhs],
+    )
 }
 
 /// A static slice `start..limit` with `strides` along every axis.
 #[track_caller]
 pub fn slice(x: &Array, start: &[usize], limit: &[usize], strides: Option<&[usize]>) -> Array {
     let strides = strides.map_or_else(|| vec![1; start.len()], <[usize]>::to_vec);
-    bind1(Primitive::Slice { start: start.to_vec(), limit: limit.to_vec(), strides }, &[x])
+    bind1(
+        Primitive::Slice {
+            start: start.to_vec(),
+            limit: limit.to_vec(),
+            strides,
+        },
+        &[x],
+    )
 }
 
 /// A slice of `slice_sizes` at traced start indices (clamped into range).
 #[track_caller]
 pub fn dynamic_slice(x: &Array, start: &[Array], slice_sizes: &[usize]) -> Array {
     let args: Vec<&Array> = std::iter::once(x).chain(start).collect();
-    bind1(Primitive::DynamicSlice { slice_sizes: slice_sizes.to_vec() }, &args)
+    bind1(
+        Primitive::DynamicSlice {
+            slice_sizes: slice_sizes.to_vec(),
+        },
+        &args,
+    )
 }
 
 /// `x` with `update` written at traced start indices (clamped into range).
@@ -228,11 +305,25 @@ pub fn pad(x: &Array, value: &Array, config: &[(i64, i64, usize)]) -> Array {
     let low = config.iter().map(|c| c.0).collect();
     let high = config.iter().map(|c| c.1).collect();
     let interior = config.iter().map(|c| c.2).collect();
-    bind1(Primitive::Pad { low, high, interior }, &[x, value])
+    bind1(
+        Primitive::Pad {
+            low,
+            high,
+            interior,
+        },
+        &[x, value],
+    )
 }
 
 /// `0, 1, 2, ...` along `dimension` of an array of `shape`.
 #[track_caller]
 pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Array {
-    bind1(Primitive::Iota { dtype, shape: shape.to_vec(), dimension }, &[])
+    bind1(
+        Primitive::Iota {
+            dtype,
+            shape: shape.to_vec(),
+            dimension,
+        },
+        &[],
+    )
 }

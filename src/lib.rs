@@ -25,9 +25,9 @@ mod display;
 mod eager;
 mod element;
 mod jit;
+pub mod lax;
 mod location;
 mod module;
-pub mod lax;
 pub mod numpy;
 mod ops;
 mod runtime;
@@ -35,8 +35,8 @@ mod tree;
 
 pub use array::Array;
 pub use element::Element;
-pub use jit::{jit, make_jaxpr, Jit, Lowered};
-pub use module::{compile_module, Module};
+pub use jit::{Jit, Lowered, jit, make_jaxpr};
+pub use module::{Module, compile_module};
 pub use ops::Operand;
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};
 pub use rjax_macros::Tree;
@@ -45,5 +45,5 @@ pub use tree::{Tree, TreeDef};
 /// What most programs import: `use rjax::prelude::*;`.
 pub mod prelude {
     pub use crate::numpy as jnp;
-    pub use crate::{jit, lax, make_jaxpr, Array, DType, Tree};
+    pub use crate::{Array, DType, Tree, jit, lax, make_jaxpr};
 }

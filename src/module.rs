@@ -1,8 +1,8 @@
 //! Compile and run StableHLO text written elsewhere (what `stablehlo-dump
 //! run` does with a `.mlir` file).
 
-use crate::runtime::{device_array, pjrt_error, runtime, DeviceArray};
 use crate::Array;
+use crate::runtime::{DeviceArray, device_array, pjrt_error, runtime};
 use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
 use rjax_pjrt::{Buffer, CompileOptions, ElementType, Executable};
 use std::sync::Arc;
@@ -23,10 +23,17 @@ pub struct Module {
 /// ```
 pub fn compile_module(text: &str) -> Result<Module> {
     if text.contains("mhlo.num_replicas") && !text.contains("mhlo.num_replicas = 1 ") {
-        return Err(Error::new(ErrorKind::Param, "compile_module", "only single-replica modules can be run here"));
+        return Err(Error::new(
+            ErrorKind::Param,
+            "compile_module",
+            "only single-replica modules can be run here",
+        ));
     }
     let rt = runtime()?;
-    let exe = rt.client.compile(text, &CompileOptions::default()).map_err(|e| pjrt_error("compile_module", e))?;
+    let exe = rt
+        .client
+        .compile(text, &CompileOptions::default())
+        .map_err(|e| pjrt_error("compile_module", e))?;
     Ok(Module { exe })
 }
 
@@ -39,14 +46,20 @@ impl Module {
             .map(|a| device_array(a.value()?, rt, "run"))
             .collect::<Result<Vec<Arc<DeviceArray>>>>()?;
         let buffers: Vec<&Buffer> = arrays.iter().map(|d| &d.buffer).collect();
-        let mut outs = self.exe.execute(&[&buffers]).map_err(|e| pjrt_error("run", e))?;
+        let mut outs = self
+            .exe
+            .execute(&[&buffers])
+            .map_err(|e| pjrt_error("run", e))?;
         outs.pop()
             .unwrap_or_default()
             .into_iter()
             .map(|buffer| {
                 let shape = buffer.dims().iter().map(|&d| d as usize).collect();
                 let aval = AVal::new(shape, dtype_of(buffer.element_type())?);
-                Ok(Array::from_value(Value::Concrete(Arc::new(DeviceArray { aval, buffer }))))
+                Ok(Array::from_value(Value::Concrete(Arc::new(DeviceArray {
+                    aval,
+                    buffer,
+                }))))
             })
             .collect()
     }
@@ -56,5 +69,11 @@ fn dtype_of(t: ElementType) -> Result<DType> {
     rjax_ir::ALL_DTYPES
         .into_iter()
         .find(|&d| crate::runtime::element_type(d) == t)
-        .ok_or_else(|| Error::new(ErrorKind::Runtime, "run", format!("unsupported element type {t:?}")))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Runtime,
+                "run",
+                format!("unsupported element type {t:?}"),
+            )
+        })
 }

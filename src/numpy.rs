@@ -9,10 +9,12 @@
 //! ```
 
 use crate::lax::{self, bind1};
+use crate::location;
 use crate::{Array, Element};
 use rjax_ir::primitive::BinaryOp;
-use rjax_ir::{broadcast_shapes, promote_types, DType, DotDims, Error, ErrorKind, Primitive, Value};
-use crate::location;
+use rjax_ir::{
+    DType, DotDims, Error, ErrorKind, Primitive, Value, broadcast_shapes, promote_types,
+};
 use std::panic::Location;
 
 /// Which axes a reduction covers: `()` or `None` for all, an index, or a list;
@@ -69,8 +71,12 @@ pub(crate) fn normalize_axes(op: &str, axes: &Axes, rank: usize) -> Result<Vec<u
             .map(|&a| {
                 let r = rank as i64;
                 if a < -r || a >= r {
-                    Err(Error::new(ErrorKind::Axis, op, format!("axis {a} is out of bounds for an array of rank {rank}"))
-                        .at(location::current()))
+                    Err(Error::new(
+                        ErrorKind::Axis,
+                        op,
+                        format!("axis {a} is out of bounds for an array of rank {rank}"),
+                    )
+                    .at(location::current()))
                 } else {
                     Ok(a.rem_euclid(r.max(1)) as usize)
                 }
@@ -88,9 +94,13 @@ pub(crate) fn cast(x: &Array, dtype: DType, weak: bool) -> Array {
             l.weak = weak;
             Array::from_value(Value::Literal(l))
         }
-        Ok(v) if v.aval().dtype != dtype => {
-            bind1(Primitive::ConvertElementType { new_dtype: dtype, weak_type: weak }, &[x])
-        }
+        Ok(v) if v.aval().dtype != dtype => bind1(
+            Primitive::ConvertElementType {
+                new_dtype: dtype,
+                weak_type: weak,
+            },
+            &[x],
+        ),
         _ => x.clone(),
     }
 }
@@ -101,13 +111,18 @@ pub(crate) fn cast(x: &Array, dtype: DType, weak: bool) -> Array {
 pub(crate) fn promote_broadcast(op: &str, x: &Array, y: &Array) -> Result<(Array, Array), Error> {
     let (xa, ya) = (x.aval()?, y.aval()?);
     let (dtype, weak) = promote_types((xa.dtype, xa.weak), (ya.dtype, ya.weak));
-    let (x, y) = (cast(x, dtype, weak && xa.weak), cast(y, dtype, weak && ya.weak));
+    let (x, y) = (
+        cast(x, dtype, weak && xa.weak),
+        cast(y, dtype, weak && ya.weak),
+    );
     if xa.shape == ya.shape || xa.rank() == 0 || ya.rank() == 0 {
         return Ok((x, y));
     }
     let at = location::current();
     let shape = broadcast_shapes(&xa.shape, &ya.shape).ok_or_else(|| {
-        Error::new(ErrorKind::Shape, op, "shapes cannot be broadcast together").with_operands(vec![xa.clone(), ya.clone()]).at(at)
+        Error::new(ErrorKind::Shape, op, "shapes cannot be broadcast together")
+            .with_operands(vec![xa.clone(), ya.clone()])
+            .at(at)
     })?;
     Ok((broadcast_to(&x, &shape), broadcast_to(&y, &shape)))
 }
@@ -183,7 +198,12 @@ numpy_binary! {
 /// True division: integer operands give f32, as `x / y` in numpy.
 #[track_caller]
 pub fn divide(x: &Array, y: &Array) -> Array {
-    binary("divide", Primitive::Binary(BinaryOp::Div), &to_float(x), &to_float(y))
+    binary(
+        "divide",
+        Primitive::Binary(BinaryOp::Div),
+        &to_float(x),
+        &to_float(y),
+    )
 }
 
 /// `x` where `condition`, else `y`, broadcasting all three.
@@ -194,12 +214,20 @@ pub fn where_(condition: &Array, x: &Array, y: &Array) -> Array {
         let (x, y) = promote_broadcast("where", x, y)?;
         let (ca, xa) = (condition.aval()?, x.aval()?);
         let shape = broadcast_shapes(&ca.shape, &xa.shape).ok_or_else(|| {
-            Error::new(ErrorKind::Shape, "where", "condition and values cannot be broadcast together")
-                .with_operands(vec![ca, xa])
-                .at(location::current())
+            Error::new(
+                ErrorKind::Shape,
+                "where",
+                "condition and values cannot be broadcast together",
+            )
+            .with_operands(vec![ca, xa])
+            .at(location::current())
         })?;
         let c = cast(condition, DType::Bool, false);
-        Ok(lax::select(&broadcast_to(&c, &shape), &broadcast_to(&x, &shape), &broadcast_to(&y, &shape)))
+        Ok(lax::select(
+            &broadcast_to(&c, &shape),
+            &broadcast_to(&x, &shape),
+            &broadcast_to(&y, &shape),
+        ))
     };
     run().unwrap_or_else(Array::from_error)
 }
@@ -212,17 +240,24 @@ pub fn broadcast_to(x: &Array, shape: &[usize]) -> Array {
     if a.shape == shape {
         return x.clone();
     }
-    let fits = a.rank() <= shape.len() && broadcast_shapes(&a.shape, shape).as_deref() == Some(shape);
+    let fits =
+        a.rank() <= shape.len() && broadcast_shapes(&a.shape, shape).as_deref() == Some(shape);
     if !fits {
         return Array::from_error(
-            Error::new(ErrorKind::Shape, "broadcast_to", format!("cannot broadcast to shape {shape:?}"))
-                .with_operands(vec![a])
-                .at(location),
+            Error::new(
+                ErrorKind::Shape,
+                "broadcast_to",
+                format!("cannot broadcast to shape {shape:?}"),
+            )
+            .with_operands(vec![a])
+            .at(location),
         );
     }
     let lead = shape.len() - a.rank();
     // Size-1 axes that must grow are dropped first, then broadcast anew.
-    let keep: Vec<usize> = (0..a.rank()).filter(|&i| a.shape[i] == shape[lead + i]).collect();
+    let keep: Vec<usize> = (0..a.rank())
+        .filter(|&i| a.shape[i] == shape[lead + i])
+        .collect();
     let squeezed = if keep.len() == a.rank() {
         x.clone()
     } else {
@@ -268,9 +303,19 @@ pub fn arange_f32(start: f32, stop: f32, step: f32) -> Array {
 /// `num` evenly spaced f32 values from `start` to `stop` inclusive.
 #[track_caller]
 pub fn linspace(start: f32, stop: f32, num: usize) -> Array {
-    let step = if num > 1 { (stop as f64 - start as f64) / (num - 1) as f64 } else { 0.0 };
+    let step = if num > 1 {
+        (stop as f64 - start as f64) / (num - 1) as f64
+    } else {
+        0.0
+    };
     let values: Vec<f32> = (0..num)
-        .map(|i| if i + 1 == num && num > 1 { stop } else { (start as f64 + i as f64 * step) as f32 })
+        .map(|i| {
+            if i + 1 == num && num > 1 {
+                stop
+            } else {
+                (start as f64 + i as f64 * step) as f32
+            }
+        })
         .collect();
     Array::from_slice(&values, &[num])
 }
@@ -285,13 +330,23 @@ pub fn eye(n: usize, m: Option<usize>, k: i64, dtype: DType) -> Array {
 }
 
 #[track_caller]
-fn reduce(op: &str, x: &Array, axis: Axes, keepdims: bool, f: fn(&Array, &[usize]) -> Array) -> Array {
+fn reduce(
+    op: &str,
+    x: &Array,
+    axis: Axes,
+    keepdims: bool,
+    f: fn(&Array, &[usize]) -> Array,
+) -> Array {
     let _scope = location::scope();
     let run = || -> Result<Array, Error> {
         let a = x.aval()?;
         let axes = normalize_axes(op, &axis, a.rank())?;
         let r = f(x, &axes);
-        Ok(if keepdims { lax::expand_dims(&r, &sorted(axes)) } else { r })
+        Ok(if keepdims {
+            lax::expand_dims(&r, &sorted(axes))
+        } else {
+            r
+        })
     };
     run().unwrap_or_else(Array::from_error)
 }
@@ -305,9 +360,15 @@ fn sorted(mut v: Vec<usize>) -> Vec<usize> {
 #[track_caller]
 pub fn sum(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     let x = match x.aval() {
-        Ok(a) if a.dtype.is_bool() || (a.dtype.is_int() && a.dtype.size_bytes() < 4) => {
-            cast(x, if a.dtype.is_unsigned_int() { DType::U32 } else { DType::I32 }, false)
-        }
+        Ok(a) if a.dtype.is_bool() || (a.dtype.is_int() && a.dtype.size_bytes() < 4) => cast(
+            x,
+            if a.dtype.is_unsigned_int() {
+                DType::U32
+            } else {
+                DType::I32
+            },
+            false,
+        ),
         _ => x.clone(),
     };
     reduce("sum", &x, axis.into(), keepdims, lax::reduce_sum)
@@ -340,7 +401,11 @@ pub fn mean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
         let a = x.aval()?;
         let axes = normalize_axes("mean", &axis, a.rank())?;
         let count: usize = axes.iter().map(|&i| a.shape[i]).product();
-        let total = sum(&to_float(x), Axes::Some(axes.iter().map(|&i| i as i64).collect()), keepdims);
+        let total = sum(
+            &to_float(x),
+            Axes::Some(axes.iter().map(|&i| i as i64).collect()),
+            keepdims,
+        );
         Ok(divide(&total, &Array::weak(count as f32)))
     };
     run().unwrap_or_else(Array::from_error)
@@ -353,9 +418,16 @@ fn arg_extreme(op: &str, x: &Array, axis: Option<i64>, keepdims: bool, max: bool
         let rank = x.aval()?.rank();
         let (flat, along) = match axis {
             None => (reshape(x, &[-1]), 0),
-            Some(ax) => (x.clone(), normalize_axes(op, &Axes::Some(vec![ax]), rank)?[0]),
+            Some(ax) => (
+                x.clone(),
+                normalize_axes(op, &Axes::Some(vec![ax]), rank)?[0],
+            ),
         };
-        let r = if max { lax::argmax(&flat, along, DType::I32) } else { lax::argmin(&flat, along, DType::I32) };
+        let r = if max {
+            lax::argmax(&flat, along, DType::I32)
+        } else {
+            lax::argmin(&flat, along, DType::I32)
+        };
         Ok(match (keepdims, axis) {
             (false, _) => r,
             (true, Some(_)) => lax::expand_dims(&r, &[along]),
@@ -384,13 +456,30 @@ pub fn reshape(x: &Array, shape: &[i64]) -> Array {
     let Ok(a) = x.aval() else { return x.clone() };
     let known: i64 = shape.iter().filter(|&&d| d >= 0).product();
     let holes = shape.iter().filter(|&&d| d < 0).count();
-    let bad = holes > 1 || shape.iter().any(|&d| d < -1) || (holes == 1 && (known == 0 || a.size() as i64 % known != 0));
+    let bad = holes > 1
+        || shape.iter().any(|&d| d < -1)
+        || (holes == 1 && (known == 0 || a.size() as i64 % known != 0));
     if bad {
         return Array::from_error(
-            Error::new(ErrorKind::Shape, "reshape", format!("cannot reshape to {shape:?}")).with_operands(vec![a]).at(location),
+            Error::new(
+                ErrorKind::Shape,
+                "reshape",
+                format!("cannot reshape to {shape:?}"),
+            )
+            .with_operands(vec![a])
+            .at(location),
         );
     }
-    let sizes: Vec<usize> = shape.iter().map(|&d| if d < 0 { a.size() / known as usize } else { d as usize }).collect();
+    let sizes: Vec<usize> = shape
+        .iter()
+        .map(|&d| {
+            if d < 0 {
+                a.size() / known as usize
+            } else {
+                d as usize
+            }
+        })
+        .collect();
     lax::reshape(x, &sizes)
 }
 
@@ -421,7 +510,11 @@ pub fn dot(a: &Array, b: &Array) -> Array {
             return Ok(multiply(&a, &b));
         }
         let rhs_contract = if rb == 1 { 0 } else { rb - 2 };
-        let dims = DotDims { lhs_contracting: vec![ra - 1], rhs_contracting: vec![rhs_contract], ..DotDims::default() };
+        let dims = DotDims {
+            lhs_contracting: vec![ra - 1],
+            rhs_contracting: vec![rhs_contract],
+            ..DotDims::default()
+        };
         Ok(lax::dot_general(&a, &b, dims, None))
     };
     run().unwrap_or_else(Array::from_error)
@@ -436,24 +529,43 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
         let (ra, rb) = (a.ndim(), b.ndim());
         if ra == 0 || rb == 0 {
-            return Err(Error::new(ErrorKind::Shape, "matmul", "operands must have at least one axis")
-                .with_operands(vec![a.aval()?, b.aval()?])
-                .at(location::current()));
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "matmul",
+                "operands must have at least one axis",
+            )
+            .with_operands(vec![a.aval()?, b.aval()?])
+            .at(location::current()));
         }
         if ra <= 2 && rb <= 2 {
             return Ok(dot(&a, &b));
         }
-        let a2 = if ra == 1 { lax::expand_dims(&a, &[0]) } else { a.clone() };
-        let b2 = if rb == 1 { lax::expand_dims(&b, &[1]) } else { b.clone() };
+        let a2 = if ra == 1 {
+            lax::expand_dims(&a, &[0])
+        } else {
+            a.clone()
+        };
+        let b2 = if rb == 1 {
+            lax::expand_dims(&b, &[1])
+        } else {
+            b.clone()
+        };
         let (sa, sb) = (a2.shape(), b2.shape());
         let operands = vec![a2.aval()?, b2.aval()?];
-        let batch = broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
-            Error::new(ErrorKind::Shape, "matmul", "batch axes cannot be broadcast together")
+        let batch =
+            broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    "matmul",
+                    "batch axes cannot be broadcast together",
+                )
                 .with_operands(operands)
                 .at(location::current())
-        })?;
+            })?;
         let nb = batch.len();
-        let full = |x: &Array, s: &[usize]| broadcast_to(x, &[batch.clone(), s[s.len() - 2..].to_vec()].concat());
+        let full = |x: &Array, s: &[usize]| {
+            broadcast_to(x, &[batch.clone(), s[s.len() - 2..].to_vec()].concat())
+        };
         let dims = DotDims {
             lhs_contracting: vec![nb + 1],
             rhs_contracting: vec![nb],
@@ -475,7 +587,10 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
 fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), Error> {
     let (aa, ba) = (a.aval()?, b.aval()?);
     let (dtype, weak) = promote_types((aa.dtype, aa.weak), (ba.dtype, ba.weak));
-    Ok((cast(a, dtype, weak && aa.weak), cast(b, dtype, weak && ba.weak)))
+    Ok((
+        cast(a, dtype, weak && aa.weak),
+        cast(b, dtype, weak && ba.weak),
+    ))
 }
 
 /// Join arrays along an existing axis.
@@ -483,7 +598,9 @@ fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), 
 pub fn concatenate(xs: &[Array], axis: i64) -> Array {
     let _scope = location::scope();
     let run = || -> Result<Array, Error> {
-        let first = xs.first().ok_or_else(|| Error::new(ErrorKind::Param, "concatenate", "needs at least one array"))?;
+        let first = xs.first().ok_or_else(|| {
+            Error::new(ErrorKind::Param, "concatenate", "needs at least one array")
+        })?;
         let rank = first.aval()?.rank();
         let axis = normalize_axes("concatenate", &Axes::Some(vec![axis]), rank)?[0];
         let mut dtype = first.aval()?;
@@ -504,7 +621,9 @@ pub fn concatenate(xs: &[Array], axis: i64) -> Array {
 pub fn stack(xs: &[Array], axis: i64) -> Array {
     let _scope = location::scope();
     let run = || -> Result<Array, Error> {
-        let first = xs.first().ok_or_else(|| Error::new(ErrorKind::Param, "stack", "needs at least one array"))?;
+        let first = xs
+            .first()
+            .ok_or_else(|| Error::new(ErrorKind::Param, "stack", "needs at least one array"))?;
         let rank = first.aval()?.rank() + 1;
         let axis = normalize_axes("stack", &Axes::Some(vec![axis]), rank)?[0];
         let expanded: Vec<Array> = xs.iter().map(|x| lax::expand_dims(x, &[axis])).collect();

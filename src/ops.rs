@@ -8,7 +8,7 @@
 //! [`Array::weak`].
 
 use crate::numpy as jnp;
-use crate::{lax, Array};
+use crate::{Array, lax};
 use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
 
 macro_rules! operator {

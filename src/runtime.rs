@@ -19,7 +19,10 @@ static RUNTIME: OnceLock<Result<Runtime>> = OnceLock::new();
 /// The runtime, created on first use (loads the plugin, creates the client,
 /// installs the eager evaluator).
 pub(crate) fn runtime() -> Result<&'static Runtime> {
-    RUNTIME.get_or_init(Runtime::start).as_ref().map_err(Clone::clone)
+    RUNTIME
+        .get_or_init(Runtime::start)
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 impl Runtime {
@@ -33,14 +36,22 @@ impl Runtime {
         };
         let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
         rjax_ir::install_evaluator(|| Box::new(crate::eager::PjrtEvaluator));
-        Ok(Runtime { client, scalars: Mutex::default() })
+        Ok(Runtime {
+            client,
+            scalars: Mutex::default(),
+        })
     }
 
     /// Lower and compile a Jaxpr that closes over nothing.
     pub fn compile(&self, jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<Executable> {
         let text = lower_text(jaxpr, name, num_replicas)?;
-        let opts = CompileOptions { num_replicas: num_replicas as u32, num_partitions: 1 };
-        self.client.compile(&text, &opts).map_err(|e| pjrt_error(name, e))
+        let opts = CompileOptions {
+            num_replicas: num_replicas as u32,
+            num_partitions: 1,
+        };
+        self.client
+            .compile(&text, &opts)
+            .map_err(|e| pjrt_error(name, e))
     }
 
     /// Copy host bytes to device 0 as an array of type `aval`.
@@ -71,7 +82,11 @@ impl Runtime {
 
 /// StableHLO text of a Jaxpr that closes over nothing.
 pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<String> {
-    let opts = LowerOptions { module_name: name.to_string(), num_replicas, num_partitions: 1 };
+    let opts = LowerOptions {
+        module_name: name.to_string(),
+        num_replicas,
+        num_partitions: 1,
+    };
     rjax_lower::lower(jaxpr, &opts)
 }
 
@@ -81,13 +96,23 @@ fn plugin_path() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("RJAX_PJRT_PLUGIN") {
         return Ok(p.into());
     }
-    let no_plugin = |what: &str| Error::new(ErrorKind::Plugin, "load plugin", format!(
-        "no {what} PJRT plugin found; set RJAX_PJRT_PLUGIN=/path/to/plugin.so, or rebuild rjax with python3 and pip available so its build fetches the `lammps-jax-pjrt-cpu` package"
-    ));
+    let no_plugin = |what: &str| {
+        Error::new(
+            ErrorKind::Plugin,
+            "load plugin",
+            format!(
+                "no {what} PJRT plugin found; set RJAX_PJRT_PLUGIN=/path/to/plugin.so, or rebuild rjax with python3 and pip available so its build fetches the `lammps-jax-pjrt-cpu` package"
+            ),
+        )
+    };
     if std::env::var("RJAX_PLATFORM").is_ok_and(|p| p == "cuda") {
-        return rjax_pjrt::default_cuda_plugin().ok_or_else(|| no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)"));
+        return rjax_pjrt::default_cuda_plugin().ok_or_else(|| {
+            no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)")
+        });
     }
-    option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from).ok_or_else(|| no_plugin("CPU"))
+    option_env!("RJAX_DEFAULT_PJRT_PLUGIN")
+        .map(PathBuf::from)
+        .ok_or_else(|| no_plugin("CPU"))
 }
 
 /// XLA logs its client options at INFO level to stderr; keep warnings and
@@ -108,7 +133,9 @@ fn env_number(name: &str) -> Option<i64> {
 /// A PJRT error as a pipeline error of `op`.
 pub(crate) fn pjrt_error(op: &str, e: rjax_pjrt::Error) -> Error {
     let kind = match e {
-        rjax_pjrt::Error::PluginLoad { .. } | rjax_pjrt::Error::MissingSymbol { .. } => ErrorKind::Plugin,
+        rjax_pjrt::Error::PluginLoad { .. } | rjax_pjrt::Error::MissingSymbol { .. } => {
+            ErrorKind::Plugin
+        }
         _ => ErrorKind::Runtime,
     };
     Error::new(kind, op, e.to_string())
@@ -149,19 +176,31 @@ impl DeviceArray {
     /// The array's bytes on the host (waits for the computation producing it).
     pub fn to_host(&self) -> Result<Vec<u8>> {
         let mut out = vec![0u8; self.aval.size_bytes()];
-        self.buffer.to_host(&mut out).map_err(|e| pjrt_error("to_host", e))?;
+        self.buffer
+            .to_host(&mut out)
+            .map_err(|e| pjrt_error("to_host", e))?;
         Ok(out)
     }
 }
 
 /// Run an executable on one device and wrap its results.
-pub(crate) fn execute(exe: &Executable, args: &[&Buffer], out_avals: &[AVal], op: &str) -> Result<Vec<Arc<DeviceArray>>> {
+pub(crate) fn execute(
+    exe: &Executable,
+    args: &[&Buffer],
+    out_avals: &[AVal],
+    op: &str,
+) -> Result<Vec<Arc<DeviceArray>>> {
     let mut outs = exe.execute(&[args]).map_err(|e| pjrt_error(op, e))?;
     let buffers = outs.pop().unwrap_or_default();
     Ok(buffers
         .into_iter()
         .zip(out_avals)
-        .map(|(buffer, aval)| Arc::new(DeviceArray { aval: aval.clone(), buffer }))
+        .map(|(buffer, aval)| {
+            Arc::new(DeviceArray {
+                aval: aval.clone(),
+                buffer,
+            })
+        })
         .collect())
 }
 
@@ -172,9 +211,14 @@ pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<Devi
         Value::Literal(l) => rt.scalar(l),
         Value::Concrete(c) => {
             let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
-            any.downcast::<DeviceArray>()
-                .map_err(|_| Error::new(ErrorKind::Runtime, op, "operand is not a PJRT device array"))
+            any.downcast::<DeviceArray>().map_err(|_| {
+                Error::new(ErrorKind::Runtime, op, "operand is not a PJRT device array")
+            })
         }
-        Value::Tracer(t) => Err(Error::new(ErrorKind::Concretization, op, format!("a traced {} reached the device", t.aval))),
+        Value::Tracer(t) => Err(Error::new(
+            ErrorKind::Concretization,
+            op,
+            format!("a traced {} reached the device", t.aval),
+        )),
     }
 }

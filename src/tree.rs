@@ -30,7 +30,11 @@ impl TreeDef {
     pub fn children(&self, kind: &'static str) -> Result<&[TreeDef]> {
         match self {
             TreeDef::Node(k, c) if *k == kind => Ok(c),
-            other => Err(Error::new(ErrorKind::Tree, "unflatten", format!("expected a {kind} node, found {other:?}"))),
+            other => Err(Error::new(
+                ErrorKind::Tree,
+                "unflatten",
+                format!("expected a {kind} node, found {other:?}"),
+            )),
         }
     }
 }
@@ -64,7 +68,11 @@ pub trait Tree: Sized {
     fn unflatten_tree(def: &TreeDef, leaves: Vec<Array>) -> Result<Self> {
         let n = leaves.len();
         if n != def.num_leaves() {
-            return Err(Error::new(ErrorKind::Tree, "unflatten", format!("structure has {} leaves, got {n}", def.num_leaves())));
+            return Err(Error::new(
+                ErrorKind::Tree,
+                "unflatten",
+                format!("structure has {} leaves, got {n}", def.num_leaves()),
+            ));
         }
         Self::unflatten(def, &mut leaves.into_iter())
     }
@@ -77,8 +85,14 @@ impl Tree for Array {
     }
     fn unflatten(def: &TreeDef, leaves: &mut dyn Iterator<Item = Array>) -> Result<Self> {
         match def {
-            TreeDef::Leaf => leaves.next().ok_or_else(|| Error::new(ErrorKind::Tree, "unflatten", "ran out of leaves")),
-            other => Err(Error::new(ErrorKind::Tree, "unflatten", format!("expected an array, found {other:?}"))),
+            TreeDef::Leaf => leaves
+                .next()
+                .ok_or_else(|| Error::new(ErrorKind::Tree, "unflatten", "ran out of leaves")),
+            other => Err(Error::new(
+                ErrorKind::Tree,
+                "unflatten",
+                format!("expected an array, found {other:?}"),
+            )),
         }
     }
 }
@@ -88,7 +102,10 @@ impl<T: Tree> Tree for Vec<T> {
         TreeDef::Node("Vec", self.iter().map(|x| x.flatten(leaves)).collect())
     }
     fn unflatten(def: &TreeDef, leaves: &mut dyn Iterator<Item = Array>) -> Result<Self> {
-        def.children("Vec")?.iter().map(|d| T::unflatten(d, leaves)).collect()
+        def.children("Vec")?
+            .iter()
+            .map(|d| T::unflatten(d, leaves))
+            .collect()
     }
 }
 
@@ -97,8 +114,18 @@ impl<T: Tree, const N: usize> Tree for [T; N] {
         TreeDef::Node("array", self.iter().map(|x| x.flatten(leaves)).collect())
     }
     fn unflatten(def: &TreeDef, leaves: &mut dyn Iterator<Item = Array>) -> Result<Self> {
-        let items = def.children("array")?.iter().map(|d| T::unflatten(d, leaves)).collect::<Result<Vec<T>>>()?;
-        items.try_into().map_err(|v: Vec<T>| Error::new(ErrorKind::Tree, "unflatten", format!("expected {N} items, found {}", v.len())))
+        let items = def
+            .children("array")?
+            .iter()
+            .map(|d| T::unflatten(d, leaves))
+            .collect::<Result<Vec<T>>>()?;
+        items.try_into().map_err(|v: Vec<T>| {
+            Error::new(
+                ErrorKind::Tree,
+                "unflatten",
+                format!("expected {N} items, found {}", v.len()),
+            )
+        })
     }
 }
 
@@ -119,12 +146,23 @@ impl<T: Tree> Tree for Option<T> {
 
 impl<T: Tree> Tree for BTreeMap<String, T> {
     fn flatten(&self, leaves: &mut Vec<Array>) -> TreeDef {
-        TreeDef::Dict(self.iter().map(|(k, v)| (k.clone(), v.flatten(leaves))).collect())
+        TreeDef::Dict(
+            self.iter()
+                .map(|(k, v)| (k.clone(), v.flatten(leaves)))
+                .collect(),
+        )
     }
     fn unflatten(def: &TreeDef, leaves: &mut dyn Iterator<Item = Array>) -> Result<Self> {
         match def {
-            TreeDef::Dict(items) => items.iter().map(|(k, d)| Ok((k.clone(), T::unflatten(d, leaves)?))).collect(),
-            other => Err(Error::new(ErrorKind::Tree, "unflatten", format!("expected a map, found {other:?}"))),
+            TreeDef::Dict(items) => items
+                .iter()
+                .map(|(k, d)| Ok((k.clone(), T::unflatten(d, leaves)?)))
+                .collect(),
+            other => Err(Error::new(
+                ErrorKind::Tree,
+                "unflatten",
+                format!("expected a map, found {other:?}"),
+            )),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests.
 
-use rjax::{jit, Array, DType};
+use rjax::{Array, DType, jit};
 
 /// The elements of any array as f64.
 pub fn f64s(a: &Array) -> Vec<f64> {
-    a.astype(DType::F64).to_vec::<f64>().unwrap_or_else(|e| panic!("reading {a:?}: {e}"))
+    a.astype(DType::F64)
+        .to_vec::<f64>()
+        .unwrap_or_else(|e| panic!("reading {a:?}: {e}"))
 }
 
 /// Relative-or-absolute closeness for the given dtype.
@@ -22,18 +24,37 @@ pub fn assert_close(got: &[f64], want: &[f64], tol: f64, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         let ok = (g.is_nan() && w.is_nan()) || g == w || (g - w).abs() <= tol * (1.0 + w.abs());
-        assert!(ok, "{what}: element {i}: got {g}, want {w} (tolerance {tol})\n got  {got:?}\n want {want:?}");
+        assert!(
+            ok,
+            "{what}: element {i}: got {g}, want {w} (tolerance {tol})\n got  {got:?}\n want {want:?}"
+        );
     }
 }
 
 /// Check a function eagerly and under jit against independently computed
 /// values: eager == jit == expected.
 #[track_caller]
-pub fn check(what: &str, f: impl Fn(&[Array]) -> Array + Copy, inputs: Vec<Array>, want: &[f64], tol: f64) {
+pub fn check(
+    what: &str,
+    f: impl Fn(&[Array]) -> Array + Copy,
+    inputs: Vec<Array>,
+    want: &[f64],
+    tol: f64,
+) {
     let eager = f(&inputs);
-    let jitted = jit(move |xs: Vec<Array>| f(&xs)).call(inputs).unwrap_or_else(|e| panic!("{what}: jit: {e}"));
-    assert_eq!(eager.shape(), jitted.shape(), "{what}: eager and jit shapes");
-    assert_eq!(eager.dtype(), jitted.dtype(), "{what}: eager and jit dtypes");
+    let jitted = jit(move |xs: Vec<Array>| f(&xs))
+        .call(inputs)
+        .unwrap_or_else(|e| panic!("{what}: jit: {e}"));
+    assert_eq!(
+        eager.shape(),
+        jitted.shape(),
+        "{what}: eager and jit shapes"
+    );
+    assert_eq!(
+        eager.dtype(),
+        jitted.dtype(),
+        "{what}: eager and jit dtypes"
+    );
     assert_close(&f64s(&eager), want, tol, &format!("{what} (eager)"));
     assert_close(&f64s(&jitted), want, tol, &format!("{what} (jit)"));
 }
@@ -45,5 +66,7 @@ pub fn array(values: &[f64], shape: &[usize], dtype: DType) -> Array {
 
 /// `n` deterministic values in (lo, hi).
 pub fn values(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
-    (0..n).map(|i| lo + (hi - lo) * (((i as u64 * 37 + seed * 11) % 101) as f64 + 0.5) / 101.0).collect()
+    (0..n)
+        .map(|i| lo + (hi - lo) * (((i as u64 * 37 + seed * 11) % 101) as f64 + 0.5) / 101.0)
+        .collect()
 }

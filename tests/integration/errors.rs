@@ -2,7 +2,7 @@
 //! and the caller's location — never a panic.
 
 use rjax::numpy as jnp;
-use rjax::{jit, lax, make_jaxpr, Array, DType, Error, ErrorKind};
+use rjax::{Array, DType, Error, ErrorKind, jit, lax, make_jaxpr};
 use std::cell::RefCell;
 
 #[track_caller]
@@ -13,8 +13,13 @@ fn expect(err: Error, kind: ErrorKind, op: &str, shapes: &[&str]) {
     for s in shapes {
         assert!(text.contains(s), "`{text}` should mention {s}");
     }
-    let location = err.location.unwrap_or_else(|| panic!("no location in {err}"));
-    assert!(location.file().ends_with("errors.rs"), "location {location} should be this file");
+    let location = err
+        .location
+        .unwrap_or_else(|| panic!("no location in {err}"));
+    assert!(
+        location.file().ends_with("errors.rs"),
+        "location {location} should be this file"
+    );
 }
 
 fn v(shape: &[usize]) -> Array {
@@ -30,7 +35,12 @@ fn mismatched_shapes_in_add() {
 #[test]
 fn mismatched_contraction_in_dot() {
     let e = jnp::dot(&v(&[2, 3]), &v(&[4, 5])).check().unwrap_err();
-    expect(e, ErrorKind::Shape, "dot_general", &["f32[2,3]", "f32[4,5]"]);
+    expect(
+        e,
+        ErrorKind::Shape,
+        "dot_general",
+        &["f32[2,3]", "f32[4,5]"],
+    );
 }
 
 #[test]
@@ -43,11 +53,15 @@ fn axis_out_of_range() {
 
 #[test]
 fn wrong_dtypes() {
-    let e = lax::add(&v(&[2]), &jnp::zeros(&[2], DType::I32)).check().unwrap_err();
+    let e = lax::add(&v(&[2]), &jnp::zeros(&[2], DType::I32))
+        .check()
+        .unwrap_err();
     expect(e, ErrorKind::DType, "add", &["f32[2]", "i32[2]"]);
     let e = lax::exp(&jnp::zeros(&[2], DType::I32)).check().unwrap_err();
     expect(e, ErrorKind::DType, "exp", &["int32"]);
-    let e = lax::select(&v(&[2]), &v(&[2]), &v(&[2])).check().unwrap_err();
+    let e = lax::select(&v(&[2]), &v(&[2]), &v(&[2]))
+        .check()
+        .unwrap_err();
     expect(e, ErrorKind::DType, "select_n", &["bool"]);
 }
 
@@ -101,10 +115,13 @@ fn errors_flow_through_later_operations_and_out_of_jit() {
 #[test]
 fn leaked_tracer() {
     let leaked = RefCell::new(None);
-    make_jaxpr(|x: Array| {
-        *leaked.borrow_mut() = Some(x.clone());
-        x
-    }, v(&[2]))
+    make_jaxpr(
+        |x: Array| {
+            *leaked.borrow_mut() = Some(x.clone());
+            x
+        },
+        v(&[2]),
+    )
     .unwrap();
     let e = (leaked.into_inner().unwrap() + 1.0).check().unwrap_err();
     expect(e, ErrorKind::LeakedTracer, "add", &["f32[2]"]);
@@ -121,8 +138,13 @@ fn a_module_xla_rejects() {
 
 #[test]
 fn missing_plugin() {
-    let err = rjax_pjrt::Plugin::load(std::path::Path::new("/nonexistent/plugin.so")).err().expect("no plugin there");
+    let err = rjax_pjrt::Plugin::load(std::path::Path::new("/nonexistent/plugin.so"))
+        .err()
+        .expect("no plugin there");
     let text = err.to_string();
     assert!(matches!(err, rjax_pjrt::Error::PluginLoad { .. }), "{text}");
-    assert!(text.contains("RJAX_PJRT_PLUGIN"), "the error should say how to get a plugin: {text}");
+    assert!(
+        text.contains("RJAX_PJRT_PLUGIN"),
+        "the error should say how to get a plugin: {text}"
+    );
 }

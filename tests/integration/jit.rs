@@ -2,7 +2,7 @@
 
 use crate::common::{assert_close, f64s};
 use rjax::numpy as jnp;
-use rjax::{jit, lax, make_jaxpr, Array, DType};
+use rjax::{Array, DType, jit, lax, make_jaxpr};
 
 fn slow_f(x: Array) -> Array {
     &x * &x + &x * 2.0
@@ -12,7 +12,10 @@ fn slow_f(x: Array) -> Array {
 fn the_readme_example() {
     let x = jnp::ones(&[50, 50], DType::F32);
     let fast_f = jit(slow_f);
-    assert_eq!(fast_f.call(x.clone()).unwrap().to_vec::<f32>().unwrap(), vec![3.0; 2500]);
+    assert_eq!(
+        fast_f.call(x.clone()).unwrap().to_vec::<f32>().unwrap(),
+        vec![3.0; 2500]
+    );
     assert_eq!(slow_f(x).to_vec::<f32>().unwrap(), vec![3.0; 2500]);
 }
 
@@ -42,7 +45,9 @@ fn make_jaxpr_prints_like_jax() {
 fn captured_arrays_become_constants() {
     let w = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
     let f = jit(|x: Array| &x * &w);
-    let y = f.call(Array::from_slice(&[2.0f32, 2.0, 2.0], &[3])).unwrap();
+    let y = f
+        .call(Array::from_slice(&[2.0f32, 2.0, 2.0], &[3]))
+        .unwrap();
     assert_eq!(y.to_vec::<f32>().unwrap(), vec![2.0, 4.0, 6.0]);
     let j = make_jaxpr(|x: Array| &x * &w, jnp::ones(&[3], DType::F32)).unwrap();
     assert_eq!(j.jaxpr.constvars.len(), 1);
@@ -50,7 +55,11 @@ fn captured_arrays_become_constants() {
 
 #[test]
 fn constants_made_inside_jit_are_staged() {
-    let j = make_jaxpr(|x: Array| &x + &jnp::arange(3).astype(DType::F32), jnp::ones(&[3], DType::F32)).unwrap();
+    let j = make_jaxpr(
+        |x: Array| &x + &jnp::arange(3).astype(DType::F32),
+        jnp::ones(&[3], DType::F32),
+    )
+    .unwrap();
     assert!(j.jaxpr.constvars.is_empty(), "{j}");
     assert!(j.to_string().contains("iota"), "{j}");
 }
@@ -69,17 +78,28 @@ fn nested_jit_stages_a_call() {
 #[test]
 fn trees_in_and_out() {
     let f = jit(|(a, b): (Array, Vec<Array>)| (&a + &b[0], vec![&a * &b[1]]));
-    let (s, p) = f.call((Array::scalar(2.0f32), vec![Array::scalar(3.0f32), Array::scalar(4.0f32)])).unwrap();
+    let (s, p) = f
+        .call((
+            Array::scalar(2.0f32),
+            vec![Array::scalar(3.0f32), Array::scalar(4.0f32)],
+        ))
+        .unwrap();
     assert_eq!(s.item::<f32>().unwrap(), 5.0);
     assert_eq!(p[0].item::<f32>().unwrap(), 8.0);
 }
 
 #[test]
 fn lowering_reads_like_jax() {
-    let text = jit(slow_f).named("slow_f").lower(jnp::ones(&[2, 2], DType::F32)).unwrap();
+    let text = jit(slow_f)
+        .named("slow_f")
+        .lower(jnp::ones(&[2, 2], DType::F32))
+        .unwrap();
     let text = text.as_text();
     assert!(text.starts_with("module @jit_slow_f attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32}"), "{text}");
-    assert!(text.contains("stablehlo.multiply %arg0, %arg0 : tensor<2x2xf32>"), "{text}");
+    assert!(
+        text.contains("stablehlo.multiply %arg0, %arg0 : tensor<2x2xf32>"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -93,34 +113,88 @@ fn weak_scalars_stay_weak_through_jit() {
 fn numpy_reductions_and_shapes() {
     let x = Array::from_slice(&[1.0f32, 5.0, 3.0, 4.0, 2.0, 6.0], &[2, 3]);
     assert_eq!(jnp::max(&x, 1, true).shape(), vec![2, 1]);
-    assert_eq!(jnp::max(&x, 1, false).to_vec::<f32>().unwrap(), vec![5.0, 6.0]);
+    assert_eq!(
+        jnp::max(&x, 1, false).to_vec::<f32>().unwrap(),
+        vec![5.0, 6.0]
+    );
     assert_eq!(jnp::min(&x, (), false).to_vec::<f32>().unwrap(), vec![1.0]);
-    assert_eq!(jnp::argmax(&x, None, false).to_vec::<i32>().unwrap(), vec![5]);
+    assert_eq!(
+        jnp::argmax(&x, None, false).to_vec::<i32>().unwrap(),
+        vec![5]
+    );
     assert_eq!(jnp::argmax(&x, Some(1), true).shape(), vec![2, 1]);
-    assert_eq!(jnp::argmin(&x, Some(0), false).to_vec::<i32>().unwrap(), vec![0, 1, 0]);
-    assert_eq!(jnp::mean(&x, -1, false).to_vec::<f32>().unwrap(), vec![3.0, 4.0]);
+    assert_eq!(
+        jnp::argmin(&x, Some(0), false).to_vec::<i32>().unwrap(),
+        vec![0, 1, 0]
+    );
+    assert_eq!(
+        jnp::mean(&x, -1, false).to_vec::<f32>().unwrap(),
+        vec![3.0, 4.0]
+    );
     assert_eq!(jnp::sum(&x, [0, 1], true).shape(), vec![1, 1]);
     assert_eq!(jnp::transpose(&x, None).shape(), vec![3, 2]);
-    assert_eq!(jnp::stack(&[x.clone(), x.clone()], -1).shape(), vec![2, 3, 2]);
-    assert_eq!(jnp::concatenate(&[x.clone(), x.clone()], 1).shape(), vec![2, 6]);
-    assert_eq!(jnp::broadcast_to(&Array::from_slice(&[1.0f32, 2.0], &[2, 1]), &[3, 2, 4]).shape(), vec![3, 2, 4]);
-    assert_eq!(jnp::linspace(0.0, 1.0, 5).to_vec::<f32>().unwrap(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
-    assert_eq!(jnp::eye(2, Some(3), 1, DType::I32).to_vec::<i32>().unwrap(), vec![0, 1, 0, 0, 0, 1]);
+    assert_eq!(
+        jnp::stack(&[x.clone(), x.clone()], -1).shape(),
+        vec![2, 3, 2]
+    );
+    assert_eq!(
+        jnp::concatenate(&[x.clone(), x.clone()], 1).shape(),
+        vec![2, 6]
+    );
+    assert_eq!(
+        jnp::broadcast_to(&Array::from_slice(&[1.0f32, 2.0], &[2, 1]), &[3, 2, 4]).shape(),
+        vec![3, 2, 4]
+    );
+    assert_eq!(
+        jnp::linspace(0.0, 1.0, 5).to_vec::<f32>().unwrap(),
+        vec![0.0, 0.25, 0.5, 0.75, 1.0]
+    );
+    assert_eq!(
+        jnp::eye(2, Some(3), 1, DType::I32).to_vec::<i32>().unwrap(),
+        vec![0, 1, 0, 0, 0, 1]
+    );
     assert_eq!(jnp::full(&[2], 7u8).to_vec::<u8>().unwrap(), vec![7, 7]);
     let w = jnp::where_(&x.gt(2.5), &x, &Array::weak(0.0f32));
-    assert_eq!(w.to_vec::<f32>().unwrap(), vec![0.0, 5.0, 3.0, 4.0, 0.0, 6.0]);
-    assert_eq!((&jnp::arange(3) / 2).to_vec::<f32>().unwrap(), vec![0.0, 0.5, 1.0]);
-    assert_eq!(jnp::sum(&Array::from_slice(&[true, true, false], &[3]), (), false).to_vec::<i32>().unwrap(), vec![2]);
-    assert_eq!(jnp::matmul(&jnp::ones(&[4, 2, 3], DType::F32), &jnp::ones(&[3], DType::F32)).shape(), vec![4, 2]);
+    assert_eq!(
+        w.to_vec::<f32>().unwrap(),
+        vec![0.0, 5.0, 3.0, 4.0, 0.0, 6.0]
+    );
+    assert_eq!(
+        (&jnp::arange(3) / 2).to_vec::<f32>().unwrap(),
+        vec![0.0, 0.5, 1.0]
+    );
+    assert_eq!(
+        jnp::sum(&Array::from_slice(&[true, true, false], &[3]), (), false)
+            .to_vec::<i32>()
+            .unwrap(),
+        vec![2]
+    );
+    assert_eq!(
+        jnp::matmul(
+            &jnp::ones(&[4, 2, 3], DType::F32),
+            &jnp::ones(&[3], DType::F32)
+        )
+        .shape(),
+        vec![4, 2]
+    );
 }
 
 #[test]
 fn display_like_numpy() {
     let x = lax::div(&jnp::arange_f32(0.0, 4.0, 1.0), &Array::weak(6.0f32));
-    assert_eq!(x.to_string(), "[0.         0.16666667 0.33333334 0.5       ]");
-    assert_eq!(jnp::ones(&[2, 2], DType::F32).to_string(), "[[1. 1.]\n [1. 1.]]");
+    assert_eq!(
+        x.to_string(),
+        "[0.         0.16666667 0.33333334 0.5       ]"
+    );
+    assert_eq!(
+        jnp::ones(&[2, 2], DType::F32).to_string(),
+        "[[1. 1.]\n [1. 1.]]"
+    );
     assert_eq!(jnp::arange(3).to_string(), "[0 1 2]");
-    assert_eq!(Array::from_slice(&[true, false], &[2]).to_string(), "[ True False]");
+    assert_eq!(
+        Array::from_slice(&[true, false], &[2]).to_string(),
+        "[ True False]"
+    );
     assert_eq!(Array::scalar(2.5f32).to_string(), "2.5");
 }
 
@@ -128,7 +202,12 @@ fn display_like_numpy() {
 fn ten_thousand_jitted_calls_do_not_grow_memory() {
     fn rss_kib() -> u64 {
         let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-        statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4
+        statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 4
     }
     let f = jit(|x: Array| &x + 1.0);
     let x = jnp::ones(&[1000], DType::F32);

@@ -14,7 +14,10 @@ fn client() -> &'static Client {
             .or(option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from))
             .expect("a PJRT plugin: the build fetches one, or set RJAX_PJRT_PLUGIN");
         let plugin = Plugin::load(&path).expect("plugin loads");
-        let opts = ClientOptions { cpu_device_count: Some(8), asynchronous: Some(false) };
+        let opts = ClientOptions {
+            cpu_device_count: Some(8),
+            asynchronous: Some(false),
+        };
         Client::new(plugin, &opts).expect("client")
     })
 }
@@ -31,8 +34,18 @@ fn eight_cpu_devices() {
 #[test]
 fn every_dtype_round_trips() {
     use ElementType::*;
-    for ty in [Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64] {
-        let bytes: Vec<u8> = (0..6 * ty.byte_size()).map(|i| if ty == Pred { (i % 2) as u8 } else { (i * 37 % 251) as u8 }).collect();
+    for ty in [
+        Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64,
+    ] {
+        let bytes: Vec<u8> = (0..6 * ty.byte_size())
+            .map(|i| {
+                if ty == Pred {
+                    (i % 2) as u8
+                } else {
+                    (i * 37 % 251) as u8
+                }
+            })
+            .collect();
         let b = client().buffer_from_host(&bytes, ty, &[2, 3], 3).unwrap();
         assert_eq!(b.dims(), vec![2, 3]);
         assert_eq!(b.element_type(), ty);
@@ -41,8 +54,14 @@ fn every_dtype_round_trips() {
         b.to_host(&mut back).unwrap();
         assert_eq!(back, bytes, "{ty:?}");
     }
-    assert!(client().buffer_from_host(&[0u8; 3], F32, &[1], 0).is_err(), "size mismatch is refused");
-    assert!(client().buffer_from_host(&[0u8; 4], F32, &[1], 99).is_err(), "unknown device is refused");
+    assert!(
+        client().buffer_from_host(&[0u8; 3], F32, &[1], 0).is_err(),
+        "size mismatch is refused"
+    );
+    assert!(
+        client().buffer_from_host(&[0u8; 4], F32, &[1], 99).is_err(),
+        "unknown device is refused"
+    );
 }
 
 #[test]
@@ -58,12 +77,21 @@ fn all_reduce_over_eight_replicas() {
   }
 }";
     let c = client();
-    let exe = c.compile(text, &CompileOptions { num_replicas: 8, num_partitions: 1 }).unwrap();
+    let exe = c
+        .compile(
+            text,
+            &CompileOptions {
+                num_replicas: 8,
+                num_partitions: 1,
+            },
+        )
+        .unwrap();
     let inputs: Vec<_> = (0..8)
         .map(|d| {
             let v = [d as f32, 1.0];
             let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-            c.buffer_from_host(&bytes, ElementType::F32, &[2], d).unwrap()
+            c.buffer_from_host(&bytes, ElementType::F32, &[2], d)
+                .unwrap()
         })
         .collect();
     let lists: Vec<Vec<&rjax_pjrt::Buffer>> = inputs.iter().map(|b| vec![b]).collect();
@@ -72,16 +100,29 @@ fn all_reduce_over_eight_replicas() {
     for (d, out) in outs.iter().enumerate() {
         let mut bytes = [0u8; 8];
         out[0].to_host(&mut bytes).unwrap();
-        assert_eq!(f32::from_le_bytes(bytes[..4].try_into().unwrap()), 28.0, "device {d}");
-        assert_eq!(f32::from_le_bytes(bytes[4..].try_into().unwrap()), 8.0, "device {d}");
+        assert_eq!(
+            f32::from_le_bytes(bytes[..4].try_into().unwrap()),
+            28.0,
+            "device {d}"
+        );
+        assert_eq!(
+            f32::from_le_bytes(bytes[4..].try_into().unwrap()),
+            8.0,
+            "device {d}"
+        );
         assert_eq!(out[0].device_index(), d);
     }
-    assert!(exe.execute(&args[..1]).is_err(), "one argument list for 8 replicas is refused");
+    assert!(
+        exe.execute(&args[..1]).is_err(),
+        "one argument list for 8 replicas is refused"
+    );
 }
 
 #[test]
 fn errors_carry_the_plugin_message() {
-    let err = client().compile("module { this is not mlir }", &CompileOptions::default()).unwrap_err();
+    let err = client()
+        .compile("module { this is not mlir }", &CompileOptions::default())
+        .unwrap_err();
     match err {
         rjax_pjrt::Error::Pjrt { call, message, .. } => {
             assert_eq!(call, "PJRT_Client_Compile");
@@ -95,7 +136,12 @@ fn errors_carry_the_plugin_message() {
 fn execute_and_drop_does_not_leak() {
     fn rss_kib() -> u64 {
         let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-        statm.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0) * 4
+        statm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 4
     }
     let c = client();
     let text = "module { func.func public @main(%arg0: tensor<1000xf32>) -> tensor<1000xf32> {
@@ -104,7 +150,9 @@ fn execute_and_drop_does_not_leak() {
     return %0 : tensor<1000xf32>
   } }";
     let exe = c.compile(text, &CompileOptions::default()).unwrap();
-    let x = c.buffer_from_host(&vec![0u8; 4000], ElementType::F32, &[1000], 0).unwrap();
+    let x = c
+        .buffer_from_host(&vec![0u8; 4000], ElementType::F32, &[1000], 0)
+        .unwrap();
     let run = |n: usize| {
         for _ in 0..n {
             let out = exe.execute(&[&[&x]]).unwrap();

@@ -22,7 +22,11 @@ pub struct AVal {
 impl AVal {
     /// A strongly typed abstract value.
     pub fn new(shape: Vec<usize>, dtype: DType) -> AVal {
-        AVal { shape, dtype, weak: false }
+        AVal {
+            shape,
+            dtype,
+            weak: false,
+        }
     }
     /// A rank-0 abstract value.
     pub fn scalar(dtype: DType) -> AVal {
@@ -44,7 +48,11 @@ impl AVal {
     }
     /// The same dtype with another shape.
     pub fn with_shape(&self, shape: Vec<usize>) -> AVal {
-        AVal { shape, dtype: self.dtype, weak: self.weak }
+        AVal {
+            shape,
+            dtype: self.dtype,
+            weak: self.weak,
+        }
     }
     /// Shape and dtype agree (weakness ignored).
     pub fn same_type(&self, other: &AVal) -> bool {

@@ -45,7 +45,13 @@ pub struct Error {
 impl Error {
     /// A new error without operands or location.
     pub fn new(kind: ErrorKind, op: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { kind, op: op.into(), message: message.into(), operands: Vec::new(), location: None }
+        Error {
+            kind,
+            op: op.into(),
+            message: message.into(),
+            operands: Vec::new(),
+            location: None,
+        }
     }
     /// Attach operand abstract values.
     pub fn with_operands(mut self, operands: Vec<AVal>) -> Error {

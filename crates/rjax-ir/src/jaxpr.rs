@@ -74,7 +74,10 @@ struct Printer {
 impl Printer {
     fn name(&mut self, v: &Var) -> String {
         let next = self.names.len();
-        self.names.entry(v.id).or_insert_with(|| letters(next)).clone()
+        self.names
+            .entry(v.id)
+            .or_insert_with(|| letters(next))
+            .clone()
     }
 
     fn binder(&mut self, v: &Var) -> String {
@@ -92,7 +95,12 @@ impl Printer {
         let pad = " ".repeat(indent);
         let consts: Vec<String> = j.constvars.iter().map(|v| self.binder(v)).collect();
         let ins: Vec<String> = j.invars.iter().map(|v| self.binder(v)).collect();
-        write!(out, "{{ lambda {}; {}. let", consts.join(" "), ins.join(" "))?;
+        write!(
+            out,
+            "{{ lambda {}; {}. let",
+            consts.join(" "),
+            ins.join(" ")
+        )?;
         for eqn in &j.eqns {
             let outs: Vec<String> = eqn.outputs.iter().map(|v| self.binder(v)).collect();
             let args: Vec<String> = eqn.inputs.iter().map(|a| self.atom(a)).collect();

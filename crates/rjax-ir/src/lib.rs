@@ -18,15 +18,15 @@ mod shape_rules;
 mod stage;
 mod trace;
 
-pub use aval::{broadcast_shapes, AVal};
-pub use dtype::{promote_types, DType, ALL_DTYPES};
+pub use aval::{AVal, broadcast_shapes};
+pub use dtype::{ALL_DTYPES, DType, promote_types};
 pub use error::{Error, ErrorKind, Result};
 pub use jaxpr::{Atom, Eqn, Jaxpr, Var};
 pub use literal::{Literal, Scalar};
 pub use primitive::{DotDims, JitCall, Primitive};
 pub use shape_rules::abstract_eval;
-pub use stage::{eval_jaxpr, trace_to_jaxpr, ClosedJaxpr};
+pub use stage::{ClosedJaxpr, eval_jaxpr, trace_to_jaxpr};
 pub use trace::{
-    bind, bind1, install_evaluator, is_tracing, new_main, Concrete, Evaluator, Interpreter, MainGuard, MainId, Tracer,
-    Value,
+    Concrete, Evaluator, Interpreter, MainGuard, MainId, Tracer, Value, bind, bind1,
+    install_evaluator, is_tracing, new_main,
 };

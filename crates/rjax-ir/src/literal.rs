@@ -30,17 +30,35 @@ pub enum Scalar {
 
 impl Literal {
     pub fn float(v: f64, dtype: DType, weak: bool) -> Literal {
-        Literal { dtype, weak, value: Scalar::Float(v) }.cast(dtype)
+        Literal {
+            dtype,
+            weak,
+            value: Scalar::Float(v),
+        }
+        .cast(dtype)
     }
     pub fn int(v: i64, dtype: DType, weak: bool) -> Literal {
-        Literal { dtype, weak, value: Scalar::Int(v) }.cast(dtype)
+        Literal {
+            dtype,
+            weak,
+            value: Scalar::Int(v),
+        }
+        .cast(dtype)
     }
     pub fn bool(v: bool) -> Literal {
-        Literal { dtype: DType::Bool, weak: false, value: Scalar::Bool(v) }
+        Literal {
+            dtype: DType::Bool,
+            weak: false,
+            value: Scalar::Bool(v),
+        }
     }
     /// The literal's abstract value (always rank 0).
     pub fn aval(&self) -> AVal {
-        AVal { shape: Vec::new(), dtype: self.dtype, weak: self.weak }
+        AVal {
+            shape: Vec::new(),
+            dtype: self.dtype,
+            weak: self.weak,
+        }
     }
     pub fn as_f64(&self) -> f64 {
         match self.value {
@@ -68,7 +86,11 @@ impl Literal {
             d if d.is_unsigned_int() => Scalar::UInt(wrap_unsigned(self.as_i64(), d)),
             d => Scalar::Int(wrap_signed(self.as_i64(), d)),
         };
-        Literal { dtype, weak: self.weak, value }
+        Literal {
+            dtype,
+            weak: self.weak,
+            value,
+        }
     }
     /// The little-endian bytes of this value in its dtype.
     pub fn to_bytes(&self) -> Vec<u8> {

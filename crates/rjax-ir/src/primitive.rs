@@ -99,24 +99,64 @@ pub enum Primitive {
     Compare(Comparison),
     /// `select_n(pred, on_false, on_true)`: picks `on_true` where `pred`.
     Select,
-    ConvertElementType { new_dtype: DType, weak_type: bool },
-    BroadcastInDim { shape: Vec<usize>, broadcast_dimensions: Vec<usize> },
-    Reshape { new_sizes: Vec<usize> },
-    Transpose { permutation: Vec<usize> },
-    Squeeze { dimensions: Vec<usize> },
-    ExpandDims { dimensions: Vec<usize> },
-    Reduce { op: ReduceOp, axes: Vec<usize> },
-    ArgReduce { op: ArgOp, axis: usize, index_dtype: DType },
-    DotGeneral { dims: DotDims, preferred_element_type: Option<DType> },
-    Slice { start: Vec<usize>, limit: Vec<usize>, strides: Vec<usize> },
+    ConvertElementType {
+        new_dtype: DType,
+        weak_type: bool,
+    },
+    BroadcastInDim {
+        shape: Vec<usize>,
+        broadcast_dimensions: Vec<usize>,
+    },
+    Reshape {
+        new_sizes: Vec<usize>,
+    },
+    Transpose {
+        permutation: Vec<usize>,
+    },
+    Squeeze {
+        dimensions: Vec<usize>,
+    },
+    ExpandDims {
+        dimensions: Vec<usize>,
+    },
+    Reduce {
+        op: ReduceOp,
+        axes: Vec<usize>,
+    },
+    ArgReduce {
+        op: ArgOp,
+        axis: usize,
+        index_dtype: DType,
+    },
+    DotGeneral {
+        dims: DotDims,
+        preferred_element_type: Option<DType>,
+    },
+    Slice {
+        start: Vec<usize>,
+        limit: Vec<usize>,
+        strides: Vec<usize>,
+    },
     /// Operands: the array, then one scalar start index per axis (clamped).
-    DynamicSlice { slice_sizes: Vec<usize> },
+    DynamicSlice {
+        slice_sizes: Vec<usize>,
+    },
     /// Operands: the array, the update, then one scalar start index per axis.
     DynamicUpdateSlice,
-    Concatenate { dimension: usize },
+    Concatenate {
+        dimension: usize,
+    },
     /// Operands: the array and a scalar padding value. Negative low/high crop.
-    Pad { low: Vec<i64>, high: Vec<i64>, interior: Vec<usize> },
-    Iota { dtype: DType, shape: Vec<usize>, dimension: usize },
+    Pad {
+        low: Vec<i64>,
+        high: Vec<i64>,
+        interior: Vec<usize>,
+    },
+    Iota {
+        dtype: DType,
+        shape: Vec<usize>,
+        dimension: usize,
+    },
     /// A call of a staged function (what `jit` binds when it is traced).
     Jit(JitCall),
 }
@@ -229,8 +269,12 @@ impl Primitive {
             Squeeze { .. } => "squeeze",
             ExpandDims { .. } => "expand_dims",
             Reduce { op, .. } => op.name(),
-            ArgReduce { op: ArgOp::ArgMax, .. } => "argmax",
-            ArgReduce { op: ArgOp::ArgMin, .. } => "argmin",
+            ArgReduce {
+                op: ArgOp::ArgMax, ..
+            } => "argmax",
+            ArgReduce {
+                op: ArgOp::ArgMin, ..
+            } => "argmin",
             DotGeneral { .. } => "dot_general",
             Slice { .. } => "slice",
             DynamicSlice { .. } => "dynamic_slice",
@@ -257,10 +301,20 @@ impl Primitive {
         let t = |v: &[usize]| tuple(v);
         match self {
             Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice => String::new(),
-            ConvertElementType { new_dtype, weak_type } => {
-                format!("new_dtype={} weak_type={}", new_dtype.name(), py_bool(*weak_type))
+            ConvertElementType {
+                new_dtype,
+                weak_type,
+            } => {
+                format!(
+                    "new_dtype={} weak_type={}",
+                    new_dtype.name(),
+                    py_bool(*weak_type)
+                )
             }
-            BroadcastInDim { shape, broadcast_dimensions } => format!(
+            BroadcastInDim {
+                shape,
+                broadcast_dimensions,
+            } => format!(
                 "broadcast_dimensions={} shape={}",
                 t(broadcast_dimensions),
                 t(shape)
@@ -271,10 +325,15 @@ impl Primitive {
                 format!("dimensions={}", t(dimensions))
             }
             Reduce { axes, .. } => format!("axes={}", t(axes)),
-            ArgReduce { axis, index_dtype, .. } => {
+            ArgReduce {
+                axis, index_dtype, ..
+            } => {
                 format!("axes=({axis},) index_dtype={}", index_dtype.name())
             }
-            DotGeneral { dims, preferred_element_type } => format!(
+            DotGeneral {
+                dims,
+                preferred_element_type,
+            } => format!(
                 "dimension_numbers=(({:?}, {:?}), ({:?}, {:?})) preferred_element_type={}",
                 dims.lhs_contracting,
                 dims.rhs_contracting,
@@ -282,7 +341,11 @@ impl Primitive {
                 dims.rhs_batch,
                 preferred_element_type.map_or("None", |d| d.name())
             ),
-            Slice { start, limit, strides } => format!(
+            Slice {
+                start,
+                limit,
+                strides,
+            } => format!(
                 "limit_indices={} start_indices={} strides={}",
                 t(limit),
                 t(start),
@@ -290,14 +353,26 @@ impl Primitive {
             ),
             DynamicSlice { slice_sizes } => format!("slice_sizes={}", t(slice_sizes)),
             Concatenate { dimension } => format!("dimension={dimension}"),
-            Pad { low, high, interior } => {
+            Pad {
+                low,
+                high,
+                interior,
+            } => {
                 let cfg: Vec<String> = (0..low.len())
                     .map(|i| format!("({}, {}, {})", low[i], high[i], interior[i]))
                     .collect();
                 format!("padding_config=({},)", cfg.join(", "))
             }
-            Iota { dtype, shape, dimension } => {
-                format!("dimension={dimension} dtype={} shape={}", dtype.name(), t(shape))
+            Iota {
+                dtype,
+                shape,
+                dimension,
+            } => {
+                format!(
+                    "dimension={dimension} dtype={} shape={}",
+                    dtype.name(),
+                    t(shape)
+                )
             }
             Jit(call) => format!("name={}", call.name),
         }
@@ -320,7 +395,13 @@ fn tuple(v: &[usize]) -> String {
     match v {
         [] => "()".into(),
         [x] => format!("({x},)"),
-        _ => format!("({})", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

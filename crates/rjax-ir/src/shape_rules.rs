@@ -21,14 +21,25 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         Unary(op) => {
             let [x] = check.arity::<1>()?;
             check.unary_dtype(*op, x.dtype)?;
-            let dtype = if *op == UnaryOp::IsFinite { DType::Bool } else { x.dtype };
-            AVal { shape: x.shape.clone(), dtype, weak: x.weak && dtype == x.dtype }
+            let dtype = if *op == UnaryOp::IsFinite {
+                DType::Bool
+            } else {
+                x.dtype
+            };
+            AVal {
+                shape: x.shape.clone(),
+                dtype,
+                weak: x.weak && dtype == x.dtype,
+            }
         }
         Binary(op) => {
             let [x, y] = check.arity::<2>()?;
             check.binary_dtype(*op, x, y)?;
-            check.elementwise_shape(&[x, y])
-                .map(|shape| AVal { shape, dtype: x.dtype, weak: x.weak && y.weak })?
+            check.elementwise_shape(&[x, y]).map(|shape| AVal {
+                shape,
+                dtype: x.dtype,
+                weak: x.weak && y.weak,
+            })?
         }
         Compare(_) => {
             let [x, y] = check.arity::<2>()?;
@@ -42,21 +53,41 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             check.same_dtype(&[f, t])?;
             if f.shape != t.shape || (p.rank() != 0 && p.shape != f.shape) {
-                return Err(check.err(ErrorKind::Shape, "select_n needs cases of one shape and a scalar or equal-shaped predicate"));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    "select_n needs cases of one shape and a scalar or equal-shaped predicate",
+                ));
             }
-            AVal { shape: f.shape.clone(), dtype: f.dtype, weak: f.weak && t.weak }
+            AVal {
+                shape: f.shape.clone(),
+                dtype: f.dtype,
+                weak: f.weak && t.weak,
+            }
         }
-        ConvertElementType { new_dtype, weak_type } => {
+        ConvertElementType {
+            new_dtype,
+            weak_type,
+        } => {
             let [x] = check.arity::<1>()?;
-            AVal { shape: x.shape.clone(), dtype: *new_dtype, weak: *weak_type }
+            AVal {
+                shape: x.shape.clone(),
+                dtype: *new_dtype,
+                weak: *weak_type,
+            }
         }
-        BroadcastInDim { shape, broadcast_dimensions } => {
+        BroadcastInDim {
+            shape,
+            broadcast_dimensions,
+        } => {
             let [x] = check.arity::<1>()?;
             if broadcast_dimensions.len() != x.rank() {
                 return Err(check.err(ErrorKind::Param, format!("broadcast_dimensions {broadcast_dimensions:?} must name one output axis per operand axis")));
             }
             for (i, &d) in broadcast_dimensions.iter().enumerate() {
-                if d >= shape.len() || (x.shape[i] != 1 && x.shape[i] != shape[d]) || (i > 0 && broadcast_dimensions[i - 1] >= d) {
+                if d >= shape.len()
+                    || (x.shape[i] != 1 && x.shape[i] != shape[d])
+                    || (i > 0 && broadcast_dimensions[i - 1] >= d)
+                {
                     return Err(check.err(ErrorKind::Shape, format!("cannot broadcast {x} to shape {shape:?} with broadcast_dimensions {broadcast_dimensions:?}")));
                 }
             }
@@ -65,7 +96,13 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         Reshape { new_sizes } => {
             let [x] = check.arity::<1>()?;
             if new_sizes.iter().product::<usize>() != x.size() {
-                return Err(check.err(ErrorKind::Shape, format!("cannot reshape {x} ({} elements) to {new_sizes:?}", x.size())));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!(
+                        "cannot reshape {x} ({} elements) to {new_sizes:?}",
+                        x.size()
+                    ),
+                ));
             }
             x.with_shape(new_sizes.clone())
         }
@@ -78,52 +115,113 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             let [x] = check.arity::<1>()?;
             check.axes(dimensions, x.rank())?;
             if let Some(&d) = dimensions.iter().find(|&&d| x.shape[d] != 1) {
-                return Err(check.err(ErrorKind::Shape, format!("cannot squeeze axis {d} of size {}", x.shape[d])));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("cannot squeeze axis {d} of size {}", x.shape[d]),
+                ));
             }
-            x.with_shape(x.shape.iter().enumerate().filter(|(i, _)| !dimensions.contains(i)).map(|(_, &s)| s).collect())
+            x.with_shape(
+                x.shape
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !dimensions.contains(i))
+                    .map(|(_, &s)| s)
+                    .collect(),
+            )
         }
         ExpandDims { dimensions } => {
             let [x] = check.arity::<1>()?;
             let rank = x.rank() + dimensions.len();
             check.axes(dimensions, rank)?;
             let mut rest = x.shape.iter();
-            x.with_shape((0..rank).map(|i| if dimensions.contains(&i) { 1 } else { *rest.next().unwrap_or(&1) }).collect())
+            x.with_shape(
+                (0..rank)
+                    .map(|i| {
+                        if dimensions.contains(&i) {
+                            1
+                        } else {
+                            *rest.next().unwrap_or(&1)
+                        }
+                    })
+                    .collect(),
+            )
         }
         Reduce { axes, .. } => {
             let [x] = check.arity::<1>()?;
             check.axes(axes, x.rank())?;
-            x.with_shape(x.shape.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &s)| s).collect())
+            x.with_shape(
+                x.shape
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !axes.contains(i))
+                    .map(|(_, &s)| s)
+                    .collect(),
+            )
         }
-        ArgReduce { axis, index_dtype, .. } => {
+        ArgReduce {
+            axis, index_dtype, ..
+        } => {
             let [x] = check.arity::<1>()?;
             check.axes(&[*axis], x.rank())?;
             if x.shape[*axis] == 0 {
-                return Err(check.err(ErrorKind::Shape, "cannot take the arg-extreme of an empty axis"));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    "cannot take the arg-extreme of an empty axis",
+                ));
             }
             if !index_dtype.is_int() {
                 return Err(check.err(ErrorKind::DType, "index_dtype must be an integer type"));
             }
-            AVal::new(x.shape.iter().enumerate().filter(|(i, _)| i != axis).map(|(_, &s)| s).collect(), *index_dtype)
+            AVal::new(
+                x.shape
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i != axis)
+                    .map(|(_, &s)| s)
+                    .collect(),
+                *index_dtype,
+            )
         }
-        DotGeneral { dims, preferred_element_type } => {
+        DotGeneral {
+            dims,
+            preferred_element_type,
+        } => {
             let [l, r] = check.arity::<2>()?;
             check.same_dtype(&[l, r])?;
             check.dot_general(dims, l, r, preferred_element_type.unwrap_or(l.dtype))?
         }
-        Slice { start, limit, strides } => {
+        Slice {
+            start,
+            limit,
+            strides,
+        } => {
             let [x] = check.arity::<1>()?;
-            let ok = start.len() == x.rank() && limit.len() == x.rank() && strides.len() == x.rank()
-                && (0..x.rank()).all(|i| start[i] <= limit[i] && limit[i] <= x.shape[i] && strides[i] > 0);
+            let ok = start.len() == x.rank()
+                && limit.len() == x.rank()
+                && strides.len() == x.rank()
+                && (0..x.rank())
+                    .all(|i| start[i] <= limit[i] && limit[i] <= x.shape[i] && strides[i] > 0);
             if !ok {
-                return Err(check.err(ErrorKind::Param, format!("invalid slice start={start:?} limit={limit:?} strides={strides:?}")));
+                return Err(check.err(
+                    ErrorKind::Param,
+                    format!("invalid slice start={start:?} limit={limit:?} strides={strides:?}"),
+                ));
             }
-            x.with_shape((0..x.rank()).map(|i| (limit[i] - start[i]).div_ceil(strides[i])).collect())
+            x.with_shape(
+                (0..x.rank())
+                    .map(|i| (limit[i] - start[i]).div_ceil(strides[i]))
+                    .collect(),
+            )
         }
         DynamicSlice { slice_sizes } => {
             let x = check.at_least(1)?;
             check.start_indices(&inputs[1..], x.rank())?;
-            if slice_sizes.len() != x.rank() || slice_sizes.iter().zip(&x.shape).any(|(s, d)| s > d) {
-                return Err(check.err(ErrorKind::Shape, format!("slice_sizes {slice_sizes:?} do not fit in {x}")));
+            if slice_sizes.len() != x.rank() || slice_sizes.iter().zip(&x.shape).any(|(s, d)| s > d)
+            {
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("slice_sizes {slice_sizes:?} do not fit in {x}"),
+                ));
             }
             x.with_shape(slice_sizes.clone())
         }
@@ -133,7 +231,10 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             check.same_dtype(&[x, update])?;
             check.start_indices(&inputs[2..], x.rank())?;
             if update.rank() != x.rank() || update.shape.iter().zip(&x.shape).any(|(u, d)| u > d) {
-                return Err(check.err(ErrorKind::Shape, format!("update {update} does not fit in {x}")));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("update {update} does not fit in {x}"),
+                ));
             }
             x.clone()
         }
@@ -148,17 +249,37 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 let same_rest = x.rank() == first.rank()
                     && (0..x.rank()).all(|i| i == *dimension || x.shape[i] == first.shape[i]);
                 if !same_rest {
-                    return Err(check.err(ErrorKind::Shape, format!("cannot concatenate along axis {dimension}: shapes differ off that axis")));
+                    return Err(check.err(
+                        ErrorKind::Shape,
+                        format!(
+                            "cannot concatenate along axis {dimension}: shapes differ off that axis"
+                        ),
+                    ));
                 }
                 shape[*dimension] += x.shape[*dimension];
             }
-            AVal { shape, dtype: first.dtype, weak: inputs.iter().all(|x| x.weak) }
+            AVal {
+                shape,
+                dtype: first.dtype,
+                weak: inputs.iter().all(|x| x.weak),
+            }
         }
-        Pad { low, high, interior } => {
+        Pad {
+            low,
+            high,
+            interior,
+        } => {
             let [x, v] = check.arity::<2>()?;
             check.same_dtype(&[x, v])?;
-            if v.rank() != 0 || low.len() != x.rank() || high.len() != x.rank() || interior.len() != x.rank() {
-                return Err(check.err(ErrorKind::Param, "pad needs a scalar padding value and one (low, high, interior) per axis"));
+            if v.rank() != 0
+                || low.len() != x.rank()
+                || high.len() != x.rank()
+                || interior.len() != x.rank()
+            {
+                return Err(check.err(
+                    ErrorKind::Param,
+                    "pad needs a scalar padding value and one (low, high, interior) per axis",
+                ));
             }
             let shape: Option<Vec<usize>> = (0..x.rank())
                 .map(|i| {
@@ -167,18 +288,31 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                     (grown >= 0).then_some(grown as usize)
                 })
                 .collect();
-            x.with_shape(shape.ok_or_else(|| check.err(ErrorKind::Shape, "negative padding removes more than the axis holds"))?)
+            x.with_shape(shape.ok_or_else(|| {
+                check.err(
+                    ErrorKind::Shape,
+                    "negative padding removes more than the axis holds",
+                )
+            })?)
         }
-        Iota { dtype, shape, dimension } => {
+        Iota {
+            dtype,
+            shape,
+            dimension,
+        } => {
             check.arity::<0>()?;
             check.axes(&[*dimension], shape.len())?;
             AVal::new(shape.clone(), *dtype)
         }
         Jit(call) => {
             let expected: Vec<AVal> = call.jaxpr.invars.iter().map(|v| v.aval.clone()).collect();
-            let matches = expected.len() == inputs.len() && expected.iter().zip(inputs).all(|(e, a)| e.same_type(a));
+            let matches = expected.len() == inputs.len()
+                && expected.iter().zip(inputs).all(|(e, a)| e.same_type(a));
             if !matches {
-                return Err(check.err(ErrorKind::Shape, format!("arguments do not match the staged signature {expected:?}")));
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("arguments do not match the staged signature {expected:?}"),
+                ));
             }
             return Ok(call.jaxpr.outvars.iter().map(|a| a.aval()).collect());
         }
@@ -200,20 +334,33 @@ impl<'a> Checker<'a> {
 
     fn arity<const N: usize>(&self) -> Result<&'a [AVal; N]> {
         self.inputs.try_into().map_err(|_| {
-            self.err(ErrorKind::Param, format!("expects {N} operands, got {}", self.inputs.len()))
+            self.err(
+                ErrorKind::Param,
+                format!("expects {N} operands, got {}", self.inputs.len()),
+            )
         })
     }
 
     fn at_least(&self, n: usize) -> Result<&'a AVal> {
         if self.inputs.len() < n {
-            return Err(self.err(ErrorKind::Param, format!("expects at least {n} operands, got {}", self.inputs.len())));
+            return Err(self.err(
+                ErrorKind::Param,
+                format!("expects at least {n} operands, got {}", self.inputs.len()),
+            ));
         }
         Ok(&self.inputs[0])
     }
 
     fn same_dtype(&self, xs: &[&AVal]) -> Result<()> {
         match xs.iter().find(|x| x.dtype != xs[0].dtype) {
-            Some(x) => Err(self.err(ErrorKind::DType, format!("dtypes differ: {} and {}", xs[0].dtype.name(), x.dtype.name()))),
+            Some(x) => Err(self.err(
+                ErrorKind::DType,
+                format!(
+                    "dtypes differ: {} and {}",
+                    xs[0].dtype.name(),
+                    x.dtype.name()
+                ),
+            )),
             None => Ok(()),
         }
     }
@@ -225,7 +372,9 @@ impl<'a> Checker<'a> {
             Not => d.is_bool() || d.is_int(),
             _ => d.is_float(),
         };
-        if ok { Ok(()) } else {
+        if ok {
+            Ok(())
+        } else {
             Err(self.err(ErrorKind::DType, format!("not defined for {}", d.name())))
         }
     }
@@ -240,7 +389,9 @@ impl<'a> Checker<'a> {
             Max | Min => true,
             Add | Sub | Mul | Div | Rem => d.is_numeric(),
         };
-        if ok { Ok(()) } else {
+        if ok {
+            Ok(())
+        } else {
             Err(self.err(ErrorKind::DType, format!("not defined for {}", d.name())))
         }
     }
@@ -251,14 +402,20 @@ impl<'a> Checker<'a> {
         match shaped.first() {
             None => Ok(Vec::new()),
             Some(first) if shaped.iter().all(|x| x.shape == first.shape) => Ok(first.shape.clone()),
-            Some(_) => Err(self.err(ErrorKind::Shape, "incompatible shapes for an elementwise operation")),
+            Some(_) => Err(self.err(
+                ErrorKind::Shape,
+                "incompatible shapes for an elementwise operation",
+            )),
         }
     }
 
     fn axes(&self, axes: &[usize], rank: usize) -> Result<()> {
         for (i, &a) in axes.iter().enumerate() {
             if a >= rank {
-                return Err(self.err(ErrorKind::Axis, format!("axis {a} is out of bounds for rank {rank}")));
+                return Err(self.err(
+                    ErrorKind::Axis,
+                    format!("axis {a} is out of bounds for rank {rank}"),
+                ));
             }
             if axes[..i].contains(&a) {
                 return Err(self.err(ErrorKind::Axis, format!("axis {a} is repeated")));
@@ -269,27 +426,51 @@ impl<'a> Checker<'a> {
 
     fn permutation(&self, perm: &[usize], rank: usize) -> Result<()> {
         if perm.len() != rank {
-            return Err(self.err(ErrorKind::Param, format!("permutation {perm:?} does not have {rank} entries")));
+            return Err(self.err(
+                ErrorKind::Param,
+                format!("permutation {perm:?} does not have {rank} entries"),
+            ));
         }
         self.axes(perm, rank)
     }
 
     fn start_indices(&self, idx: &[AVal], rank: usize) -> Result<()> {
         if idx.len() != rank || idx.iter().any(|i| i.rank() != 0 || !i.dtype.is_int()) {
-            return Err(self.err(ErrorKind::Param, format!("expects {rank} scalar integer start indices")));
+            return Err(self.err(
+                ErrorKind::Param,
+                format!("expects {rank} scalar integer start indices"),
+            ));
         }
         Ok(())
     }
 
     fn dot_general(&self, dims: &crate::DotDims, l: &AVal, r: &AVal, out: DType) -> Result<AVal> {
-        let lhs_axes: Vec<usize> = dims.lhs_contracting.iter().chain(&dims.lhs_batch).copied().collect();
-        let rhs_axes: Vec<usize> = dims.rhs_contracting.iter().chain(&dims.rhs_batch).copied().collect();
+        let lhs_axes: Vec<usize> = dims
+            .lhs_contracting
+            .iter()
+            .chain(&dims.lhs_batch)
+            .copied()
+            .collect();
+        let rhs_axes: Vec<usize> = dims
+            .rhs_contracting
+            .iter()
+            .chain(&dims.rhs_batch)
+            .copied()
+            .collect();
         self.axes(&lhs_axes, l.rank())?;
         self.axes(&rhs_axes, r.rank())?;
         let pairs_ok = dims.lhs_contracting.len() == dims.rhs_contracting.len()
             && dims.lhs_batch.len() == dims.rhs_batch.len()
-            && dims.lhs_contracting.iter().zip(&dims.rhs_contracting).all(|(&a, &b)| l.shape[a] == r.shape[b])
-            && dims.lhs_batch.iter().zip(&dims.rhs_batch).all(|(&a, &b)| l.shape[a] == r.shape[b]);
+            && dims
+                .lhs_contracting
+                .iter()
+                .zip(&dims.rhs_contracting)
+                .all(|(&a, &b)| l.shape[a] == r.shape[b])
+            && dims
+                .lhs_batch
+                .iter()
+                .zip(&dims.rhs_batch)
+                .all(|(&a, &b)| l.shape[a] == r.shape[b]);
         if !pairs_ok {
             return Err(self.err(ErrorKind::Shape, format!(
                 "contracting dimensions {:?} x {:?} / batch dimensions {:?} x {:?} do not match in size",
@@ -297,7 +478,10 @@ impl<'a> Checker<'a> {
             )));
         }
         let free = |a: &AVal, used: &[usize]| -> Vec<usize> {
-            (0..a.rank()).filter(|i| !used.contains(i)).map(|i| a.shape[i]).collect()
+            (0..a.rank())
+                .filter(|i| !used.contains(i))
+                .map(|i| a.shape[i])
+                .collect()
         };
         let mut shape: Vec<usize> = dims.lhs_batch.iter().map(|&a| l.shape[a]).collect();
         shape.extend(free(l, &lhs_axes));

@@ -1,8 +1,8 @@
 //! Staging: trace a function into a [`Jaxpr`] (what `make_jaxpr` and `jit`
 //! do), and evaluate a Jaxpr by binding its equations.
 
-use crate::trace::{new_main, Interpreter, MainId, Tracer};
-use crate::{bind, AVal, Atom, Eqn, Error, ErrorKind, Jaxpr, Primitive, Result, Value, Var};
+use crate::trace::{Interpreter, MainId, Tracer, new_main};
+use crate::{AVal, Atom, Eqn, Error, ErrorKind, Jaxpr, Primitive, Result, Value, Var, bind};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -47,7 +47,10 @@ struct Builder {
 impl Builder {
     fn fresh(&mut self, aval: AVal) -> Var {
         self.next_id += 1;
-        Var { id: self.next_id, aval }
+        Var {
+            id: self.next_id,
+            aval,
+        }
     }
 
     fn constant(&mut self, v: &Value) -> Var {
@@ -96,13 +99,22 @@ impl StageInterpreter {
 }
 
 impl Interpreter for StageInterpreter {
-    fn process(&self, prim: &Primitive, args: &[Value], out_avals: Vec<AVal>) -> Result<Vec<Value>> {
+    fn process(
+        &self,
+        prim: &Primitive,
+        args: &[Value],
+        out_avals: Vec<AVal>,
+    ) -> Result<Vec<Value>> {
         let inputs: Vec<Atom> = args.iter().map(|a| self.atom(a)).collect();
         let outputs: Vec<Var> = {
             let mut b = self.builder.borrow_mut();
             out_avals.into_iter().map(|a| b.fresh(a)).collect()
         };
-        self.builder.borrow_mut().eqns.push(Eqn { prim: prim.clone(), inputs, outputs: outputs.clone() });
+        self.builder.borrow_mut().eqns.push(Eqn {
+            prim: prim.clone(),
+            inputs,
+            outputs: outputs.clone(),
+        });
         Ok(outputs.into_iter().map(|v| self.tracer(v)).collect())
     }
 }
@@ -123,13 +135,20 @@ pub fn trace_to_jaxpr(
     let cell: Rc<RefCell<Option<Rc<StageInterpreter>>>> = Rc::default();
     let guard = new_main(
         |main, level| {
-            let interp = Rc::new(StageInterpreter { main, level, builder: RefCell::default() });
+            let interp = Rc::new(StageInterpreter {
+                main,
+                level,
+                builder: RefCell::default(),
+            });
             *cell.borrow_mut() = Some(interp.clone());
             interp
         },
         true,
     );
-    let interp = cell.borrow_mut().take().ok_or_else(|| Error::new(ErrorKind::Param, "trace", "staging frame missing"))?;
+    let interp = cell
+        .borrow_mut()
+        .take()
+        .ok_or_else(|| Error::new(ErrorKind::Param, "trace", "staging frame missing"))?;
     let invars: Vec<Var> = {
         let mut b = interp.builder.borrow_mut();
         in_avals.iter().map(|a| b.fresh(a.clone())).collect()
@@ -140,7 +159,12 @@ pub fn trace_to_jaxpr(
     drop(guard);
     let b = interp.builder.take();
     Ok(ClosedJaxpr {
-        jaxpr: Jaxpr { constvars: b.constvars, invars, eqns: b.eqns, outvars },
+        jaxpr: Jaxpr {
+            constvars: b.constvars,
+            invars,
+            eqns: b.eqns,
+            outvars,
+        },
         consts: b.consts,
     })
 }
@@ -150,13 +174,25 @@ pub fn trace_to_jaxpr(
 #[track_caller]
 pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[Value], args: &[Value]) -> Result<Vec<Value>> {
     if consts.len() != jaxpr.constvars.len() || args.len() != jaxpr.invars.len() {
-        return Err(Error::new(ErrorKind::Param, "eval_jaxpr", format!(
-            "expected {} constants and {} inputs, got {} and {}",
-            jaxpr.constvars.len(), jaxpr.invars.len(), consts.len(), args.len()
-        )));
+        return Err(Error::new(
+            ErrorKind::Param,
+            "eval_jaxpr",
+            format!(
+                "expected {} constants and {} inputs, got {} and {}",
+                jaxpr.constvars.len(),
+                jaxpr.invars.len(),
+                consts.len(),
+                args.len()
+            ),
+        ));
     }
     let mut env: HashMap<u32, Value> = HashMap::new();
-    for (v, x) in jaxpr.constvars.iter().zip(consts).chain(jaxpr.invars.iter().zip(args)) {
+    for (v, x) in jaxpr
+        .constvars
+        .iter()
+        .zip(consts)
+        .chain(jaxpr.invars.iter().zip(args))
+    {
         env.insert(v.id, x.clone());
     }
     let read = |env: &HashMap<u32, Value>, a: &Atom| match a {

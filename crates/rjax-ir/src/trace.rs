@@ -7,7 +7,7 @@
 //! (and the innermost staging trace), and lets that interpreter process the
 //! primitive; with no tracer involved the installed [`Evaluator`] runs it.
 
-use crate::{abstract_eval, AVal, Error, ErrorKind, Literal, Primitive, Result};
+use crate::{AVal, Error, ErrorKind, Literal, Primitive, Result, abstract_eval};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -68,7 +68,8 @@ pub struct MainId(u64);
 pub trait Interpreter {
     /// Apply `prim` to `args` — tracers of this level or values from lower
     /// levels — whose results have the already checked `out_avals`.
-    fn process(&self, prim: &Primitive, args: &[Value], out_avals: Vec<AVal>) -> Result<Vec<Value>>;
+    fn process(&self, prim: &Primitive, args: &[Value], out_avals: Vec<AVal>)
+    -> Result<Vec<Value>>;
 }
 
 /// Runs primitives on concrete values (level 0 of every trace stack).
@@ -116,16 +117,26 @@ impl Drop for MainGuard {
 
 /// Push a new transformation frame; `dynamic` frames (staging) capture every
 /// bind made while they are innermost. The returned guard pops it.
-pub fn new_main(make: impl FnOnce(MainId, usize) -> Rc<dyn Interpreter>, dynamic: bool) -> MainGuard {
+pub fn new_main(
+    make: impl FnOnce(MainId, usize) -> Rc<dyn Interpreter>,
+    dynamic: bool,
+) -> MainGuard {
     let main = MainId(NEXT_MAIN.fetch_add(1, Ordering::Relaxed));
     let level = STACK.with(|s| {
         let mut s = s.borrow_mut();
         let level = s.len() + 1;
-        s.push(Frame { main, interp: make(main, level) });
+        s.push(Frame {
+            main,
+            interp: make(main, level),
+        });
         level
     });
     let saved_dynamic = dynamic.then(|| DYNAMIC.with(|c| c.replace(level)));
-    MainGuard { main, level, saved_dynamic }
+    MainGuard {
+        main,
+        level,
+        saved_dynamic,
+    }
 }
 
 /// Whether any transformation is active on this thread.
@@ -152,7 +163,11 @@ pub fn bind(prim: &Primitive, args: &[Value]) -> Result<Vec<Value>> {
         Some(interp) => interp.process(prim, args, out_avals),
         None => match EVALUATOR.get() {
             Some(ev) => ev.eval(prim, args, &out_avals),
-            None => Err(Error::new(ErrorKind::Plugin, prim.name(), "no evaluator is installed; use rjax's facade, which installs the PJRT evaluator")),
+            None => Err(Error::new(
+                ErrorKind::Plugin,
+                prim.name(),
+                "no evaluator is installed; use rjax's facade, which installs the PJRT evaluator",
+            )),
         },
     };
     result.map_err(|e| e.at(location))

@@ -14,7 +14,11 @@ pub(crate) struct Emitter {
 
 impl Emitter {
     pub(crate) fn new(indent: &str) -> Emitter {
-        Emitter { body: String::new(), indent: indent.to_string(), next: 0 }
+        Emitter {
+            body: String::new(),
+            indent: indent.to_string(),
+            next: 0,
+        }
     }
 
     pub(crate) fn finish(self) -> String {
@@ -42,7 +46,10 @@ impl Emitter {
 
     pub(crate) fn constant(&mut self, l: &Literal) -> String {
         let t = tensor_type(&l.aval());
-        self.op(format!("stablehlo.constant dense<{}> : {t}", dense_value(l)))
+        self.op(format!(
+            "stablehlo.constant dense<{}> : {t}",
+            dense_value(l)
+        ))
     }
 
     /// Broadcast a rank-0 value to `aval`'s shape.
@@ -63,10 +70,15 @@ impl Emitter {
             env.insert(v.id, name);
         }
         for eqn in &jaxpr.eqns {
-            let operands = eqn.inputs.iter().map(|a| self.atom(&env, a)).collect::<Result<Vec<_>>>()?;
+            let operands = eqn
+                .inputs
+                .iter()
+                .map(|a| self.atom(&env, a))
+                .collect::<Result<Vec<_>>>()?;
             let in_avals: Vec<AVal> = eqn.inputs.iter().map(Atom::aval).collect();
             let out_avals: Vec<AVal> = eqn.outputs.iter().map(|v| v.aval.clone()).collect();
-            let results = crate::rules::lower_eqn(self, &eqn.prim, &operands, &in_avals, &out_avals)?;
+            let results =
+                crate::rules::lower_eqn(self, &eqn.prim, &operands, &in_avals, &out_avals)?;
             for (v, r) in eqn.outputs.iter().zip(results) {
                 env.insert(v.id, r);
             }
@@ -77,7 +89,14 @@ impl Emitter {
     fn atom(&mut self, env: &HashMap<u32, String>, a: &Atom) -> Result<String> {
         match a {
             Atom::Var(v) => env.get(&v.id).cloned().ok_or_else(|| {
-                Error::new(ErrorKind::Lowering, "lower", format!("variable {} of type {} is used before it is defined", v.id, v.aval))
+                Error::new(
+                    ErrorKind::Lowering,
+                    "lower",
+                    format!(
+                        "variable {} of type {} is used before it is defined",
+                        v.id, v.aval
+                    ),
+                )
             }),
             Atom::Lit(l) => Ok(self.constant(l)),
         }

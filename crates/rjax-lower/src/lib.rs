@@ -32,7 +32,11 @@ pub struct LowerOptions {
 
 impl Default for LowerOptions {
     fn default() -> Self {
-        LowerOptions { module_name: "jit_fn".into(), num_replicas: 1, num_partitions: 1 }
+        LowerOptions {
+            module_name: "jit_fn".into(),
+            num_replicas: 1,
+            num_partitions: 1,
+        }
     }
 }
 
@@ -40,21 +44,38 @@ impl Default for LowerOptions {
 /// first) to StableHLO module text with one `func.func public @main`.
 pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
     let mut e = Emitter::new("    ");
-    let params: Vec<String> = (0..jaxpr.constvars.len() + jaxpr.invars.len()).map(|i| format!("%arg{i}")).collect();
+    let params: Vec<String> = (0..jaxpr.constvars.len() + jaxpr.invars.len())
+        .map(|i| format!("%arg{i}"))
+        .collect();
     let outs = e.jaxpr(jaxpr, params.clone())?;
     let all_in = jaxpr.constvars.iter().chain(&jaxpr.invars);
-    let sig: Vec<String> = all_in.zip(&params).map(|(v, p)| format!("{p}: {}", tensor_type(&v.aval))).collect();
-    let out_types: Vec<String> = jaxpr.outvars.iter().map(|a| tensor_type(&a.aval())).collect();
+    let sig: Vec<String> = all_in
+        .zip(&params)
+        .map(|(v, p)| format!("{p}: {}", tensor_type(&v.aval)))
+        .collect();
+    let out_types: Vec<String> = jaxpr
+        .outvars
+        .iter()
+        .map(|a| tensor_type(&a.aval()))
+        .collect();
     let mut text = format!(
         "module @{} attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = {} : i32}} {{\n",
         opts.module_name, opts.num_partitions, opts.num_replicas
     );
-    text += &format!("  func.func public @main({}) -> ({}) {{\n", sig.join(", "), out_types.join(", "));
+    text += &format!(
+        "  func.func public @main({}) -> ({}) {{\n",
+        sig.join(", "),
+        out_types.join(", ")
+    );
     text += &e.finish();
     if outs.is_empty() {
         text += "    return\n";
     } else {
-        text += &format!("    return {} : {}\n", outs.join(", "), out_types.join(", "));
+        text += &format!(
+            "    return {} : {}\n",
+            outs.join(", "),
+            out_types.join(", ")
+        );
     }
     text += "  }\n}\n";
     Ok(text)

@@ -39,14 +39,28 @@ pub(crate) fn lower_eqn(
         }
         Select => {
             let (p, f, t) = (&operands[0], &operands[1], &operands[2]);
-            e.op(format!("stablehlo.select {p}, {t}, {f} : {}, {t_out}", tensor_type(&ins[0])))
+            e.op(format!(
+                "stablehlo.select {p}, {t}, {f} : {}, {t_out}",
+                tensor_type(&ins[0])
+            ))
         }
         ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", sig())),
-        BroadcastInDim { broadcast_dimensions, .. } => {
-            e.op(format!("stablehlo.broadcast_in_dim {x}, dims = {} : {}", list(broadcast_dimensions), sig()))
+        BroadcastInDim {
+            broadcast_dimensions,
+            ..
+        } => e.op(format!(
+            "stablehlo.broadcast_in_dim {x}, dims = {} : {}",
+            list(broadcast_dimensions),
+            sig()
+        )),
+        Reshape { .. } | Squeeze { .. } | ExpandDims { .. } => {
+            e.op(format!("stablehlo.reshape {x} : {}", sig()))
         }
-        Reshape { .. } | Squeeze { .. } | ExpandDims { .. } => e.op(format!("stablehlo.reshape {x} : {}", sig())),
-        Transpose { permutation } => e.op(format!("stablehlo.transpose {x}, dims = {} : {}", list(permutation), sig())),
+        Transpose { permutation } => e.op(format!(
+            "stablehlo.transpose {x}, dims = {} : {}",
+            list(permutation),
+            sig()
+        )),
         Reduce { op, axes } => {
             let init = e.constant(&reduce_init(*op, ins[0].dtype));
             let t_init = tensor_type(&AVal::scalar(ins[0].dtype));
@@ -57,12 +71,20 @@ pub(crate) fn lower_eqn(
                 tensor_type(&ins[0])
             ))
         }
-        ArgReduce { op, axis, index_dtype } => arg_reduce(e, &x, &ins[0], *op, *axis, *index_dtype, out),
+        ArgReduce {
+            op,
+            axis,
+            index_dtype,
+        } => arg_reduce(e, &x, &ins[0], *op, *axis, *index_dtype, out),
         DotGeneral { dims, .. } => {
             let batch = if dims.lhs_batch.is_empty() {
                 String::new()
             } else {
-                format!("batching_dims = {} x {}, ", list(&dims.lhs_batch), list(&dims.rhs_batch))
+                format!(
+                    "batching_dims = {} x {}, ",
+                    list(&dims.lhs_batch),
+                    list(&dims.rhs_batch)
+                )
             };
             e.op(format!(
                 "stablehlo.dot_general {x}, {}, {batch}contracting_dims = {} x {} : {}",
@@ -72,14 +94,22 @@ pub(crate) fn lower_eqn(
                 sig()
             ))
         }
-        Slice { start, limit, strides } => {
+        Slice {
+            start,
+            limit,
+            strides,
+        } => {
             let ranges: Vec<String> = (0..start.len())
                 .map(|i| match strides[i] {
                     1 => format!("{}:{}", start[i], limit[i]),
                     s => format!("{}:{}:{s}", start[i], limit[i]),
                 })
                 .collect();
-            e.op(format!("stablehlo.slice {x} [{}] : {}", ranges.join(", "), sig()))
+            e.op(format!(
+                "stablehlo.slice {x} [{}] : {}",
+                ranges.join(", "),
+                sig()
+            ))
         }
         DynamicSlice { slice_sizes } => e.op(format!(
             "stablehlo.dynamic_slice {}, sizes = {} : {}",
@@ -87,11 +117,21 @@ pub(crate) fn lower_eqn(
             list(slice_sizes),
             sig()
         )),
-        DynamicUpdateSlice => e.op(format!("stablehlo.dynamic_update_slice {} : {}", operands.join(", "), sig())),
-        Concatenate { dimension } => {
-            e.op(format!("stablehlo.concatenate {}, dim = {dimension} : {}", operands.join(", "), sig()))
-        }
-        Pad { low, high, interior } => e.op(format!(
+        DynamicUpdateSlice => e.op(format!(
+            "stablehlo.dynamic_update_slice {} : {}",
+            operands.join(", "),
+            sig()
+        )),
+        Concatenate { dimension } => e.op(format!(
+            "stablehlo.concatenate {}, dim = {dimension} : {}",
+            operands.join(", "),
+            sig()
+        )),
+        Pad {
+            low,
+            high,
+            interior,
+        } => e.op(format!(
             "stablehlo.pad {x}, {}, low = {}, high = {}, interior = {} : {}",
             operands[1],
             list(low),
@@ -112,7 +152,10 @@ fn signature(ins: &[AVal], out: &AVal) -> String {
 }
 
 fn list<T: ToString>(v: &[T]) -> String {
-    format!("[{}]", v.iter().map(T::to_string).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        v.iter().map(T::to_string).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Operands of an elementwise op, with rank-0 ones broadcast to the result.
@@ -196,9 +239,26 @@ fn comparison_type(d: DType) -> &'static str {
 fn reduce_init(op: ReduceOp, d: DType) -> Literal {
     let extreme = |max: bool| match d {
         DType::Bool => Literal::bool(max),
-        d if d.is_float() => Literal::float(if max { f64::INFINITY } else { f64::NEG_INFINITY }, d, false),
+        d if d.is_float() => Literal::float(
+            if max {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            },
+            d,
+            false,
+        ),
         d if d.is_unsigned_int() => {
-            if max { Literal { dtype: d, weak: false, value: rjax_ir::Scalar::UInt(u64::MAX) }.cast(d) } else { Literal::int(0, d, false) }
+            if max {
+                Literal {
+                    dtype: d,
+                    weak: false,
+                    value: rjax_ir::Scalar::UInt(u64::MAX),
+                }
+                .cast(d)
+            } else {
+                Literal::int(0, d, false)
+            }
         }
         d => Literal::int(if max { i64::MAX } else { i64::MIN }, d, false).cast(d),
     };
@@ -223,28 +283,54 @@ fn reduce_body(op: ReduceOp, d: DType) -> &'static str {
 
 /// argmax/argmin: a two-operand reduce over (value, index) that keeps the
 /// first extreme index, with NaN counting as the extreme (as JAX does).
-fn arg_reduce(e: &mut Emitter, x: &str, xa: &AVal, op: ArgOp, axis: usize, index_dtype: DType, out: &AVal) -> String {
+fn arg_reduce(
+    e: &mut Emitter,
+    x: &str,
+    xa: &AVal,
+    op: ArgOp,
+    axis: usize,
+    index_dtype: DType,
+    out: &AVal,
+) -> String {
     let idx_aval = xa.with_dtype(index_dtype);
-    let iota = e.op(format!("stablehlo.iota dim = {axis} : {}", tensor_type(&idx_aval)));
-    let init_v = e.constant(&reduce_init(if op == ArgOp::ArgMax { ReduceOp::Max } else { ReduceOp::Min }, xa.dtype));
+    let iota = e.op(format!(
+        "stablehlo.iota dim = {axis} : {}",
+        tensor_type(&idx_aval)
+    ));
+    let init_v = e.constant(&reduce_init(
+        if op == ArgOp::ArgMax {
+            ReduceOp::Max
+        } else {
+            ReduceOp::Min
+        },
+        xa.dtype,
+    ));
     let init_i = e.constant(&Literal::int(0, index_dtype, false));
-    let (tv, ti) = (tensor_type(&AVal::scalar(xa.dtype)), tensor_type(&AVal::scalar(index_dtype)));
+    let (tv, ti) = (
+        tensor_type(&AVal::scalar(xa.dtype)),
+        tensor_type(&AVal::scalar(index_dtype)),
+    );
     let bool_t = "tensor<i1>";
     let result = e.fresh();
     let dir = if op == ArgOp::ArgMax { "GT" } else { "LT" };
     let cmp_ty = comparison_type(xa.dtype);
-    let mut body = vec![
-        format!("%better = stablehlo.compare  {dir}, %a, %b,  {cmp_ty} : ({tv}, {tv}) -> {bool_t}"),
-    ];
+    let mut body = vec![format!(
+        "%better = stablehlo.compare  {dir}, %a, %b,  {cmp_ty} : ({tv}, {tv}) -> {bool_t}"
+    )];
     if xa.dtype.is_float() {
-        body.push(format!("%nan = stablehlo.compare  NE, %a, %a,  FLOAT : ({tv}, {tv}) -> {bool_t}"));
+        body.push(format!(
+            "%nan = stablehlo.compare  NE, %a, %a,  FLOAT : ({tv}, {tv}) -> {bool_t}"
+        ));
         body.push(format!("%pick0 = stablehlo.or %better, %nan : {bool_t}"));
     } else {
         body.push(format!("%pick0 = stablehlo.or %better, %better : {bool_t}"));
     }
     body.extend([
         format!("%eq = stablehlo.compare  EQ, %a, %b,  {cmp_ty} : ({tv}, {tv}) -> {bool_t}"),
-        format!("%first = stablehlo.compare  LT, %ia, %ib,  {} : ({ti}, {ti}) -> {bool_t}", comparison_type(index_dtype)),
+        format!(
+            "%first = stablehlo.compare  LT, %ia, %ib,  {} : ({ti}, {ti}) -> {bool_t}",
+            comparison_type(index_dtype)
+        ),
         format!("%tie = stablehlo.and %eq, %first : {bool_t}"),
         format!("%pick = stablehlo.or %pick0, %tie : {bool_t}"),
         format!("%v = stablehlo.select %pick, %a, %b : {bool_t}, {tv}"),
@@ -259,7 +345,9 @@ fn arg_reduce(e: &mut Emitter, x: &str, xa: &AVal, op: ArgOp, axis: usize, index
         tensor_type(&out_v),
         tensor_type(out)
     ));
-    e.line(format!(" reducer(%a: {tv}, %b: {tv}) (%ia: {ti}, %ib: {ti}) {{"));
+    e.line(format!(
+        " reducer(%a: {tv}, %b: {tv}) (%ia: {ti}, %ib: {ti}) {{"
+    ));
     for l in body {
         e.line(format!("  {l}"));
     }

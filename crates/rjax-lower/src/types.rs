@@ -57,7 +57,11 @@ pub fn float_text(v: f64, d: DType) -> String {
         let digits = d.size_bytes() * 2;
         return format!("0x{bits:0digits$X}");
     }
-    let text = if d == DType::F64 { format!("{v:e}") } else { format!("{:e}", v as f32) };
+    let text = if d == DType::F64 {
+        format!("{v:e}")
+    } else {
+        format!("{:e}", v as f32)
+    };
     match text.split_once('e') {
         Some((mantissa, exp)) if !mantissa.contains('.') => format!("{mantissa}.0e{exp}"),
         _ => text,

@@ -8,7 +8,7 @@
 
 use proc_macro::TokenStream;
 use quote::quote;
-use syn::{parse_macro_input, Data, DeriveInput, Fields};
+use syn::{Data, DeriveInput, Fields, parse_macro_input};
 
 /// Derive `rjax::Tree` for a struct whose fields are all trees; fields are
 /// flattened in declaration order.
@@ -19,7 +19,9 @@ pub fn derive_tree(input: TokenStream) -> TokenStream {
     let kind = name.to_string();
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let Data::Struct(data) = &input.data else {
-        return syn::Error::new_spanned(name, "#[derive(Tree)] supports structs only").to_compile_error().into();
+        return syn::Error::new_spanned(name, "#[derive(Tree)] supports structs only")
+            .to_compile_error()
+            .into();
     };
     let (flatten, build) = match &data.fields {
         Fields::Named(f) => {

@@ -2,7 +2,7 @@
 
 use crate::client::ClientInner;
 use crate::plugin::{args, call};
-use crate::{sys, Error, Result};
+use crate::{Error, Result, sys};
 use std::sync::Arc;
 
 /// Element types of device buffers.
@@ -56,7 +56,11 @@ impl ElementType {
 
     fn from_raw(raw: sys::PJRT_Buffer_Type) -> Option<ElementType> {
         use ElementType::*;
-        [Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64].into_iter().find(|t| t.raw() == raw)
+        [
+            Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64,
+        ]
+        .into_iter()
+        .find(|t| t.raw() == raw)
     }
 }
 
@@ -73,7 +77,13 @@ unsafe impl Sync for Buffer {}
 
 impl std::fmt::Debug for Buffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Buffer({:?} {:?} on device {})", self.element_type(), self.dims(), self.device)
+        write!(
+            f,
+            "Buffer({:?} {:?} on device {})",
+            self.element_type(),
+            self.dims(),
+            self.device
+        )
     }
 }
 
@@ -85,8 +95,16 @@ impl Drop for Buffer {
 }
 
 impl Buffer {
-    pub(crate) fn wrap(client: Arc<ClientInner>, raw: *mut sys::PJRT_Buffer, device: usize) -> Buffer {
-        Buffer { client, raw, device }
+    pub(crate) fn wrap(
+        client: Arc<ClientInner>,
+        raw: *mut sys::PJRT_Buffer,
+        device: usize,
+    ) -> Buffer {
+        Buffer {
+            client,
+            raw,
+            device,
+        }
     }
 
     pub(crate) fn raw(&self) -> *mut sys::PJRT_Buffer {
@@ -102,7 +120,9 @@ impl Buffer {
     pub fn dims(&self) -> Vec<i64> {
         let mut a = args!(PJRT_Buffer_Dimensions_Args { buffer: self.raw });
         match call!(&self.client.plugin, PJRT_Buffer_Dimensions, &mut a) {
-            Ok(()) if !a.dims.is_null() => unsafe { std::slice::from_raw_parts(a.dims, a.num_dims) }.to_vec(),
+            Ok(()) if !a.dims.is_null() => {
+                unsafe { std::slice::from_raw_parts(a.dims, a.num_dims) }.to_vec()
+            }
             _ => Vec::new(),
         }
     }
@@ -121,9 +141,16 @@ impl Buffer {
     pub fn to_host(&self, dst: &mut [u8]) -> Result<()> {
         let want = self.dims().iter().product::<i64>() as usize * self.element_type().byte_size();
         if dst.len() != want {
-            return Err(Error::InvalidArgument(format!("destination has {} bytes, the buffer {want}", dst.len())));
+            return Err(Error::InvalidArgument(format!(
+                "destination has {} bytes, the buffer {want}",
+                dst.len()
+            )));
         }
-        let mut a = args!(PJRT_Buffer_ToHostBuffer_Args { src: self.raw, dst: dst.as_mut_ptr().cast(), dst_size: dst.len() });
+        let mut a = args!(PJRT_Buffer_ToHostBuffer_Args {
+            src: self.raw,
+            dst: dst.as_mut_ptr().cast(),
+            dst_size: dst.len()
+        });
         let plugin = &self.client.plugin;
         call!(plugin, PJRT_Buffer_ToHostBuffer, &mut a)?;
         plugin.await_event("PJRT_Buffer_ToHostBuffer", a.event)

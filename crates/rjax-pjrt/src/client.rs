@@ -1,7 +1,7 @@
 //! The client: devices, host-to-device transfers and compilation.
 
-use crate::plugin::{args, call, text, Plugin};
-use crate::{sys, Buffer, ClientOptions, CompileOptions, ElementType, Error, Executable, Result};
+use crate::plugin::{Plugin, args, call, text};
+use crate::{Buffer, ClientOptions, CompileOptions, ElementType, Error, Executable, Result, sys};
 use std::sync::Arc;
 
 /// A PJRT client with its addressable devices. Cheap to clone.
@@ -41,21 +41,34 @@ impl Client {
     pub fn new(plugin: Arc<Plugin>, options: &ClientOptions) -> Result<Client> {
         let mut named = Vec::new();
         if let Some(n) = options.cpu_device_count {
-            let mut v = named_value("cpu_device_count", sys::PJRT_NamedValue_Type_PJRT_NamedValue_kInt64);
+            let mut v = named_value(
+                "cpu_device_count",
+                sys::PJRT_NamedValue_Type_PJRT_NamedValue_kInt64,
+            );
             v.__bindgen_anon_1.int64_value = n;
             named.push(v);
         }
         if let Some(b) = options.asynchronous {
-            let mut v = named_value("asynchronous", sys::PJRT_NamedValue_Type_PJRT_NamedValue_kBool);
+            let mut v = named_value(
+                "asynchronous",
+                sys::PJRT_NamedValue_Type_PJRT_NamedValue_kBool,
+            );
             v.__bindgen_anon_1.bool_value = b;
             named.push(v);
         }
-        let mut a = args!(PJRT_Client_Create_Args { create_options: named.as_ptr(), num_options: named.len() });
+        let mut a = args!(PJRT_Client_Create_Args {
+            create_options: named.as_ptr(),
+            num_options: named.len()
+        });
         call!(&plugin, PJRT_Client_Create, &mut a)?;
         let raw = a.client;
         let mut d = args!(PJRT_Client_AddressableDevices_Args { client: raw });
         let listed = call!(&plugin, PJRT_Client_AddressableDevices, &mut d);
-        let mut inner = ClientInner { plugin, raw, devices: Vec::new() };
+        let mut inner = ClientInner {
+            plugin,
+            raw,
+            devices: Vec::new(),
+        };
         listed?;
         inner.devices = if d.addressable_devices.is_null() {
             Vec::new()
@@ -65,7 +78,9 @@ impl Client {
                 .map(|&raw| Device { raw })
                 .collect()
         };
-        Ok(Client { inner: Arc::new(inner) })
+        Ok(Client {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The plugin this client runs on.
@@ -75,7 +90,9 @@ impl Client {
 
     /// The platform's name (`cpu`, `cuda`, ...).
     pub fn platform_name(&self) -> String {
-        let mut a = args!(PJRT_Client_PlatformName_Args { client: self.inner.raw });
+        let mut a = args!(PJRT_Client_PlatformName_Args {
+            client: self.inner.raw
+        });
         match call!(&self.inner.plugin, PJRT_Client_PlatformName, &mut a) {
             Ok(()) => text(a.platform_name, a.platform_name_size),
             Err(_) => String::new(),
@@ -89,7 +106,13 @@ impl Client {
 
     /// Copy `data` (row-major, little-endian) to `device` as an array of
     /// `ty` with dimensions `dims`. The bytes are copied before returning.
-    pub fn buffer_from_host(&self, data: &[u8], ty: ElementType, dims: &[i64], device: usize) -> Result<Buffer> {
+    pub fn buffer_from_host(
+        &self,
+        data: &[u8],
+        ty: ElementType,
+        dims: &[i64],
+        device: usize,
+    ) -> Result<Buffer> {
         let elements: i64 = dims.iter().product();
         if dims.iter().any(|&d| d < 0) || elements as usize * ty.byte_size() != data.len() {
             return Err(Error::InvalidArgument(format!(
@@ -98,7 +121,10 @@ impl Client {
             )));
         }
         let dev = self.inner.devices.get(device).ok_or_else(|| {
-            Error::InvalidArgument(format!("device {device} does not exist ({} devices)", self.inner.devices.len()))
+            Error::InvalidArgument(format!(
+                "device {device} does not exist ({} devices)",
+                self.inner.devices.len()
+            ))
         })?;
         let mut a = args!(PJRT_Client_BufferFromHostBuffer_Args {
             client: self.inner.raw,
@@ -106,7 +132,8 @@ impl Client {
             type_: ty.raw(),
             dims: dims.as_ptr(),
             num_dims: dims.len(),
-            host_buffer_semantics: sys::PJRT_HostBufferSemantics_PJRT_HostBufferSemantics_kImmutableOnlyDuringCall,
+            host_buffer_semantics:
+                sys::PJRT_HostBufferSemantics_PJRT_HostBufferSemantics_kImmutableOnlyDuringCall,
             device: dev.raw,
         });
         let plugin = &self.inner.plugin;
@@ -133,10 +160,19 @@ impl Client {
             compile_options_size: proto.len(),
         });
         call!(&self.inner.plugin, PJRT_Client_Compile, &mut a)?;
-        Executable::wrap(self.inner.clone(), a.executable, options.num_replicas as usize)
+        Executable::wrap(
+            self.inner.clone(),
+            a.executable,
+            options.num_replicas as usize,
+        )
     }
 }
 
 fn named_value(name: &'static str, ty: sys::PJRT_NamedValue_Type) -> sys::PJRT_NamedValue {
-    args!(PJRT_NamedValue { name: name.as_ptr().cast(), name_size: name.len(), type_: ty, value_size: 1 })
+    args!(PJRT_NamedValue {
+        name: name.as_ptr().cast(),
+        name_size: name.len(),
+        type_: ty,
+        value_size: 1
+    })
 }

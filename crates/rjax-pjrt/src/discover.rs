@@ -20,21 +20,37 @@ fn site_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Command::new("python3")
         .args(["-c", "import sys; print('\\n'.join(sys.path))"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(PathBuf::from).collect())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(PathBuf::from)
+                .collect()
+        })
         .unwrap_or_default();
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    for pattern in [home.join(".local/lib"), PathBuf::from("/usr/local/lib"), PathBuf::from("/usr/lib")] {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    for pattern in [
+        home.join(".local/lib"),
+        PathBuf::from("/usr/local/lib"),
+        PathBuf::from("/usr/lib"),
+    ] {
         dirs.extend(python_dirs(&pattern));
     }
     dirs
 }
 
 fn python_dirs(lib: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(lib) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(lib) else {
+        return Vec::new();
+    };
     entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("python3")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("python3"))
+        })
         .flat_map(|p| [p.join("site-packages"), p.join("dist-packages")])
         .chain([lib.join("python3/dist-packages")])
         .collect()

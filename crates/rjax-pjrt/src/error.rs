@@ -16,7 +16,11 @@ pub enum Error {
     MissingSymbol { path: PathBuf, symbol: String },
     /// The plugin reported an error from `call`.
     #[error("{call} failed ({code}): {message}")]
-    Pjrt { call: &'static str, code: String, message: String },
+    Pjrt {
+        call: &'static str,
+        code: String,
+        message: String,
+    },
     /// We refused the request before calling the plugin.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

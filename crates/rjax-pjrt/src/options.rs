@@ -20,7 +20,10 @@ pub struct CompileOptions {
 
 impl Default for CompileOptions {
     fn default() -> Self {
-        CompileOptions { num_replicas: 1, num_partitions: 1 }
+        CompileOptions {
+            num_replicas: 1,
+            num_partitions: 1,
+        }
     }
 }
 
@@ -61,7 +64,11 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 mod tests {
     #[test]
     fn compile_options_proto_bytes() {
-        let p = super::CompileOptions { num_replicas: 8, num_partitions: 1 }.to_proto();
+        let p = super::CompileOptions {
+            num_replicas: 8,
+            num_partitions: 1,
+        }
+        .to_proto();
         let mut want = vec![0x1a, 15, 0x08];
         want.extend([0xff; 9]);
         want.extend([0x01, 0x20, 8, 0x28, 1]);

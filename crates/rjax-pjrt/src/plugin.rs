@@ -53,19 +53,28 @@ pub(crate) use call;
 impl Plugin {
     /// Load the plugin at `path` and initialize it.
     pub fn load(path: &Path) -> Result<Arc<Plugin>> {
-        let fail = |reason: String| Error::PluginLoad { path: path.to_path_buf(), reason };
+        let fail = |reason: String| Error::PluginLoad {
+            path: path.to_path_buf(),
+            reason,
+        };
         if !path.is_file() {
             return Err(fail("no such file".into()));
         }
         let library = unsafe { libloading::Library::new(path) }.map_err(|e| fail(e.to_string()))?;
         let get_api: libloading::Symbol<unsafe extern "C" fn() -> *const sys::PJRT_Api> =
-            unsafe { library.get(b"GetPjrtApi\0") }
-                .map_err(|_| Error::MissingSymbol { path: path.to_path_buf(), symbol: "GetPjrtApi".into() })?;
+            unsafe { library.get(b"GetPjrtApi\0") }.map_err(|_| Error::MissingSymbol {
+                path: path.to_path_buf(),
+                symbol: "GetPjrtApi".into(),
+            })?;
         let api = unsafe { get_api() };
         if api.is_null() {
             return Err(fail("GetPjrtApi returned null".into()));
         }
-        let plugin = Plugin { api: unsafe { &*api }, path: path.to_path_buf(), _library: library };
+        let plugin = Plugin {
+            api: unsafe { &*api },
+            path: path.to_path_buf(),
+            _library: library,
+        };
         let mut init = args!(PJRT_Plugin_Initialize_Args {});
         call!(&plugin, PJRT_Plugin_Initialize, &mut init)?;
         Ok(Arc::new(plugin))
@@ -104,11 +113,19 @@ impl Plugin {
             let mut d = args!(PJRT_Error_Destroy_Args { error: err });
             unsafe { f(&mut d) };
         }
-        Err(Error::Pjrt { call, code: code_name.into(), message })
+        Err(Error::Pjrt {
+            call,
+            code: code_name.into(),
+            message,
+        })
     }
 
     /// Wait for an event, then destroy it (a null event is already done).
-    pub(crate) fn await_event(&self, call: &'static str, event: *mut sys::PJRT_Event) -> Result<()> {
+    pub(crate) fn await_event(
+        &self,
+        call: &'static str,
+        event: *mut sys::PJRT_Event,
+    ) -> Result<()> {
         if event.is_null() {
             return Ok(());
         }
@@ -117,7 +134,11 @@ impl Plugin {
         let mut d = args!(PJRT_Event_Destroy_Args { event: event });
         let destroyed = call!(self, PJRT_Event_Destroy, &mut d);
         waited.map_err(|e| match e {
-            Error::Pjrt { code, message, .. } => Error::Pjrt { call, code, message },
+            Error::Pjrt { code, message, .. } => Error::Pjrt {
+                call,
+                code,
+                message,
+            },
             other => other,
         })?;
         destroyed
@@ -135,9 +156,23 @@ pub(crate) fn text(ptr: *const std::os::raw::c_char, len: usize) -> String {
 
 fn code_name(code: sys::PJRT_Error_Code) -> &'static str {
     const NAMES: [&str; 17] = [
-        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-        "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
     ];
     NAMES.get(code as usize).copied().unwrap_or("UNKNOWN")
 }

@@ -40,5 +40,8 @@ pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {
         }
     }
     kept.reverse();
-    Jaxpr { eqns: kept, ..jaxpr.clone() }
+    Jaxpr {
+        eqns: kept,
+        ..jaxpr.clone()
+    }
 }

@@ -8,12 +8,15 @@
 mod signature;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use rjax::{catalogue, compile_module, Array};
+use rjax::{Array, catalogue, compile_module};
 use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(version, about = "Inspect rjax programs: Jaxpr, StableHLO, and running modules through PJRT")]
+#[command(
+    version,
+    about = "Inspect rjax programs: Jaxpr, StableHLO, and running modules through PJRT"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +72,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Show { name, stage } => {
-            let p = catalogue::find(&name).ok_or_else(|| format!("no program named `{name}`; try `stablehlo-dump list`"))?;
+            let p = catalogue::find(&name)
+                .ok_or_else(|| format!("no program named `{name}`; try `stablehlo-dump list`"))?;
             let text = match stage {
                 Stage::Jaxpr => p.jaxpr().map_err(|e| e.to_string())?.to_string(),
                 Stage::Stablehlo => p.lower().map_err(|e| e.to_string())?.as_text().to_string(),
@@ -77,8 +81,14 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{}", text.trim_end());
             Ok(())
         }
-        Command::Run { file, input, seed, iters } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        Command::Run {
+            file,
+            input,
+            seed,
+            iters,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let params = signature::main_params(&text)?;
             let args = params
                 .iter()

@@ -11,7 +11,10 @@ pub struct Param {
 
 /// The parameters of `func.func public @main(...)`.
 pub fn main_params(text: &str) -> Result<Vec<Param>, String> {
-    let start = text.find("@main(").ok_or("the module has no @main function")? + "@main(".len();
+    let start = text
+        .find("@main(")
+        .ok_or("the module has no @main function")?
+        + "@main(".len();
     let mut depth = 1;
     let end = text[start..]
         .char_indices()
@@ -28,7 +31,9 @@ pub fn main_params(text: &str) -> Result<Vec<Param>, String> {
         .split("%arg")
         .skip(1)
         .map(|p| {
-            let t = p.find("tensor<").ok_or_else(|| format!("parameter %arg{} is not a tensor", p.trim()))?;
+            let t = p
+                .find("tensor<")
+                .ok_or_else(|| format!("parameter %arg{} is not a tensor", p.trim()))?;
             let close = p[t..].find('>').ok_or("unterminated tensor type")?;
             parse_tensor(&p[t + "tensor<".len()..t + close])
         })
@@ -54,7 +59,13 @@ fn parse_tensor(body: &str) -> Result<Param, String> {
         "f64" => DType::F64,
         other => return Err(format!("unsupported element type {other}")),
     };
-    let shape = parts.iter().map(|d| d.parse::<usize>().map_err(|_| format!("bad dimension `{d}`"))).collect::<Result<_, _>>()?;
+    let shape = parts
+        .iter()
+        .map(|d| {
+            d.parse::<usize>()
+                .map_err(|_| format!("bad dimension `{d}`"))
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Param { shape, dtype })
 }
 
@@ -67,20 +78,32 @@ impl Param {
     pub fn parse_input(&self, text: &str) -> Result<Array, String> {
         let values = text
             .split(',')
-            .map(|v| v.trim().parse::<f64>().map_err(|_| format!("`{v}` is not a number")))
+            .map(|v| {
+                v.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("`{v}` is not a number"))
+            })
             .collect::<Result<Vec<f64>, String>>()?;
         if values.len() != self.size() {
-            return Err(format!("{} values given for a parameter of {} elements", values.len(), self.size()));
+            return Err(format!(
+                "{} values given for a parameter of {} elements",
+                values.len(),
+                self.size()
+            ));
         }
         Ok(self.from_f64(&values))
     }
 
     /// Seeded pseudo-random values in [-1, 1) (a 64-bit LCG).
     pub fn random(&self, seed: u64) -> Array {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let values: Vec<f64> = (0..self.size())
             .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
             })
             .collect();
@@ -89,6 +112,8 @@ impl Param {
 
     fn from_f64(&self, values: &[f64]) -> Array {
         let shape: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
-        Array::from_slice(values, &[values.len()]).astype(self.dtype).reshape(&shape)
+        Array::from_slice(values, &[values.len()])
+            .astype(self.dtype)
+            .reshape(&shape)
     }
 }

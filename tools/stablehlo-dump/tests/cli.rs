@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn dump(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stablehlo-dump")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_stablehlo-dump"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -26,9 +29,17 @@ fn list_and_show() {
     assert!(stdout(&o).lines().count() >= 12);
     assert!(stdout(&o).contains("mlp_forward"));
     let o = dump(&["show", "slow_f", "--stage", "jaxpr"]);
-    assert!(stdout(&o).starts_with("{ lambda ; a:f32[4,4]. let"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("{ lambda ; a:f32[4,4]. let"),
+        "{}",
+        stdout(&o)
+    );
     let o = dump(&["show", "slow_f"]);
-    assert!(stdout(&o).starts_with("module @jit_slow_f"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("module @jit_slow_f"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -37,13 +48,29 @@ fn run_a_module_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("add.mlir");
     std::fs::write(&file, "module @m {\n  func.func public @main(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>) -> tensor<3xf32> {\n    %0 = stablehlo.add %arg0, %arg1 : tensor<3xf32>\n    return %0 : tensor<3xf32>\n  }\n}\n").unwrap();
-    let o = dump(&["run", file.to_str().unwrap(), "--input", "1,2,3", "--input", "10,20,30", "--iters", "3"]);
+    let o = dump(&[
+        "run",
+        file.to_str().unwrap(),
+        "--input",
+        "1,2,3",
+        "--input",
+        "10,20,30",
+        "--iters",
+        "3",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = stdout(&o);
     assert!(out.contains("output 0: f32[3] [11. 22. 33.]"), "{out}");
-    assert!(out.contains("compile:") && out.contains("execute:"), "{out}");
+    assert!(
+        out.contains("compile:") && out.contains("execute:"),
+        "{out}"
+    );
     let o = dump(&["run", file.to_str().unwrap(), "--seed", "7", "--iters", "1"]);
-    assert!(o.status.success(), "seeded random inputs: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "seeded random inputs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let bad = dir.join("bad.mlir");
     std::fs::write(&bad, "module @m {\n  func.func public @main(%arg0: tensor<3xf32>) -> tensor<4xf32> {\n    return %arg0 : tensor<3xf32>\n  }\n}\n").unwrap();
     let err = one_line_error(&dump(&["run", bad.to_str().unwrap()]));
