@@ -1,6 +1,6 @@
 //! jit: staging, caching, lowering, composition and steady-state behaviour.
 
-use crate::common::{assert_close, f64s};
+use crate::common::{assert_close, f64s, rss_kib};
 use rjax::numpy as jnp;
 use rjax::{Array, DType, jit, lax, make_jaxpr};
 
@@ -200,15 +200,6 @@ fn display_like_numpy() {
 
 #[test]
 fn ten_thousand_jitted_calls_do_not_grow_memory() {
-    fn rss_kib() -> u64 {
-        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-        statm
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 4
-    }
     let f = jit(|x: Array| &x + 1.0);
     let x = jnp::ones(&[1000], DType::F32);
     for _ in 0..1000 {

@@ -1,6 +1,7 @@
 //! The PJRT binding on its own: devices, transfers of every dtype,
 //! compile + execute, multi-replica collectives, and no leaks.
 
+use crate::common::rss_kib;
 use rjax_pjrt::{Client, ClientOptions, CompileOptions, ElementType, Plugin};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -134,15 +135,6 @@ fn errors_carry_the_plugin_message() {
 
 #[test]
 fn execute_and_drop_does_not_leak() {
-    fn rss_kib() -> u64 {
-        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-        statm
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 4
-    }
     let c = client();
     let text = "module { func.func public @main(%arg0: tensor<1000xf32>) -> tensor<1000xf32> {
     %c = stablehlo.constant dense<1.0> : tensor<1000xf32>
