@@ -184,7 +184,9 @@ impl Array {
 
     /// Raw little-endian bytes and abstract value of a concrete array.
     pub(crate) fn host_bytes(&self) -> Result<(Vec<u8>, AVal)> {
-        match self.value()? {
+        let value = self.value()?;
+        let known = rjax_ir::concrete_value(value);
+        match known.as_ref().unwrap_or(value) {
             Value::Literal(l) => Ok((l.to_bytes(), l.aval())),
             Value::Concrete(c) => {
                 let any: &dyn std::any::Any = c.as_ref();

@@ -31,7 +31,12 @@ fn cache() -> &'static Mutex<Cache> {
 }
 
 /// Runs primitives on PJRT device arrays.
-pub(crate) struct PjrtEvaluator;
+struct PjrtEvaluator;
+
+/// Make PJRT the evaluator of level 0 (the plugin loads on first use).
+pub(crate) fn install() {
+    rjax_ir::install_evaluator(|| Box::new(PjrtEvaluator));
+}
 
 impl Evaluator for PjrtEvaluator {
     fn eval(&self, prim: &Primitive, args: &[Value], out_avals: &[AVal]) -> Result<Vec<Value>> {

@@ -12,9 +12,8 @@
 
 use crate::Array;
 use crate::location;
-use crate::runtime::runtime;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
-use rjax_ir::{DType, DotDims, Primitive, Value, is_tracing};
+use rjax_ir::{DType, DotDims, Primitive, Value};
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
 /// primitive) come back inside the result arrays. New errors are located at
@@ -30,12 +29,8 @@ pub(crate) fn bind(prim: Primitive, args: &[&Array]) -> Vec<Array> {
         Ok(v) => v,
         Err(e) => return vec![Array::from_error(e); n],
     };
-    let ready = if is_tracing() {
-        Ok(())
-    } else {
-        runtime().map(|_| ())
-    };
-    match ready.and_then(|()| rjax_ir::bind(&prim, &values)) {
+    crate::eager::install();
+    match rjax_ir::bind(&prim, &values) {
         Ok(vs) => vs.into_iter().map(Array::from_value).collect(),
         Err(mut e) => {
             e.location = Some(location::current());

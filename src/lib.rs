@@ -20,6 +20,7 @@
 //! ```
 
 mod array;
+mod autodiff;
 pub mod catalogue;
 mod display;
 mod eager;
@@ -34,6 +35,7 @@ mod runtime;
 mod tree;
 
 pub use array::Array;
+pub use autodiff::{Vjp, grad, jvp, value_and_grad, vjp};
 pub use element::Element;
 pub use jit::{Jit, Lowered, jit, make_jaxpr};
 pub use module::{Module, compile_module};

@@ -16,8 +16,7 @@ pub(crate) struct Runtime {
 
 static RUNTIME: OnceLock<Result<Runtime>> = OnceLock::new();
 
-/// The runtime, created on first use (loads the plugin, creates the client,
-/// installs the eager evaluator).
+/// The runtime, created on first use (loads the plugin, creates the client).
 pub(crate) fn runtime() -> Result<&'static Runtime> {
     RUNTIME
         .get_or_init(Runtime::start)
@@ -35,7 +34,6 @@ impl Runtime {
             asynchronous: Some(std::env::var("RJAX_ASYNC").is_ok_and(|v| v == "1")),
         };
         let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
-        rjax_ir::install_evaluator(|| Box::new(crate::eager::PjrtEvaluator));
         Ok(Runtime {
             client,
             scalars: Mutex::default(),

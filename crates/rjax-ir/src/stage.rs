@@ -132,6 +132,26 @@ pub fn trace_to_jaxpr(
     in_avals: &[AVal],
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
 ) -> Result<ClosedJaxpr> {
+    stage(in_avals, true, f)
+}
+
+/// Partial evaluation: trace `f` staging only what depends on its inputs.
+/// Operations on values known now (concrete, or tracers of enclosing
+/// transformations) run as usual and enter the Jaxpr as constants
+/// (residuals). This is how `linearize` splits a JVP into the primal
+/// computation, done now, and the linear tangent program, staged.
+pub fn trace_partial(
+    in_avals: &[AVal],
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+) -> Result<ClosedJaxpr> {
+    stage(in_avals, false, f)
+}
+
+fn stage(
+    in_avals: &[AVal],
+    dynamic: bool,
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+) -> Result<ClosedJaxpr> {
     let cell: Rc<RefCell<Option<Rc<StageInterpreter>>>> = Rc::default();
     let guard = new_main(
         |main, level| {
@@ -143,7 +163,7 @@ pub fn trace_to_jaxpr(
             *cell.borrow_mut() = Some(interp.clone());
             interp
         },
-        true,
+        dynamic,
     );
     let interp = cell
         .borrow_mut()

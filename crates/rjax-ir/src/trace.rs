@@ -70,6 +70,13 @@ pub trait Interpreter {
     /// levels — whose results have the already checked `out_avals`.
     fn process(&self, prim: &Primitive, args: &[Value], out_avals: Vec<AVal>)
     -> Result<Vec<Value>>;
+
+    /// The value one level down that `tracer` stands for, when this
+    /// transformation keeps one (a JVP tracer's primal); `None` when its
+    /// value is not known yet (staging).
+    fn lower(&self, _tracer: &Tracer) -> Option<Value> {
+        None
+    }
 }
 
 /// Runs primitives on concrete values (level 0 of every trace stack).
@@ -136,6 +143,25 @@ pub fn new_main(
         main,
         level,
         saved_dynamic,
+    }
+}
+
+/// The concrete value a tracer stands for, if every transformation between
+/// it and level 0 knows it (as JVP does for primals); the value itself if it
+/// is not traced. This is what lets Rust control flow inspect numbers under
+/// `grad`, while inside `jit` it stays unknown.
+pub fn concrete_value(v: &Value) -> Option<Value> {
+    let mut v = v.clone();
+    loop {
+        let Value::Tracer(t) = &v else { return Some(v) };
+        let interp = STACK.with(|s| {
+            let stack = s.borrow();
+            stack
+                .get(t.level.wrapping_sub(1))
+                .filter(|f| f.main == t.main)
+                .map(|f| f.interp.clone())
+        })?;
+        v = interp.lower(t)?;
     }
 }
 

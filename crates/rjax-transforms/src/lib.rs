@@ -1,7 +1,15 @@
-//! Transformations of Jaxprs. Today: program passes used before lowering
-//! (dead-code elimination). Autodiff, batching and SPMD interpreters join
-//! here, each as one interpreter over the trace stack of `rjax-ir`.
+//! Transformations of rjax programs, each an interpreter over the trace
+//! stack of `rjax-ir` or a pass over Jaxprs: forward-mode (`jvp`),
+//! reverse-mode (`linearize` + `transpose` = `vjp`), and dead-code
+//! elimination.
 
 mod dce;
+mod jvp;
+mod linearize;
+mod ops;
+mod transpose;
 
 pub use dce::dce;
+pub use jvp::jvp;
+pub use linearize::{Linearized, linearize, vjp};
+pub use transpose::transpose;

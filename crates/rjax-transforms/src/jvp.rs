@@ -1,0 +1,343 @@
+//! Forward-mode differentiation: the JVP interpreter and its rules.
+//!
+//! A JVP tracer carries a primal value and a tangent (`None` is a symbolic
+//! zero). Primal work binds the primitive on the primals — which may be
+//! concrete (so Rust control flow sees numbers) or tracers of enclosing
+//! transformations — and the rule below builds the tangent.
+
+use crate::ops::{self, add, compare, convert, div, mul, neg, scalar, select, sub, zeros};
+use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
+use rjax_ir::{
+    AVal, Error, ErrorKind, Interpreter, MainId, Primitive, Result, Tracer, Value, bind, bind1,
+    eval_jaxpr, new_main,
+};
+use std::rc::Rc;
+use std::sync::Arc;
+
+struct JvpPair {
+    primal: Value,
+    tangent: Option<Value>,
+}
+
+struct JvpInterpreter {
+    main: MainId,
+    level: usize,
+}
+
+impl JvpInterpreter {
+    fn tracer(&self, primal: Value, tangent: Option<Value>) -> Value {
+        Value::Tracer(Arc::new(Tracer {
+            main: self.main,
+            level: self.level,
+            aval: primal.aval(),
+            payload: Box::new(JvpPair { primal, tangent }),
+        }))
+    }
+
+    /// The primal and tangent of an operand (values of lower levels have a
+    /// zero tangent).
+    fn split(&self, v: &Value) -> (Value, Option<Value>) {
+        if let Value::Tracer(t) = v {
+            if t.main == self.main {
+                if let Some(pair) = t.payload.downcast_ref::<JvpPair>() {
+                    return (pair.primal.clone(), pair.tangent.clone());
+                }
+            }
+        }
+        (v.clone(), None)
+    }
+}
+
+impl Interpreter for JvpInterpreter {
+    fn process(
+        &self,
+        prim: &Primitive,
+        args: &[Value],
+        out_avals: Vec<AVal>,
+    ) -> Result<Vec<Value>> {
+        if let Primitive::Jit(call) = prim {
+            // Differentiate through the call by evaluating its body here.
+            return eval_jaxpr(&call.jaxpr, &[], args);
+        }
+        let (primals, tangents): (Vec<Value>, Vec<Option<Value>>) =
+            args.iter().map(|a| self.split(a)).unzip();
+        let (outs, touts) = jvp_rule(prim, &primals, &tangents, &out_avals)?;
+        Ok(outs
+            .into_iter()
+            .zip(touts)
+            .map(|(p, t)| self.tracer(p, t))
+            .collect())
+    }
+
+    fn lower(&self, tracer: &Tracer) -> Option<Value> {
+        tracer
+            .payload
+            .downcast_ref::<JvpPair>()
+            .map(|pair| pair.primal.clone())
+    }
+}
+
+/// Evaluate `f` at `primals` and its directional derivative along
+/// `tangents` (`None`: zero). Returns primal and tangent outputs.
+pub fn jvp(
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+    primals: &[Value],
+    tangents: &[Option<Value>],
+) -> Result<(Vec<Value>, Vec<Value>)> {
+    let mut made: Option<Rc<JvpInterpreter>> = None;
+    let guard = new_main(
+        |main, level| {
+            let interp = Rc::new(JvpInterpreter { main, level });
+            made = Some(interp.clone());
+            interp
+        },
+        false,
+    );
+    let interp =
+        made.ok_or_else(|| Error::new(ErrorKind::Param, "jvp", "transformation frame missing"))?;
+    let inputs: Vec<Value> = primals
+        .iter()
+        .zip(tangents)
+        .map(|(p, t)| interp.tracer(p.clone(), t.clone()))
+        .collect();
+    let outs = f(&inputs)?;
+    let split: Vec<(Value, Option<Value>)> = outs.iter().map(|o| interp.split(o)).collect();
+    drop(guard);
+    let mut primal_outs = Vec::with_capacity(split.len());
+    let mut tangent_outs = Vec::with_capacity(split.len());
+    for (p, t) in split {
+        tangent_outs.push(match t {
+            Some(t) => t,
+            None => zeros(&p.aval())?,
+        });
+        primal_outs.push(p);
+    }
+    Ok((primal_outs, tangent_outs))
+}
+
+type Tangents = Vec<Option<Value>>;
+
+/// Primal outputs and tangent outputs of one primitive.
+fn jvp_rule(
+    prim: &Primitive,
+    x: &[Value],
+    t: &[Option<Value>],
+    out_avals: &[AVal],
+) -> Result<(Vec<Value>, Tangents)> {
+    use Primitive::*;
+    let y = bind(prim, x)?;
+    let no_tangent = t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float();
+    if no_tangent {
+        let n = y.len();
+        return Ok((y, vec![None; n]));
+    }
+    let tangent = match prim {
+        Unary(op) => unary_tangent(*op, &x[0], &y[0], t[0].as_ref())?,
+        Binary(op) => binary_tangent(*op, &x[0], &x[1], &y[0], &t[0], &t[1])?,
+        ConvertElementType { new_dtype, .. } => match &t[0] {
+            Some(t) if x[0].aval().dtype.is_float() => Some(convert(t, *new_dtype)?),
+            _ => None,
+        },
+        Select => linear(prim, x, t, &[1, 2])?,
+        BroadcastInDim { .. }
+        | Reshape { .. }
+        | Transpose { .. }
+        | Squeeze { .. }
+        | ExpandDims { .. }
+        | Slice { .. } => linear(prim, x, t, &[0])?,
+        Reduce {
+            op: ReduceOp::Sum, ..
+        }
+        | DynamicSlice { .. } => linear(prim, x, t, &[0])?,
+        Reduce {
+            op: ReduceOp::Max | ReduceOp::Min,
+            axes,
+        } => extreme_tangent(&x[0], &y[0], t[0].as_ref(), axes)?,
+        Reduce {
+            op: ReduceOp::Prod,
+            axes,
+        } => match &t[0] {
+            Some(t0) => {
+                let kept: Vec<usize> = (0..x[0].aval().rank())
+                    .filter(|i| !axes.contains(i))
+                    .collect();
+                let yb = ops::broadcast(&y[0], &x[0].aval().shape, &kept)?;
+                Some(ops::reduce_sum(&mul(t0, &div(&yb, &x[0])?)?, axes)?)
+            }
+            None => None,
+        },
+        DynamicUpdateSlice | Pad { .. } => linear(prim, x, t, &[0, 1])?,
+        Concatenate { .. } => linear(prim, x, t, &(0..x.len()).collect::<Vec<_>>())?,
+        DotGeneral { .. } => {
+            let left = t[0]
+                .as_ref()
+                .map(|ta| bind1(prim, &[ta.clone(), x[1].clone()]))
+                .transpose()?;
+            let right = t[1]
+                .as_ref()
+                .map(|tb| bind1(prim, &[x[0].clone(), tb.clone()]))
+                .transpose()?;
+            sum_opt(left, right)?
+        }
+        Compare(_)
+        | ArgReduce {
+            op: ArgOp::ArgMax | ArgOp::ArgMin,
+            ..
+        }
+        | Iota { .. } => None,
+        Jit(_) => {
+            return Err(Error::new(
+                ErrorKind::Param,
+                "pjit",
+                "calls are differentiated by evaluation",
+            ));
+        }
+    };
+    Ok((y, vec![tangent]))
+}
+
+/// Apply a primitive that is linear in the operands at `positions` to their
+/// tangents (zeros where absent) and the other operands' primals.
+fn linear(
+    prim: &Primitive,
+    x: &[Value],
+    t: &[Option<Value>],
+    positions: &[usize],
+) -> Result<Option<Value>> {
+    if positions.iter().all(|&i| t[i].is_none()) {
+        return Ok(None);
+    }
+    let args = (0..x.len())
+        .map(|i| match (&t[i], positions.contains(&i)) {
+            (Some(ti), true) => Ok(ti.clone()),
+            (None, true) => zeros(&x[i].aval()),
+            (_, false) => Ok(x[i].clone()),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(bind1(prim, &args)?))
+}
+
+fn sum_opt(a: Option<Value>, b: Option<Value>) -> Result<Option<Value>> {
+    Ok(match (a, b) {
+        (Some(a), Some(b)) => Some(add(&a, &b)?),
+        (a, b) => a.or(b),
+    })
+}
+
+fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result<Option<Value>> {
+    use UnaryOp::*;
+    let Some(t) = t else { return Ok(None) };
+    let d = x.aval().dtype;
+    let one = scalar(1.0, d);
+    let u = |op: UnaryOp, v: &Value| ops::unary(op, v);
+    let derivative = match op {
+        Neg => return Ok(Some(neg(t)?)),
+        Exp => y.clone(),
+        Log => return Ok(Some(div(t, x)?)),
+        Log1p => return Ok(Some(div(t, &add(&one, x)?)?)),
+        Expm1 => add(y, &one)?,
+        Tanh => sub(&one, &mul(y, y)?)?,
+        Logistic => mul(y, &sub(&one, y)?)?,
+        Sin => u(Cos, x)?,
+        Cos => neg(&u(Sin, x)?)?,
+        Tan => add(&one, &mul(y, y)?)?,
+        Sqrt => return Ok(Some(div(t, &mul(y, &scalar(2.0, d))?)?)),
+        Rsqrt => div(&mul(y, &scalar(-0.5, d))?, x)?,
+        Abs => u(Sign, x)?,
+        Sign | Floor | Ceil | Round | Not | IsFinite => return Ok(None),
+    };
+    Ok(Some(mul(t, &derivative)?))
+}
+
+fn binary_tangent(
+    op: BinaryOp,
+    a: &Value,
+    b: &Value,
+    y: &Value,
+    ta: &Option<Value>,
+    tb: &Option<Value>,
+) -> Result<Option<Value>> {
+    use BinaryOp::*;
+    let d = y.aval().dtype;
+    let shape = y.aval().shape;
+    let scale = |t: &Option<Value>, by: &Value| t.as_ref().map(|t| mul(t, by)).transpose();
+    let fitted = |t: &Option<Value>| t.as_ref().map(|t| ops::fit(t, &shape)).transpose();
+    match op {
+        Add => sum_opt(fitted(ta)?, fitted(tb)?),
+        Sub => sum_opt(fitted(ta)?, fitted(tb)?.map(|t| neg(&t)).transpose()?),
+        Mul => sum_opt(scale(ta, b)?, scale(tb, a)?),
+        Div => {
+            let left = ta.as_ref().map(|t| div(t, b)).transpose()?;
+            let right = tb
+                .as_ref()
+                .map(|t| neg(&div(&mul(t, y)?, b)?))
+                .transpose()?;
+            sum_opt(left, right)
+        }
+        Rem => {
+            let q = div(a, b)?;
+            let neg_q = compare(Comparison::Lt, &q, &scalar(0.0, d))?;
+            let trunc = select(
+                &neg_q,
+                &ops::unary(UnaryOp::Ceil, &q)?,
+                &ops::unary(UnaryOp::Floor, &q)?,
+            )?;
+            sum_opt(fitted(ta)?, scale(tb, &neg(&trunc)?)?)
+        }
+        Pow => {
+            let left = scale(
+                ta,
+                &mul(
+                    b,
+                    &bind1(
+                        &Primitive::Binary(Pow),
+                        &[a.clone(), sub(b, &scalar(1.0, d))?],
+                    )?,
+                )?,
+            )?;
+            let right = scale(tb, &mul(&ops::unary(UnaryOp::Log, a)?, y)?)?;
+            sum_opt(left, right)
+        }
+        Max | Min => {
+            // The winner takes the tangent; ties split it evenly, as in JAX.
+            let wins = compare(
+                if op == Max {
+                    Comparison::Gt
+                } else {
+                    Comparison::Lt
+                },
+                a,
+                b,
+            )?;
+            let ties = compare(Comparison::Eq, a, b)?;
+            let half_ties = mul(&convert(&ties, d)?, &scalar(0.5, d))?;
+            let weight_a = ops::fit(&add(&convert(&wins, d)?, &half_ties)?, &shape)?;
+            let weight_b = sub(&scalar(1.0, d), &weight_a)?;
+            sum_opt(scale(ta, &weight_a)?, scale(tb, &weight_b)?)
+        }
+        Atan2 => {
+            let denom = add(&mul(a, a)?, &mul(b, b)?)?;
+            let left = scale(ta, &div(b, &denom)?)?;
+            let right = scale(tb, &neg(&div(a, &denom)?)?)?;
+            sum_opt(left, right)
+        }
+        And | Or | Xor => Ok(None),
+    }
+}
+
+/// Tangent of max/min reductions: the mean of the tangents at the
+/// positions that attain the extreme.
+fn extreme_tangent(
+    x: &Value,
+    y: &Value,
+    t: Option<&Value>,
+    axes: &[usize],
+) -> Result<Option<Value>> {
+    let Some(t) = t else { return Ok(None) };
+    let xa = x.aval();
+    let kept: Vec<usize> = (0..xa.rank()).filter(|i| !axes.contains(i)).collect();
+    let yb = ops::broadcast(y, &xa.shape, &kept)?;
+    let mask = convert(&compare(Comparison::Eq, x, &yb)?, xa.dtype)?;
+    let count = ops::reduce_sum(&mask, axes)?;
+    Ok(Some(div(&ops::reduce_sum(&mul(t, &mask)?, axes)?, &count)?))
+}

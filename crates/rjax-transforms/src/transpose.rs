@@ -1,0 +1,398 @@
+//! Transposition of linear Jaxprs: run a linear program backwards, turning
+//! output cotangents into input cotangents. One rule per linear primitive.
+
+use crate::ops::{self, add, convert, div, mul, neg, reshape, scalar, select, unbroadcast, zeros};
+use rjax_ir::primitive::{BinaryOp, ReduceOp, UnaryOp};
+use rjax_ir::{AVal, Atom, DotDims, Error, ErrorKind, Jaxpr, Primitive, Result, Value, bind1};
+use std::collections::HashMap;
+
+/// An equation operand during transposition: a linear input (only its
+/// abstract value is known) or a known value (residual or literal).
+enum Operand {
+    Linear(AVal),
+    Known(Value),
+}
+
+impl Operand {
+    fn aval(&self) -> AVal {
+        match self {
+            Operand::Linear(a) => a.clone(),
+            Operand::Known(v) => v.aval(),
+        }
+    }
+    fn known(&self, prim: &Primitive) -> Result<&Value> {
+        match self {
+            Operand::Known(v) => Ok(v),
+            Operand::Linear(_) => Err(not_linear(prim)),
+        }
+    }
+}
+
+fn not_linear(prim: &Primitive) -> Error {
+    Error::new(
+        ErrorKind::Param,
+        prim.name(),
+        "is not linear in the operands being transposed",
+    )
+}
+
+/// Cotangents of the inputs of the linear `jaxpr` (constants: `residuals`)
+/// given cotangents of its outputs. Inputs reached by no cotangent get
+/// zeros.
+pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Result<Vec<Value>> {
+    let known: HashMap<u32, Value> = jaxpr
+        .constvars
+        .iter()
+        .map(|v| v.id)
+        .zip(residuals.iter().cloned())
+        .collect();
+    let mut ct: HashMap<u32, Value> = HashMap::new();
+    let accumulate = |ct: &mut HashMap<u32, Value>, id: u32, v: Value| -> Result<()> {
+        let total = match ct.remove(&id) {
+            Some(prev) => add(&prev, &v)?,
+            None => v,
+        };
+        ct.insert(id, total);
+        Ok(())
+    };
+    for (atom, c) in jaxpr.outvars.iter().zip(cotangents) {
+        if let Atom::Var(v) = atom {
+            if !known.contains_key(&v.id) {
+                accumulate(&mut ct, v.id, c.clone())?;
+            }
+        }
+    }
+    for eqn in jaxpr.eqns.iter().rev() {
+        let Some(out_ct) = eqn.outputs.first().and_then(|v| ct.remove(&v.id)) else {
+            continue;
+        };
+        let operands: Vec<Operand> = eqn
+            .inputs
+            .iter()
+            .map(|a| match a {
+                Atom::Lit(l) => Operand::Known(Value::Literal(*l)),
+                Atom::Var(v) => match known.get(&v.id) {
+                    Some(x) => Operand::Known(x.clone()),
+                    None => Operand::Linear(v.aval.clone()),
+                },
+            })
+            .collect();
+        let in_cts = transpose_rule(&eqn.prim, &operands, &out_ct)?;
+        for ((atom, operand), c) in eqn.inputs.iter().zip(&operands).zip(in_cts) {
+            if let (Atom::Var(v), Operand::Linear(_), Some(c)) = (atom, operand, c) {
+                accumulate(&mut ct, v.id, c)?;
+            }
+        }
+    }
+    jaxpr
+        .invars
+        .iter()
+        .map(|v| match ct.remove(&v.id) {
+            Some(c) => Ok(c),
+            None => zeros(&v.aval),
+        })
+        .collect()
+}
+
+/// Cotangents of a linear primitive's operands (`None` for known ones).
+fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Option<Value>>> {
+    use Primitive::*;
+    let linear = |i: usize| matches!(x[i], Operand::Linear(_));
+    let only = |i: usize, v: Value| -> Vec<Option<Value>> {
+        (0..x.len())
+            .map(|j| if j == i { Some(v.clone()) } else { None })
+            .collect()
+    };
+    Ok(match prim {
+        Unary(UnaryOp::Neg) => vec![Some(neg(ct)?)],
+        Binary(BinaryOp::Add) => vec![
+            linear(0)
+                .then(|| unbroadcast(ct, &x[0].aval()))
+                .transpose()?,
+            linear(1)
+                .then(|| unbroadcast(ct, &x[1].aval()))
+                .transpose()?,
+        ],
+        Binary(BinaryOp::Sub) => vec![
+            linear(0)
+                .then(|| unbroadcast(ct, &x[0].aval()))
+                .transpose()?,
+            linear(1)
+                .then(|| unbroadcast(&neg(ct)?, &x[1].aval()))
+                .transpose()?,
+        ],
+        Binary(BinaryOp::Mul) => {
+            let (l, k) = if linear(0) { (0, 1) } else { (1, 0) };
+            only(l, unbroadcast(&mul(ct, x[k].known(prim)?)?, &x[l].aval())?)
+        }
+        Binary(BinaryOp::Div) if linear(0) => {
+            only(0, unbroadcast(&div(ct, x[1].known(prim)?)?, &x[0].aval())?)
+        }
+        ConvertElementType { .. } => vec![Some(convert(ct, x[0].aval().dtype)?)],
+        Reshape { .. } | Squeeze { .. } | ExpandDims { .. } => {
+            vec![Some(reshape(ct, &x[0].aval().shape)?)]
+        }
+        Transpose { permutation } => {
+            let mut inverse = vec![0; permutation.len()];
+            for (i, &p) in permutation.iter().enumerate() {
+                inverse[p] = i;
+            }
+            vec![Some(bind1(
+                &Transpose {
+                    permutation: inverse,
+                },
+                &[ct.clone()],
+            )?)]
+        }
+        BroadcastInDim {
+            shape,
+            broadcast_dimensions,
+        } => {
+            let operand = x[0].aval();
+            let summed: Vec<usize> = (0..shape.len())
+                .filter(|d| match broadcast_dimensions.iter().position(|b| b == d) {
+                    None => true,
+                    Some(i) => operand.shape[i] != shape[*d],
+                })
+                .collect();
+            vec![Some(reshape(
+                &ops::reduce_sum(ct, &summed)?,
+                &operand.shape,
+            )?)]
+        }
+        Reduce {
+            op: ReduceOp::Sum,
+            axes,
+        } => {
+            let operand = x[0].aval();
+            let kept: Vec<usize> = (0..operand.rank()).filter(|i| !axes.contains(i)).collect();
+            vec![Some(ops::broadcast(ct, &operand.shape, &kept)?)]
+        }
+        Select => {
+            let pred = x[0].known(prim)?;
+            let zero = zeros(&ct.aval())?;
+            vec![
+                None,
+                linear(1).then(|| select(pred, &zero, ct)).transpose()?,
+                linear(2).then(|| select(pred, ct, &zero)).transpose()?,
+            ]
+        }
+        Slice { start, strides, .. } => {
+            let operand = x[0].aval();
+            let out = ct.aval();
+            let config = (0..operand.rank())
+                .map(|i| {
+                    let n = out.shape[i];
+                    let covered = if n == 0 {
+                        0
+                    } else {
+                        start[i] + 1 + (n - 1) * strides[i]
+                    };
+                    (
+                        start[i] as i64,
+                        operand.shape[i] as i64 - covered.max(start[i]) as i64,
+                        strides[i].saturating_sub(1),
+                    )
+                })
+                .collect::<Vec<_>>();
+            vec![Some(pad(ct, &scalar(0.0, operand.dtype), &config)?)]
+        }
+        Pad {
+            low,
+            high,
+            interior,
+        } => {
+            let operand = x[0].aval();
+            let unpadded = pad(
+                ct,
+                &scalar(0.0, operand.dtype),
+                &(0..low.len())
+                    .map(|i| (-low[i], -high[i], 0))
+                    .collect::<Vec<_>>(),
+            )?;
+            let limit = unpadded.aval().shape;
+            let strides: Vec<usize> = interior.iter().map(|i| i + 1).collect();
+            let t_operand = bind1(
+                &Slice {
+                    start: vec![0; limit.len()],
+                    limit,
+                    strides,
+                },
+                &[unpadded],
+            )?;
+            let all: Vec<usize> = (0..operand.rank()).collect();
+            let t_value = ops::sub(
+                &ops::reduce_sum(ct, &all)?,
+                &ops::reduce_sum(&t_operand, &all)?,
+            )?;
+            vec![linear(0).then_some(t_operand), linear(1).then_some(t_value)]
+        }
+        Concatenate { dimension } => {
+            let mut offset = 0;
+            x.iter()
+                .map(|op| {
+                    let a = op.aval();
+                    let mut start = vec![0; a.rank()];
+                    let mut limit = ct.aval().shape;
+                    start[*dimension] = offset;
+                    limit[*dimension] = offset + a.shape[*dimension];
+                    offset += a.shape[*dimension];
+                    matches!(op, Operand::Linear(_))
+                        .then(|| {
+                            bind1(
+                                &Slice {
+                                    start,
+                                    limit,
+                                    strides: vec![1; a.rank()],
+                                },
+                                &[ct.clone()],
+                            )
+                        })
+                        .transpose()
+                })
+                .collect::<Result<_>>()?
+        }
+        DynamicSlice { .. } => {
+            let idx = x[1..]
+                .iter()
+                .map(|o| o.known(prim).cloned())
+                .collect::<Result<Vec<_>>>()?;
+            let base = zeros(&x[0].aval())?;
+            let args: Vec<Value> = [base, ct.clone()].into_iter().chain(idx).collect();
+            only(0, bind1(&DynamicUpdateSlice, &args)?)
+        }
+        DynamicUpdateSlice => {
+            let idx = x[2..]
+                .iter()
+                .map(|o| o.known(prim).cloned())
+                .collect::<Result<Vec<_>>>()?;
+            let update = x[1].aval();
+            let hole: Vec<Value> = [ct.clone(), zeros(&update)?]
+                .into_iter()
+                .chain(idx.iter().cloned())
+                .collect();
+            let piece: Vec<Value> = std::iter::once(ct.clone()).chain(idx).collect();
+            let mut out = vec![
+                linear(0)
+                    .then(|| bind1(&DynamicUpdateSlice, &hole))
+                    .transpose()?,
+                linear(1)
+                    .then(|| {
+                        bind1(
+                            &DynamicSlice {
+                                slice_sizes: update.shape.clone(),
+                            },
+                            &piece,
+                        )
+                    })
+                    .transpose()?,
+            ];
+            out.resize_with(x.len(), || None);
+            out
+        }
+        DotGeneral {
+            dims,
+            preferred_element_type,
+        } => {
+            if linear(0) {
+                let rhs = x[1].known(prim)?;
+                let t =
+                    dot_transpose_lhs(ct, &x[0].aval(), rhs, dims, false, *preferred_element_type)?;
+                vec![Some(t), None]
+            } else {
+                let lhs = x[0].known(prim)?;
+                let swapped = DotDims {
+                    lhs_contracting: dims.rhs_contracting.clone(),
+                    rhs_contracting: dims.lhs_contracting.clone(),
+                    lhs_batch: dims.rhs_batch.clone(),
+                    rhs_batch: dims.lhs_batch.clone(),
+                };
+                let t = dot_transpose_lhs(
+                    ct,
+                    &x[1].aval(),
+                    lhs,
+                    &swapped,
+                    true,
+                    *preferred_element_type,
+                )?;
+                vec![None, Some(t)]
+            }
+        }
+        _ => return Err(not_linear(prim)),
+    })
+}
+
+fn pad(x: &Value, value: &Value, config: &[(i64, i64, usize)]) -> Result<Value> {
+    bind1(
+        &Primitive::Pad {
+            low: config.iter().map(|c| c.0).collect(),
+            high: config.iter().map(|c| c.1).collect(),
+            interior: config.iter().map(|c| c.2).collect(),
+        },
+        &[x.clone(), value.clone()],
+    )
+}
+
+/// The cotangent of a dot_general's left operand `x` (of aval `x_aval`)
+/// given the result cotangent `g` and the right operand `y`. With `swapped`,
+/// `x` is really the right operand and the result's free axes come in the
+/// other order.
+fn dot_transpose_lhs(
+    g: &Value,
+    x_aval: &AVal,
+    y: &Value,
+    dims: &DotDims,
+    swapped: bool,
+    preferred: Option<rjax_ir::DType>,
+) -> Result<Value> {
+    let y_rank = y.aval().rank();
+    let free = |rank: usize, a: &[usize], b: &[usize]| -> Vec<usize> {
+        (0..rank)
+            .filter(|i| !a.contains(i) && !b.contains(i))
+            .collect()
+    };
+    let x_kept = free(x_aval.rank(), &dims.lhs_contracting, &dims.lhs_batch);
+    let y_kept = free(y_rank, &dims.rhs_contracting, &dims.rhs_batch);
+    let nb = dims.lhs_batch.len();
+    // Result axes: batch, then lhs free, then rhs free (swapped: the other way).
+    let ans_batch: Vec<usize> = (0..nb).collect();
+    let ans_y: Vec<usize> = if swapped {
+        (nb..nb + y_kept.len()).collect()
+    } else {
+        (nb + x_kept.len()..nb + x_kept.len() + y_kept.len()).collect()
+    };
+    let g_dims = DotDims {
+        lhs_contracting: ans_y,
+        rhs_contracting: y_kept,
+        lhs_batch: ans_batch,
+        rhs_batch: dims.rhs_batch.clone(),
+    };
+    let prod = bind1(
+        &Primitive::DotGeneral {
+            dims: g_dims,
+            preferred_element_type: preferred,
+        },
+        &[g.clone(), y.clone()],
+    )?;
+    // prod axes: batch, x kept, then x's contracting axes ordered by y's.
+    let mut order: Vec<usize> = (0..dims.rhs_contracting.len()).collect();
+    order.sort_by_key(|&i| dims.rhs_contracting[i]);
+    let x_contract_by_y: Vec<usize> = order.iter().map(|&i| dims.lhs_contracting[i]).collect();
+    let layout: Vec<usize> = dims
+        .lhs_batch
+        .iter()
+        .chain(&x_kept)
+        .chain(&x_contract_by_y)
+        .copied()
+        .collect();
+    let mut perm = vec![0; layout.len()];
+    for (pos, &axis) in layout.iter().enumerate() {
+        perm[axis] = pos;
+    }
+    let out = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        prod
+    } else {
+        bind1(&Primitive::Transpose { permutation: perm }, &[prod])?
+    };
+    convert(&out, x_aval.dtype)
+}

@@ -1,0 +1,200 @@
+//! Automatic differentiation: `jvp`, `vjp`, `grad`, `value_and_grad`.
+//! Forward mode is the JVP interpreter; reverse mode linearizes (JVP +
+//! partial evaluation) and transposes the linear program, as JAX does.
+
+use crate::Array;
+use crate::tree::{Tree, TreeDef};
+use rjax_ir::{Error, ErrorKind, Literal, Result, Value};
+use std::panic::Location;
+
+fn values(leaves: &[Array]) -> Result<Vec<Value>> {
+    leaves.iter().map(|a| a.value().cloned()).collect()
+}
+
+fn arrays(values: Vec<Value>) -> Vec<Array> {
+    values.into_iter().map(Array::from_value).collect()
+}
+
+/// `f` as a function of flat values, for the transformations.
+fn flat<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
+    def: &TreeDef,
+    out_def: &mut Option<TreeDef>,
+) -> impl FnOnce(&[Value]) -> Result<Vec<Value>> {
+    move |xs: &[Value]| {
+        let args = I::unflatten_tree(def, arrays(xs.to_vec()))?;
+        let (leaves, d) = f(args).flatten_tree();
+        *out_def = Some(d);
+        values(&leaves)
+    }
+}
+
+fn missing_output() -> Error {
+    Error::new(
+        ErrorKind::Tree,
+        "autodiff",
+        "the function returned no output",
+    )
+}
+
+/// Forward mode: `f(primals)` and its derivative along `tangents`.
+///
+/// ```
+/// use rjax::{jvp, Array};
+/// let (y, dy) = jvp(|x: Array| x.sin(), Array::scalar(0.0f32), Array::scalar(1.0f32)).unwrap();
+/// assert_eq!((y.item::<f32>().unwrap(), dy.item::<f32>().unwrap()), (0.0, 1.0));
+/// ```
+#[track_caller]
+pub fn jvp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I, tangents: I) -> Result<(O, O)> {
+    let location = Location::caller();
+    (|| {
+        let (p, def) = primals.flatten_tree();
+        let (t, tdef) = tangents.flatten_tree();
+        if def != tdef {
+            return Err(Error::new(
+                ErrorKind::Tree,
+                "jvp",
+                "primals and tangents have different structures",
+            ));
+        }
+        let tangents: Vec<Option<Value>> = values(&t)?.into_iter().map(Some).collect();
+        let mut out_def = None;
+        let (outs, touts) =
+            rjax_transforms::jvp(flat(&f, &def, &mut out_def), &values(&p)?, &tangents)?;
+        let out_def = out_def.ok_or_else(missing_output)?;
+        Ok((
+            O::unflatten_tree(&out_def, arrays(outs))?,
+            O::unflatten_tree(&out_def, arrays(touts))?,
+        ))
+    })()
+    .map_err(|e: Error| e.at(location))
+}
+
+/// The pullback of a function at a point, made by [`vjp`].
+pub struct Vjp<I, O> {
+    linear: rjax_transforms::Linearized,
+    in_def: TreeDef,
+    out_def: TreeDef,
+    _types: std::marker::PhantomData<fn(O) -> I>,
+}
+
+impl<I: Tree, O: Tree> Vjp<I, O> {
+    /// Cotangents of the inputs for cotangents of the outputs.
+    pub fn call(&self, cotangents: O) -> Result<I> {
+        let (c, def) = cotangents.flatten_tree();
+        if def != self.out_def {
+            return Err(Error::new(
+                ErrorKind::Tree,
+                "vjp",
+                "cotangents do not have the outputs' structure",
+            ));
+        }
+        I::unflatten_tree(&self.in_def, arrays(self.linear.transpose(&values(&c)?)?))
+    }
+}
+
+/// Reverse mode: `f(primals)` and its pullback.
+///
+/// ```
+/// use rjax::{vjp, Array};
+/// let (y, pullback) = vjp(|x: Array| &x * &x, Array::scalar(3.0f32)).unwrap();
+/// assert_eq!(pullback.call(Array::scalar(1.0f32)).unwrap().item::<f32>().unwrap(), 6.0);
+/// ```
+#[track_caller]
+pub fn vjp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I) -> Result<(O, Vjp<I, O>)> {
+    let location = Location::caller();
+    (|| {
+        let (p, in_def) = primals.flatten_tree();
+        let mut out_def = None;
+        let (outs, linear) = rjax_transforms::vjp(flat(&f, &in_def, &mut out_def), &values(&p)?)?;
+        let out_def = out_def.ok_or_else(missing_output)?;
+        let out = O::unflatten_tree(&out_def, arrays(outs))?;
+        Ok((
+            out,
+            Vjp {
+                linear,
+                in_def,
+                out_def,
+                _types: std::marker::PhantomData,
+            },
+        ))
+    })()
+    .map_err(|e: Error| e.at(location))
+}
+
+/// The value and gradient of a scalar function of a tree of float arrays.
+fn value_and_grad_leaves<I: Tree>(
+    f: &impl Fn(I) -> Array,
+    args: &I,
+) -> Result<(Array, Vec<Array>)> {
+    let (leaves, def) = args.flatten_tree();
+    let primals = values(&leaves)?;
+    if let Some(bad) = primals
+        .iter()
+        .map(Value::aval)
+        .find(|a| !a.dtype.is_float())
+    {
+        return Err(Error::new(ErrorKind::DType, "grad", format!("grad requires float inputs, got {} (differentiate with respect to float arrays only)", bad))
+            .with_operands(vec![bad]));
+    }
+    let mut out_def = None;
+    let wrapped = |x: I| f(x);
+    let (outs, linear) = rjax_transforms::vjp(flat(&wrapped, &def, &mut out_def), &primals)?;
+    let out = outs.into_iter().next().ok_or_else(missing_output)?;
+    let aval = out.aval();
+    if aval.rank() != 0 || !aval.dtype.is_float() {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            "grad",
+            format!("grad requires a scalar float output, the function returned {aval}"),
+        )
+        .with_operands(vec![aval]));
+    }
+    let seed = Value::Literal(Literal::float(1.0, aval.dtype, false));
+    let grads = linear.transpose(&[seed])?;
+    Ok((Array::from_value(out), arrays(grads)))
+}
+
+/// `(f(x), ∇f(x))` for a scalar-valued `f`. Errors come back inside the
+/// returned arrays, so the result composes like any array function.
+#[track_caller]
+pub fn value_and_grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> (Array, I) {
+    let location = Location::caller();
+    move |x: I| {
+        let (_, def) = x.flatten_tree();
+        let result =
+            value_and_grad_leaves(&f, &x).and_then(|(v, g)| Ok((v, I::unflatten_tree(&def, g)?)));
+        result.unwrap_or_else(|e| {
+            let e = e.at(location);
+            let poisoned = vec![Array::from_error(e.clone()); def.num_leaves()];
+            let tree =
+                I::unflatten_tree(&def, poisoned).unwrap_or_else(|_| panic_free_fallback(&x));
+            (Array::from_error(e), tree)
+        })
+    }
+}
+
+/// The gradient of a scalar-valued `f`, as a function of the same inputs:
+/// `grad(f)(x)` has `x`'s structure. Compose freely: `grad(grad(f))`,
+/// `jit(grad(f))`.
+///
+/// ```
+/// use rjax::{grad, Array};
+/// let df = grad(|x: Array| x.tanh());
+/// let ddf = grad(&df);
+/// assert!((df(Array::scalar(1.0f32)).item::<f32>().unwrap() - 0.4199743).abs() < 1e-6);
+/// assert!((ddf(Array::scalar(1.0f32)).item::<f32>().unwrap() + 0.6397000).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> I {
+    let vg = value_and_grad(f);
+    move |x: I| vg(x).1
+}
+
+/// Rebuild `x` itself when even an error tree cannot be built (never for
+/// well-formed trees, whose structure came from `x`).
+fn panic_free_fallback<I: Tree>(x: &I) -> I {
+    let (leaves, def) = x.flatten_tree();
+    I::unflatten_tree(&def, leaves)
+        .unwrap_or_else(|_| unreachable!("a tree rebuilds from its own leaves"))
+}

@@ -1,0 +1,394 @@
+//! Autodiff: the seed's numbers, composition with jit, and per-primitive
+//! property tests (jvp against finite differences, vjp against jvp).
+
+use crate::common::{array, assert_close, f64s, values};
+use rjax::numpy as jnp;
+use rjax::{Array, DType, ErrorKind, Tree, grad, jit, jvp, lax, value_and_grad, vjp};
+
+fn tanh(x: Array) -> Array {
+    x.tanh()
+}
+
+#[test]
+fn the_seed_numbers() {
+    let x = Array::scalar(1.0f32);
+    let d1 = grad(tanh);
+    assert_close(&f64s(&d1(x.clone())), &[0.4199743], 1e-6, "grad(tanh)(1.0)");
+    let d3 = grad(grad(grad(tanh)));
+    let got = d3(x.clone()).item::<f32>().unwrap();
+    assert!(
+        got == 0.6216267 || got == 0.62162673,
+        "grad(grad(grad(tanh)))(1.0) = {got}"
+    );
+}
+
+fn abs_val(x: Array) -> Array {
+    if x.gt(0.0).item::<bool>().unwrap() {
+        x
+    } else {
+        -x
+    }
+}
+
+#[test]
+fn rust_control_flow_sees_concrete_values() {
+    let d = grad(abs_val);
+    assert_eq!(d(Array::scalar(1.0f32)).item::<f32>().unwrap(), 1.0);
+    assert_eq!(d(Array::scalar(-1.0f32)).item::<f32>().unwrap(), -1.0);
+}
+
+#[test]
+fn jit_and_grad_compose() {
+    let f = |x: Array| (x.sin() * &x).sum();
+    let x = Array::from_slice(&[0.5f32, -1.0, 2.0], &[3]);
+    let want: Vec<f64> = f64s(&x).iter().map(|v| v.sin() + v * v.cos()).collect();
+    assert_close(&f64s(&grad(f)(x.clone())), &want, 1e-6, "grad");
+    assert_close(
+        &f64s(&jit(grad(f)).call(x.clone()).unwrap()),
+        &want,
+        1e-6,
+        "jit(grad)",
+    );
+    let jf = jit(f);
+    let g = grad(|x: Array| jf.call(x).unwrap());
+    assert_close(&f64s(&g(x.clone())), &want, 1e-6, "grad(jit)");
+}
+
+#[derive(Tree, Clone)]
+struct Layer {
+    w: Array,
+    b: Array,
+}
+
+fn predict(params: &[Layer], inputs: &Array) -> Array {
+    let mut activations = inputs.clone();
+    for layer in params {
+        let outputs = jnp::dot(&activations, &layer.w) + &layer.b;
+        activations = outputs.tanh();
+    }
+    activations
+}
+
+fn loss(params: &[Layer], inputs: &Array, targets: &Array) -> Array {
+    let preds = predict(params, inputs);
+    jnp::sum(&((&preds - targets) * (&preds - targets)), (), false)
+}
+
+#[test]
+fn the_seed_intro_program() {
+    let params = vec![
+        Layer {
+            w: crate::common::array(&values(6, -1.0, 1.0, 1), &[3, 2], DType::F32),
+            b: jnp::zeros(&[2], DType::F32),
+        },
+        Layer {
+            w: crate::common::array(&values(2, -1.0, 1.0, 2), &[2, 1], DType::F32),
+            b: jnp::ones(&[1], DType::F32),
+        },
+    ];
+    let inputs = crate::common::array(&values(12, -1.0, 1.0, 3), &[4, 3], DType::F32);
+    let targets = crate::common::array(&values(4, -1.0, 1.0, 4), &[4, 1], DType::F32);
+    let step =
+        jit(|(p, x, y): (Vec<Layer>, Array, Array)| grad(|p: Vec<Layer>| loss(&p, &x, &y))(p));
+    let jitted = step
+        .call((params.clone(), inputs.clone(), targets.clone()))
+        .unwrap();
+    let eager = grad(|p: Vec<Layer>| loss(&p, &inputs, &targets))(params.clone());
+    // Check one weight against a central finite difference in f64.
+    let eps = 1e-3;
+    let bumped = |d: f64| {
+        let mut p = params.clone();
+        let mut w = f64s(&p[0].w);
+        w[1] += d;
+        p[0].w = Array::from_slice(&w, &[3, 2]).astype(DType::F32);
+        f64s(&loss(&p, &inputs, &targets))[0]
+    };
+    let fd = (bumped(eps) - bumped(-eps)) / (2.0 * eps);
+    assert_close(&[f64s(&eager[0].w)[1]], &[fd], 1e-2, "finite difference");
+    for (a, b) in jitted.iter().zip(&eager) {
+        assert_close(&f64s(&a.w), &f64s(&b.w), 1e-5, "jit(grad) == grad: w");
+        assert_close(&f64s(&a.b), &f64s(&b.b), 1e-5, "jit(grad) == grad: b");
+    }
+}
+
+#[test]
+fn value_and_grad_and_vjp() {
+    let (v, g) =
+        value_and_grad(|x: Array| (&x * &x).sum())(Array::from_slice(&[1.0f32, 2.0], &[2]));
+    assert_eq!(v.item::<f32>().unwrap(), 5.0);
+    assert_eq!(g.to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+    let (y, pullback) = vjp(
+        |(a, b): (Array, Array)| &a * &b,
+        (Array::scalar(3.0f32), Array::scalar(4.0f32)),
+    )
+    .unwrap();
+    assert_eq!(y.item::<f32>().unwrap(), 12.0);
+    let (da, db) = pullback.call(Array::scalar(1.0f32)).unwrap();
+    assert_eq!(
+        (da.item::<f32>().unwrap(), db.item::<f32>().unwrap()),
+        (4.0, 3.0)
+    );
+}
+
+#[test]
+fn grad_errors() {
+    let e = grad(|x: Array| x.sin())(jnp::ones(&[3], DType::F32))
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Shape, "{e}");
+    assert!(e.to_string().contains("scalar"), "{e}");
+    assert!(e.location.unwrap().file().ends_with("autodiff.rs"), "{e}");
+    let e = grad(|x: Array| x.astype(DType::F32).sum())(jnp::ones(&[3], DType::I32))
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DType, "{e}");
+    let zero = grad(|x: Array| jnp::argmax(&x, None, false).astype(DType::F32))(Array::from_slice(
+        &[1.0f32, 3.0],
+        &[2],
+    ));
+    assert_eq!(
+        zero.to_vec::<f32>().unwrap(),
+        vec![0.0, 0.0],
+        "argmax has a zero derivative"
+    );
+}
+
+/// Every differentiable primitive as a function of f64 arrays, with an
+/// input domain.
+fn cases() -> Vec<(
+    &'static str,
+    fn(&[Array]) -> Array,
+    Vec<(Vec<usize>, f64, f64)>,
+)> {
+    let un = |lo: f64, hi: f64| vec![(vec![2, 3], lo, hi)];
+    let bin = |lo: f64, hi: f64| vec![(vec![2, 3], lo, hi), (vec![2, 3], lo, hi)];
+    vec![
+        ("neg", |a| lax::neg(&a[0]), un(-2.0, 2.0)),
+        ("exp", |a| lax::exp(&a[0]), un(-2.0, 2.0)),
+        ("log", |a| lax::log(&a[0]), un(0.5, 3.0)),
+        ("log1p", |a| lax::log1p(&a[0]), un(-0.5, 2.0)),
+        ("expm1", |a| lax::expm1(&a[0]), un(-2.0, 2.0)),
+        ("tanh", |a| lax::tanh(&a[0]), un(-2.0, 2.0)),
+        ("logistic", |a| lax::logistic(&a[0]), un(-3.0, 3.0)),
+        ("sin", |a| lax::sin(&a[0]), un(-3.0, 3.0)),
+        ("cos", |a| lax::cos(&a[0]), un(-3.0, 3.0)),
+        ("tan", |a| lax::tan(&a[0]), un(-1.0, 1.0)),
+        ("sqrt", |a| lax::sqrt(&a[0]), un(0.5, 4.0)),
+        ("rsqrt", |a| lax::rsqrt(&a[0]), un(0.5, 4.0)),
+        ("abs", |a| lax::abs(&a[0]), un(0.2, 2.0)),
+        ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
+        ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),
+        ("mul", |a| lax::mul(&a[0], &a[1]), bin(-2.0, 2.0)),
+        ("div", |a| lax::div(&a[0], &a[1]), bin(0.5, 2.0)),
+        (
+            "rem",
+            |a| lax::rem(&a[0], &a[1]),
+            vec![(vec![2, 3], 2.1, 4.9), (vec![2, 3], 1.05, 1.95)],
+        ),
+        ("pow", |a| lax::pow(&a[0], &a[1]), bin(0.5, 2.0)),
+        (
+            "max",
+            |a| lax::max(&a[0], &a[1]),
+            vec![(vec![2, 3], -2.0, 0.0), (vec![2, 3], 0.1, 2.0)],
+        ),
+        (
+            "min",
+            |a| lax::min(&a[0], &a[1]),
+            vec![(vec![2, 3], -2.0, 0.0), (vec![2, 3], 0.1, 2.0)],
+        ),
+        ("atan2", |a| lax::atan2(&a[0], &a[1]), bin(0.5, 2.0)),
+        (
+            "scalar operand",
+            |a| &a[0] * &lax::reduce_sum(&a[1], &[0, 1]),
+            bin(-1.0, 1.0),
+        ),
+        (
+            "select",
+            |a| lax::select(&lax::gt(&a[0], &a[1]), &lax::sin(&a[0]), &lax::cos(&a[1])),
+            bin(-1.0, 1.0),
+        ),
+        (
+            "convert",
+            |a| {
+                lax::convert_element_type(&lax::convert_element_type(&a[0], DType::F32), DType::F64)
+            },
+            un(-1.0, 1.0),
+        ),
+        (
+            "broadcast_in_dim",
+            |a| lax::broadcast_in_dim(&a[0], &[4, 2, 3], &[1, 2]),
+            un(-1.0, 1.0),
+        ),
+        ("reshape", |a| lax::reshape(&a[0], &[3, 2]), un(-1.0, 1.0)),
+        (
+            "transpose",
+            |a| lax::transpose(&a[0], &[1, 0]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "squeeze/expand_dims",
+            |a| lax::squeeze(&lax::expand_dims(&a[0], &[0]), &[0]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "reduce_sum",
+            |a| lax::reduce_sum(&a[0], &[1]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "reduce_max",
+            |a| lax::reduce_max(&a[0], &[0]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "reduce_min",
+            |a| lax::reduce_min(&a[0], &[1]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "reduce_prod",
+            |a| lax::reduce_prod(&a[0], &[1]),
+            un(0.5, 1.5),
+        ),
+        (
+            "dot_general",
+            |a| jnp::dot(&a[0], &lax::transpose(&a[1], &[1, 0])),
+            bin(-1.0, 1.0),
+        ),
+        (
+            "batched dot_general",
+            |a| {
+                jnp::matmul(
+                    &lax::reshape(&a[0], &[2, 3, 1]),
+                    &lax::reshape(&a[1], &[2, 1, 3]),
+                )
+            },
+            bin(-1.0, 1.0),
+        ),
+        (
+            "slice",
+            |a| lax::slice(&a[0], &[0, 1], &[2, 3], Some(&[1, 2])),
+            un(-1.0, 1.0),
+        ),
+        (
+            "pad",
+            |a| {
+                lax::pad(
+                    &a[0],
+                    &lax::reduce_sum(&a[1], &[0, 1]),
+                    &[(1, -1, 1), (0, 2, 0)],
+                )
+            },
+            bin(-1.0, 1.0),
+        ),
+        (
+            "concatenate",
+            |a| lax::concatenate(&[a[0].clone(), a[1].clone()], 1),
+            bin(-1.0, 1.0),
+        ),
+        (
+            "dynamic_slice",
+            |a| lax::dynamic_slice(&a[0], &[Array::scalar(1i32), Array::scalar(1i32)], &[1, 2]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "dynamic_update_slice",
+            |a| {
+                lax::dynamic_update_slice(
+                    &a[0],
+                    &lax::slice(&a[1], &[0, 0], &[1, 2], None),
+                    &[Array::scalar(1i32), Array::scalar(0i32)],
+                )
+            },
+            bin(-1.0, 1.0),
+        ),
+        (
+            "jit call",
+            |a| jit(|x: Array| x.sin() * 2.0).call(a[0].clone()).unwrap(),
+            un(-1.0, 1.0),
+        ),
+    ]
+}
+
+fn dot(a: &[Array], b: &[Array]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64s(x).iter().zip(f64s(y)).map(|(p, q)| p * q).sum::<f64>())
+        .sum()
+}
+
+#[test]
+fn jvp_matches_finite_differences_and_vjp_matches_jvp() {
+    for (name, f, domain) in cases() {
+        let x: Vec<Array> = domain
+            .iter()
+            .enumerate()
+            .map(|(i, (s, lo, hi))| {
+                array(
+                    &values(s.iter().product(), *lo, *hi, i as u64 + 1),
+                    s,
+                    DType::F64,
+                )
+            })
+            .collect();
+        let v: Vec<Array> = domain
+            .iter()
+            .enumerate()
+            .map(|(i, (s, _, _))| {
+                array(
+                    &values(s.iter().product(), -1.0, 1.0, i as u64 + 9),
+                    s,
+                    DType::F64,
+                )
+            })
+            .collect();
+        let (y, dy) = jvp(|xs: Vec<Array>| f(&xs), x.clone(), v.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Central finite difference along v (wider for the f32 round trip).
+        let (eps, tol) = if name == "convert" {
+            (1e-2, 1e-4)
+        } else {
+            (1e-6, 1e-6)
+        };
+        let shift =
+            |s: f64| -> Vec<Array> { x.iter().zip(&v).map(|(a, d)| a + &(d * s)).collect() };
+        let fd: Vec<f64> = f64s(&f(&shift(eps)))
+            .iter()
+            .zip(f64s(&f(&shift(-eps))))
+            .map(|(p, m)| (p - m) / (2.0 * eps))
+            .collect();
+        assert_close(
+            &f64s(&dy),
+            &fd,
+            tol,
+            &format!("{name}: jvp vs finite differences"),
+        );
+        // <u, J v> == <J^T u, v>
+        let u = array(&values(y.size(), -1.0, 1.0, 5), &y.shape(), DType::F64);
+        let (_, pullback) =
+            vjp(|xs: Vec<Array>| f(&xs), x.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ju = pullback
+            .call(u.clone())
+            .unwrap_or_else(|e| panic!("{name}: vjp: {e}"));
+        let lhs = dot(&[u], &[dy]);
+        let rhs = dot(&ju, &v);
+        assert!(
+            (lhs - rhs).abs() <= tol * 1e-3 * (1.0 + lhs.abs()),
+            "{name}: <u, Jv> = {lhs} but <J^T u, v> = {rhs}"
+        );
+        // grad under jit == grad eagerly.
+        let total = |xs: Vec<Array>| f(&xs).sum();
+        let eager = grad(total)(x.clone());
+        let jitted = jit(grad(total))
+            .call(x.clone())
+            .unwrap_or_else(|e| panic!("{name}: jit(grad): {e}"));
+        for (a, b) in eager.iter().zip(&jitted) {
+            assert_close(
+                &f64s(a),
+                &f64s(b),
+                1e-12,
+                &format!("{name}: grad == jit(grad)"),
+            );
+        }
+    }
+}
