@@ -122,11 +122,12 @@ pub fn vjp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I) -> Result<(O, Vjp<I
     .map_err(|e: Error| e.at(location))
 }
 
-/// The value and gradient of a scalar function of a tree of float arrays.
-fn value_and_grad_leaves<I: Tree>(
-    f: &impl Fn(I) -> Array,
+/// The outputs of `f` at `args` (the first must be a scalar float; the
+/// rest ride along undifferentiated) and the gradient of the first.
+fn value_and_grad_leaves<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
     args: &I,
-) -> Result<(Array, Vec<Array>)> {
+) -> Result<(O, Vec<Array>)> {
     let (leaves, def) = args.flatten_tree();
     let primals = values(&leaves)?;
     if let Some(bad) = primals
@@ -134,14 +135,17 @@ fn value_and_grad_leaves<I: Tree>(
         .map(Value::aval)
         .find(|a| !a.dtype.is_float())
     {
-        return Err(Error::new(ErrorKind::DType, "grad", format!("grad requires float inputs, got {} (differentiate with respect to float arrays only)", bad))
-            .with_operands(vec![bad]));
+        return Err(Error::new(
+            ErrorKind::DType,
+            "grad",
+            format!("grad requires float inputs, got {bad} (differentiate with respect to float arrays only)"),
+        )
+        .with_operands(vec![bad]));
     }
     let mut out_def = None;
-    let wrapped = |x: I| f(x);
-    let (outs, linear) = rjax_transforms::vjp(flat(&wrapped, &def, &mut out_def), &primals)?;
-    let out = outs.into_iter().next().ok_or_else(missing_output)?;
-    let aval = out.aval();
+    let (outs, linear) = rjax_transforms::vjp(flat(f, &def, &mut out_def), &primals)?;
+    let out_def = out_def.ok_or_else(missing_output)?;
+    let aval = outs.first().ok_or_else(missing_output)?.aval();
     if aval.rank() != 0 || !aval.dtype.is_float() {
         return Err(Error::new(
             ErrorKind::Shape,
@@ -150,9 +154,13 @@ fn value_and_grad_leaves<I: Tree>(
         )
         .with_operands(vec![aval]));
     }
-    let seed = Value::Literal(Literal::float(1.0, aval.dtype, false));
-    let grads = linear.transpose(&[seed])?;
-    Ok((Array::from_value(out), arrays(grads)))
+    let mut seeds = vec![Value::Literal(Literal::float(1.0, aval.dtype, false))];
+    for o in &outs[1..] {
+        let a = o.aval();
+        seeds.push(crate::numpy::zeros(&a.shape, a.dtype).value()?.clone());
+    }
+    let grads = linear.transpose(&seeds)?;
+    Ok((O::unflatten_tree(&out_def, arrays(outs))?, arrays(grads)))
 }
 
 /// `(f(x), ∇f(x))` for a scalar-valued `f`. Errors come back inside the
@@ -161,15 +169,20 @@ fn value_and_grad_leaves<I: Tree>(
 pub fn value_and_grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> (Array, I) {
     let location = Location::caller();
     move |x: I| {
-        let (_, def) = x.flatten_tree();
+        let (leaves, def) = x.flatten_tree();
         let result =
             value_and_grad_leaves(&f, &x).and_then(|(v, g)| Ok((v, I::unflatten_tree(&def, g)?)));
         result.unwrap_or_else(|e| {
             let e = e.at(location);
-            let poisoned = vec![Array::from_error(e.clone()); def.num_leaves()];
-            let tree =
-                I::unflatten_tree(&def, poisoned).unwrap_or_else(|_| panic_free_fallback(&x));
-            (Array::from_error(e), tree)
+            // The error takes the place of every gradient leaf; `x`'s own
+            // structure always rebuilds from as many leaves.
+            let poisoned = vec![Array::from_error(e.clone()); leaves.len()];
+            let tree = I::unflatten_tree(&def, poisoned)
+                .or_else(|_| I::unflatten_tree(&def, leaves.clone()));
+            match tree {
+                Ok(tree) => (Array::from_error(e), tree),
+                Err(_) => unreachable!("a tree rebuilds from its own structure and leaf count"),
+            }
         })
     }
 }
@@ -191,10 +204,26 @@ pub fn grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> I {
     move |x: I| vg(x).1
 }
 
-/// Rebuild `x` itself when even an error tree cannot be built (never for
-/// well-formed trees, whose structure came from `x`).
-fn panic_free_fallback<I: Tree>(x: &I) -> I {
-    let (leaves, def) = x.flatten_tree();
-    I::unflatten_tree(&def, leaves)
-        .unwrap_or_else(|_| unreachable!("a tree rebuilds from its own leaves"))
+/// `(f(x), aux)` and `∇f(x)` for an `f` returning a scalar and auxiliary
+/// outputs (JAX's `has_aux=True`); the auxiliary outputs are not
+/// differentiated.
+///
+/// ```
+/// use rjax::{value_and_grad_aux, Array};
+/// let f = value_and_grad_aux(|x: Array| ((&x * &x).sum(), x.sin()));
+/// let ((v, aux), g) = f(Array::scalar(2.0f32)).unwrap();
+/// assert_eq!(v.item::<f32>().unwrap(), 4.0);
+/// assert_eq!(g.item::<f32>().unwrap(), 4.0);
+/// assert!((aux.item::<f32>().unwrap() - 2f32.sin()).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn value_and_grad_aux<I: Tree, A: Tree, F: Fn(I) -> (Array, A)>(
+    f: F,
+) -> impl Fn(I) -> Result<((Array, A), I)> {
+    let location = Location::caller();
+    move |x: I| {
+        let (_, def) = x.flatten_tree();
+        let (out, grads) = value_and_grad_leaves(&f, &x).map_err(|e| e.at(location))?;
+        Ok((out, I::unflatten_tree(&def, grads)?))
+    }
 }

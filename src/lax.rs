@@ -322,3 +322,10 @@ pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Array {
         &[],
     )
 }
+
+/// The identity, but differentiation sees a constant: its derivative is
+/// zero.
+#[track_caller]
+pub fn stop_gradient(x: &Array) -> Array {
+    bind1(Primitive::StopGradient, &[x])
+}

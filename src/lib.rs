@@ -25,6 +25,7 @@ pub mod catalogue;
 mod display;
 mod eager;
 mod element;
+mod jacobian;
 mod jit;
 pub mod lax;
 mod location;
@@ -35,8 +36,9 @@ mod runtime;
 mod tree;
 
 pub use array::Array;
-pub use autodiff::{Vjp, grad, jvp, value_and_grad, vjp};
+pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp};
 pub use element::Element;
+pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{Jit, Lowered, jit, make_jaxpr};
 pub use module::{Module, compile_module};
 pub use ops::Operand;
@@ -47,5 +49,8 @@ pub use tree::{Tree, TreeDef};
 /// What most programs import: `use rjax::prelude::*;`.
 pub mod prelude {
     pub use crate::numpy as jnp;
-    pub use crate::{Array, DType, Tree, jit, lax, make_jaxpr};
+    pub use crate::{
+        Array, DType, Tree, grad, hessian, jacfwd, jacrev, jit, jvp, lax, make_jaxpr,
+        value_and_grad, vjp,
+    };
 }

@@ -3,7 +3,10 @@
 
 use crate::common::{array, assert_close, f64s, values};
 use rjax::numpy as jnp;
-use rjax::{Array, DType, ErrorKind, Tree, grad, jit, jvp, lax, value_and_grad, vjp};
+use rjax::{
+    Array, DType, ErrorKind, Tree, grad, hessian, jacfwd, jacrev, jit, jvp, lax, value_and_grad,
+    vjp,
+};
 
 fn tanh(x: Array) -> Array {
     x.tanh()
@@ -391,4 +394,83 @@ fn jvp_matches_finite_differences_and_vjp_matches_jvp() {
             );
         }
     }
+}
+
+#[test]
+fn jacobians_and_hessians() {
+    let f = |x: Array| &x.sin() * &lax::reduce_sum(&x, &[0]);
+    let x = Array::from_slice(&[0.3f64, -0.7, 1.1], &[3]);
+    let xs = f64s(&x);
+    let s: f64 = xs.iter().sum();
+    let want: Vec<f64> = (0..3)
+        .flat_map(|i| (0..3).map(move |j| (i, j)))
+        .map(|(i, j)| if i == j { xs[i].cos() * s } else { 0.0 } + xs[i].sin())
+        .collect();
+    let fwd = jacfwd(f)(x.clone());
+    let rev = jacrev(f)(x.clone());
+    assert_eq!(fwd.shape(), vec![3, 3]);
+    assert_close(&f64s(&fwd), &want, 1e-12, "jacfwd");
+    assert_close(&f64s(&rev), &want, 1e-12, "jacrev");
+    let h = hessian(tanh)(Array::scalar(1.0f32)).item::<f32>().unwrap();
+    assert!((h + 0.63969994).abs() < 1e-6, "hessian(tanh)(1.0) = {h}");
+    let jitted = jit(jacfwd(jacrev(|x: Array| (x.sin() * &x).sum())))
+        .call(x.clone())
+        .unwrap();
+    let eager = jacfwd(jacrev(|x: Array| (x.sin() * &x).sum()))(x.clone());
+    assert_eq!(jitted.shape(), vec![3, 3]);
+    assert_close(
+        &f64s(&jitted),
+        &f64s(&eager),
+        1e-12,
+        "jit(jacfwd(jacrev(f)))",
+    );
+    let e = jacfwd(tanh)(jnp::arange(3)).check().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DType, "{e}");
+}
+
+#[test]
+fn stop_gradient_and_aux() {
+    let g = grad(|x: Array| (&x * &lax::stop_gradient(&x)).sum())(Array::scalar(3.0f32));
+    assert_eq!(g.item::<f32>().unwrap(), 3.0);
+    let f = rjax::value_and_grad_aux(|x: Array| ((&x * &x).sum(), (x.sin(), &x * 2.0)));
+    let ((v, (s, d)), g) = f(Array::scalar(2.0f32)).unwrap();
+    assert_eq!(
+        (v.item::<f32>().unwrap(), g.item::<f32>().unwrap()),
+        (4.0, 4.0)
+    );
+    assert!((s.item::<f32>().unwrap() - 2f32.sin()).abs() < 1e-6);
+    assert_eq!(d.item::<f32>().unwrap(), 4.0);
+}
+
+#[test]
+fn snapshots_of_grad_of_an_mlp_loss() {
+    let params = vec![
+        Layer {
+            w: jnp::ones(&[3, 4], DType::F32),
+            b: jnp::zeros(&[4], DType::F32),
+        },
+        Layer {
+            w: jnp::ones(&[4, 1], DType::F32),
+            b: jnp::zeros(&[1], DType::F32),
+        },
+    ];
+    let inputs = jnp::ones(&[2, 3], DType::F32);
+    let targets = jnp::zeros(&[2, 1], DType::F32);
+    let step = |(p, x, y): (Vec<Layer>, Array, Array)| grad(|p: Vec<Layer>| loss(&p, &x, &y))(p);
+    let args = (params, inputs, targets);
+    insta::assert_snapshot!(
+        "grad_mlp_jaxpr",
+        rjax::make_jaxpr(step, args.clone()).unwrap().to_string()
+    );
+    let lowered = jit(step).lower(args.clone()).unwrap();
+    insta::assert_snapshot!("grad_mlp_stablehlo", lowered.as_text());
+    let out = jit(step).call(args).unwrap();
+    // d/db of the last layer: 2 * sum over the batch of (pred - 0) * (1 - pred^2), pred = tanh(4 * tanh(3)).
+    let pred = (4.0 * 3f64.tanh()).tanh();
+    assert_close(
+        &f64s(&out[1].b),
+        &[2.0 * 2.0 * pred * (1.0 - pred * pred)],
+        1e-5,
+        "last bias gradient",
+    );
 }

@@ -157,6 +157,8 @@ pub enum Primitive {
         shape: Vec<usize>,
         dimension: usize,
     },
+    /// The identity, with a zero derivative.
+    StopGradient,
     /// A call of a staged function (what `jit` binds when it is traced).
     Jit(JitCall),
 }
@@ -282,6 +284,7 @@ impl Primitive {
             Concatenate { .. } => "concatenate",
             Pad { .. } => "pad",
             Iota { .. } => "iota",
+            StopGradient => "stop_gradient",
             Jit(_) => "pjit",
         }
     }
@@ -300,7 +303,9 @@ impl Primitive {
         use Primitive::*;
         let t = |v: &[usize]| tuple(v);
         match self {
-            Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice => String::new(),
+            Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice | StopGradient => {
+                String::new()
+            }
             ConvertElementType {
                 new_dtype,
                 weak_type,

@@ -64,6 +64,7 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 weak: f.weak && t.weak,
             }
         }
+        StopGradient => check.arity::<1>()?[0].clone(),
         ConvertElementType {
             new_dtype,
             weak_type,

@@ -140,6 +140,7 @@ pub(crate) fn lower_eqn(
             sig()
         )),
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
+        StopGradient => x,
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
     };
     Ok(vec![name])

@@ -184,7 +184,8 @@ fn jvp_rule(
             op: ArgOp::ArgMax | ArgOp::ArgMin,
             ..
         }
-        | Iota { .. } => None,
+        | Iota { .. }
+        | StopGradient => None,
         Jit(_) => {
             return Err(Error::new(
                 ErrorKind::Param,
