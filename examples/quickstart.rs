@@ -1,5 +1,6 @@
-//! The README's tour, in Rust: `jit` of an elementwise function on a
-//! 5000 x 5000 array, compared with running it op by op.
+//! The README's tour, in Rust: automatic differentiation with `grad`, and
+//! `jit` of an elementwise function on a 5000 x 5000 array compared with
+//! running it op by op.
 //!
 //! Run with `cargo run --release --example quickstart`.
 
@@ -23,7 +24,39 @@ fn time_ms(runs: usize, mut f: impl FnMut() -> rjax::Result<()>) -> rjax::Result
     Ok(times[runs / 2])
 }
 
+fn tanh(x: Array) -> Array {
+    x.tanh()
+}
+
+fn abs_val(x: Array) -> Array {
+    // Ordinary Rust control flow on concrete values works under grad.
+    if x.gt(0.0).item::<bool>().unwrap_or(false) {
+        x
+    } else {
+        -x
+    }
+}
+
 fn main() -> rjax::Result<()> {
+    println!("Automatic differentiation with grad:");
+    let x = Array::scalar(1.0f32);
+    println!("  grad(tanh)(1.0)             = {}", grad(tanh)(x.clone()));
+    println!(
+        "  grad(grad(grad(tanh)))(1.0) = {}",
+        grad(grad(grad(tanh)))(x.clone())
+    );
+    println!(
+        "  hessian(tanh)(1.0)          = {}",
+        hessian(tanh)(x.clone())
+    );
+    let dabs = grad(abs_val);
+    println!(
+        "  grad(abs_val)(1.0), (-1.0)  = {}, {}",
+        dabs(x.clone()),
+        dabs(Array::scalar(-1.0f32))
+    );
+    println!();
+
     let x = jnp::ones(&[5000, 5000], DType::F32);
     let fast_f = jit(slow_f).named("slow_f");
 

@@ -237,7 +237,8 @@ fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result
         Log => return Ok(Some(div(t, x)?)),
         Log1p => return Ok(Some(div(t, &add(&one, x)?)?)),
         Expm1 => add(y, &one)?,
-        Tanh => sub(&one, &mul(y, y)?)?,
+        // (t + t*y) * (1 - y): JAX's association, for the same f32 rounding.
+        Tanh => return Ok(Some(mul(&add(t, &mul(t, y)?)?, &sub(&one, y)?)?)),
         Logistic => mul(y, &sub(&one, y)?)?,
         Sin => u(Cos, x)?,
         Cos => neg(&u(Sin, x)?)?,

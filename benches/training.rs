@@ -1,0 +1,79 @@
+//! The autodiff workload: grad of the mean-squared loss of an MLP
+//! 784-512-512-10 (tanh), batch 128, f32, and an SGD step under `jit`.
+//! `tools/bench/compare.sh` runs it beside the same program in JAX.
+
+use rjax::numpy as jnp;
+use rjax::{Array, DType, grad, jit};
+use std::time::Instant;
+
+type Params = Vec<(Array, Array)>;
+
+fn predict(params: &Params, x: &Array) -> Array {
+    let mut h = x.clone();
+    for (i, (w, b)) in params.iter().enumerate() {
+        h = jnp::dot(&h, w) + b;
+        if i + 1 < params.len() {
+            h = h.tanh();
+        }
+    }
+    h
+}
+
+fn loss(params: &Params, x: &Array, y: &Array) -> Array {
+    let d = predict(params, x) - y;
+    (&d * &d).mean()
+}
+
+fn step((params, x, y): (Params, Array, Array)) -> Params {
+    let grads = grad(|p: Params| loss(&p, &x, &y))(params.clone());
+    params
+        .iter()
+        .zip(&grads)
+        .map(|((w, b), (gw, gb))| (w - &(gw * 0.01), b - &(gb * 0.01)))
+        .collect()
+}
+
+fn median_us(rounds: usize, iters: usize, mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            start.elapsed().as_secs_f64() * 1e6 / iters as f64
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[rounds / 2]
+}
+
+fn main() {
+    let sizes = [784, 512, 512, 10];
+    let params: Params = sizes
+        .windows(2)
+        .map(|s| {
+            (
+                jnp::full(&[s[0], s[1]], 0.01f32),
+                jnp::zeros(&[s[1]], DType::F32),
+            )
+        })
+        .collect();
+    let x = jnp::ones(&[128, 784], DType::F32);
+    let y = jnp::zeros(&[128, 10], DType::F32);
+    let args = (params, x, y);
+    let lower = median_us(11, 20, || {
+        jit(step).lower(args.clone()).unwrap();
+    });
+    let train = jit(step);
+    let t = Instant::now();
+    let first = train.call(args.clone()).unwrap();
+    first[0].0.block_until_ready().unwrap();
+    let compile_ms = t.elapsed().as_secs_f64() * 1e3;
+    let steady = median_us(11, 20, || {
+        let p = train.call(args.clone()).unwrap();
+        p[2].1.block_until_ready().unwrap();
+    });
+    println!(
+        "rjax: trace+transform+lower {lower:.1} us, first call {compile_ms:.1} ms, steady-state step {steady:.1} us"
+    );
+}
