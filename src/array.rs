@@ -33,10 +33,16 @@ impl Array {
         Array { repr: Ok(v) }
     }
 
-    pub(crate) fn from_result(r: Result<Value>) -> Array {
+    pub(crate) fn from_value_result(r: Result<Value>) -> Array {
         Array {
             repr: r.map_err(Arc::new),
         }
+    }
+
+    /// The array of a fallible computation; an error travels inside it like
+    /// any other array error.
+    pub fn from_result(r: Result<Array>) -> Array {
+        r.unwrap_or_else(Array::from_error)
     }
 
     pub(crate) fn from_error(e: Error) -> Array {
@@ -71,7 +77,7 @@ impl Array {
             );
         }
         let made = runtime().and_then(|rt| rt.upload(&to_bytes(data), aval));
-        Array::from_result(made.map(|d| Value::Concrete(Arc::new(d)))).at(location)
+        Array::from_value_result(made.map(|d| Value::Concrete(Arc::new(d)))).at(location)
     }
 
     /// A one-dimensional array of `data`.

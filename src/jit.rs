@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Trace `f` on the abstract values of `args` (their shapes and dtypes).
 /// Returns the Jaxpr, its captured constants and the output structure.
-fn trace_tree<I: Tree, O: Tree>(
+pub(crate) fn trace_tree<I: Tree, O: Tree>(
     f: &dyn Fn(I) -> O,
     def: &TreeDef,
     avals: &[AVal],
@@ -37,7 +37,7 @@ fn trace_tree<I: Tree, O: Tree>(
 }
 
 /// The leaves of `args` as values with their abstract values.
-fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, TreeDef)> {
+pub(crate) fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, TreeDef)> {
     let (leaves, def) = args.flatten_tree();
     let values = leaves
         .iter()

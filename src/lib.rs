@@ -22,6 +22,7 @@
 mod array;
 mod autodiff;
 pub mod catalogue;
+mod custom;
 mod display;
 mod eager;
 mod element;
@@ -37,6 +38,7 @@ mod tree;
 
 pub use array::Array;
 pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp};
+pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
 pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{Jit, Lowered, jit, make_jaxpr};

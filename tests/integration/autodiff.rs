@@ -474,3 +474,74 @@ fn snapshots_of_grad_of_an_mlp_loss() {
         "last bias gradient",
     );
 }
+
+#[test]
+fn custom_rules_and_checkpoint() {
+    let softplus = rjax::custom_jvp(
+        |x: Array| (x.exp() + 1.0).log(),
+        |x: Array, t: Array| ((x.exp() + 1.0).log(), &t * &(1.0 - 1.0 / (x.exp() + 1.0))),
+    );
+    let g = |x: Array| grad(|x: Array| softplus.call(x).unwrap())(x);
+    assert_eq!(g(Array::scalar(100.0f32)).item::<f32>().unwrap(), 1.0);
+    assert_close(
+        &f64s(&jit(g).call(Array::scalar(0.0f32)).unwrap()),
+        &[0.5],
+        1e-6,
+        "jit(grad(custom_jvp))",
+    );
+    assert_eq!(
+        softplus
+            .call(Array::scalar(0.0f32))
+            .unwrap()
+            .item::<f32>()
+            .unwrap(),
+        2f32.ln()
+    );
+
+    let clipped = rjax::custom_vjp(
+        |x: Array| &x * &x,
+        |x: Array| (&x * &x, x.clone()),
+        |x: Array, g: Array| {
+            jnp::minimum(
+                &jnp::maximum(&(&g * &x * 2.0), &Array::weak(-1.0)),
+                &Array::weak(1.0),
+            )
+        },
+    );
+    let x = Array::from_slice(&[0.25f32, 3.0, -2.0], &[3]);
+    let dg = grad(|x: Array| clipped.call(x).unwrap().sum());
+    assert_eq!(dg(x.clone()).to_vec::<f32>().unwrap(), vec![0.5, 1.0, -1.0]);
+    assert_eq!(
+        jit(&dg).call(x.clone()).unwrap().to_vec::<f32>().unwrap(),
+        vec![0.5, 1.0, -1.0]
+    );
+    let e = jvp(
+        |x: Array| Array::from_result(clipped.call(x)),
+        x.clone(),
+        x.clone(),
+    )
+    .err()
+    .expect("an error");
+    assert!(
+        e.to_string().contains("forward-mode"),
+        "forward mode through custom_vjp is an error, as in JAX: {e}"
+    );
+
+    let f = |x: Array| x.sin().sin();
+    let plain = grad(f)(Array::scalar(0.5f32));
+    let remat = grad(|x: Array| rjax::checkpoint(f, x).unwrap())(Array::scalar(0.5f32));
+    assert_eq!(plain.item::<f32>().unwrap(), remat.item::<f32>().unwrap());
+    let count_sin = |j: &rjax::ClosedJaxpr| j.to_string().matches(" = sin ").count();
+    let without = rjax::make_jaxpr(grad(f), Array::scalar(0.5f32)).unwrap();
+    let with = rjax::make_jaxpr(
+        grad(|x: Array| rjax::checkpoint(f, x).unwrap()),
+        Array::scalar(0.5f32),
+    )
+    .unwrap();
+    assert_eq!(count_sin(&without), 2, "{without}");
+    assert!(
+        count_sin(&with) > count_sin(&without),
+        "the backward pass recomputes sin(x):\n{with}"
+    );
+    insta::assert_snapshot!("checkpoint_grad_jaxpr", with.to_string());
+}

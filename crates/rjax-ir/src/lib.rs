@@ -9,6 +9,7 @@
 //! ```
 
 mod aval;
+mod custom;
 mod dtype;
 mod error;
 mod jaxpr;
@@ -19,6 +20,7 @@ mod stage;
 mod trace;
 
 pub use aval::{AVal, broadcast_shapes};
+pub use custom::{CustomCall, CustomRule};
 pub use dtype::{ALL_DTYPES, DType, promote_types};
 pub use error::{Error, ErrorKind, Result};
 pub use jaxpr::{Atom, Eqn, Jaxpr, Var};

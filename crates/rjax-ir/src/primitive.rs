@@ -6,7 +6,7 @@
 //! [`BinaryOp`], [`Comparison`]) are sub-enums: each member is a primitive of
 //! its own, matched exhaustively the same way, sharing one shape rule.
 
-use crate::{DType, Jaxpr};
+use crate::{CustomCall, DType, Jaxpr};
 use std::fmt;
 use std::sync::Arc;
 
@@ -159,6 +159,8 @@ pub enum Primitive {
     },
     /// The identity, with a zero derivative.
     StopGradient,
+    /// A user-defined primitive (custom derivative rules, checkpointing).
+    Custom(CustomCall),
     /// A call of a staged function (what `jit` binds when it is traced).
     Jit(JitCall),
 }
@@ -285,6 +287,7 @@ impl Primitive {
             Pad { .. } => "pad",
             Iota { .. } => "iota",
             StopGradient => "stop_gradient",
+            Custom(_) => "custom_call",
             Jit(_) => "pjit",
         }
     }
@@ -293,6 +296,7 @@ impl Primitive {
     pub fn num_outputs(&self) -> usize {
         match self {
             Primitive::Jit(call) => call.jaxpr.outvars.len(),
+            Primitive::Custom(c) => c.0.num_outputs(),
             _ => 1,
         }
     }
@@ -380,6 +384,7 @@ impl Primitive {
                 )
             }
             Jit(call) => format!("name={}", call.name),
+            Custom(c) => format!("name={}", c.0.name()),
         }
     }
 }

@@ -305,6 +305,12 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             check.axes(&[*dimension], shape.len())?;
             AVal::new(shape.clone(), *dtype)
         }
+        Custom(c) => {
+            return c.0.out_avals(inputs).map_err(|e| Error {
+                operands: inputs.to_vec(),
+                ..e
+            });
+        }
         Jit(call) => {
             let expected: Vec<AVal> = call.jaxpr.invars.iter().map(|v| v.aval.clone()).collect();
             let matches = expected.len() == inputs.len()

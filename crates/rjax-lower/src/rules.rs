@@ -142,6 +142,10 @@ pub(crate) fn lower_eqn(
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
         StopGradient => x,
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
+        Custom(c) => match c.0.jaxpr() {
+            Some(j) => return e.jaxpr(j, operands.to_vec()),
+            None => return Err(c.0.unsupported("lowering")),
+        },
     };
     Ok(vec![name])
 }

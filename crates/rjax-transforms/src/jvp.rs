@@ -125,6 +125,9 @@ fn jvp_rule(
     out_avals: &[AVal],
 ) -> Result<(Vec<Value>, Tangents)> {
     use Primitive::*;
+    if let Custom(c) = prim {
+        return c.0.jvp(x, t);
+    }
     let y = bind(prim, x)?;
     let no_tangent = t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float();
     if no_tangent {
@@ -186,11 +189,11 @@ fn jvp_rule(
         }
         | Iota { .. }
         | StopGradient => None,
-        Jit(_) => {
+        Jit(_) | Custom(_) => {
             return Err(Error::new(
                 ErrorKind::Param,
-                "pjit",
-                "calls are differentiated by evaluation",
+                prim.name(),
+                "calls and custom rules are differentiated before this rule",
             ));
         }
     };

@@ -7,9 +7,11 @@ mod dce;
 mod jvp;
 mod linearize;
 mod ops;
+mod remat;
 mod transpose;
 
 pub use dce::dce;
 pub use jvp::jvp;
 pub use linearize::{Linearized, linearize, vjp};
+pub use remat::checkpoint_call;
 pub use transpose::transpose;

@@ -63,9 +63,16 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
         }
     }
     for eqn in jaxpr.eqns.iter().rev() {
-        let Some(out_ct) = eqn.outputs.first().and_then(|v| ct.remove(&v.id)) else {
+        let out_cts: Vec<Option<Value>> = eqn.outputs.iter().map(|v| ct.remove(&v.id)).collect();
+        if out_cts.iter().all(Option::is_none) {
             continue;
-        };
+        }
+        let out_cts = eqn
+            .outputs
+            .iter()
+            .zip(out_cts)
+            .map(|(v, c)| c.map_or_else(|| zeros(&v.aval), Ok))
+            .collect::<Result<Vec<Value>>>()?;
         let operands: Vec<Operand> = eqn
             .inputs
             .iter()
@@ -77,7 +84,19 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
                 },
             })
             .collect();
-        let in_cts = transpose_rule(&eqn.prim, &operands, &out_ct)?;
+        let in_cts = match &eqn.prim {
+            Primitive::Custom(c) => {
+                let known: Vec<Option<Value>> = operands
+                    .iter()
+                    .map(|o| match o {
+                        Operand::Known(v) => Some(v.clone()),
+                        Operand::Linear(_) => None,
+                    })
+                    .collect();
+                c.0.transpose(&known, &out_cts)?
+            }
+            prim => transpose_rule(prim, &operands, &out_cts[0])?,
+        };
         for ((atom, operand), c) in eqn.inputs.iter().zip(&operands).zip(in_cts) {
             if let (Atom::Var(v), Operand::Linear(_), Some(c)) = (atom, operand, c) {
                 accumulate(&mut ct, v.id, c)?;

@@ -1,0 +1,84 @@
+//! Open extension: primitives defined outside the closed enum, such as
+//! functions with custom derivative rules. Each is a [`CustomRule`] trait
+//! object inside [`crate::Primitive::Custom`]; the interpreters call its
+//! hooks where they would match a built-in primitive.
+
+use crate::{AVal, Error, ErrorKind, Jaxpr, Result, Value, eval_jaxpr};
+use std::fmt;
+use std::sync::Arc;
+
+/// The rules of a user-defined primitive.
+pub trait CustomRule: Send + Sync {
+    /// The name printed in Jaxprs.
+    fn name(&self) -> &str;
+
+    /// Output abstract values for the given operands.
+    fn out_avals(&self, in_avals: &[AVal]) -> Result<Vec<AVal>>;
+
+    /// The computation as a Jaxpr over the operands (closing over nothing),
+    /// used to lower and evaluate it. `None` for primitives that only exist
+    /// inside derivative programs.
+    fn jaxpr(&self) -> Option<&Jaxpr>;
+
+    /// How many results it produces (default: the Jaxpr's outputs).
+    fn num_outputs(&self) -> usize {
+        self.jaxpr().map_or(1, |j| j.outvars.len())
+    }
+
+    /// Evaluate on concrete values (default: the Jaxpr, op by op).
+    fn eval(&self, args: &[Value]) -> Result<Vec<Value>> {
+        match self.jaxpr() {
+            Some(j) => eval_jaxpr(j, &[], args),
+            None => Err(self.unsupported("evaluation")),
+        }
+    }
+
+    /// Primal and tangent outputs (`None`: zero) for primals and tangents.
+    fn jvp(
+        &self,
+        primals: &[Value],
+        tangents: &[Option<Value>],
+    ) -> Result<(Vec<Value>, Vec<Option<Value>>)>;
+
+    /// Cotangents of the operands given the known operands (`None` where
+    /// the operand is linear) and the output cotangents, for primitives
+    /// that are linear in some operands.
+    fn transpose(
+        &self,
+        _known: &[Option<Value>],
+        _cotangents: &[Value],
+    ) -> Result<Vec<Option<Value>>> {
+        Err(self.unsupported("transposition"))
+    }
+
+    /// A typed error for a transformation the rule does not support.
+    fn unsupported(&self, what: &str) -> Error {
+        Error::new(
+            ErrorKind::Param,
+            self.name(),
+            format!("{what} is not supported"),
+        )
+    }
+}
+
+/// A [`CustomRule`] as primitive parameters (compared by identity).
+#[derive(Clone)]
+pub struct CustomCall(pub Arc<dyn CustomRule>);
+
+impl fmt::Debug for CustomCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CustomCall({})", self.0.name())
+    }
+}
+
+impl PartialEq for CustomCall {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for CustomCall {}
+impl std::hash::Hash for CustomCall {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as *const () as usize).hash(state)
+    }
+}
