@@ -245,3 +245,55 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
         .map_err(|e: Error| e.at(location))
     }
 }
+
+/// A function with a static (compile-time) argument, made by
+/// [`jit_static`]: each distinct static value gets its own compiled
+/// programs, like JAX's `static_argnums`.
+pub struct JitStatic<S, I, O> {
+    f: Arc<dyn Fn(&S, I) -> O>,
+    jits: Mutex<HashMap<S, Arc<Jit<Box<dyn Fn(I) -> O>, I, O>>>>,
+}
+
+/// `jit` with a static first argument `s` that Rust code may inspect
+/// (branch on, loop over, use as a shape).
+///
+/// ```
+/// use rjax::{jit_static, Array};
+/// let power = jit_static(|n: &u32, x: Array| (0..*n).fold(Array::weak(1.0), |acc, _| &acc * &x));
+/// assert_eq!(power.call(3, Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap(), 8.0);
+/// assert_eq!(power.call(2, Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap(), 4.0);
+/// ```
+pub fn jit_static<S, I, O>(f: impl Fn(&S, I) -> O + 'static) -> JitStatic<S, I, O>
+where
+    S: std::hash::Hash + Eq + Clone + 'static,
+    I: Tree + 'static,
+    O: Tree + 'static,
+{
+    JitStatic {
+        f: Arc::new(f),
+        jits: Mutex::default(),
+    }
+}
+
+impl<S, I, O> JitStatic<S, I, O>
+where
+    S: std::hash::Hash + Eq + Clone + 'static,
+    I: Tree + 'static,
+    O: Tree + 'static,
+{
+    /// Run the program compiled for `s` (compiling it on first use).
+    #[track_caller]
+    pub fn call(&self, s: S, args: I) -> Result<O> {
+        let jit = {
+            let mut jits = self.jits.lock().unwrap_or_else(|p| p.into_inner());
+            let f = self.f.clone();
+            jits.entry(s.clone())
+                .or_insert_with(|| {
+                    let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&s, x));
+                    Arc::new(jit(g))
+                })
+                .clone()
+        };
+        jit.call(args)
+    }
+}

@@ -41,7 +41,7 @@ pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp};
 pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
 pub use jacobian::{hessian, jacfwd, jacrev};
-pub use jit::{Jit, Lowered, jit, make_jaxpr};
+pub use jit::{Jit, JitStatic, Lowered, jit, jit_static, make_jaxpr};
 pub use module::{Module, compile_module};
 pub use ops::Operand;
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};

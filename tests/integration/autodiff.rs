@@ -545,3 +545,61 @@ fn custom_rules_and_checkpoint() {
     );
     insta::assert_snapshot!("checkpoint_grad_jaxpr", with.to_string());
 }
+
+#[test]
+fn argnums_by_closing_over_the_rest() {
+    // JAX's grad(f, argnums=(0, 2))(a, b, c): differentiate a tuple of the
+    // chosen arguments and close over the others.
+    let f = |a: &Array, b: &Array, c: &Array| (a * b * c).sum();
+    let (a, b, c) = (
+        Array::scalar(2.0f32),
+        Array::scalar(3.0f32),
+        Array::scalar(5.0f32),
+    );
+    let (da, dc) = grad(|(a, c): (Array, Array)| f(&a, &b, &c))((a.clone(), c.clone()));
+    assert_eq!(
+        (da.item::<f32>().unwrap(), dc.item::<f32>().unwrap()),
+        (15.0, 6.0)
+    );
+}
+
+#[test]
+fn vjp_matches_jvp_in_f32() {
+    for (name, f, domain) in cases() {
+        let x: Vec<Array> = domain
+            .iter()
+            .enumerate()
+            .map(|(i, (s, lo, hi))| {
+                array(
+                    &values(s.iter().product(), *lo, *hi, i as u64 + 3),
+                    s,
+                    DType::F32,
+                )
+            })
+            .collect();
+        let v: Vec<Array> = domain
+            .iter()
+            .enumerate()
+            .map(|(i, (s, _, _))| {
+                array(
+                    &values(s.iter().product(), -1.0, 1.0, i as u64 + 5),
+                    s,
+                    DType::F32,
+                )
+            })
+            .collect();
+        let (y, dy) = jvp(|xs: Vec<Array>| f(&xs), x.clone(), v.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let u = array(&values(y.size(), -1.0, 1.0, 7), &y.shape(), DType::F32);
+        let (_, pullback) =
+            vjp(|xs: Vec<Array>| f(&xs), x.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ju = pullback
+            .call(u.clone())
+            .unwrap_or_else(|e| panic!("{name}: vjp: {e}"));
+        let (lhs, rhs) = (dot(&[u], &[dy]), dot(&ju, &v));
+        assert!(
+            (lhs - rhs).abs() <= 1e-4 * (1.0 + lhs.abs()),
+            "{name} f32: <u, Jv> = {lhs} but <J^T u, v> = {rhs}"
+        );
+    }
+}

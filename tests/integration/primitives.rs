@@ -764,3 +764,15 @@ fn concatenate_pad_iota() {
         );
     }
 }
+
+#[test]
+fn stop_gradient_is_the_identity() {
+    let x = array(&[1.5, -2.0], &[2], DType::F32);
+    check(
+        "stop_gradient",
+        |a| lax::stop_gradient(&a[0]),
+        vec![x],
+        &[1.5, -2.0],
+        0.0,
+    );
+}
