@@ -35,6 +35,7 @@ pub mod numpy;
 mod ops;
 mod runtime;
 mod tree;
+mod vmap;
 
 pub use array::Array;
 pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp};
@@ -47,12 +48,13 @@ pub use ops::Operand;
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};
 pub use rjax_macros::Tree;
 pub use tree::{Tree, TreeDef};
+pub use vmap::{AxisSpec, VmapSpec, vmap, vmap_with};
 
 /// What most programs import: `use rjax::prelude::*;`.
 pub mod prelude {
     pub use crate::numpy as jnp;
     pub use crate::{
         Array, DType, Tree, grad, hessian, jacfwd, jacrev, jit, jvp, lax, make_jaxpr,
-        value_and_grad, vjp,
+        value_and_grad, vjp, vmap,
     };
 }

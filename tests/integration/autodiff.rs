@@ -158,7 +158,7 @@ fn grad_errors() {
 
 /// Every differentiable primitive as a function of f64 arrays, with an
 /// input domain.
-fn cases() -> Vec<(
+pub(crate) fn cases() -> Vec<(
     &'static str,
     fn(&[Array]) -> Array,
     Vec<(Vec<usize>, f64, f64)>,

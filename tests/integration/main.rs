@@ -8,3 +8,4 @@ mod jit;
 mod pjrt;
 mod primitives;
 mod trees;
+mod vmap;

@@ -3,6 +3,7 @@
 //! reverse-mode (`linearize` + `transpose` = `vjp`), and dead-code
 //! elimination.
 
+mod batch;
 mod dce;
 mod jvp;
 mod linearize;
@@ -10,6 +11,7 @@ mod ops;
 mod remat;
 mod transpose;
 
+pub use batch::{moveaxis, vmap, with_batch_axis};
 pub use dce::dce;
 pub use jvp::jvp;
 pub use linearize::{Linearized, linearize, vjp};

@@ -1,0 +1,485 @@
+//! Vectorization: the batching interpreter and its rules.
+//!
+//! A batch tracer carries a value with one extra axis, `bdim` (or `None`
+//! when the value is the same for every member of the batch). Rules keep
+//! batch axes where they are when the primitive allows it and move them
+//! only where it must.
+
+use crate::ops::{self, broadcast};
+use rjax_ir::primitive::ArgOp;
+use rjax_ir::{
+    AVal, DotDims, Error, ErrorKind, Interpreter, Literal, MainId, Primitive, Result, Tracer,
+    Value, bind, eval_jaxpr, new_main,
+};
+use std::rc::Rc;
+use std::sync::Arc;
+
+struct BatchPair {
+    value: Value,
+    bdim: Option<usize>,
+}
+
+struct BatchInterpreter {
+    main: MainId,
+    level: usize,
+    size: usize,
+}
+
+impl BatchInterpreter {
+    fn tracer(&self, value: Value, bdim: Option<usize>) -> Value {
+        let mut aval = value.aval();
+        if let Some(b) = bdim {
+            aval.shape.remove(b);
+        }
+        Value::Tracer(Arc::new(Tracer {
+            main: self.main,
+            level: self.level,
+            aval,
+            payload: Box::new(BatchPair { value, bdim }),
+        }))
+    }
+
+    fn split(&self, v: &Value) -> (Value, Option<usize>) {
+        if let Value::Tracer(t) = v {
+            if t.main == self.main {
+                if let Some(p) = t.payload.downcast_ref::<BatchPair>() {
+                    return (p.value.clone(), p.bdim);
+                }
+            }
+        }
+        (v.clone(), None)
+    }
+}
+
+impl Interpreter for BatchInterpreter {
+    fn process(
+        &self,
+        prim: &Primitive,
+        args: &[Value],
+        _out_avals: Vec<AVal>,
+    ) -> Result<Vec<Value>> {
+        if let Primitive::Jit(call) = prim {
+            return eval_jaxpr(&call.jaxpr, &[], args);
+        }
+        let (vals, dims): (Vec<Value>, Vec<Option<usize>>) =
+            args.iter().map(|a| self.split(a)).unzip();
+        let outs = if dims.iter().all(Option::is_none) {
+            bind(prim, &vals)?.into_iter().map(|v| (v, None)).collect()
+        } else {
+            batch_rule(prim, &vals, &dims, self.size)?
+        };
+        Ok(outs.into_iter().map(|(v, d)| self.tracer(v, d)).collect())
+    }
+}
+
+/// Apply `f` to a batch: `args[i]` is mapped along `in_dims[i]` (or shared
+/// when `None`), all mapped axes of length `size`. Returns each output with
+/// its batch axis (`None`: the same for every member).
+pub fn vmap(
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+    args: &[Value],
+    in_dims: &[Option<usize>],
+    size: usize,
+) -> Result<Vec<(Value, Option<usize>)>> {
+    let mut made: Option<Rc<BatchInterpreter>> = None;
+    let guard = new_main(
+        |main, level| {
+            let interp = Rc::new(BatchInterpreter { main, level, size });
+            made = Some(interp.clone());
+            interp
+        },
+        false,
+    );
+    let interp =
+        made.ok_or_else(|| Error::new(ErrorKind::Param, "vmap", "transformation frame missing"))?;
+    let inputs: Vec<Value> = args
+        .iter()
+        .zip(in_dims)
+        .map(|(a, d)| interp.tracer(a.clone(), *d))
+        .collect();
+    let outs = f(&inputs)?;
+    let split = outs.iter().map(|o| interp.split(o)).collect();
+    drop(guard);
+    Ok(split)
+}
+
+/// Move axis `from` of `x` to position `to`.
+pub fn moveaxis(x: &Value, from: usize, to: usize) -> Result<Value> {
+    if from == to {
+        return Ok(x.clone());
+    }
+    let rank = x.aval().rank();
+    let mut perm: Vec<usize> = (0..rank).filter(|&i| i != from).collect();
+    perm.insert(to, from);
+    rjax_ir::bind1(&Primitive::Transpose { permutation: perm }, &[x.clone()])
+}
+
+/// `x` with a batch axis of `size` at `at` (copies for unbatched values).
+pub fn with_batch_axis(x: &Value, bdim: Option<usize>, size: usize, at: usize) -> Result<Value> {
+    match bdim {
+        Some(b) => moveaxis(x, b, at),
+        None => {
+            let a = x.aval();
+            let mut shape = a.shape.clone();
+            shape.insert(at, size);
+            let dims: Vec<usize> = (0..shape.len()).filter(|&i| i != at).collect();
+            broadcast(x, &shape, &dims)
+        }
+    }
+}
+
+type Batched = Vec<(Value, Option<usize>)>;
+
+/// Outputs with batch axes for one primitive whose operands have batch
+/// axes `d` (at least one is batched).
+fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> Result<Batched> {
+    use Primitive::*;
+    let one = |v: Value, b: usize| -> Result<Batched> { Ok(vec![(v, Some(b))]) };
+    let b0 = d[0];
+    match prim {
+        Unary(_) | ConvertElementType { .. } | StopGradient => {
+            one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0))
+        }
+        Binary(_) | Compare(_) | Select => elementwise(prim, x, d, size),
+        BroadcastInDim {
+            shape,
+            broadcast_dimensions,
+        } => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            let shape = [&[size][..], shape].concat();
+            let dims: Vec<usize> = std::iter::once(0)
+                .chain(broadcast_dimensions.iter().map(|&i| i + 1))
+                .collect();
+            one(
+                bind1(
+                    &BroadcastInDim {
+                        shape,
+                        broadcast_dimensions: dims,
+                    },
+                    &[v],
+                )?,
+                0,
+            )
+        }
+        Reshape { new_sizes } => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            one(
+                bind1(
+                    &Reshape {
+                        new_sizes: [&[size][..], new_sizes].concat(),
+                    },
+                    &[v],
+                )?,
+                0,
+            )
+        }
+        ExpandDims { dimensions } => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            one(
+                bind1(
+                    &ExpandDims {
+                        dimensions: dimensions.iter().map(|i| i + 1).collect(),
+                    },
+                    &[v],
+                )?,
+                0,
+            )
+        }
+        Transpose { permutation } => {
+            let b = b0.unwrap_or(0);
+            let shift = |p: usize| if p >= b { p + 1 } else { p };
+            let mut perm: Vec<usize> = permutation.iter().map(|&p| shift(p)).collect();
+            perm.insert(b, b);
+            one(bind1(&Transpose { permutation: perm }, &[x[0].clone()])?, b)
+        }
+        Squeeze { dimensions } => {
+            let b = b0.unwrap_or(0);
+            let dims: Vec<usize> = dimensions
+                .iter()
+                .map(|&i| if i >= b { i + 1 } else { i })
+                .collect();
+            let out_b = b - dimensions.iter().filter(|&&i| i < b).count();
+            one(
+                bind1(&Squeeze { dimensions: dims }, &[x[0].clone()])?,
+                out_b,
+            )
+        }
+        Reduce { op, axes } => {
+            let b = b0.unwrap_or(0);
+            let shifted: Vec<usize> = axes
+                .iter()
+                .map(|&i| if i >= b { i + 1 } else { i })
+                .collect();
+            let out_b = b - axes.iter().filter(|&&i| i < b).count();
+            one(
+                bind1(
+                    &Reduce {
+                        op: *op,
+                        axes: shifted,
+                    },
+                    &[x[0].clone()],
+                )?,
+                out_b,
+            )
+        }
+        ArgReduce {
+            op,
+            axis,
+            index_dtype,
+        } => {
+            let b = b0.unwrap_or(0);
+            let a = if *axis >= b { axis + 1 } else { *axis };
+            let out_b = if *axis < b { b - 1 } else { b };
+            let op: ArgOp = *op;
+            one(
+                bind1(
+                    &ArgReduce {
+                        op,
+                        axis: a,
+                        index_dtype: *index_dtype,
+                    },
+                    &[x[0].clone()],
+                )?,
+                out_b,
+            )
+        }
+        DotGeneral {
+            dims,
+            preferred_element_type,
+        } => dot_general(dims, *preferred_element_type, x, d),
+        Slice {
+            start,
+            limit,
+            strides,
+        } => {
+            let b = b0.unwrap_or(0);
+            let mut start = start.clone();
+            let mut limit = limit.clone();
+            let mut strides = strides.clone();
+            start.insert(b, 0);
+            limit.insert(b, size);
+            strides.insert(b, 1);
+            one(
+                bind1(
+                    &Slice {
+                        start,
+                        limit,
+                        strides,
+                    },
+                    &[x[0].clone()],
+                )?,
+                b,
+            )
+        }
+        Pad {
+            low,
+            high,
+            interior,
+        } if d[1].is_none() => {
+            let b = b0.unwrap_or(0);
+            let (mut low, mut high, mut interior) = (low.clone(), high.clone(), interior.clone());
+            low.insert(b, 0);
+            high.insert(b, 0);
+            interior.insert(b, 0);
+            one(
+                bind1(
+                    &Pad {
+                        low,
+                        high,
+                        interior,
+                    },
+                    &[x[0].clone(), x[1].clone()],
+                )?,
+                b,
+            )
+        }
+        Concatenate { dimension } => {
+            let moved = x
+                .iter()
+                .zip(d)
+                .map(|(v, b)| with_batch_axis(v, *b, size, 0))
+                .collect::<Result<Vec<_>>>()?;
+            one(
+                bind1(
+                    &Concatenate {
+                        dimension: dimension + 1,
+                    },
+                    &moved,
+                )?,
+                0,
+            )
+        }
+        DynamicSlice { slice_sizes } if d[1..].iter().all(Option::is_none) => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            let zero = Value::Literal(Literal::int(0, x[1].aval().dtype, false));
+            let args: Vec<Value> = [v, zero]
+                .into_iter()
+                .chain(x[1..].iter().cloned())
+                .collect();
+            one(
+                bind1(
+                    &DynamicSlice {
+                        slice_sizes: [&[size][..], slice_sizes].concat(),
+                    },
+                    &args,
+                )?,
+                0,
+            )
+        }
+        DynamicUpdateSlice if d[2..].iter().all(Option::is_none) => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            let u = with_batch_axis(&x[1], d[1], size, 0)?;
+            let zero = Value::Literal(Literal::int(0, x[2].aval().dtype, false));
+            let args: Vec<Value> = [v, u, zero]
+                .into_iter()
+                .chain(x[2..].iter().cloned())
+                .collect();
+            one(bind1(prim, &args)?, 0)
+        }
+        // Batched indices or padding values, and custom rules: one
+        // application per batch member, stacked.
+        Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Custom(_) => {
+            unrolled(prim, x, d, size)
+        }
+        Iota { .. } | Jit(_) => Err(Error::new(
+            ErrorKind::Param,
+            prim.name(),
+            "has no batched operands to map over",
+        )),
+    }
+}
+
+fn bind1(prim: &Primitive, args: &[Value]) -> Result<Value> {
+    rjax_ir::bind1(prim, args)
+}
+
+/// Elementwise primitives: batched operands share one batch axis position;
+/// unbatched ones broadcast (rank-0 ones stay scalars).
+fn elementwise(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> Result<Batched> {
+    let rank_of = |i: usize| x[i].aval().rank() - usize::from(d[i].is_some());
+    let out_rank = (0..x.len()).map(rank_of).max().unwrap_or(0);
+    let target = (0..x.len())
+        .find(|&i| d[i].is_some() && rank_of(i) == out_rank)
+        .and_then(|i| d[i])
+        .unwrap_or(0);
+    let out_shape = {
+        let i = (0..x.len()).find(|&i| rank_of(i) == out_rank).unwrap_or(0);
+        let mut s = x[i].aval().shape;
+        if let Some(b) = d[i] {
+            s.remove(b);
+        }
+        s.insert(target, size);
+        s
+    };
+    let args = (0..x.len())
+        .map(|i| match d[i] {
+            Some(b) if rank_of(i) == out_rank => crate::batch::moveaxis(&x[i], b, target),
+            Some(_) => broadcast(&x[i], &out_shape, &[target]),
+            None if rank_of(i) == 0 => Ok(x[i].clone()),
+            None => with_batch_axis(&x[i], None, size, target),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(vec![(bind1(prim, &args)?, Some(target))])
+}
+
+/// dot_general with batched operands, keeping batch axes in place: a
+/// batched pair becomes a dot_general batch dimension; a one-sided batch
+/// axis becomes a free dimension.
+fn dot_general(
+    dims: &DotDims,
+    pref: Option<rjax_ir::DType>,
+    x: &[Value],
+    d: &[Option<usize>],
+) -> Result<Batched> {
+    let shift = |v: &[usize], b: Option<usize>| -> Vec<usize> {
+        v.iter()
+            .map(|&i| match b {
+                Some(b) if i >= b => i + 1,
+                _ => i,
+            })
+            .collect()
+    };
+    let mut nd = DotDims {
+        lhs_contracting: shift(&dims.lhs_contracting, d[0]),
+        rhs_contracting: shift(&dims.rhs_contracting, d[1]),
+        lhs_batch: shift(&dims.lhs_batch, d[0]),
+        rhs_batch: shift(&dims.rhs_batch, d[1]),
+    };
+    let prim = |nd: DotDims| Primitive::DotGeneral {
+        dims: nd,
+        preferred_element_type: pref,
+    };
+    match (d[0], d[1]) {
+        (Some(bl), Some(br)) => {
+            nd.lhs_batch.insert(0, bl);
+            nd.rhs_batch.insert(0, br);
+            Ok(vec![(bind1(&prim(nd), x)?, Some(0))])
+        }
+        (Some(bl), None) => {
+            let free_before = (0..bl)
+                .filter(|i| !nd.lhs_contracting.contains(i) && !nd.lhs_batch.contains(i))
+                .count();
+            let out = nd.lhs_batch.len() + free_before;
+            Ok(vec![(bind1(&prim(nd), x)?, Some(out))])
+        }
+        (None, Some(br)) => {
+            let lhs_rank = x[0].aval().rank();
+            let lhs_free = lhs_rank - nd.lhs_contracting.len() - nd.lhs_batch.len();
+            let free_before = (0..br)
+                .filter(|i| !nd.rhs_contracting.contains(i) && !nd.rhs_batch.contains(i))
+                .count();
+            let out = nd.lhs_batch.len() + lhs_free + free_before;
+            Ok(vec![(bind1(&prim(nd), x)?, Some(out))])
+        }
+        (None, None) => Ok(vec![(bind1(&prim(nd), x)?, None)]),
+    }
+}
+
+/// Member `i` of a batched value.
+fn member(v: &Value, bdim: Option<usize>, i: usize) -> Result<Value> {
+    let Some(b) = bdim else { return Ok(v.clone()) };
+    let a = v.aval();
+    let mut start = vec![0; a.rank()];
+    let mut limit = a.shape.clone();
+    start[b] = i;
+    limit[b] = i + 1;
+    let s = bind1(
+        &Primitive::Slice {
+            start,
+            limit,
+            strides: vec![1; a.rank()],
+        },
+        &[v.clone()],
+    )?;
+    let mut shape = a.shape;
+    shape.remove(b);
+    ops::reshape(&s, &shape)
+}
+
+/// Apply the primitive to each batch member and stack the results.
+fn unrolled(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> Result<Batched> {
+    let mut per_output: Vec<Vec<Value>> = Vec::new();
+    for i in 0..size {
+        let args = x
+            .iter()
+            .zip(d)
+            .map(|(v, b)| member(v, *b, i))
+            .collect::<Result<Vec<_>>>()?;
+        let outs = bind(prim, &args)?;
+        per_output.resize_with(outs.len(), Vec::new);
+        for (k, o) in outs.into_iter().enumerate() {
+            let a = o.aval();
+            let expanded = ops::reshape(&o, &[&[1][..], &a.shape].concat())?;
+            per_output[k].push(expanded);
+        }
+    }
+    per_output
+        .into_iter()
+        .map(|parts| {
+            Ok((
+                bind1(&Primitive::Concatenate { dimension: 0 }, &parts)?,
+                Some(0),
+            ))
+        })
+        .collect()
+}

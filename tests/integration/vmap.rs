@@ -1,0 +1,252 @@
+//! vmap: every primitive against a Rust loop, the seed's programs, axes,
+//! composition and errors.
+
+use crate::common::{array, assert_close, f64s, values};
+use rjax::numpy as jnp;
+use rjax::{Array, AxisSpec, DType, ErrorKind, Tree, VmapSpec, grad, jit, lax, vmap, vmap_with};
+
+const B: usize = 3;
+
+/// Stack per-member results along axis 0.
+fn stack(parts: Vec<Array>) -> Array {
+    jnp::stack(&parts, 0)
+}
+
+/// Member `i` of `x` along `axis`.
+fn take(x: &Array, axis: usize, i: usize) -> Array {
+    let shape = x.shape();
+    let mut start = vec![0; shape.len()];
+    let mut limit = shape.clone();
+    start[axis] = i;
+    limit[axis] = i + 1;
+    lax::squeeze(&lax::slice(x, &start, &limit, None), &[axis])
+}
+
+#[test]
+fn every_primitive_matches_a_loop() {
+    for (case, (name, f, domain)) in crate::autodiff::cases().into_iter().enumerate() {
+        // Operand k is mapped along axis (case + k) % (rank + 1), and the
+        // last operand of binary cases is left unmapped on odd cases.
+        let mut inputs = Vec::new();
+        let mut axes = Vec::new();
+        for (k, (shape, lo, hi)) in domain.iter().enumerate() {
+            let unmapped = k == 1 && case % 2 == 1;
+            if unmapped {
+                inputs.push(array(
+                    &values(shape.iter().product(), *lo, *hi, k as u64),
+                    shape,
+                    DType::F64,
+                ));
+                axes.push(AxisSpec::NONE);
+                continue;
+            }
+            let axis = (case + k) % (shape.len() + 1);
+            let mut batched = shape.clone();
+            batched.insert(axis, B);
+            inputs.push(array(
+                &values(batched.iter().product(), *lo, *hi, k as u64 + 11),
+                &batched,
+                DType::F64,
+            ));
+            axes.push((axis as i64).into());
+        }
+        let spec = VmapSpec::default().in_axes(AxisSpec::each(axes.clone()));
+        let got = vmap_with(|xs: Vec<Array>| f(&xs), spec)(inputs.clone());
+        let expected = stack(
+            (0..B)
+                .map(|i| {
+                    let member: Vec<Array> = inputs
+                        .iter()
+                        .zip(&axes)
+                        .map(|(x, a)| match a {
+                            AxisSpec::Axis(Some(a)) => take(x, *a as usize, i),
+                            _ => x.clone(),
+                        })
+                        .collect();
+                    f(&member)
+                })
+                .collect(),
+        );
+        assert_eq!(got.shape(), expected.shape(), "{name}: shape");
+        assert_close(
+            &f64s(&got),
+            &f64s(&expected),
+            1e-12,
+            &format!("{name}: vmap == loop"),
+        );
+    }
+}
+
+#[test]
+fn integer_and_index_primitives() {
+    let x = array(&values(12, -1.0, 1.0, 1), &[B, 4], DType::F32);
+    let got = vmap(|r: Array| jnp::argmax(&r, None, false))(x.clone());
+    let want: Vec<i32> = (0..B)
+        .map(|i| {
+            jnp::argmax(&take(&x, 0, i), None, false)
+                .item::<i32>()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(got.to_vec::<i32>().unwrap(), want);
+    let idx = Array::from_slice(&[0i32, 2, 1], &[B]);
+    let sliced =
+        vmap(|(r, i): (Array, Array)| lax::dynamic_slice(&r, &[i], &[2]))((x.clone(), idx.clone()));
+    let want: Vec<f32> = (0..B)
+        .flat_map(|i| {
+            lax::dynamic_slice(&take(&x, 0, i), &[take(&idx, 0, i)], &[2])
+                .to_vec::<f32>()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        sliced.to_vec::<f32>().unwrap(),
+        want,
+        "batched start indices"
+    );
+}
+
+#[derive(Tree, Clone)]
+struct Layer {
+    w: Array,
+    b: Array,
+}
+
+fn predict(params: &[Layer], input_vec: &Array) -> Array {
+    let mut activations = input_vec.clone();
+    let mut outputs = activations.clone();
+    for layer in params {
+        outputs = jnp::dot(&layer.w, &activations) + &layer.b;
+        activations = outputs.tanh();
+    }
+    outputs
+}
+
+fn loss(params: &[Layer], x: &Array, y: &Array) -> Array {
+    let d = predict(params, x) - y;
+    (&d * &d).sum()
+}
+
+fn params() -> Vec<Layer> {
+    vec![
+        Layer {
+            w: array(&values(12, -1.0, 1.0, 1), &[4, 3], DType::F32),
+            b: array(&values(4, -1.0, 1.0, 2), &[4], DType::F32),
+        },
+        Layer {
+            w: array(&values(8, -1.0, 1.0, 3), &[2, 4], DType::F32),
+            b: array(&values(2, -1.0, 1.0, 4), &[2], DType::F32),
+        },
+    ]
+}
+
+#[test]
+fn the_seed_batched_predict_and_per_example_gradients() {
+    let p = params();
+    let batch = array(&values(5 * 3, -1.0, 1.0, 5), &[5, 3], DType::F32);
+    let targets = array(&values(5 * 2, -1.0, 1.0, 6), &[5, 2], DType::F32);
+    let batched = vmap_with(
+        |(p, x): (Vec<Layer>, Array)| predict(&p, &x),
+        VmapSpec::default().in_axes(AxisSpec::each([AxisSpec::NONE, 0.into()])),
+    )((p.clone(), batch.clone()));
+    let looped = stack((0..5).map(|i| predict(&p, &take(&batch, 0, i))).collect());
+    assert_close(&f64s(&batched), &f64s(&looped), 1e-6, "batched predict");
+
+    let spec = VmapSpec::default().in_axes(AxisSpec::each([AxisSpec::NONE, 0.into(), 0.into()]));
+    let per_example = vmap_with(
+        |(p, x, y): (Vec<Layer>, Array, Array)| grad(|p: Vec<Layer>| loss(&p, &x, &y))(p),
+        spec.clone(),
+    );
+    let grads = per_example((p.clone(), batch.clone(), targets.clone()));
+    assert_eq!(grads[0].w.shape(), vec![5, 4, 3]);
+    let jitted = jit(vmap_with(
+        |(p, x, y): (Vec<Layer>, Array, Array)| grad(|p: Vec<Layer>| loss(&p, &x, &y))(p),
+        spec,
+    ))
+    .call((p.clone(), batch.clone(), targets.clone()))
+    .unwrap();
+    let total = grad(|p: Vec<Layer>| {
+        let losses =
+            vmap(|(x, y): (Array, Array)| loss(&p, &x, &y))((batch.clone(), targets.clone()));
+        losses.sum()
+    })(p.clone());
+    for (l, (g, j)) in grads.iter().zip(&jitted).enumerate() {
+        assert_close(
+            &f64s(&g.w),
+            &f64s(&j.w),
+            1e-6,
+            &format!("layer {l}: jit(vmap(grad)) == vmap(grad)"),
+        );
+        assert_close(
+            &f64s(&jnp::sum(&g.w, 0, false)),
+            &f64s(&total[l].w),
+            1e-5,
+            &format!("layer {l}: per-example grads sum to the batch grad"),
+        );
+        assert_close(
+            &f64s(&jnp::sum(&g.b, 0, false)),
+            &f64s(&total[l].b),
+            1e-5,
+            &format!("layer {l}: bias"),
+        );
+    }
+}
+
+#[test]
+fn axes_sizes_and_nesting() {
+    let x = array(&values(24, -1.0, 1.0, 1), &[2, 3, 4], DType::F32);
+    let out = vmap_with(|r: Array| r.sum(), VmapSpec::default().in_axes(-1))(x.clone());
+    assert_close(
+        &f64s(&out),
+        &f64s(&jnp::sum(&x, [0, 1], false)),
+        1e-6,
+        "negative in_axes",
+    );
+    let moved = vmap_with(
+        |r: Array| r * 2.0,
+        VmapSpec::default().in_axes(1).out_axes(-1),
+    )(x.clone());
+    assert_eq!(moved.shape(), vec![2, 4, 3]);
+    let nested = vmap(vmap(|v: Array| v.sum()))(x.clone());
+    assert_close(
+        &f64s(&nested),
+        &f64s(&jnp::sum(&x, 2, false)),
+        1e-6,
+        "nested vmap",
+    );
+    let made = vmap_with(
+        |_: ()| jnp::ones(&[2], DType::F32),
+        VmapSpec::default().axis_size(3),
+    )(());
+    assert_eq!(made.shape(), vec![3, 2]);
+    let g = grad(|x: Array| vmap(|r: Array| r.sin().sum())(x).sum())(x.clone());
+    assert_close(&f64s(&g), &f64s(&x.cos()), 1e-6, "grad(vmap)");
+    let jf = jit(|r: Array| r * 3.0);
+    assert_close(
+        &f64s(&vmap(|r: Array| jf.call(r).unwrap())(x.clone())),
+        &f64s(&(&x * 3.0)),
+        1e-6,
+        "vmap(jit)",
+    );
+}
+
+#[test]
+fn errors_name_the_argument() {
+    let a = jnp::ones(&[3, 2], DType::F32);
+    let b = jnp::ones(&[4, 2], DType::F32);
+    let e = vmap(|(a, b): (Array, Array)| &a + &b)((a.clone(), b))
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Shape, "{e}");
+    assert!(e.to_string().contains("leaf 1"), "{e}");
+    assert!(e.location.unwrap().file().ends_with("vmap.rs"), "{e}");
+    let e = vmap_with(|a: Array| a, VmapSpec::default().in_axes(2))(a.clone())
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Axis, "{e}");
+    let spec = VmapSpec::default().in_axes(AxisSpec::each([0.into(), 0.into(), 0.into()]));
+    let e = vmap_with(|(a, b): (Array, Array)| &a + &b, spec)((a.clone(), a))
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Tree, "{e}");
+}
