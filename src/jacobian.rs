@@ -1,39 +1,21 @@
-//! Jacobians and Hessians of array functions. Until `vmap` exists they
-//! push (or pull) one basis vector at a time: `jacfwd` runs one JVP per
-//! input element, `jacrev` one linearization and one transpose per output
-//! element.
+//! Jacobians and Hessians of array functions, as JAX builds them: `jacfwd`
+//! is `vmap` of a JVP over the input's basis vectors, `jacrev` is `vmap` of
+//! one linearization's transpose over the output's basis vectors.
 
-use crate::Array;
+use crate::{lax, Array};
 use crate::numpy as jnp;
 use rjax_ir::{Error, ErrorKind, Result};
 use std::panic::Location;
 
-/// The `i`-th basis vector of arrays shaped like `like`.
-fn basis(i: usize, like: &rjax_ir::AVal) -> Array {
+/// The basis vectors of arrays shaped like `like`, stacked: `[n, like...]`.
+fn basis(like: &rjax_ir::AVal) -> Array {
     let n = like.size();
-    let mut e = vec![0.0f64; n];
-    e[i] = 1.0;
-    let shape: Vec<i64> = like.shape.iter().map(|&d| d as i64).collect();
-    Array::from_slice(&e, &[n])
-        .astype(like.dtype)
-        .reshape(&shape)
+    let shape: Vec<i64> = std::iter::once(n as i64).chain(like.shape.iter().map(|&d| d as i64)).collect();
+    jnp::eye(n, None, 0, like.dtype).reshape(&shape)
 }
 
-/// Stack `parts` (each shaped `inner`) into an array shaped `outer ++ inner`
-/// or `inner ++ outer`.
-fn assemble(parts: Vec<Array>, outer: &[usize], inner: &[usize], outer_first: bool) -> Array {
-    let axis = if outer_first { 0 } else { -1 };
-    let flat: Vec<Array> = parts.iter().map(|p| p.reshape(&[-1])).collect();
-    let stacked = jnp::stack(&flat, axis);
-    let shape: Vec<i64> = if outer_first {
-        [outer, inner].concat()
-    } else {
-        [inner, outer].concat()
-    }
-    .iter()
-    .map(|&d| d as i64)
-    .collect();
-    stacked.reshape(&shape)
+fn dims(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
 }
 
 fn float_input(op: &str, x: &Array) -> Result<rjax_ir::AVal> {
@@ -63,14 +45,13 @@ pub fn jacfwd(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
     move |x: Array| {
         let run = || -> Result<Array> {
             let a = float_input("jacfwd", &x)?;
-            let mut columns = Vec::with_capacity(a.size());
-            let mut out_shape = Vec::new();
-            for i in 0..a.size() {
-                let (y, dy) = crate::jvp(&f, x.clone(), basis(i, &a))?;
-                out_shape = y.shape();
-                columns.push(dy);
-            }
-            Ok(assemble(columns, &a.shape, &out_shape, false))
+            let pushforward = |t: Array| Array::from_result(crate::jvp(&f, x.clone(), t).map(|(_, dy)| dy));
+            // [n, out...] -> [out..., n] -> [out..., in...]
+            let columns = crate::vmap(pushforward)(basis(&a));
+            let out_rank = columns.ndim() - 1;
+            let moved = lax::transpose(&columns, &(1..=out_rank).chain([0]).collect::<Vec<_>>());
+            let out_shape = &columns.shape()[1..];
+            Ok(moved.reshape(&[dims(out_shape), dims(&a.shape)].concat()))
         };
         run().unwrap_or_else(|e| Array::from_error(e.at(location)))
     }
@@ -92,10 +73,8 @@ pub fn jacrev(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
             let a = float_input("jacrev", &x)?;
             let (y, pullback) = crate::vjp(&f, x.clone())?;
             let ya = y.aval()?;
-            let rows = (0..ya.size())
-                .map(|j| pullback.call(basis(j, &ya)))
-                .collect::<Result<Vec<Array>>>()?;
-            Ok(assemble(rows, &ya.shape, &a.shape, true))
+            let rows = crate::vmap(|ct: Array| Array::from_result(pullback.call(ct)))(basis(&ya));
+            Ok(rows.reshape(&[dims(&ya.shape), dims(&a.shape)].concat()))
         };
         run().unwrap_or_else(|e| Array::from_error(e.at(location)))
     }
