@@ -12,6 +12,74 @@ fn slow_f(x: Array) -> Array {
     &x * &x + &x * 2.0
 }
 
+/// The README's `vmap` section: an unbatched `predict` mapped over a batch,
+/// and per-example gradients whose sum is the batch gradient.
+fn vectorization() -> rjax::Result<()> {
+    type Params = Vec<(Array, Array)>;
+    fn predict(params: &Params, input_vec: &Array) -> Array {
+        let mut activations = input_vec.clone();
+        let mut outputs = activations.clone();
+        for (w, b) in params {
+            outputs = jnp::dot(w, &activations) + b; // `activations` on the right-hand side!
+            activations = outputs.tanh();
+        }
+        outputs
+    }
+    fn loss(params: &Params, x: &Array, y: &Array) -> Array {
+        let d = predict(params, x) - y;
+        (&d * &d).sum()
+    }
+    let sample = |shape: &[usize], seed: u32| rjax::catalogue::sample(shape, seed);
+    let params: Params = vec![
+        (sample(&[8, 4], 1), sample(&[8], 2)),
+        (sample(&[2, 8], 3), sample(&[2], 4)),
+    ];
+    let inputs = sample(&[16, 4], 5);
+    let targets = sample(&[16, 2], 6);
+    let shared = rjax::AxisSpec::NONE;
+    let spec = rjax::VmapSpec::default().in_axes(rjax::AxisSpec::each([shared.clone(), 0.into()]));
+    let batched = rjax::vmap_with(|(p, x): (Params, Array)| predict(&p, &x), spec)((
+        params.clone(),
+        inputs.clone(),
+    ));
+    let looped = jnp::stack(
+        &(0..16)
+            .map(|i| {
+                predict(
+                    &params,
+                    &lax::squeeze(&lax::slice(&inputs, &[i, 0], &[i + 1, 4], None), &[0]),
+                )
+            })
+            .collect::<Vec<_>>(),
+        0,
+    );
+    let err = jnp::max(&(&batched - &looped).abs(), (), false).item::<f32>()?;
+    println!("vmap(predict) over a batch of 16 vs a loop: max |difference| = {err}");
+
+    let spec =
+        rjax::VmapSpec::default().in_axes(rjax::AxisSpec::each([shared, 0.into(), 0.into()]));
+    let per_example_grads = jit(rjax::vmap_with(
+        |(p, x, y): (Params, Array, Array)| grad(|p: Params| loss(&p, &x, &y))(p),
+        spec,
+    ));
+    let grads = per_example_grads.call((params.clone(), inputs.clone(), targets.clone()))?;
+    let batch_grad = grad(|p: Params| {
+        rjax::vmap(|(x, y): (Array, Array)| loss(&p, &x, &y))((inputs.clone(), targets.clone()))
+            .sum()
+    })(params);
+    let err = jnp::max(
+        &(jnp::sum(&grads[0].0, 0, false) - &batch_grad[0].0).abs(),
+        (),
+        false,
+    )
+    .item::<f32>()?;
+    println!(
+        "jit(vmap(grad(loss))): per-example W1 grads {:?}, their sum vs the batch gradient: max |difference| = {err}\n",
+        grads[0].0.shape()
+    );
+    Ok(())
+}
+
 /// Median wall time of `runs` calls of `f`, in milliseconds.
 fn time_ms(runs: usize, mut f: impl FnMut() -> rjax::Result<()>) -> rjax::Result<f64> {
     let mut times = Vec::with_capacity(runs);
@@ -56,6 +124,8 @@ fn main() -> rjax::Result<()> {
         dabs(Array::scalar(-1.0f32))
     );
     println!();
+
+    vectorization()?;
 
     let x = jnp::ones(&[5000, 5000], DType::F32);
     let fast_f = jit(slow_f).named("slow_f");

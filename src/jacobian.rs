@@ -2,15 +2,17 @@
 //! is `vmap` of a JVP over the input's basis vectors, `jacrev` is `vmap` of
 //! one linearization's transpose over the output's basis vectors.
 
-use crate::{lax, Array};
 use crate::numpy as jnp;
+use crate::{Array, lax};
 use rjax_ir::{Error, ErrorKind, Result};
 use std::panic::Location;
 
 /// The basis vectors of arrays shaped like `like`, stacked: `[n, like...]`.
 fn basis(like: &rjax_ir::AVal) -> Array {
     let n = like.size();
-    let shape: Vec<i64> = std::iter::once(n as i64).chain(like.shape.iter().map(|&d| d as i64)).collect();
+    let shape: Vec<i64> = std::iter::once(n as i64)
+        .chain(like.shape.iter().map(|&d| d as i64))
+        .collect();
     jnp::eye(n, None, 0, like.dtype).reshape(&shape)
 }
 
@@ -45,7 +47,8 @@ pub fn jacfwd(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
     move |x: Array| {
         let run = || -> Result<Array> {
             let a = float_input("jacfwd", &x)?;
-            let pushforward = |t: Array| Array::from_result(crate::jvp(&f, x.clone(), t).map(|(_, dy)| dy));
+            let pushforward =
+                |t: Array| Array::from_result(crate::jvp(&f, x.clone(), t).map(|(_, dy)| dy));
             // [n, out...] -> [out..., n] -> [out..., in...]
             let columns = crate::vmap(pushforward)(basis(&a));
             let out_rank = columns.ndim() - 1;

@@ -250,3 +250,34 @@ fn errors_name_the_argument() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Tree, "{e}");
 }
+
+#[test]
+fn snapshot_of_per_example_gradients() {
+    let p = vec![
+        Layer {
+            w: jnp::ones(&[3, 2], DType::F32),
+            b: jnp::zeros(&[3], DType::F32),
+        },
+        Layer {
+            w: jnp::ones(&[1, 3], DType::F32),
+            b: jnp::zeros(&[1], DType::F32),
+        },
+    ];
+    let x = jnp::ones(&[4, 2], DType::F32);
+    let y = jnp::zeros(&[4, 1], DType::F32);
+    let spec = VmapSpec::default().in_axes(AxisSpec::each([AxisSpec::NONE, 0.into(), 0.into()]));
+    let f = vmap_with(
+        |(p, x, y): (Vec<Layer>, Array, Array)| grad(|p: Vec<Layer>| loss(&p, &x, &y))(p),
+        spec,
+    );
+    let lowered = jit(&f).lower((p.clone(), x.clone(), y.clone())).unwrap();
+    insta::assert_snapshot!("per_example_grads_stablehlo", lowered.as_text());
+    let grads = jit(&f).call((p, x, y)).unwrap();
+    // Every example is the same: prediction 3 tanh(2), d/db2 = 2 * 3 tanh(2).
+    assert_close(
+        &f64s(&grads[1].b),
+        &[6.0 * 2f64.tanh(); 4],
+        1e-5,
+        "per-example last bias gradient",
+    );
+}

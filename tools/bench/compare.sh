@@ -13,3 +13,6 @@ cargo bench --bench training 2>/dev/null | tee target/bench-rjax.txt
 rjax_step=$(sed -n 's/.*steady-state step *\([0-9.]*\) us.*/\1/p' target/bench-rjax.txt)
 jax_step=$(sed -n 's/.*steady-state step \([0-9.]*\) us.*/\1/p' target/bench-jax.txt)
 python3 -c "print(f'steady-state step, rjax / jax: {float(\"$rjax_step\") / float(\"$jax_step\"):.2f}')"
+rjax_pe=$(sed -n 's/.*per-example grads *\([0-9.]*\) us.*/\1/p' target/bench-rjax.txt)
+jax_pe=$(sed -n 's/.*per-example grads \([0-9.]*\) us.*/\1/p' target/bench-jax.txt)
+python3 -c "print(f'per-example grads, rjax / jax: {float(\"$rjax_pe\") / float(\"$jax_pe\"):.2f}')"

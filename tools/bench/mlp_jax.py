@@ -44,3 +44,15 @@ lower_us = median_us(5, 5, lambda: jax.jit(lambda p, a, b: step(p, a, b)).lower(
 jax.block_until_ready(step(params, x, y))
 step_us = median_us(11, 20, lambda: jax.block_until_ready(step(params, x, y)))
 print(f"jax {jax.__version__}: trace+transform+lower {lower_us:.1f} us, steady-state step {step_us:.1f} us")
+
+
+# Per-example gradients of an MLP 784-128-10, batch 128.
+sizes = [784, 128, 10]
+params = [(jnp.full((m, n), 0.01, jnp.float32), jnp.zeros((n,), jnp.float32)) for m, n in zip(sizes, sizes[1:])]
+per_example = jax.jit(jax.vmap(lambda p, a, b: jax.grad(loss)(p, a[None], b[None]), in_axes=(None, 0, 0)))
+batch = jax.jit(jax.grad(loss))
+jax.block_until_ready(per_example(params, x, y))
+jax.block_until_ready(batch(params, x, y))
+pe_us = median_us(11, 10, lambda: jax.block_until_ready(per_example(params, x, y)))
+bg_us = median_us(11, 10, lambda: jax.block_until_ready(batch(params, x, y)))
+print(f"jax {jax.__version__}: per-example grads {pe_us:.1f} us, batch grad {bg_us:.1f} us")

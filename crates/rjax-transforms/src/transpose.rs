@@ -386,29 +386,56 @@ fn dot_transpose_lhs(
         lhs_batch: ans_batch,
         rhs_batch: dims.rhs_batch.clone(),
     };
-    let prod = bind1(
-        &Primitive::DotGeneral {
-            dims: g_dims,
-            preferred_element_type: preferred,
-        },
-        &[g.clone(), y.clone()],
-    )?;
-    // prod axes: batch, x kept, then x's contracting axes ordered by y's.
+    // The product's axes: batch, x kept, then x's contracting axes ordered
+    // by y's — or, with the operands swapped, the last two groups swapped.
+    // Take whichever order is already x's, to spare XLA a transpose.
     let mut order: Vec<usize> = (0..dims.rhs_contracting.len()).collect();
     order.sort_by_key(|&i| dims.rhs_contracting[i]);
     let x_contract_by_y: Vec<usize> = order.iter().map(|&i| dims.lhs_contracting[i]).collect();
-    let layout: Vec<usize> = dims
-        .lhs_batch
-        .iter()
+    let batch = dims.lhs_batch.iter();
+    let kept_first: Vec<usize> = batch
+        .clone()
         .chain(&x_kept)
         .chain(&x_contract_by_y)
         .copied()
         .collect();
+    let contract_first: Vec<usize> = batch
+        .chain(&x_contract_by_y)
+        .chain(&x_kept)
+        .copied()
+        .collect();
+    let is_identity = |l: &[usize]| l.iter().enumerate().all(|(i, &a)| i == a);
+    let swap = !is_identity(&kept_first) && is_identity(&contract_first);
+    let (layout, prod) = if swap {
+        let swapped = DotDims {
+            lhs_contracting: g_dims.rhs_contracting.clone(),
+            rhs_contracting: g_dims.lhs_contracting.clone(),
+            lhs_batch: g_dims.rhs_batch.clone(),
+            rhs_batch: g_dims.lhs_batch.clone(),
+        };
+        let p = bind1(
+            &Primitive::DotGeneral {
+                dims: swapped,
+                preferred_element_type: preferred,
+            },
+            &[y.clone(), g.clone()],
+        )?;
+        (contract_first, p)
+    } else {
+        let p = bind1(
+            &Primitive::DotGeneral {
+                dims: g_dims,
+                preferred_element_type: preferred,
+            },
+            &[g.clone(), y.clone()],
+        )?;
+        (kept_first, p)
+    };
     let mut perm = vec![0; layout.len()];
     for (pos, &axis) in layout.iter().enumerate() {
         perm[axis] = pos;
     }
-    let out = if perm.iter().enumerate().all(|(i, &p)| i == p) {
+    let out = if is_identity(&perm) {
         prod
     } else {
         bind1(&Primitive::Transpose { permutation: perm }, &[prod])?
