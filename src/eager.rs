@@ -43,6 +43,9 @@ impl Evaluator for PjrtEvaluator {
         if let Primitive::Custom(c) = prim {
             return c.0.eval(args);
         }
+        if let Some(name) = prim.axis_name() {
+            return Err(rjax_ir::Error::unbound_axis(prim.name(), name));
+        }
         let rt = runtime()?;
         let held = args
             .iter()

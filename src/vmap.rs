@@ -86,6 +86,8 @@ pub struct VmapSpec {
     pub in_axes: AxisSpec,
     pub out_axes: AxisSpec,
     pub axis_size: Option<usize>,
+    /// The name collectives (`lax::psum`, ...) use for the mapped axis.
+    pub axis_name: Option<String>,
 }
 
 impl Default for VmapSpec {
@@ -94,6 +96,7 @@ impl Default for VmapSpec {
             in_axes: 0.into(),
             out_axes: 0.into(),
             axis_size: None,
+            axis_name: None,
         }
     }
 }
@@ -109,6 +112,10 @@ impl VmapSpec {
     }
     pub fn axis_size(mut self, n: usize) -> Self {
         self.axis_size = Some(n);
+        self
+    }
+    pub fn axis_name(mut self, name: &str) -> Self {
+        self.axis_name = Some(name.to_string());
         self
     }
 }
@@ -150,6 +157,7 @@ pub fn vmap_with<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: VmapSpec) -> impl F
             &values,
             &in_dims,
             size,
+            spec.axis_name.as_deref(),
         )
         .and_then(|outs| {
             let d = out_def

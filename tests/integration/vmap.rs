@@ -281,3 +281,81 @@ fn snapshot_of_per_example_gradients() {
         "per-example last bias gradient",
     );
 }
+
+#[test]
+fn collectives_over_a_named_axis() {
+    let named = |name: &str| VmapSpec::default().axis_name(name);
+    // The README's normalize, over arange(4.).
+    let normalize = vmap_with(|x: Array| &x / &lax::psum(&x, "i"), named("i"));
+    assert_eq!(
+        normalize(jnp::arange_f32(0.0, 4.0, 1.0))
+            .to_vec::<f32>()
+            .unwrap(),
+        vec![0.0, 0.16666667, 0.33333334, 0.5]
+    );
+    let x = array(&[3.0, -1.0, 4.0, 1.0, -5.0, 9.0], &[3, 2], DType::F32);
+    let each = |f: fn(&Array) -> Array| vmap_with(move |r: Array| f(&r), named("i"))(x.clone());
+    assert_eq!(
+        each(|r| lax::pmax(r, "i")).to_vec::<f32>().unwrap(),
+        vec![4.0, 9.0, 4.0, 9.0, 4.0, 9.0]
+    );
+    assert_eq!(
+        each(|r| lax::pmin(r, "i")).to_vec::<f32>().unwrap(),
+        vec![-5.0, -1.0, -5.0, -1.0, -5.0, -1.0]
+    );
+    assert_close(
+        &f64s(&each(|r| lax::pmean(r, "i"))),
+        &[2.0 / 3.0, 3.0, 2.0 / 3.0, 3.0, 2.0 / 3.0, 3.0],
+        1e-6,
+        "pmean",
+    );
+    let gathered = each(|r| lax::all_gather(r, "i", 0, false));
+    assert_eq!(gathered.shape(), vec![3, 3, 2]);
+    assert_eq!(
+        f64s(&take(&gathered, 0, 2)),
+        f64s(&x),
+        "every member sees every member"
+    );
+    assert_eq!(
+        each(|r| lax::all_gather(r, "i", 0, true)).shape(),
+        vec![3, 6]
+    );
+    let idx = vmap_with(
+        |r: Array| &r * 0.0 + &lax::axis_index("i").astype(DType::F32),
+        named("i"),
+    )(x.clone());
+    assert_eq!(
+        idx.to_vec::<f32>().unwrap(),
+        vec![0.0, 0.0, 1.0, 1.0, 2.0, 2.0]
+    );
+    // Nested axes: sum over the inner axis only, then over both.
+    let grid = array(&values(6, -1.0, 1.0, 1), &[2, 3], DType::F32);
+    let inner = vmap_with(
+        vmap_with(|v: Array| lax::psum(&v, "j"), named("j")),
+        named("i"),
+    )(grid.clone());
+    assert_close(
+        &f64s(&take(&inner, 1, 0)),
+        &f64s(&jnp::sum(&grid, 1, false)),
+        1e-6,
+        "psum over the inner axis",
+    );
+    let both = vmap_with(
+        vmap_with(|v: Array| lax::psum(&lax::psum(&v, "j"), "i"), named("j")),
+        named("i"),
+    )(grid.clone());
+    assert_close(
+        &f64s(&both),
+        &vec![f64s(&grid.sum())[0]; 6],
+        1e-6,
+        "psum over both axes",
+    );
+    // Differentiable: d/dx_k of sum_m (x_m / psum(x)) is 0.
+    let g = grad(|x: Array| vmap_with(|v: Array| &v / &lax::psum(&v, "i"), named("i"))(x).sum())(
+        array(&[1.0, 2.0, 3.0], &[3], DType::F32),
+    );
+    assert_close(&f64s(&g), &[0.0, 0.0, 0.0], 1e-6, "grad through psum");
+    let e = lax::psum(&x, "nope").check().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Axis, "{e}");
+    assert!(e.to_string().contains("nope"), "{e}");
+}

@@ -53,6 +53,15 @@ impl Error {
             location: None,
         }
     }
+    /// A collective naming an axis that no enclosing transformation maps.
+    pub fn unbound_axis(op: &str, axis_name: &str) -> Error {
+        Error::new(
+            ErrorKind::Axis,
+            op,
+            format!("axis name `{axis_name}` is not bound by an enclosing vmap"),
+        )
+    }
+
     /// Attach operand abstract values.
     pub fn with_operands(mut self, operands: Vec<AVal>) -> Error {
         self.operands = operands;

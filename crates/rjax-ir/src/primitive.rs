@@ -159,6 +159,24 @@ pub enum Primitive {
     },
     /// The identity, with a zero derivative.
     StopGradient,
+    /// Reduce across the members of the mapped axis `axis_name` (`psum`,
+    /// `pmax`, `pmin`); every member gets the result.
+    AllReduce {
+        op: ReduceOp,
+        axis_name: String,
+    },
+    /// Every member gets all members' values, stacked at `axis` (or
+    /// concatenated along it when `tiled`).
+    AllGather {
+        axis_name: String,
+        axis: usize,
+        tiled: bool,
+        axis_size: usize,
+    },
+    /// This member's index along the mapped axis `axis_name`.
+    AxisIndex {
+        axis_name: String,
+    },
     /// A user-defined primitive (custom derivative rules, checkpointing).
     Custom(CustomCall),
     /// A call of a staged function (what `jit` binds when it is traced).
@@ -287,8 +305,32 @@ impl Primitive {
             Pad { .. } => "pad",
             Iota { .. } => "iota",
             StopGradient => "stop_gradient",
+            AllReduce {
+                op: ReduceOp::Sum, ..
+            } => "psum",
+            AllReduce {
+                op: ReduceOp::Max, ..
+            } => "pmax",
+            AllReduce {
+                op: ReduceOp::Min, ..
+            } => "pmin",
+            AllReduce {
+                op: ReduceOp::Prod, ..
+            } => "pprod",
+            AllGather { .. } => "all_gather",
+            AxisIndex { .. } => "axis_index",
             Custom(_) => "custom_call",
             Jit(_) => "pjit",
+        }
+    }
+
+    /// The mapped axis a collective communicates over.
+    pub fn axis_name(&self) -> Option<&str> {
+        match self {
+            Primitive::AllReduce { axis_name, .. }
+            | Primitive::AllGather { axis_name, .. }
+            | Primitive::AxisIndex { axis_name } => Some(axis_name),
+            _ => None,
         }
     }
 
@@ -385,6 +427,20 @@ impl Primitive {
             }
             Jit(call) => format!("name={}", call.name),
             Custom(c) => format!("name={}", c.0.name()),
+            AllReduce { axis_name, .. } | AxisIndex { axis_name } => {
+                format!("axis_name={axis_name}")
+            }
+            AllGather {
+                axis_name,
+                axis,
+                tiled,
+                axis_size,
+            } => {
+                format!(
+                    "all_gather_dimension={axis} axis_name={axis_name} axis_size={axis_size} tiled={}",
+                    py_bool(*tiled)
+                )
+            }
         }
     }
 }

@@ -65,6 +65,37 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
         }
         StopGradient => check.arity::<1>()?[0].clone(),
+        AllReduce { .. } => check.arity::<1>()?[0].clone(),
+        AllGather {
+            axis,
+            tiled,
+            axis_size,
+            ..
+        } => {
+            let [x] = check.arity::<1>()?;
+            let mut shape = x.shape.clone();
+            let fits = if *tiled {
+                *axis < shape.len()
+            } else {
+                *axis <= shape.len()
+            };
+            if !fits {
+                return Err(check.err(
+                    ErrorKind::Axis,
+                    format!("axis {axis} is out of bounds for {x}"),
+                ));
+            }
+            if *tiled {
+                shape[*axis] *= axis_size;
+            } else {
+                shape.insert(*axis, *axis_size);
+            }
+            x.with_shape(shape)
+        }
+        AxisIndex { .. } => {
+            check.arity::<0>()?;
+            AVal::scalar(DType::I32)
+        }
         ConvertElementType {
             new_dtype,
             weak_type,

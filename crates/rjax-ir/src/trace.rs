@@ -77,6 +77,12 @@ pub trait Interpreter {
     fn lower(&self, _tracer: &Tracer) -> Option<Value> {
         None
     }
+
+    /// The name and size of the axis this transformation maps, as
+    /// collectives refer to it.
+    fn mapped_axis(&self) -> Option<(&str, usize)> {
+        None
+    }
 }
 
 /// Runs primitives on concrete values (level 0 of every trace stack).
@@ -165,6 +171,18 @@ pub fn concrete_value(v: &Value) -> Option<Value> {
     }
 }
 
+/// The size of the innermost mapped axis called `name`, if one is active.
+pub fn axis_size(name: &str) -> Option<usize> {
+    STACK.with(|s| {
+        s.borrow().iter().rev().find_map(|f| {
+            f.interp
+                .mapped_axis()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, size)| size)
+        })
+    })
+}
+
 /// Whether any transformation is active on this thread.
 pub fn is_tracing() -> bool {
     STACK.with(|s| !s.borrow().is_empty())
@@ -210,6 +228,13 @@ fn top_interpreter(prim: &Primitive, args: &[Value]) -> Result<Option<Rc<dyn Int
     STACK.with(|s| {
         let stack = s.borrow();
         let mut level = DYNAMIC.with(Cell::get).min(stack.len());
+        // A collective belongs to the transformation that maps its axis,
+        // even when none of its operands is traced there.
+        if let Some(name) = prim.axis_name() {
+            if let Some(i) = stack.iter().rposition(|f| f.interp.mapped_axis().is_some_and(|(n, _)| n == name)) {
+                level = level.max(i + 1);
+            }
+        }
         for arg in args {
             if let Value::Tracer(t) = arg {
                 let live = stack.get(t.level.wrapping_sub(1)).is_some_and(|f| f.main == t.main);

@@ -144,6 +144,12 @@ pub(crate) fn lower_eqn(
         )),
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
         StopGradient => x,
+        AllReduce { .. } | AllGather { .. } | AxisIndex { .. } => {
+            return Err(rjax_ir::Error::unbound_axis(
+                prim.name(),
+                prim.axis_name().unwrap_or_default(),
+            ));
+        }
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
         Custom(c) => match c.0.jaxpr() {
             Some(j) => return e.jaxpr(j, operands.to_vec()),

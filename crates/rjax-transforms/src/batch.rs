@@ -23,6 +23,8 @@ struct BatchInterpreter {
     main: MainId,
     level: usize,
     size: usize,
+    /// The name collectives use for this mapped axis.
+    name: Option<String>,
 }
 
 impl BatchInterpreter {
@@ -63,28 +65,41 @@ impl Interpreter for BatchInterpreter {
         }
         let (vals, dims): (Vec<Value>, Vec<Option<usize>>) =
             args.iter().map(|a| self.split(a)).unzip();
-        let outs = if dims.iter().all(Option::is_none) {
+        let outs = if prim.axis_name().is_some() && prim.axis_name() == self.name.as_deref() {
+            collective(prim, &vals, &dims, self.size)?
+        } else if dims.iter().all(Option::is_none) {
             bind(prim, &vals)?.into_iter().map(|v| (v, None)).collect()
         } else {
             batch_rule(prim, &vals, &dims, self.size)?
         };
         Ok(outs.into_iter().map(|(v, d)| self.tracer(v, d)).collect())
     }
+
+    fn mapped_axis(&self) -> Option<(&str, usize)> {
+        self.name.as_deref().map(|n| (n, self.size))
+    }
 }
 
 /// Apply `f` to a batch: `args[i]` is mapped along `in_dims[i]` (or shared
-/// when `None`), all mapped axes of length `size`. Returns each output with
-/// its batch axis (`None`: the same for every member).
+/// when `None`), all mapped axes of length `size`; collectives naming
+/// `axis_name` communicate across the batch. Returns each output with its
+/// batch axis (`None`: the same for every member).
 pub fn vmap(
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
     args: &[Value],
     in_dims: &[Option<usize>],
     size: usize,
+    axis_name: Option<&str>,
 ) -> Result<Vec<(Value, Option<usize>)>> {
     let mut made: Option<Rc<BatchInterpreter>> = None;
     let guard = new_main(
         |main, level| {
-            let interp = Rc::new(BatchInterpreter { main, level, size });
+            let interp = Rc::new(BatchInterpreter {
+                main,
+                level,
+                size,
+                name: axis_name.map(str::to_string),
+            });
             made = Some(interp.clone());
             interp
         },
@@ -341,7 +356,24 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
         Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Custom(_) => {
             unrolled(prim, x, d, size)
         }
-        Iota { .. } | Jit(_) => Err(Error::new(
+        // Collectives over an enclosing axis act on each member's value.
+        AllReduce { .. } => one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0)),
+        AllGather {
+            axis_name,
+            axis,
+            tiled,
+            axis_size,
+        } => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            let inner = AllGather {
+                axis_name: axis_name.clone(),
+                axis: axis + 1,
+                tiled: *tiled,
+                axis_size: *axis_size,
+            };
+            one(bind1(&inner, &[v])?, 0)
+        }
+        Iota { .. } | Jit(_) | AxisIndex { .. } => Err(Error::new(
             ErrorKind::Param,
             prim.name(),
             "has no batched operands to map over",
@@ -482,4 +514,59 @@ fn unrolled(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> 
             ))
         })
         .collect()
+}
+
+/// A collective over this very axis: communication across batch members.
+fn collective(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> Result<Batched> {
+    use Primitive::*;
+    match prim {
+        AllReduce { op, .. } => {
+            let v = match (d[0], op) {
+                (Some(b), op) => bind1(
+                    &Reduce {
+                        op: *op,
+                        axes: vec![b],
+                    },
+                    &[x[0].clone()],
+                )?,
+                (None, rjax_ir::primitive::ReduceOp::Sum) => {
+                    ops::mul(&x[0], &ops::scalar(size as f64, x[0].aval().dtype))?
+                }
+                (None, rjax_ir::primitive::ReduceOp::Prod) => {
+                    let p = Primitive::Binary(rjax_ir::primitive::BinaryOp::Pow);
+                    bind1(
+                        &p,
+                        &[x[0].clone(), ops::scalar(size as f64, x[0].aval().dtype)],
+                    )?
+                }
+                (None, _) => x[0].clone(),
+            };
+            Ok(vec![(v, None)])
+        }
+        AllGather { axis, tiled, .. } => {
+            let v = with_batch_axis(&x[0], d[0], size, *axis)?;
+            let v = if *tiled {
+                let mut shape = v.aval().shape;
+                let merged = shape[*axis] * shape[axis + 1];
+                shape.splice(*axis..axis + 2, [merged]);
+                ops::reshape(&v, &shape)?
+            } else {
+                v
+            };
+            Ok(vec![(v, None)])
+        }
+        AxisIndex { .. } => {
+            let iota = Iota {
+                dtype: rjax_ir::DType::I32,
+                shape: vec![size],
+                dimension: 0,
+            };
+            Ok(vec![(bind1(&iota, &[])?, Some(0))])
+        }
+        _ => Err(Error::new(
+            ErrorKind::Param,
+            prim.name(),
+            "is not a collective",
+        )),
+    }
 }

@@ -182,12 +182,39 @@ fn jvp_rule(
                 .transpose()?;
             sum_opt(left, right)?
         }
+        AllReduce {
+            op: ReduceOp::Sum, ..
+        }
+        | AllGather { .. } => linear(prim, x, t, &[0])?,
+        AllReduce { op, axis_name } => match &t[0] {
+            Some(t0) => {
+                // Like max/min reductions: the mean of the tangents of the
+                // members attaining the extreme (a product scales by y/x).
+                let psum = |v: &Value| {
+                    bind1(
+                        &AllReduce {
+                            op: ReduceOp::Sum,
+                            axis_name: axis_name.clone(),
+                        },
+                        &[v.clone()],
+                    )
+                };
+                if *op == ReduceOp::Prod {
+                    Some(mul(&y[0], &psum(&div(t0, &x[0])?)?)?)
+                } else {
+                    let mask = convert(&compare(Comparison::Eq, &x[0], &y[0])?, x[0].aval().dtype)?;
+                    Some(div(&psum(&mul(t0, &mask)?)?, &psum(&mask)?)?)
+                }
+            }
+            None => None,
+        },
         Compare(_)
         | ArgReduce {
             op: ArgOp::ArgMax | ArgOp::ArgMin,
             ..
         }
         | Iota { .. }
+        | AxisIndex { .. }
         | StopGradient => None,
         Jit(_) | Custom(_) => {
             return Err(Error::new(

@@ -124,6 +124,9 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
     };
     Ok(match prim {
         Unary(UnaryOp::Neg) => vec![Some(neg(ct)?)],
+        AllReduce {
+            op: ReduceOp::Sum, ..
+        } => vec![Some(bind1(prim, &[ct.clone()])?)],
         Binary(BinaryOp::Add) => vec![
             linear(0)
                 .then(|| unbroadcast(ct, &x[0].aval()))
