@@ -54,7 +54,7 @@ fn vectorization() -> rjax::Result<()> {
         0,
     );
     let err = jnp::max(&(&batched - &looped).abs(), (), false).item::<f32>()?;
-    println!("vmap(predict) over a batch of 16 vs a loop: max |difference| = {err}");
+    println!("vmap(predict) over a batch of 16 vs a loop: max |difference| = {err:.1e}");
 
     let spec =
         rjax::VmapSpec::default().in_axes(rjax::AxisSpec::each([shared, 0.into(), 0.into()]));
@@ -74,7 +74,7 @@ fn vectorization() -> rjax::Result<()> {
     )
     .item::<f32>()?;
     println!(
-        "jit(vmap(grad(loss))): per-example W1 grads {:?}, their sum vs the batch gradient: max |difference| = {err}\n",
+        "jit(vmap(grad(loss))): per-example W1 grads {:?}, their sum vs the batch gradient: max |difference| = {err:.1e}\n",
         grads[0].0.shape()
     );
     Ok(())

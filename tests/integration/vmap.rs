@@ -359,3 +359,25 @@ fn collectives_over_a_named_axis() {
     assert_eq!(e.kind, ErrorKind::Axis, "{e}");
     assert!(e.to_string().contains("nope"), "{e}");
 }
+
+#[test]
+fn tree_leaves_mapped_separately() {
+    // Map a layer's weights over axis 0 but share its bias.
+    let layer = Layer {
+        w: array(&values(12, -1.0, 1.0, 1), &[3, 2, 2], DType::F32),
+        b: array(&[0.5, -0.5], &[2], DType::F32),
+    };
+    let spec = VmapSpec::default().in_axes(AxisSpec::each([0.into(), AxisSpec::NONE]));
+    let out = vmap_with(|l: Layer| jnp::dot(&l.w, &l.b), spec)(layer.clone());
+    let looped = stack(
+        (0..3)
+            .map(|i| jnp::dot(&take(&layer.w, 0, i), &layer.b))
+            .collect(),
+    );
+    assert_close(
+        &f64s(&out),
+        &f64s(&looped),
+        1e-6,
+        "per-leaf in_axes on a struct",
+    );
+}
