@@ -6,6 +6,9 @@ use rjax::numpy as jnp;
 use rjax::{Array, AxisSpec, DType, VmapSpec, grad, jit, vmap_with};
 use std::time::Instant;
 
+mod support;
+use support::median_us;
+
 type Params = Vec<(Array, Array)>;
 
 fn predict(params: &Params, x: &Array) -> Array {
@@ -31,20 +34,6 @@ fn step((params, x, y): (Params, Array, Array)) -> Params {
         .zip(&grads)
         .map(|((w, b), (gw, gb))| (w - &(gw * 0.01), b - &(gb * 0.01)))
         .collect()
-}
-
-fn median_us(rounds: usize, iters: usize, mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            start.elapsed().as_secs_f64() * 1e6 / iters as f64
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[rounds / 2]
 }
 
 fn main() {

@@ -313,6 +313,31 @@ pub(crate) fn cases() -> Vec<(
     ]
 }
 
+type Domain = [(Vec<usize>, f64, f64)];
+
+/// Inputs inside `domain` and a direction in [-1, 1], deterministically.
+fn point_and_direction(
+    domain: &Domain,
+    dtype: DType,
+    seed: u64,
+    direction_seed: u64,
+) -> (Vec<Array>, Vec<Array>) {
+    let make = |lo: f64, hi: f64, s: &[usize], seed: u64| {
+        array(&values(s.iter().product(), lo, hi, seed), s, dtype)
+    };
+    let x = domain
+        .iter()
+        .enumerate()
+        .map(|(i, (s, lo, hi))| make(*lo, *hi, s, seed + i as u64))
+        .collect();
+    let v = domain
+        .iter()
+        .enumerate()
+        .map(|(i, (s, _, _))| make(-1.0, 1.0, s, direction_seed + i as u64))
+        .collect();
+    (x, v)
+}
+
 fn dot(a: &[Array], b: &[Array]) -> f64 {
     a.iter()
         .zip(b)
@@ -323,28 +348,7 @@ fn dot(a: &[Array], b: &[Array]) -> f64 {
 #[test]
 fn jvp_matches_finite_differences_and_vjp_matches_jvp() {
     for (name, f, domain) in cases() {
-        let x: Vec<Array> = domain
-            .iter()
-            .enumerate()
-            .map(|(i, (s, lo, hi))| {
-                array(
-                    &values(s.iter().product(), *lo, *hi, i as u64 + 1),
-                    s,
-                    DType::F64,
-                )
-            })
-            .collect();
-        let v: Vec<Array> = domain
-            .iter()
-            .enumerate()
-            .map(|(i, (s, _, _))| {
-                array(
-                    &values(s.iter().product(), -1.0, 1.0, i as u64 + 9),
-                    s,
-                    DType::F64,
-                )
-            })
-            .collect();
+        let (x, v) = point_and_direction(&domain, DType::F64, 1, 9);
         let (y, dy) = jvp(|xs: Vec<Array>| f(&xs), x.clone(), v.clone())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         // Central finite difference along v (wider for the f32 round trip).
@@ -566,28 +570,7 @@ fn argnums_by_closing_over_the_rest() {
 #[test]
 fn vjp_matches_jvp_in_f32() {
     for (name, f, domain) in cases() {
-        let x: Vec<Array> = domain
-            .iter()
-            .enumerate()
-            .map(|(i, (s, lo, hi))| {
-                array(
-                    &values(s.iter().product(), *lo, *hi, i as u64 + 3),
-                    s,
-                    DType::F32,
-                )
-            })
-            .collect();
-        let v: Vec<Array> = domain
-            .iter()
-            .enumerate()
-            .map(|(i, (s, _, _))| {
-                array(
-                    &values(s.iter().product(), -1.0, 1.0, i as u64 + 5),
-                    s,
-                    DType::F32,
-                )
-            })
-            .collect();
+        let (x, v) = point_and_direction(&domain, DType::F32, 3, 5);
         let (y, dy) = jvp(|xs: Vec<Array>| f(&xs), x.clone(), v.clone())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let u = array(&values(y.size(), -1.0, 1.0, 7), &y.shape(), DType::F32);

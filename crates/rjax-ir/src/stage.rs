@@ -6,7 +6,6 @@ use crate::{AVal, Atom, Eqn, Error, ErrorKind, Jaxpr, Primitive, Result, Value, 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// A Jaxpr together with the values of its constants.
@@ -152,23 +151,14 @@ fn stage(
     dynamic: bool,
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
 ) -> Result<ClosedJaxpr> {
-    let cell: Rc<RefCell<Option<Rc<StageInterpreter>>>> = Rc::default();
-    let guard = new_main(
-        |main, level| {
-            let interp = Rc::new(StageInterpreter {
-                main,
-                level,
-                builder: RefCell::default(),
-            });
-            *cell.borrow_mut() = Some(interp.clone());
-            interp
+    let (guard, interp) = new_main(
+        |main, level| StageInterpreter {
+            main,
+            level,
+            builder: RefCell::default(),
         },
         dynamic,
     );
-    let interp = cell
-        .borrow_mut()
-        .take()
-        .ok_or_else(|| Error::new(ErrorKind::Param, "trace", "staging frame missing"))?;
     let invars: Vec<Var> = {
         let mut b = interp.builder.borrow_mut();
         in_avals.iter().map(|a| b.fresh(a.clone())).collect()

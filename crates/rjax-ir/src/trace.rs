@@ -128,28 +128,33 @@ impl Drop for MainGuard {
     }
 }
 
-/// Push a new transformation frame; `dynamic` frames (staging) capture every
-/// bind made while they are innermost. The returned guard pops it.
-pub fn new_main(
-    make: impl FnOnce(MainId, usize) -> Rc<dyn Interpreter>,
+/// Push a new transformation frame, made by `make` from its id and level;
+/// `dynamic` frames (staging) capture every bind made while they are
+/// innermost. Returns the guard that pops it and the interpreter.
+pub fn new_main<T: Interpreter + 'static>(
+    make: impl FnOnce(MainId, usize) -> T,
     dynamic: bool,
-) -> MainGuard {
+) -> (MainGuard, Rc<T>) {
     let main = MainId(NEXT_MAIN.fetch_add(1, Ordering::Relaxed));
-    let level = STACK.with(|s| {
+    let (level, interp) = STACK.with(|s| {
         let mut s = s.borrow_mut();
         let level = s.len() + 1;
+        let interp = Rc::new(make(main, level));
         s.push(Frame {
             main,
-            interp: make(main, level),
+            interp: interp.clone(),
         });
-        level
+        (level, interp)
     });
     let saved_dynamic = dynamic.then(|| DYNAMIC.with(|c| c.replace(level)));
-    MainGuard {
-        main,
-        level,
-        saved_dynamic,
-    }
+    (
+        MainGuard {
+            main,
+            level,
+            saved_dynamic,
+        },
+        interp,
+    )
 }
 
 /// The concrete value a tracer stands for, if every transformation between

@@ -11,7 +11,6 @@ use rjax_ir::{
     AVal, DotDims, Error, ErrorKind, Interpreter, Literal, MainId, Primitive, Result, Tracer,
     Value, bind, eval_jaxpr, new_main,
 };
-use std::rc::Rc;
 use std::sync::Arc;
 
 struct BatchPair {
@@ -91,22 +90,16 @@ pub fn vmap(
     size: usize,
     axis_name: Option<&str>,
 ) -> Result<Vec<(Value, Option<usize>)>> {
-    let mut made: Option<Rc<BatchInterpreter>> = None;
-    let guard = new_main(
-        |main, level| {
-            let interp = Rc::new(BatchInterpreter {
-                main,
-                level,
-                size,
-                name: axis_name.map(str::to_string),
-            });
-            made = Some(interp.clone());
-            interp
+    let name = axis_name.map(str::to_string);
+    let (guard, interp) = new_main(
+        |main, level| BatchInterpreter {
+            main,
+            level,
+            size,
+            name,
         },
         false,
     );
-    let interp =
-        made.ok_or_else(|| Error::new(ErrorKind::Param, "vmap", "transformation frame missing"))?;
     let inputs: Vec<Value> = args
         .iter()
         .zip(in_dims)

@@ -11,7 +11,6 @@ use rjax_ir::{
     AVal, Error, ErrorKind, Interpreter, MainId, Primitive, Result, Tracer, Value, bind, bind1,
     eval_jaxpr, new_main,
 };
-use std::rc::Rc;
 use std::sync::Arc;
 
 struct JvpPair {
@@ -84,17 +83,7 @@ pub fn jvp(
     primals: &[Value],
     tangents: &[Option<Value>],
 ) -> Result<(Vec<Value>, Vec<Value>)> {
-    let mut made: Option<Rc<JvpInterpreter>> = None;
-    let guard = new_main(
-        |main, level| {
-            let interp = Rc::new(JvpInterpreter { main, level });
-            made = Some(interp.clone());
-            interp
-        },
-        false,
-    );
-    let interp =
-        made.ok_or_else(|| Error::new(ErrorKind::Param, "jvp", "transformation frame missing"))?;
+    let (guard, interp) = new_main(|main, level| JvpInterpreter { main, level }, false);
     let inputs: Vec<Value> = primals
         .iter()
         .zip(tangents)
