@@ -2,7 +2,7 @@
 //! scalar literal, or traced inside a transformation.
 
 use crate::element::{Element, from_bytes, to_bytes};
-use crate::runtime::{DeviceArray, runtime};
+use crate::runtime::runtime;
 use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
 use std::panic::Location;
 use std::sync::Arc;
@@ -179,11 +179,7 @@ impl Array {
     /// Wait until the computation producing this array has finished.
     pub fn block_until_ready(&self) -> Result<&Array> {
         if let Value::Concrete(c) = self.value()? {
-            if let Some(d) = (c.as_ref() as &dyn std::any::Any).downcast_ref::<DeviceArray>() {
-                d.buffer
-                    .block_until_ready()
-                    .map_err(|e| crate::runtime::pjrt_error("block_until_ready", e))?;
-            }
+            crate::runtime::block_until_ready(c.as_ref())?;
         }
         Ok(self)
     }
@@ -194,13 +190,7 @@ impl Array {
         let known = rjax_ir::concrete_value(value);
         match known.as_ref().unwrap_or(value) {
             Value::Literal(l) => Ok((l.to_bytes(), l.aval())),
-            Value::Concrete(c) => {
-                let any: &dyn std::any::Any = c.as_ref();
-                let d = any.downcast_ref::<DeviceArray>().ok_or_else(|| {
-                    Error::new(ErrorKind::Runtime, "to_vec", "value is not a PJRT device array")
-                })?;
-                Ok((d.to_host()?, d.aval.clone()))
-            }
+            Value::Concrete(c) => Ok((crate::runtime::host_bytes(c.as_ref())?, c.aval().clone())),
             Value::Tracer(t) => Err(Error::new(
                 ErrorKind::Concretization,
                 "to_vec",

@@ -125,5 +125,5 @@ fn compile_one(prim: &Primitive, signature: &Signature) -> Result<Executable> {
             outputs,
         }],
     };
-    runtime()?.compile(&jaxpr, prim.name(), 1)
+    runtime()?.compile(&jaxpr, prim.name(), &[])
 }

@@ -120,6 +120,10 @@ pub struct Lowered {
 }
 
 impl Lowered {
+    pub(crate) fn new(text: String, jaxpr: ClosedJaxpr) -> Lowered {
+        Lowered { text, jaxpr }
+    }
+
     /// The StableHLO module text.
     pub fn as_text(&self) -> &str {
         &self.text
@@ -196,7 +200,7 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
         let compiled = staged
             .compiled
             .get_or_init(|| {
-                let exe = rt.compile(&staged.jaxpr, &self.name, 1)?;
+                let exe = rt.compile(&staged.jaxpr, &self.name, &[])?;
                 let const_arrays = staged
                     .consts
                     .iter()
@@ -235,7 +239,7 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
             let text = crate::runtime::lower_text(
                 &rjax_transforms::dce(&closed.hoist_consts()),
                 &self.name,
-                1,
+                &[],
             )?;
             Ok(Lowered {
                 text,

@@ -30,7 +30,7 @@ impl Runtime {
         quiet_plugin_logs();
         let plugin = Plugin::load(&path).map_err(|e| pjrt_error("load plugin", e))?;
         let options = ClientOptions {
-            cpu_device_count: Some(env_number("RJAX_CPU_DEVICE_COUNT").unwrap_or(1)),
+            cpu_device_count: Some(env_number("RJAX_CPU_DEVICE_COUNT").unwrap_or(8)),
             asynchronous: Some(std::env::var("RJAX_ASYNC").is_ok_and(|v| v == "1")),
         };
         let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
@@ -40,11 +40,17 @@ impl Runtime {
         })
     }
 
-    /// Lower and compile a Jaxpr that closes over nothing.
-    pub fn compile(&self, jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<Executable> {
-        let text = lower_text(jaxpr, name, num_replicas)?;
+    /// Lower and compile a Jaxpr that closes over nothing, replicated over
+    /// the mapped `axes` (none: one device).
+    pub fn compile(
+        &self,
+        jaxpr: &Jaxpr,
+        name: &str,
+        axes: &[(String, usize)],
+    ) -> Result<Executable> {
+        let text = lower_text(jaxpr, name, axes)?;
         let opts = CompileOptions {
-            num_replicas: num_replicas as u32,
+            num_replicas: replicas(axes) as u32,
             num_partitions: 1,
         };
         self.client
@@ -54,10 +60,15 @@ impl Runtime {
 
     /// Copy host bytes to device 0 as an array of type `aval`.
     pub fn upload(&self, bytes: &[u8], aval: AVal) -> Result<DeviceArray> {
+        self.upload_to(bytes, aval, 0)
+    }
+
+    /// Copy host bytes to `device` as an array of type `aval`.
+    pub fn upload_to(&self, bytes: &[u8], aval: AVal, device: usize) -> Result<DeviceArray> {
         let dims: Vec<i64> = aval.shape.iter().map(|&d| d as i64).collect();
         let buffer = self
             .client
-            .buffer_from_host(bytes, element_type(aval.dtype), &dims, 0)
+            .buffer_from_host(bytes, element_type(aval.dtype), &dims, device)
             .map_err(|e| pjrt_error("device_put", e))?;
         Ok(DeviceArray { aval, buffer })
     }
@@ -79,13 +90,18 @@ impl Runtime {
 }
 
 /// StableHLO text of a Jaxpr that closes over nothing.
-pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, num_replicas: usize) -> Result<String> {
+pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, axes: &[(String, usize)]) -> Result<String> {
     let opts = LowerOptions {
         module_name: name.to_string(),
-        num_replicas,
+        num_replicas: replicas(axes),
         num_partitions: 1,
+        axes: axes.to_vec(),
     };
     rjax_lower::lower(jaxpr, &opts)
+}
+
+fn replicas(axes: &[(String, usize)]) -> usize {
+    axes.iter().map(|(_, n)| n).product()
 }
 
 /// Which plugin to load: `RJAX_PJRT_PLUGIN`, else the CUDA plugin when
@@ -181,6 +197,16 @@ impl DeviceArray {
     }
 }
 
+/// Run a replicated executable, one argument list per device.
+pub(crate) fn execute_replicas(
+    exe: &Executable,
+    args: &[Vec<&Buffer>],
+    op: &str,
+) -> Result<Vec<Vec<Buffer>>> {
+    let lists: Vec<&[&Buffer]> = args.iter().map(|l| l.as_slice()).collect();
+    exe.execute(&lists).map_err(|e| pjrt_error(op, e))
+}
+
 /// Run an executable on one device and wrap its results.
 pub(crate) fn execute(
     exe: &Executable,
@@ -209,14 +235,98 @@ pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<Devi
         Value::Literal(l) => rt.scalar(l),
         Value::Concrete(c) => {
             let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
-            any.downcast::<DeviceArray>().map_err(|_| {
-                Error::new(ErrorKind::Runtime, op, "operand is not a PJRT device array")
-            })
+            match any.downcast::<DeviceArray>() {
+                Ok(d) => Ok(d),
+                Err(any) => match any.downcast_ref::<ShardedArray>() {
+                    Some(s) => s.gathered(rt),
+                    None => Err(Error::new(
+                        ErrorKind::Runtime,
+                        op,
+                        "operand is not a PJRT device array",
+                    )),
+                },
+            }
         }
         Value::Tracer(t) => Err(Error::new(
             ErrorKind::Concretization,
             op,
             format!("a traced {} reached the device", t.aval),
         )),
+    }
+}
+
+/// The bytes of a concrete value on the host, with its abstract value.
+pub(crate) fn host_bytes(c: &dyn Concrete) -> Result<Vec<u8>> {
+    let any: &dyn std::any::Any = c;
+    if let Some(d) = any.downcast_ref::<DeviceArray>() {
+        return d.to_host();
+    }
+    match any.downcast_ref::<ShardedArray>() {
+        Some(s) => s.to_host(),
+        None => Err(Error::new(
+            ErrorKind::Runtime,
+            "to_vec",
+            "value is not a PJRT device array",
+        )),
+    }
+}
+
+/// Wait until every buffer behind a concrete value is computed.
+pub(crate) fn block_until_ready(c: &dyn Concrete) -> Result<()> {
+    let any: &dyn std::any::Any = c;
+    let buffers: Vec<&Buffer> = match (
+        any.downcast_ref::<DeviceArray>(),
+        any.downcast_ref::<ShardedArray>(),
+    ) {
+        (Some(d), _) => vec![&d.buffer],
+        (_, Some(s)) => s.shards.iter().collect(),
+        _ => Vec::new(),
+    };
+    for b in buffers {
+        b.block_until_ready()
+            .map_err(|e| pjrt_error("block_until_ready", e))?;
+    }
+    Ok(())
+}
+
+/// An array split along axis 0 across devices, one buffer per device: what
+/// `pmap` returns. It stays there until read; operations outside `pmap`
+/// gather it to the default device first.
+#[derive(Debug)]
+pub(crate) struct ShardedArray {
+    pub aval: AVal,
+    pub shards: Vec<Buffer>,
+    gathered: OnceLock<Result<Arc<DeviceArray>>>,
+}
+
+impl Concrete for ShardedArray {
+    fn aval(&self) -> &AVal {
+        &self.aval
+    }
+}
+
+impl ShardedArray {
+    pub fn new(aval: AVal, shards: Vec<Buffer>) -> ShardedArray {
+        ShardedArray {
+            aval,
+            shards,
+            gathered: OnceLock::new(),
+        }
+    }
+
+    fn to_host(&self) -> Result<Vec<u8>> {
+        let shard_bytes = self.aval.size_bytes() / self.shards.len().max(1);
+        let mut out = vec![0u8; self.aval.size_bytes()];
+        for (chunk, b) in out.chunks_mut(shard_bytes.max(1)).zip(&self.shards) {
+            b.to_host(chunk).map_err(|e| pjrt_error("to_host", e))?;
+        }
+        Ok(out)
+    }
+
+    /// The whole array on the default device (copied once, then reused).
+    fn gathered(&self, rt: &Runtime) -> Result<Arc<DeviceArray>> {
+        self.gathered
+            .get_or_init(|| Ok(Arc::new(rt.upload(&self.to_host()?, self.aval.clone())?)))
+            .clone()
     }
 }

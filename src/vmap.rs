@@ -31,6 +31,12 @@ impl AxisSpec {
         AxisSpec::Each(specs.into_iter().collect())
     }
 
+    /// The axis of every leaf of `def`, in order (`what` names the spec in
+    /// errors).
+    pub(crate) fn leaves_of(&self, def: &TreeDef, what: &str) -> Result<Vec<Option<i64>>> {
+        self.leaves(def, what, "argument")
+    }
+
     /// The axis of every leaf of `def`, in order.
     fn leaves(&self, def: &TreeDef, what: &str, path: &str) -> Result<Vec<Option<i64>>> {
         match (self, def) {

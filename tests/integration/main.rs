@@ -6,6 +6,7 @@ mod common;
 mod errors;
 mod jit;
 mod pjrt;
+mod pmap;
 mod primitives;
 mod trees;
 mod vmap;

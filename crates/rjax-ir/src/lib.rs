@@ -27,7 +27,7 @@ pub use jaxpr::{Atom, Eqn, Jaxpr, Var};
 pub use literal::{Literal, Scalar};
 pub use primitive::{DotDims, JitCall, Primitive};
 pub use shape_rules::abstract_eval;
-pub use stage::{ClosedJaxpr, eval_jaxpr, trace_partial, trace_to_jaxpr};
+pub use stage::{ClosedJaxpr, eval_jaxpr, trace_partial, trace_spmd, trace_to_jaxpr};
 pub use trace::{
     Concrete, Evaluator, Interpreter, MainGuard, MainId, Tracer, Value, axis_size, bind, bind1,
     concrete_value, install_evaluator, is_tracing, new_main,

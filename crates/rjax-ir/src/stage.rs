@@ -73,6 +73,8 @@ struct StageInterpreter {
     main: MainId,
     level: usize,
     builder: RefCell<Builder>,
+    /// The mapped axis whose collectives this trace records (SPMD staging).
+    axis: Option<(String, usize)>,
 }
 
 impl StageInterpreter {
@@ -116,6 +118,10 @@ impl Interpreter for StageInterpreter {
         });
         Ok(outputs.into_iter().map(|v| self.tracer(v)).collect())
     }
+
+    fn mapped_axis(&self) -> Option<(&str, usize)> {
+        self.axis.as_ref().map(|(n, s)| (n.as_str(), *s))
+    }
 }
 
 /// Trace `f` on abstract inputs into a Jaxpr. Values `f` captures from
@@ -131,7 +137,18 @@ pub fn trace_to_jaxpr(
     in_avals: &[AVal],
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
 ) -> Result<ClosedJaxpr> {
-    stage(in_avals, true, f)
+    stage(in_avals, true, None, f)
+}
+
+/// Trace the per-device program of an SPMD computation over the mapped
+/// axis `axis` (name, size): collectives naming it are recorded as
+/// equations, to be lowered to cross-device communication.
+pub fn trace_spmd(
+    in_avals: &[AVal],
+    axis: (&str, usize),
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+) -> Result<ClosedJaxpr> {
+    stage(in_avals, true, Some((axis.0.to_string(), axis.1)), f)
 }
 
 /// Partial evaluation: trace `f` staging only what depends on its inputs.
@@ -143,12 +160,13 @@ pub fn trace_partial(
     in_avals: &[AVal],
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
 ) -> Result<ClosedJaxpr> {
-    stage(in_avals, false, f)
+    stage(in_avals, false, None, f)
 }
 
 fn stage(
     in_avals: &[AVal],
     dynamic: bool,
+    axis: Option<(String, usize)>,
     f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
 ) -> Result<ClosedJaxpr> {
     let (guard, interp) = new_main(
@@ -156,6 +174,7 @@ fn stage(
             main,
             level,
             builder: RefCell::default(),
+            axis,
         },
         dynamic,
     );

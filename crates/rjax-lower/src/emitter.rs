@@ -10,14 +10,17 @@ pub(crate) struct Emitter {
     body: String,
     indent: String,
     next: usize,
+    /// Mapped axes (name, size), outermost first.
+    pub(crate) axes: Vec<(String, usize)>,
 }
 
 impl Emitter {
-    pub(crate) fn new(indent: &str) -> Emitter {
+    pub(crate) fn new(indent: &str, axes: Vec<(String, usize)>) -> Emitter {
         Emitter {
             body: String::new(),
             indent: indent.to_string(),
             next: 0,
+            axes,
         }
     }
 

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod collectives;
 mod emitter;
 mod rules;
 mod types;
@@ -28,12 +29,17 @@ pub struct LowerOptions {
     pub num_replicas: usize,
     /// `mhlo.num_partitions`.
     pub num_partitions: usize,
+    /// The mapped axes (name, size), outermost first, whose product is the
+    /// replica count: collectives over an axis communicate within replica
+    /// groups that vary only along it.
+    pub axes: Vec<(String, usize)>,
 }
 
 impl Default for LowerOptions {
     fn default() -> Self {
         LowerOptions {
             module_name: "jit_fn".into(),
+            axes: Vec::new(),
             num_replicas: 1,
             num_partitions: 1,
         }
@@ -43,7 +49,7 @@ impl Default for LowerOptions {
 /// Lower a Jaxpr that closes over nothing (hoist constants into inputs
 /// first) to StableHLO module text with one `func.func public @main`.
 pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
-    let mut e = Emitter::new("    ");
+    let mut e = Emitter::new("    ", opts.axes.clone());
     let params: Vec<String> = (0..jaxpr.constvars.len() + jaxpr.invars.len())
         .map(|i| format!("%arg{i}"))
         .collect();

@@ -1,5 +1,6 @@
 //! One lowering rule per primitive (an exhaustive match).
 
+use crate::collectives;
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
@@ -144,12 +145,16 @@ pub(crate) fn lower_eqn(
         )),
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
         StopGradient => x,
-        AllReduce { .. } | AllGather { .. } | AxisIndex { .. } => {
-            return Err(rjax_ir::Error::unbound_axis(
-                prim.name(),
-                prim.axis_name().unwrap_or_default(),
-            ));
+        AllReduce { op, axis_name } => {
+            collectives::all_reduce(e, &x, &ins[0], *op, axis_name, prim.name())?
         }
+        AllGather {
+            axis_name,
+            axis,
+            tiled,
+            ..
+        } => collectives::all_gather(e, &x, &ins[0], *axis, *tiled, axis_name, out)?,
+        AxisIndex { axis_name } => collectives::axis_index(e, axis_name)?,
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
         Custom(c) => match c.0.jaxpr() {
             Some(j) => return e.jaxpr(j, operands.to_vec()),

@@ -1,0 +1,320 @@
+//! `pmap`: run a function on several devices at once, one slice of the
+//! mapped axis each, with collectives (`lax::psum`, ...) over the devices.
+//! The program is compiled once in XLA's replica form
+//! (`mhlo.num_replicas = N`) and its results stay on their devices.
+
+use crate::jit::flatten_args;
+use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
+use crate::tree::{Tree, TreeDef};
+use crate::vmap::AxisSpec;
+use crate::{Array, Lowered};
+use rjax_ir::{AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, Result, Value, trace_spmd};
+use rjax_pjrt::{Buffer, Executable};
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::{Arc, Mutex};
+
+/// How [`pmap_with`] maps: which leaves are split across devices (axis) or
+/// copied to each (`None`), and the axis name collectives use.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PmapSpec {
+    pub in_axes: AxisSpec,
+    pub axis_name: String,
+}
+
+impl Default for PmapSpec {
+    fn default() -> Self {
+        PmapSpec {
+            in_axes: 0.into(),
+            axis_name: "i".into(),
+        }
+    }
+}
+
+impl PmapSpec {
+    pub fn in_axes(mut self, spec: impl Into<AxisSpec>) -> Self {
+        self.in_axes = spec.into();
+        self
+    }
+    pub fn axis_name(mut self, name: &str) -> Self {
+        self.axis_name = name.to_string();
+        self
+    }
+}
+
+/// A compiled per-device program and what it needs.
+struct Compiled {
+    exe: Executable,
+    consts: Vec<Value>,
+    out_def: TreeDef,
+    out_avals: Vec<AVal>,
+}
+
+type Key = (TreeDef, Vec<AVal>, Vec<Option<usize>>);
+
+/// `pmap` with every leaf split along axis 0 and the axis named `"i"`.
+///
+/// ```
+/// use rjax::{lax, pmap_with, Array, PmapSpec};
+/// // The README's normalize, one element per device.
+/// let normalize = pmap_with(|x: Array| &x / &lax::psum(&x, "i"), PmapSpec::default());
+/// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
+/// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
+/// ```
+#[track_caller]
+pub fn pmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
+    pmap_with(f, PmapSpec::default())
+}
+
+/// Run `f` on as many devices as the mapped axis is long.
+#[track_caller]
+pub fn pmap_with<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: PmapSpec) -> impl Fn(I) -> O {
+    let location = Location::caller();
+    let cache: Mutex<HashMap<Key, Arc<Compiled>>> = Mutex::default();
+    move |x: I| {
+        let (leaves, def) = x.flatten_tree();
+        let result = call(&f, &spec, &cache, &x);
+        result.unwrap_or_else(|e| {
+            let e = e.at(location);
+            let n = def.num_leaves();
+            // The error flows through `f` like any array error.
+            let poisoned = I::unflatten_tree(&def, vec![Array::from_error(e); n])
+                .or_else(|_| I::unflatten_tree(&def, leaves));
+            match poisoned {
+                Ok(p) => f(p),
+                Err(_) => unreachable!("a tree rebuilds from its own structure"),
+            }
+        })
+    }
+}
+
+/// What a call maps: the leaves' values, tree structure, mapped axes,
+/// per-device abstract values and the number of devices.
+struct Signature {
+    values: Vec<Value>,
+    def: TreeDef,
+    dims: Vec<Option<usize>>,
+    shard_avals: Vec<AVal>,
+    n: usize,
+}
+
+fn signature<I: Tree>(spec: &PmapSpec, x: &I) -> Result<Signature> {
+    if rjax_ir::is_tracing() {
+        return Err(Error::new(
+            ErrorKind::Param,
+            "pmap",
+            "pmap inside another transformation (jit, grad, vmap) is not supported yet",
+        ));
+    }
+    let (values, avals, def) = flatten_args(x)?;
+    let axes = spec.in_axes.leaves_of(&def, "in_axes")?;
+    let mut n = None;
+    let mut dims = Vec::with_capacity(avals.len());
+    let mut shard_avals = Vec::with_capacity(avals.len());
+    for (i, (a, axis)) in avals.iter().zip(&axes).enumerate() {
+        let mut shard = AVal::new(a.shape.clone(), a.dtype);
+        let Some(ax) = axis else {
+            dims.push(None);
+            shard_avals.push(shard);
+            continue;
+        };
+        let r = a.rank() as i64;
+        if *ax < -r || *ax >= r {
+            return Err(Error::new(
+                ErrorKind::Axis,
+                "pmap",
+                format!("in_axes {ax} is out of range for argument leaf {i} of type {a}"),
+            ));
+        }
+        let d = ax.rem_euclid(r) as usize;
+        if let Some(n) = n.filter(|&n| n != a.shape[d]) {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "pmap",
+                format!(
+                    "argument leaf {i} of type {a} has size {} along axis {d}, other mapped leaves {n}",
+                    a.shape[d]
+                ),
+            ));
+        }
+        n = Some(a.shape[d]);
+        dims.push(Some(d));
+        shard.shape.remove(d);
+        shard_avals.push(shard);
+    }
+    let n = n.ok_or_else(|| Error::new(ErrorKind::Param, "pmap", "no argument is mapped"))?;
+    let available = runtime()?.client.devices().len();
+    if n > available {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            "pmap",
+            format!(
+                "the mapped axis has size {n}, but only {available} devices exist (set RJAX_CPU_DEVICE_COUNT for more CPU devices)"
+            ),
+        ));
+    }
+    Ok(Signature {
+        values,
+        def,
+        dims,
+        shard_avals,
+        n,
+    })
+}
+
+/// The per-device program of `pmap_with(f, spec)` applied to `x`, lowered
+/// (like `jax.pmap(f).lower(x)`).
+pub fn pmap_lower<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: &PmapSpec, x: I) -> Result<Lowered> {
+    let sig = signature(spec, &x)?;
+    let (closed, _) = stage(&f, &sig.def, &sig.shard_avals, &spec.axis_name, sig.n)?;
+    let text = crate::runtime::lower_text(
+        &rjax_transforms::dce(&closed.hoist_consts()),
+        "pmap_fn",
+        &[(spec.axis_name.clone(), sig.n)],
+    )?;
+    Ok(Lowered::new(text, closed))
+}
+
+fn call<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
+    spec: &PmapSpec,
+    cache: &Mutex<HashMap<Key, Arc<Compiled>>>,
+    x: &I,
+) -> Result<O> {
+    let Signature {
+        values,
+        def,
+        dims,
+        shard_avals,
+        n,
+    } = signature(spec, x)?;
+    let rt = runtime()?;
+    let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
+    let cached = cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    let compiled = match cached {
+        Some(c) => c,
+        None => {
+            let c = Arc::new(compile(f, &def, &shard_avals, &spec.axis_name, n)?);
+            cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, c.clone());
+            c
+        }
+    };
+    // Per-device argument lists: constants and unmapped leaves copied to
+    // each device, mapped leaves split.
+    let mut per_device: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); n];
+    for c in &compiled.consts {
+        let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
+        for (d, list) in per_device.iter_mut().enumerate() {
+            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), d)?));
+        }
+    }
+    for (v, d) in values.iter().zip(&dims) {
+        let (bytes, aval) = Array::from_value(v.clone()).host_bytes()?;
+        match d {
+            None => {
+                for (dev, list) in per_device.iter_mut().enumerate() {
+                    list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), dev)?));
+                }
+            }
+            Some(axis) => {
+                for (i, (shard, shard_aval)) in split(&bytes, &aval, *axis).into_iter().enumerate()
+                {
+                    per_device[i].push(Arc::new(rt.upload_to(&shard, shard_aval, i)?));
+                }
+            }
+        }
+    }
+    let lists: Vec<Vec<&Buffer>> = per_device
+        .iter()
+        .map(|l| l.iter().map(|d| &d.buffer).collect())
+        .collect();
+    let outs = execute_replicas(&compiled.exe, &lists, "pmap")?;
+    let arrays: Vec<Array> = transpose_outputs(outs)
+        .into_iter()
+        .zip(&compiled.out_avals)
+        .map(|(shards, a)| {
+            let aval = AVal::new([&[n][..], &a.shape].concat(), a.dtype);
+            Array::from_value(Value::Concrete(Arc::new(ShardedArray::new(aval, shards))))
+        })
+        .collect();
+    O::unflatten_tree(&compiled.out_def, arrays)
+}
+
+fn stage<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
+    def: &TreeDef,
+    avals: &[AVal],
+    name: &str,
+    n: usize,
+) -> Result<(ClosedJaxpr, TreeDef)> {
+    let mut out_def = None;
+    let closed = trace_spmd(avals, (name, n), |tracers| {
+        let args = I::unflatten_tree(
+            def,
+            tracers.iter().cloned().map(Array::from_value).collect(),
+        )?;
+        let (leaves, d) = f(args).flatten_tree();
+        out_def = Some(d);
+        leaves.iter().map(|a| a.value().cloned()).collect()
+    })?;
+    Ok((
+        closed,
+        out_def.ok_or_else(|| Error::new(ErrorKind::Tree, "pmap", "no output"))?,
+    ))
+}
+
+fn compile<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
+    def: &TreeDef,
+    avals: &[AVal],
+    name: &str,
+    n: usize,
+) -> Result<Compiled> {
+    let (closed, out_def) = stage(f, def, avals, name, n)?;
+    let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
+    let exe = runtime()?.compile(&jaxpr, "pmap_fn", &[(name.to_string(), n)])?;
+    Ok(Compiled {
+        exe,
+        consts: closed.consts,
+        out_avals: jaxpr.out_avals(),
+        out_def,
+    })
+}
+
+/// Split row-major bytes of `aval` along `axis` into its slices.
+fn split(bytes: &[u8], aval: &AVal, axis: usize) -> Vec<(Vec<u8>, AVal)> {
+    let n = aval.shape[axis];
+    let outer: usize = aval.shape[..axis].iter().product();
+    let inner: usize = aval.shape[axis + 1..].iter().product::<usize>() * aval.dtype.size_bytes();
+    let mut shape = aval.shape.clone();
+    shape.remove(axis);
+    (0..n)
+        .map(|i| {
+            let mut out = Vec::with_capacity(outer * inner);
+            for o in 0..outer {
+                let start = (o * n + i) * inner;
+                out.extend_from_slice(&bytes[start..start + inner]);
+            }
+            (out, AVal::new(shape.clone(), aval.dtype))
+        })
+        .collect()
+}
+
+/// Per-device output lists to per-output shard lists.
+fn transpose_outputs(outs: Vec<Vec<Buffer>>) -> Vec<Vec<Buffer>> {
+    let mut per_output: Vec<Vec<Buffer>> = Vec::new();
+    for device_outs in outs {
+        per_output.resize_with(device_outs.len(), Vec::new);
+        for (k, b) in device_outs.into_iter().enumerate() {
+            per_output[k].push(b);
+        }
+    }
+    per_output
+}
