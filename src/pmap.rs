@@ -45,9 +45,23 @@ impl PmapSpec {
 /// A compiled per-device program and what it needs.
 struct Compiled {
     exe: Executable,
-    consts: Vec<Value>,
+    /// The captured constants, on every device.
+    const_arrays: Vec<Vec<Arc<DeviceArray>>>,
     out_def: TreeDef,
     out_avals: Vec<AVal>,
+}
+
+/// The value as shards on devices 0..n, if it already is.
+fn as_sharded(v: &Value, n: usize) -> Option<Arc<ShardedArray>> {
+    let Value::Concrete(c) = v else { return None };
+    let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
+    let s = any.downcast::<ShardedArray>().ok()?;
+    let on_devices = s.shards.len() == n
+        && s.shards
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.device_index() == i);
+    on_devices.then_some(s)
 }
 
 type Key = (TreeDef, Vec<AVal>, Vec<Option<usize>>);
@@ -206,34 +220,52 @@ fn call<I: Tree, O: Tree>(
             c
         }
     };
-    // Per-device argument lists: constants and unmapped leaves copied to
-    // each device, mapped leaves split.
-    let mut per_device: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); n];
-    for c in &compiled.consts {
-        let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
-        for (d, list) in per_device.iter_mut().enumerate() {
-            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), d)?));
-        }
+    // Per-device argument lists: constants (uploaded at compile time) and
+    // unmapped leaves on every device, mapped leaves split — or taken as
+    // they are when they already live sharded on these devices.
+    let mut uploaded: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); n];
+    let mut resident: Vec<Arc<ShardedArray>> = Vec::new();
+    enum Slot {
+        Const(usize),
+        Uploaded(usize),
+        Shard(usize),
     }
+    let mut slots: Vec<Slot> = (0..compiled.const_arrays.first().map_or(0, Vec::len))
+        .map(Slot::Const)
+        .collect();
     for (v, d) in values.iter().zip(&dims) {
+        if let (Some(0), Some(sharded)) = (d, as_sharded(v, n)) {
+            slots.push(Slot::Shard(resident.len()));
+            resident.push(sharded);
+            continue;
+        }
         let (bytes, aval) = Array::from_value(v.clone()).host_bytes()?;
+        slots.push(Slot::Uploaded(uploaded[0].len()));
         match d {
             None => {
-                for (dev, list) in per_device.iter_mut().enumerate() {
+                for (dev, list) in uploaded.iter_mut().enumerate() {
                     list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), dev)?));
                 }
             }
             Some(axis) => {
                 for (i, (shard, shard_aval)) in split(&bytes, &aval, *axis).into_iter().enumerate()
                 {
-                    per_device[i].push(Arc::new(rt.upload_to(&shard, shard_aval, i)?));
+                    uploaded[i].push(Arc::new(rt.upload_to(&shard, shard_aval, i)?));
                 }
             }
         }
     }
-    let lists: Vec<Vec<&Buffer>> = per_device
-        .iter()
-        .map(|l| l.iter().map(|d| &d.buffer).collect())
+    let lists: Vec<Vec<&Buffer>> = (0..n)
+        .map(|dev| {
+            slots
+                .iter()
+                .map(|slot| match slot {
+                    Slot::Const(k) => &compiled.const_arrays[dev][*k].buffer,
+                    Slot::Uploaded(k) => &uploaded[dev][*k].buffer,
+                    Slot::Shard(k) => &resident[*k].shards[dev],
+                })
+                .collect()
+        })
         .collect();
     let outs = execute_replicas(&compiled.exe, &lists, "pmap")?;
     let arrays: Vec<Array> = transpose_outputs(outs)
@@ -279,10 +311,18 @@ fn compile<I: Tree, O: Tree>(
 ) -> Result<Compiled> {
     let (closed, out_def) = stage(f, def, avals, name, n)?;
     let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
-    let exe = runtime()?.compile(&jaxpr, "pmap_fn", &[(name.to_string(), n)])?;
+    let rt = runtime()?;
+    let exe = rt.compile(&jaxpr, "pmap_fn", &[(name.to_string(), n)])?;
+    let mut const_arrays = vec![Vec::new(); n];
+    for c in &closed.consts {
+        let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
+        for (dev, list) in const_arrays.iter_mut().enumerate() {
+            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), dev)?));
+        }
+    }
     Ok(Compiled {
         exe,
-        consts: closed.consts,
+        const_arrays,
         out_avals: jaxpr.out_avals(),
         out_def,
     })

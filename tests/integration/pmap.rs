@@ -142,3 +142,30 @@ fn errors() {
     let outside = lax::axis_index("i").check().unwrap_err();
     assert_eq!(outside.kind, ErrorKind::Axis, "{outside}");
 }
+
+#[test]
+fn sharded_results_feed_the_next_pmap_and_eager_code() {
+    let x = array(&values(8 * 5, -1.0, 1.0, 5), &[8, 5], DType::F32);
+    let once = pmap(|r: Array| &r * 2.0)(x.clone());
+    let twice = pmap(|r: Array| &r + 1.0)(once.clone());
+    assert_close(
+        &f64s(&twice),
+        &f64s(&(&x * 2.0 + 1.0)),
+        1e-6,
+        "pmap of a sharded result",
+    );
+    assert_close(
+        &f64s(&(&once * 3.0)),
+        &f64s(&(&x * 6.0)),
+        1e-6,
+        "eager op on a sharded result",
+    );
+    let w = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0], &[5]);
+    let captured = pmap(|r: Array| &r * &w)(x.clone());
+    assert_close(
+        &f64s(&captured),
+        &f64s(&(&x * &w)),
+        1e-6,
+        "captured constants on every device",
+    );
+}
