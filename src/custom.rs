@@ -49,10 +49,10 @@ fn instantiate(tangents: &[Option<Value>], primals: &[Value]) -> Result<Vec<Arra
 fn stage<I: Tree, O: Tree>(
     f: &dyn Fn(I) -> O,
     args: &I,
-) -> Result<(Jaxpr, Vec<Value>, Vec<Value>, TreeDef, TreeDef)> {
+) -> Result<(Jaxpr, Vec<Value>, Vec<Value>, TreeDef)> {
     let (values, avals, def) = flatten_args(args)?;
     let (closed, out_def) = trace_tree(f, &def, &avals)?;
-    Ok((closed.hoist_consts(), closed.consts, values, def, out_def))
+    Ok((closed.hoist_consts(), closed.consts, values, out_def))
 }
 
 type JvpFn =
@@ -97,7 +97,7 @@ fn call_staged<I: Tree, O: Tree>(
     if !rjax_ir::is_tracing() {
         return Ok(f(x));
     }
-    let (jaxpr, consts, values, _, out_def) = stage(f, &x)?;
+    let (jaxpr, consts, values, out_def) = stage(f, &x)?;
     let rule = StagedRule {
         name,
         num_consts: consts.len(),
@@ -336,7 +336,7 @@ pub fn checkpoint<I: Tree, O: Tree>(f: impl Fn(I) -> O, x: I) -> Result<O> {
         if !rjax_ir::is_tracing() {
             return Ok(f(x));
         }
-        let (jaxpr, consts, values, _, out_def) = stage(&f, &x)?;
+        let (jaxpr, consts, values, out_def) = stage(&f, &x)?;
         let args: Vec<Value> = consts.into_iter().chain(values).collect();
         let outs = rjax_ir::bind(&rjax_transforms::checkpoint_call(jaxpr), &args)?;
         O::unflatten_tree(&out_def, arrays(&outs))

@@ -87,7 +87,7 @@ fn float_cells(v: &[f64], shortest: &dyn Fn(f64) -> String) -> Vec<String> {
     let (lo, hi) = finite.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
         (lo.min(x), hi.max(x))
     });
-    let scientific = !finite.is_empty() && (hi >= 1e8 || lo < 1e-4 || hi / lo > 1e3 && lo < 1e-4);
+    let scientific = !finite.is_empty() && (hi >= 1e8 || lo < 1e-4 || hi / lo > 1e3);
     let texts: Vec<String> = v
         .iter()
         .map(|&x| match x {

@@ -250,12 +250,18 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
     }
 }
 
+/// A function of a static argument and traced ones.
+type StaticFn<S, I, O> = Arc<dyn Fn(&S, I) -> O>;
+
+/// A `jit` of a boxed closure (one per static value).
+type BoxedJit<I, O> = Jit<Box<dyn Fn(I) -> O>, I, O>;
+
 /// A function with a static (compile-time) argument, made by
 /// [`jit_static`]: each distinct static value gets its own compiled
 /// programs, like JAX's `static_argnums`.
 pub struct JitStatic<S, I, O> {
-    f: Arc<dyn Fn(&S, I) -> O>,
-    jits: Mutex<HashMap<S, Arc<Jit<Box<dyn Fn(I) -> O>, I, O>>>>,
+    f: StaticFn<S, I, O>,
+    jits: Mutex<HashMap<S, Arc<BoxedJit<I, O>>>>,
 }
 
 /// `jit` with a static first argument `s` that Rust code may inspect

@@ -8,10 +8,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// A scalar literal by dtype and bytes.
+type ScalarKey = (DType, Vec<u8>);
+
 /// The plugin, its client and the caches shared by eager execution and `jit`.
 pub(crate) struct Runtime {
     pub client: Client,
-    scalars: Mutex<HashMap<(DType, Vec<u8>), Arc<DeviceArray>>>,
+    scalars: Mutex<HashMap<ScalarKey, Arc<DeviceArray>>>,
 }
 
 static RUNTIME: OnceLock<Result<Runtime>> = OnceLock::new();

@@ -156,13 +156,16 @@ fn grad_errors() {
     );
 }
 
-/// Every differentiable primitive as a function of f64 arrays, with an
-/// input domain.
-pub(crate) fn cases() -> Vec<(
+/// A named function of arrays with the domain of each operand.
+pub(crate) type Case = (
     &'static str,
     fn(&[Array]) -> Array,
     Vec<(Vec<usize>, f64, f64)>,
-)> {
+);
+
+/// Every differentiable primitive as a function of f64 arrays, with an
+/// input domain.
+pub(crate) fn cases() -> Vec<Case> {
     let un = |lo: f64, hi: f64| vec![(vec![2, 3], lo, hi)];
     let bin = |lo: f64, hi: f64| vec![(vec![2, 3], lo, hi), (vec![2, 3], lo, hi)];
     vec![
@@ -524,8 +527,7 @@ fn custom_rules_and_checkpoint() {
         x.clone(),
         x.clone(),
     )
-    .err()
-    .expect("an error");
+    .expect_err("an error");
     assert!(
         e.to_string().contains("forward-mode"),
         "forward mode through custom_vjp is an error, as in JAX: {e}"

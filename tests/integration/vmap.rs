@@ -346,7 +346,7 @@ fn collectives_over_a_named_axis() {
     )(grid.clone());
     assert_close(
         &f64s(&both),
-        &vec![f64s(&grid.sum())[0]; 6],
+        &[f64s(&grid.sum())[0]; 6],
         1e-6,
         "psum over both axes",
     );

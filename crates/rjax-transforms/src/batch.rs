@@ -119,7 +119,10 @@ pub fn moveaxis(x: &Value, from: usize, to: usize) -> Result<Value> {
     let rank = x.aval().rank();
     let mut perm: Vec<usize> = (0..rank).filter(|&i| i != from).collect();
     perm.insert(to, from);
-    rjax_ir::bind1(&Primitive::Transpose { permutation: perm }, &[x.clone()])
+    rjax_ir::bind1(
+        &Primitive::Transpose { permutation: perm },
+        std::slice::from_ref(x),
+    )
 }
 
 /// `x` with a batch axis of `size` at `at` (copies for unbatched values).
@@ -474,7 +477,7 @@ fn member(v: &Value, bdim: Option<usize>, i: usize) -> Result<Value> {
             limit,
             strides: vec![1; a.rank()],
         },
-        &[v.clone()],
+        std::slice::from_ref(v),
     )?;
     let mut shape = a.shape;
     shape.remove(b);

@@ -185,7 +185,7 @@ fn jvp_rule(
                             op: ReduceOp::Sum,
                             axis_name: axis_name.clone(),
                         },
-                        &[v.clone()],
+                        std::slice::from_ref(v),
                     )
                 };
                 if *op == ReduceOp::Prod {

@@ -6,7 +6,7 @@ use rjax_ir::primitive::{BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{AVal, DType, Literal, Primitive, Result, Value, bind1};
 
 pub(crate) fn unary(op: UnaryOp, x: &Value) -> Result<Value> {
-    bind1(&Primitive::Unary(op), &[x.clone()])
+    bind1(&Primitive::Unary(op), std::slice::from_ref(x))
 }
 
 pub(crate) fn binary(op: BinaryOp, x: &Value, y: &Value) -> Result<Value> {
@@ -54,7 +54,7 @@ pub(crate) fn convert(x: &Value, dtype: DType) -> Result<Value> {
             new_dtype: dtype,
             weak_type: false,
         },
-        &[x.clone()],
+        std::slice::from_ref(x),
     )
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn broadcast(x: &Value, shape: &[usize], dims: &[usize]) -> Result<Va
             shape: shape.to_vec(),
             broadcast_dimensions: dims.to_vec(),
         },
-        &[x.clone()],
+        std::slice::from_ref(x),
     )
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn reshape(x: &Value, shape: &[usize]) -> Result<Value> {
         &Primitive::Reshape {
             new_sizes: shape.to_vec(),
         },
-        &[x.clone()],
+        std::slice::from_ref(x),
     )
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn reduce_sum(x: &Value, axes: &[usize]) -> Result<Value> {
             op: ReduceOp::Sum,
             axes: axes.to_vec(),
         },
-        &[x.clone()],
+        std::slice::from_ref(x),
     )
 }
 

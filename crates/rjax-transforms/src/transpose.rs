@@ -126,7 +126,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
         Unary(UnaryOp::Neg) => vec![Some(neg(ct)?)],
         AllReduce {
             op: ReduceOp::Sum, ..
-        } => vec![Some(bind1(prim, &[ct.clone()])?)],
+        } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
         Binary(BinaryOp::Add) => vec![
             linear(0)
                 .then(|| unbroadcast(ct, &x[0].aval()))
@@ -163,7 +163,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
                 &Transpose {
                     permutation: inverse,
                 },
-                &[ct.clone()],
+                std::slice::from_ref(ct),
             )?)]
         }
         BroadcastInDim {
@@ -267,7 +267,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
                                     limit,
                                     strides: vec![1; a.rank()],
                                 },
-                                &[ct.clone()],
+                                std::slice::from_ref(ct),
                             )
                         })
                         .transpose()

@@ -91,7 +91,7 @@ impl Param {
                 self.size()
             ));
         }
-        Ok(self.from_f64(&values))
+        Ok(self.array_of(&values))
     }
 
     /// Seeded pseudo-random values in [-1, 1) (a 64-bit LCG).
@@ -107,10 +107,10 @@ impl Param {
                 (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
             })
             .collect();
-        self.from_f64(&values)
+        self.array_of(&values)
     }
 
-    fn from_f64(&self, values: &[f64]) -> Array {
+    fn array_of(&self, values: &[f64]) -> Array {
         let shape: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
         Array::from_slice(values, &[values.len()])
             .astype(self.dtype)
