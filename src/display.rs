@@ -15,6 +15,14 @@ impl fmt::Display for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (bytes, aval) = match self.host_bytes() {
             Ok(x) => x,
+            // A value not known while tracing prints as its type, as in JAX.
+            Err(e) if e.kind == rjax_ir::ErrorKind::Concretization => {
+                return write!(
+                    f,
+                    "Traced<{}>",
+                    self.aval().map(|a| a.to_string()).unwrap_or_default()
+                );
+            }
             Err(e) => return write!(f, "<error: {e}>"),
         };
         let cells = cells(&bytes, aval.dtype);

@@ -196,6 +196,18 @@ fn display_like_numpy() {
         "[ True False]"
     );
     assert_eq!(Array::scalar(2.5f32).to_string(), "2.5");
+    let shown = std::cell::RefCell::new(String::new());
+    make_jaxpr(
+        |x: Array| {
+            *shown.borrow_mut() = x.to_string();
+            x
+        },
+        jnp::ones(&[3], DType::F32),
+    )
+    .unwrap();
+    assert_eq!(shown.into_inner(), "Traced<f32[3]>");
+    let big = jnp::arange(2000);
+    assert_eq!(big.to_string(), "[   0    1    2 ... 1997 1998 1999]");
 }
 
 #[test]
