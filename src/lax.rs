@@ -11,6 +11,7 @@
 //! ```
 
 use crate::Array;
+pub use crate::control::{cond, fori_loop, switch, while_loop};
 use crate::location;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};

@@ -3,6 +3,7 @@
 mod autodiff;
 mod catalogue;
 mod common;
+mod control;
 mod errors;
 mod jit;
 mod pjrt;

@@ -106,10 +106,13 @@ impl Printer {
             let args: Vec<String> = eqn.inputs.iter().map(|a| self.atom(a)).collect();
             write!(out, "\n{pad}    {} = {}", outs.join(" "), eqn.prim.name())?;
             let params = eqn.prim.params_text();
-            if let Primitive::Jit(call) = &eqn.prim {
-                write!(out, "[\n{pad}      jaxpr=")?;
-                let mut inner = Printer::default();
-                inner.jaxpr(&call.jaxpr, indent + 6, out)?;
+            let subs = eqn.prim.sub_jaxprs();
+            if !subs.is_empty() {
+                write!(out, "[")?;
+                for (name, j) in subs {
+                    write!(out, "\n{pad}      {name}=")?;
+                    Printer::default().jaxpr(j, indent + 6, out)?;
+                }
                 write!(out, "\n{pad}      {params}\n{pad}    ]")?;
             } else if !params.is_empty() {
                 write!(out, "[{params}]")?;

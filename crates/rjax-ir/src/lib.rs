@@ -25,7 +25,7 @@ pub use dtype::{ALL_DTYPES, DType, promote_types};
 pub use error::{Error, ErrorKind, Result};
 pub use jaxpr::{Atom, Eqn, Jaxpr, Var};
 pub use literal::{Literal, Scalar};
-pub use primitive::{DotDims, JitCall, Primitive};
+pub use primitive::{DotDims, JitCall, Primitive, SubJaxpr};
 pub use shape_rules::abstract_eval;
 pub use stage::{ClosedJaxpr, eval_jaxpr, trace_partial, trace_spmd, trace_to_jaxpr};
 pub use trace::{

@@ -181,6 +181,20 @@ pub enum Primitive {
     Custom(CustomCall),
     /// A call of a staged function (what `jit` binds when it is traced).
     Jit(JitCall),
+    /// Operands: an int32 branch index, then the branches' operands. Every
+    /// branch takes the operands and returns outputs of the same types.
+    Cond {
+        branches: Vec<SubJaxpr>,
+    },
+    /// Operands: `cond_consts` constants of `cond`, `body_consts` of
+    /// `body`, then the loop carry; `cond` maps (consts, carry) to a bool
+    /// scalar, `body` maps (consts, carry) to the next carry.
+    While {
+        cond: SubJaxpr,
+        body: SubJaxpr,
+        cond_consts: usize,
+        body_consts: usize,
+    },
 }
 
 /// The parameters of a [`Primitive::Jit`] call: a named, closed-over-nothing
@@ -189,6 +203,23 @@ pub enum Primitive {
 pub struct JitCall {
     pub name: String,
     pub jaxpr: Arc<Jaxpr>,
+}
+
+/// A Jaxpr nested in primitive parameters (control flow), compared by
+/// identity.
+#[derive(Clone, Debug)]
+pub struct SubJaxpr(pub Arc<Jaxpr>);
+
+impl PartialEq for SubJaxpr {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for SubJaxpr {}
+impl std::hash::Hash for SubJaxpr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state)
+    }
 }
 
 impl PartialEq for JitCall {
@@ -320,7 +351,26 @@ impl Primitive {
             AllGather { .. } => "all_gather",
             AxisIndex { .. } => "axis_index",
             Custom(_) => "custom_call",
+            Cond { .. } => "cond",
+            While { .. } => "while",
             Jit(_) => "pjit",
+        }
+    }
+
+    /// Jaxprs nested in the parameters, with their names (for printing).
+    pub fn sub_jaxprs(&self) -> Vec<(String, &Jaxpr)> {
+        match self {
+            Primitive::Jit(call) => vec![("jaxpr".into(), &*call.jaxpr)],
+            Primitive::Cond { branches } => branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (format!("branch{i}"), &*b.0))
+                .collect(),
+            Primitive::While { cond, body, .. } => vec![
+                ("cond_jaxpr".into(), &*cond.0),
+                ("body_jaxpr".into(), &*body.0),
+            ],
+            _ => Vec::new(),
         }
     }
 
@@ -338,6 +388,8 @@ impl Primitive {
     pub fn num_outputs(&self) -> usize {
         match self {
             Primitive::Jit(call) => call.jaxpr.outvars.len(),
+            Primitive::Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
+            Primitive::While { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
             _ => 1,
         }
@@ -427,6 +479,12 @@ impl Primitive {
             }
             Jit(call) => format!("name={}", call.name),
             Custom(c) => format!("name={}", c.0.name()),
+            Cond { branches } => format!("branches={}", branches.len()),
+            While {
+                cond_consts,
+                body_consts,
+                ..
+            } => format!("body_nconsts={body_consts} cond_nconsts={cond_consts}"),
             AllReduce { axis_name, .. } | AxisIndex { axis_name } => {
                 format!("axis_name={axis_name}")
             }

@@ -342,6 +342,61 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 ..e
             });
         }
+        Cond { branches } => {
+            let index = check.at_least(1)?;
+            if index.rank() != 0 || index.dtype != DType::I32 {
+                return Err(check.err(ErrorKind::DType, "the branch index must be an int32 scalar"));
+            }
+            let first = branches
+                .first()
+                .ok_or_else(|| check.err(ErrorKind::Param, "cond needs at least one branch"))?;
+            for (i, b) in branches.iter().enumerate() {
+                check.signature(&format!("branch {i}"), &b.0, &inputs[1..])?;
+                let (want, got) = (first.0.out_avals(), b.0.out_avals());
+                if !want.iter().zip(&got).all(|(a, b)| a.same_type(b)) || want.len() != got.len() {
+                    return Err(check.err(
+                        ErrorKind::Tree,
+                        format!("branch 0 returns {want:?} but branch {i} returns {got:?}"),
+                    ));
+                }
+            }
+            return Ok(first.0.out_avals());
+        }
+        While {
+            cond,
+            body,
+            cond_consts,
+            body_consts,
+        } => {
+            let carry = &inputs[(cond_consts + body_consts).min(inputs.len())..];
+            let cond_in: Vec<AVal> = inputs[..*cond_consts]
+                .iter()
+                .chain(carry)
+                .cloned()
+                .collect();
+            let body_in: Vec<AVal> = inputs[*cond_consts..cond_consts + body_consts]
+                .iter()
+                .chain(carry)
+                .cloned()
+                .collect();
+            check.signature("cond", &cond.0, &cond_in)?;
+            check.signature("body", &body.0, &body_in)?;
+            let pred = cond.0.out_avals();
+            if pred.len() != 1 || pred[0].rank() != 0 || pred[0].dtype != DType::Bool {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!("the loop condition must return one bool scalar, it returns {pred:?}"),
+                ));
+            }
+            let out = body.0.out_avals();
+            if out.len() != carry.len() || !out.iter().zip(carry).all(|(a, b)| a.same_type(b)) {
+                return Err(check.err(
+                    ErrorKind::Tree,
+                    format!("the loop body takes a carry of {carry:?} but returns {out:?}"),
+                ));
+            }
+            return Ok(carry.to_vec());
+        }
         Jit(call) => {
             let expected: Vec<AVal> = call.jaxpr.invars.iter().map(|v| v.aval.clone()).collect();
             let matches = expected.len() == inputs.len()
@@ -445,6 +500,18 @@ impl<'a> Checker<'a> {
                 "incompatible shapes for an elementwise operation",
             )),
         }
+    }
+
+    /// The nested Jaxpr `name` accepts operands of these types.
+    fn signature(&self, name: &str, j: &crate::Jaxpr, inputs: &[AVal]) -> Result<()> {
+        let want = j.in_avals();
+        if want.len() != inputs.len() || !want.iter().zip(inputs).all(|(a, b)| a.same_type(b)) {
+            return Err(self.err(
+                ErrorKind::Tree,
+                format!("{name} takes {want:?} but is given {inputs:?}"),
+            ));
+        }
+        Ok(())
     }
 
     fn axes(&self, axes: &[usize], rank: usize) -> Result<()> {

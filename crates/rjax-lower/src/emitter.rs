@@ -65,6 +65,32 @@ impl Emitter {
         ))
     }
 
+    /// Emit `jaxpr` as the body of a nested region, one level deeper:
+    /// returns the region's text and the names of its outputs.
+    pub(crate) fn region(
+        &mut self,
+        jaxpr: &Jaxpr,
+        args: Vec<String>,
+    ) -> Result<(String, Vec<String>)> {
+        let saved_body = std::mem::take(&mut self.body);
+        let saved_indent = self.indent.clone();
+        self.indent.push_str("  ");
+        let outs = self.jaxpr(jaxpr, args);
+        let text = std::mem::replace(&mut self.body, saved_body);
+        self.indent = saved_indent;
+        Ok((text, outs?))
+    }
+
+    /// The current indentation.
+    pub(crate) fn indent(&self) -> &str {
+        &self.indent
+    }
+
+    /// Append already indented text.
+    pub(crate) fn raw(&mut self, text: &str) {
+        self.body.push_str(text);
+    }
+
     /// Emit the equations of `jaxpr` with its inputs (constants first) bound
     /// to `args`; returns the names of its outputs.
     pub(crate) fn jaxpr(&mut self, jaxpr: &Jaxpr, args: Vec<String>) -> Result<Vec<String>> {

@@ -11,6 +11,7 @@
 //! ```
 
 mod collectives;
+mod control;
 mod emitter;
 mod rules;
 mod types;

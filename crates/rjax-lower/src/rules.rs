@@ -1,6 +1,7 @@
 //! One lowering rule per primitive (an exhaustive match).
 
 use crate::collectives;
+use crate::control;
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
@@ -156,6 +157,26 @@ pub(crate) fn lower_eqn(
         } => collectives::all_gather(e, &x, &ins[0], *axis, *tiled, axis_name, out)?,
         AxisIndex { axis_name } => collectives::axis_index(e, axis_name)?,
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
+        Cond { branches } => {
+            let js: Vec<&rjax_ir::Jaxpr> = branches.iter().map(|b| &*b.0).collect();
+            return control::cond(e, operands, &js, outs);
+        }
+        While {
+            cond,
+            body,
+            cond_consts,
+            body_consts,
+        } => {
+            return control::while_loop(
+                e,
+                operands,
+                ins,
+                &cond.0,
+                &body.0,
+                *cond_consts,
+                *body_consts,
+            );
+        }
         Custom(c) => match c.0.jaxpr() {
             Some(j) => return e.jaxpr(j, operands.to_vec()),
             None => return Err(c.0.unsupported("lowering")),

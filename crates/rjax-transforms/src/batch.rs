@@ -59,8 +59,10 @@ impl Interpreter for BatchInterpreter {
         args: &[Value],
         _out_avals: Vec<AVal>,
     ) -> Result<Vec<Value>> {
-        if let Primitive::Jit(call) = prim {
-            return eval_jaxpr(&call.jaxpr, &[], args);
+        match prim {
+            Primitive::Jit(call) => return eval_jaxpr(&call.jaxpr, &[], args),
+            Primitive::Cond { branches } => return crate::control::cond_batched(branches, args),
+            _ => {}
         }
         let (vals, dims): (Vec<Value>, Vec<Option<usize>>) =
             args.iter().map(|a| self.split(a)).unzip();
@@ -369,7 +371,13 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             };
             one(bind1(&inner, &[v])?, 0)
         }
-        Iota { .. } | Jit(_) | AxisIndex { .. } => Err(Error::new(
+        While {
+            cond,
+            body,
+            cond_consts,
+            body_consts,
+        } => crate::control::while_batched(cond, body, (*cond_consts, *body_consts), x, d, size),
+        Iota { .. } | Jit(_) | AxisIndex { .. } | Cond { .. } => Err(Error::new(
             ErrorKind::Param,
             prim.name(),
             "has no batched operands to map over",

@@ -114,8 +114,18 @@ fn jvp_rule(
     out_avals: &[AVal],
 ) -> Result<(Vec<Value>, Tangents)> {
     use Primitive::*;
-    if let Custom(c) = prim {
-        return c.0.jvp(x, t);
+    match prim {
+        Custom(c) => return c.0.jvp(x, t),
+        Cond { branches } => return crate::control::cond_jvp(branches, x, t),
+        While {
+            cond,
+            body,
+            cond_consts,
+            body_consts,
+        } => {
+            return crate::control::while_jvp(cond, body, (*cond_consts, *body_consts), x, t);
+        }
+        _ => {}
     }
     let y = bind(prim, x)?;
     let no_tangent = t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float();
@@ -205,7 +215,7 @@ fn jvp_rule(
         | Iota { .. }
         | AxisIndex { .. }
         | StopGradient => None,
-        Jit(_) | Custom(_) => {
+        Jit(_) | Custom(_) | Cond { .. } | While { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
                 prim.name(),

@@ -4,6 +4,7 @@
 //! elimination.
 
 mod batch;
+mod control;
 mod dce;
 mod jvp;
 mod linearize;

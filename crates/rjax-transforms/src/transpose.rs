@@ -3,7 +3,9 @@
 
 use crate::ops::{self, add, convert, div, mul, neg, reshape, scalar, select, unbroadcast, zeros};
 use rjax_ir::primitive::{BinaryOp, ReduceOp, UnaryOp};
-use rjax_ir::{AVal, Atom, DotDims, Error, ErrorKind, Jaxpr, Primitive, Result, Value, bind1};
+use rjax_ir::{
+    AVal, Atom, DotDims, Error, ErrorKind, Jaxpr, Primitive, Result, Value, bind, bind1,
+};
 use std::collections::HashMap;
 
 /// An equation operand during transposition: a linear input (only its
@@ -40,12 +42,29 @@ fn not_linear(prim: &Primitive) -> Error {
 /// given cotangents of its outputs. Inputs reached by no cotangent get
 /// zeros.
 pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Result<Vec<Value>> {
-    let known: HashMap<u32, Value> = jaxpr
+    let mut known: HashMap<u32, Value> = jaxpr
         .constvars
         .iter()
         .map(|v| v.id)
         .zip(residuals.iter().cloned())
         .collect();
+    // Equations on known values only (a recomputation of primal values, as
+    // in the tangent programs of control flow) run forward first.
+    for eqn in &jaxpr.eqns {
+        let inputs: Option<Vec<Value>> = eqn
+            .inputs
+            .iter()
+            .map(|a| match a {
+                Atom::Lit(l) => Some(Value::Literal(*l)),
+                Atom::Var(v) => known.get(&v.id).cloned(),
+            })
+            .collect();
+        if let Some(inputs) = inputs {
+            for (v, x) in eqn.outputs.iter().zip(bind(&eqn.prim, &inputs)?) {
+                known.insert(v.id, x);
+            }
+        }
+    }
     let mut ct: HashMap<u32, Value> = HashMap::new();
     let accumulate = |ct: &mut HashMap<u32, Value>, id: u32, v: Value| -> Result<()> {
         let total = match ct.remove(&id) {
@@ -62,7 +81,12 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
             }
         }
     }
-    for eqn in jaxpr.eqns.iter().rev() {
+    for eqn in jaxpr
+        .eqns
+        .iter()
+        .rev()
+        .filter(|e| !e.outputs.iter().all(|v| known.contains_key(&v.id)))
+    {
         let out_cts: Vec<Option<Value>> = eqn.outputs.iter().map(|v| ct.remove(&v.id)).collect();
         if out_cts.iter().all(Option::is_none) {
             continue;
@@ -85,6 +109,16 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
             })
             .collect();
         let in_cts = match &eqn.prim {
+            Primitive::Cond { branches } => {
+                let known: Vec<Option<Value>> = operands
+                    .iter()
+                    .map(|o| match o {
+                        Operand::Known(v) => Some(v.clone()),
+                        Operand::Linear(_) => None,
+                    })
+                    .collect();
+                crate::control::cond_transpose(branches, &known, &out_cts)?
+            }
             Primitive::Custom(c) => {
                 let known: Vec<Option<Value>> = operands
                     .iter()

@@ -1,0 +1,240 @@
+//! Structured control flow on traced values: `cond`, `switch`,
+//! `while_loop`, `fori_loop`. Under a transformation each stages its
+//! functions into sub-Jaxprs of one primitive; on concrete values they run
+//! the chosen branch or the loop directly, like JAX with jit disabled.
+
+use crate::Array;
+use crate::jit::{flatten_args, trace_tree};
+use crate::numpy as jnp;
+use crate::tree::{Tree, TreeDef};
+use rjax_ir::{
+    AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Primitive, Result, SubJaxpr, Value, Var,
+};
+use std::panic::Location;
+use std::sync::Arc;
+
+fn arrays(values: Vec<Value>) -> Vec<Array> {
+    values.into_iter().map(Array::from_value).collect()
+}
+
+/// A staged function as a Jaxpr whose leading inputs are its constants.
+fn staged<I: Tree, O: Tree>(
+    f: &dyn Fn(I) -> O,
+    def: &TreeDef,
+    avals: &[AVal],
+) -> Result<(ClosedJaxpr, TreeDef)> {
+    trace_tree(f, def, avals)
+}
+
+/// `switch` with the index already an int32 scalar in range.
+fn switch_staged<I: Tree, O: Tree>(
+    index: &Array,
+    branches: &[&dyn Fn(I) -> O],
+    operand: &I,
+) -> Result<O> {
+    let (values, avals, def) = flatten_args(operand)?;
+    let traced = branches
+        .iter()
+        .map(|b| staged(*b, &def, &avals))
+        .collect::<Result<Vec<_>>>()?;
+    let out_def = traced[0].1.clone();
+    if let Some((i, (_, d))) = traced.iter().enumerate().find(|(_, (_, d))| *d != out_def) {
+        return Err(Error::new(
+            ErrorKind::Tree,
+            "cond",
+            format!("branch 0 returns {out_def:?} but branch {i} returns {d:?}"),
+        ));
+    }
+    // Every branch takes every branch's constants, then the operands.
+    let consts: Vec<Value> = traced.iter().flat_map(|(c, _)| c.consts.clone()).collect();
+    let mut offset = 0;
+    let jaxprs: Vec<SubJaxpr> = traced
+        .iter()
+        .map(|(c, _)| {
+            let j = with_unused_inputs(&c.jaxpr, &consts, offset);
+            offset += c.consts.len();
+            SubJaxpr(Arc::new(j))
+        })
+        .collect();
+    let args: Vec<Value> = std::iter::once(index.value()?.clone())
+        .chain(consts)
+        .chain(values)
+        .collect();
+    let outs = rjax_ir::bind(&Primitive::Cond { branches: jaxprs }, &args)?;
+    O::unflatten_tree(&out_def, arrays(outs))
+}
+
+/// `j` taking all of `consts` (its own at `offset`) before its inputs.
+fn with_unused_inputs(j: &Jaxpr, consts: &[Value], offset: usize) -> Jaxpr {
+    let mut next = j
+        .eqns
+        .iter()
+        .flat_map(|e| &e.outputs)
+        .chain(&j.invars)
+        .chain(&j.constvars)
+        .map(|v| v.id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut invars = Vec::with_capacity(consts.len() + j.invars.len());
+    for (k, c) in consts.iter().enumerate() {
+        match k.checked_sub(offset).and_then(|i| j.constvars.get(i)) {
+            Some(v) => invars.push(v.clone()),
+            None => {
+                invars.push(Var {
+                    id: next,
+                    aval: c.aval(),
+                });
+                next += 1;
+            }
+        }
+    }
+    invars.extend(j.invars.iter().cloned());
+    Jaxpr {
+        constvars: Vec::new(),
+        invars,
+        ..j.clone()
+    }
+}
+
+/// `branches[index]` applied to `operand` (the index is clamped into
+/// range, as in JAX). All branches must return the same structure and
+/// types.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// let f = |x: Array| x.sin();
+/// let g = |x: Array| x.cos();
+/// let h = |x: Array| &x * 2.0;
+/// let y = lax::switch(&Array::scalar(2i32), &[&f, &g, &h], Array::scalar(1.5f32)).unwrap();
+/// assert_eq!(y.item::<f32>().unwrap(), 3.0);
+/// ```
+#[track_caller]
+pub fn switch<I: Tree, O: Tree>(
+    index: &Array,
+    branches: &[&dyn Fn(I) -> O],
+    operand: I,
+) -> Result<O> {
+    let location = Location::caller();
+    (|| {
+        if branches.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Param,
+                "switch",
+                "needs at least one branch",
+            ));
+        }
+        let n = branches.len() as i32;
+        let i = jnp::minimum(
+            &jnp::maximum(&index.astype(DType::I32), &Array::scalar(0i32)),
+            &Array::scalar(n - 1),
+        );
+        if !i.is_traced() && !rjax_ir::is_tracing() {
+            return Ok(branches[i.item::<i32>()? as usize](operand));
+        }
+        switch_staged(&i, branches, &operand)
+    })()
+    .map_err(|e: Error| e.at(location))
+}
+
+/// `true_fn(operand)` if `pred`, else `false_fn(operand)`, on traced
+/// predicates too (JAX's `lax.cond`).
+///
+/// ```
+/// use rjax::{jit, lax, Array};
+/// let relu = jit(|x: Array| lax::cond(&x.gt(0.0), |x: Array| x, |x: Array| &x * 0.0, x).unwrap());
+/// assert_eq!(relu.call(Array::scalar(-2.0f32)).unwrap().item::<f32>().unwrap(), 0.0);
+/// assert_eq!(relu.call(Array::scalar(3.0f32)).unwrap().item::<f32>().unwrap(), 3.0);
+/// ```
+#[track_caller]
+pub fn cond<I: Tree, O: Tree>(
+    pred: &Array,
+    true_fn: impl Fn(I) -> O,
+    false_fn: impl Fn(I) -> O,
+    operand: I,
+) -> Result<O> {
+    let location = Location::caller();
+    let bad = pred
+        .aval()
+        .map(|a| a.rank() != 0 || a.dtype != DType::Bool)
+        .unwrap_or(false);
+    if bad {
+        return Err(Error::new(
+            ErrorKind::DType,
+            "cond",
+            "the predicate must be a bool scalar",
+        )
+        .with_operands(pred.aval().into_iter().collect())
+        .at(location));
+    }
+    switch(&pred.astype(DType::I32), &[&false_fn, &true_fn], operand).map_err(|e| e.at(location))
+}
+
+/// Repeat `body_fn` while `cond_fn` holds, starting from `init` (JAX's
+/// `lax.while_loop`). The carry keeps its structure and types.
+///
+/// ```
+/// use rjax::{jit, lax, Array};
+/// // Smallest power of two at least x.
+/// let f = jit(|x: Array| lax::while_loop(|p: &Array| p.lt(&x), |p: Array| &p * 2.0, Array::scalar(1.0f32)).unwrap());
+/// assert_eq!(f.call(Array::scalar(100.0f32)).unwrap().item::<f32>().unwrap(), 128.0);
+/// ```
+#[track_caller]
+pub fn while_loop<C: Tree>(
+    cond_fn: impl Fn(&C) -> Array,
+    body_fn: impl Fn(C) -> C,
+    init: C,
+) -> Result<C> {
+    let location = Location::caller();
+    (|| {
+        let (values, avals, def) = flatten_args(&init)?;
+        if !rjax_ir::is_tracing() && !values.iter().any(Value::is_traced) {
+            let mut carry = init;
+            while cond_fn(&carry).item::<bool>()? {
+                carry = body_fn(carry);
+            }
+            return Ok(carry);
+        }
+        let (c, _) = staged(&|x: C| cond_fn(&x), &def, &avals)?;
+        let (b, body_def) = staged(&body_fn, &def, &avals)?;
+        if body_def != def {
+            return Err(Error::new(
+                ErrorKind::Tree,
+                "while_loop",
+                format!("the body takes a carry of {def:?} but returns {body_def:?}"),
+            ));
+        }
+        let prim = Primitive::While {
+            cond: SubJaxpr(Arc::new(c.hoist_consts())),
+            body: SubJaxpr(Arc::new(b.hoist_consts())),
+            cond_consts: c.consts.len(),
+            body_consts: b.consts.len(),
+        };
+        let args: Vec<Value> = c.consts.into_iter().chain(b.consts).chain(values).collect();
+        C::unflatten_tree(&def, arrays(rjax_ir::bind(&prim, &args)?))
+    })()
+    .map_err(|e: Error| e.at(location))
+}
+
+/// `body(i, carry)` for `i` in `lower..upper` (JAX's `lax.fori_loop`); `i`
+/// is an int32 scalar.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// let total = lax::fori_loop(0, 5, |i: Array, acc: Array| &acc + &i.astype(rjax::DType::F32), Array::scalar(0.0f32));
+/// assert_eq!(total.unwrap().item::<f32>().unwrap(), 10.0);
+/// ```
+#[track_caller]
+pub fn fori_loop<C: Tree>(
+    lower: i32,
+    upper: i32,
+    body: impl Fn(Array, C) -> C,
+    init: C,
+) -> Result<C> {
+    let (_, out) = while_loop(
+        |(i, _): &(Array, C)| i.lt(upper),
+        |(i, c): (Array, C)| (&i + 1, body(i.clone(), c)),
+        (Array::scalar(lower), init),
+    )?;
+    Ok(out)
+}
