@@ -217,7 +217,8 @@ pub fn while_loop<C: Tree>(
 }
 
 /// `body(i, carry)` for `i` in `lower..upper` (JAX's `lax.fori_loop`); `i`
-/// is an int32 scalar.
+/// is an int32 scalar. The trip count is static, so under a transformation
+/// this is a `scan` — differentiable in reverse mode.
 ///
 /// ```
 /// use rjax::{lax, Array};
@@ -231,10 +232,105 @@ pub fn fori_loop<C: Tree>(
     body: impl Fn(Array, C) -> C,
     init: C,
 ) -> Result<C> {
-    let (_, out) = while_loop(
-        |(i, _): &(Array, C)| i.lt(upper),
-        |(i, c): (Array, C)| (&i + 1, body(i.clone(), c)),
-        (Array::scalar(lower), init),
-    )?;
+    let step = |(i, c): (Array, C), _: ()| ((&i + 1, body(i.clone(), c)), ());
+    let n = (upper - lower).max(0) as usize;
+    let ((_, out), ()) = scan_with(step, (Array::scalar(lower), init), (), Some(n), false)?;
     Ok(out)
+}
+
+/// `scan_with(f, init, xs, None, false)`.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// // Cumulative sum: carry the running total, emit it at every step.
+/// let xs = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[4]);
+/// let (total, partial) = lax::scan(|c: Array, x: Array| { let s = &c + &x; (s.clone(), s) }, Array::scalar(0.0f32), xs).unwrap();
+/// assert_eq!(total.item::<f32>().unwrap(), 10.0);
+/// assert_eq!(partial.to_vec::<f32>().unwrap(), vec![1.0, 3.0, 6.0, 10.0]);
+/// ```
+#[track_caller]
+pub fn scan<C: Tree, X: Tree, Y: Tree>(
+    f: impl Fn(C, X) -> (C, Y),
+    init: C,
+    xs: X,
+) -> Result<(C, Y)> {
+    scan_with(f, init, xs, None, false)
+}
+
+/// JAX's `lax.scan`: thread a carry through `f` over the leading axis of
+/// every leaf of `xs` (`length` steps when `xs` has no leaves), stacking
+/// the per-step outputs; `reverse` walks from the end.
+#[track_caller]
+pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
+    f: impl Fn(C, X) -> (C, Y),
+    init: C,
+    xs: X,
+    length: Option<usize>,
+    reverse: bool,
+) -> Result<(C, Y)> {
+    let location = Location::caller();
+    (|| {
+        let (c_vals, c_avals, c_def) = flatten_args(&init)?;
+        let (x_vals, x_avals, x_def) = flatten_args(&xs)?;
+        let mut n = length;
+        for a in &x_avals {
+            let lead = a.shape.first().copied();
+            if lead.is_none() || (n.is_some() && n != lead) {
+                return Err(Error::new(
+                    ErrorKind::Shape,
+                    "scan",
+                    format!("scanned leaf {a} does not share the leading axis {n:?}"),
+                )
+                .with_operands(x_avals.clone()));
+            }
+            n = lead;
+        }
+        let n =
+            n.ok_or_else(|| Error::new(ErrorKind::Param, "scan", "xs has no leaves: give length"))?;
+        let slices: Vec<AVal> = x_avals
+            .iter()
+            .map(|a| AVal::new(a.shape[1..].to_vec(), a.dtype))
+            .collect();
+        let def = TreeDef::Node("tuple", vec![c_def.clone(), x_def.clone()]);
+        let (closed, out_def) =
+            staged(&|(c, x): (C, X)| f(c, x), &def, &[c_avals, slices].concat())?;
+        let (c_out_def, y_def) = match &out_def {
+            TreeDef::Node(_, parts) if parts.len() == 2 => (parts[0].clone(), parts[1].clone()),
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Tree,
+                    "scan",
+                    format!("the body returned {other:?}"),
+                ));
+            }
+        };
+        if c_out_def != c_def {
+            return Err(Error::new(
+                ErrorKind::Tree,
+                "scan",
+                format!("the body takes a carry of {c_def:?} but returns {c_out_def:?}"),
+            ));
+        }
+        let nk = c_vals.len();
+        let prim = Primitive::Scan {
+            body: SubJaxpr(Arc::new(closed.hoist_consts())),
+            length: n,
+            reverse,
+            num_consts: closed.consts.len(),
+            num_carry: nk,
+        };
+        let args: Vec<Value> = closed
+            .consts
+            .into_iter()
+            .chain(c_vals)
+            .chain(x_vals)
+            .collect();
+        let mut outs = rjax_ir::bind(&prim, &args)?;
+        let ys = outs.split_off(nk);
+        Ok((
+            C::unflatten_tree(&c_def, arrays(outs))?,
+            Y::unflatten_tree(&y_def, arrays(ys))?,
+        ))
+    })()
+    .map_err(|e: Error| e.at(location))
 }

@@ -195,6 +195,17 @@ pub enum Primitive {
         cond_consts: usize,
         body_consts: usize,
     },
+    /// Operands: `num_consts` constants, `num_carry` carried values, then
+    /// arrays scanned along their leading axis of `length`. `body` maps
+    /// (consts, carry, slices) to (carry, output slices); the results are
+    /// the final carry and the stacked outputs.
+    Scan {
+        body: SubJaxpr,
+        length: usize,
+        reverse: bool,
+        num_consts: usize,
+        num_carry: usize,
+    },
 }
 
 /// The parameters of a [`Primitive::Jit`] call: a named, closed-over-nothing
@@ -353,6 +364,7 @@ impl Primitive {
             Custom(_) => "custom_call",
             Cond { .. } => "cond",
             While { .. } => "while",
+            Scan { .. } => "scan",
             Jit(_) => "pjit",
         }
     }
@@ -370,6 +382,7 @@ impl Primitive {
                 ("cond_jaxpr".into(), &*cond.0),
                 ("body_jaxpr".into(), &*body.0),
             ],
+            Primitive::Scan { body, .. } => vec![("jaxpr".into(), &*body.0)],
             _ => Vec::new(),
         }
     }
@@ -389,7 +402,7 @@ impl Primitive {
         match self {
             Primitive::Jit(call) => call.jaxpr.outvars.len(),
             Primitive::Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
-            Primitive::While { body, .. } => body.0.outvars.len(),
+            Primitive::While { body, .. } | Primitive::Scan { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
             _ => 1,
         }
@@ -485,6 +498,18 @@ impl Primitive {
                 body_consts,
                 ..
             } => format!("body_nconsts={body_consts} cond_nconsts={cond_consts}"),
+            Scan {
+                length,
+                reverse,
+                num_consts,
+                num_carry,
+                ..
+            } => {
+                format!(
+                    "length={length} num_carry={num_carry} num_consts={num_consts} reverse={}",
+                    py_bool(*reverse)
+                )
+            }
             AllReduce { axis_name, .. } | AxisIndex { axis_name } => {
                 format!("axis_name={axis_name}")
             }

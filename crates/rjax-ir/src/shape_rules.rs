@@ -397,6 +397,38 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             return Ok(carry.to_vec());
         }
+        Scan {
+            body,
+            length,
+            num_consts,
+            num_carry,
+            ..
+        } => {
+            let split = (num_consts + num_carry).min(inputs.len());
+            let mut body_in: Vec<AVal> = inputs[..split].to_vec();
+            for x in &inputs[split..] {
+                if x.shape.first() != Some(length) {
+                    return Err(check.err(
+                        ErrorKind::Shape,
+                        format!("scanned operand {x} does not have leading axis {length}"),
+                    ));
+                }
+                body_in.push(x.with_shape(x.shape[1..].to_vec()));
+            }
+            check.signature("scan body", &body.0, &body_in)?;
+            let outs = body.0.out_avals();
+            let carry = &inputs[*num_consts..split];
+            if outs.len() < carry.len() || !outs.iter().zip(carry).all(|(a, b)| a.same_type(b)) {
+                return Err(check.err(
+                    ErrorKind::Tree,
+                    format!("the scan body takes a carry of {carry:?} but returns {outs:?}"),
+                ));
+            }
+            let ys = outs[carry.len()..]
+                .iter()
+                .map(|y| y.with_shape([&[*length][..], &y.shape].concat()));
+            return Ok(carry.iter().cloned().chain(ys).collect());
+        }
         Jit(call) => {
             let expected: Vec<AVal> = call.jaxpr.invars.iter().map(|v| v.aval.clone()).collect();
             let matches = expected.len() == inputs.len()

@@ -72,13 +72,23 @@ impl Emitter {
         jaxpr: &Jaxpr,
         args: Vec<String>,
     ) -> Result<(String, Vec<String>)> {
-        let saved_body = std::mem::take(&mut self.body);
-        let saved_indent = self.indent.clone();
-        self.indent.push_str("  ");
+        let saved = self.begin_region();
         let outs = self.jaxpr(jaxpr, args);
-        let text = std::mem::replace(&mut self.body, saved_body);
-        self.indent = saved_indent;
+        let text = self.end_region(saved);
         Ok((text, outs?))
+    }
+
+    /// Start writing a nested region; returns what `end_region` restores.
+    pub(crate) fn begin_region(&mut self) -> (String, String) {
+        let saved = (std::mem::take(&mut self.body), self.indent.clone());
+        self.indent.push_str("  ");
+        saved
+    }
+
+    /// Finish a nested region, returning its text.
+    pub(crate) fn end_region(&mut self, (body, indent): (String, String)) -> String {
+        self.indent = indent;
+        std::mem::replace(&mut self.body, body)
     }
 
     /// The current indentation.

@@ -161,6 +161,23 @@ pub(crate) fn lower_eqn(
             let js: Vec<&rjax_ir::Jaxpr> = branches.iter().map(|b| &*b.0).collect();
             return control::cond(e, operands, &js, outs);
         }
+        Scan {
+            body,
+            length,
+            reverse,
+            num_consts,
+            num_carry,
+        } => {
+            return control::scan(
+                e,
+                operands,
+                ins,
+                &body.0,
+                (*length, *reverse),
+                (*num_consts, *num_carry),
+                outs,
+            );
+        }
         While {
             cond,
             body,

@@ -377,6 +377,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             cond_consts,
             body_consts,
         } => crate::control::while_batched(cond, body, (*cond_consts, *body_consts), x, d, size),
+        Scan { .. } => crate::control::scan_batched(prim, x, d, size),
         Iota { .. } | Jit(_) | AxisIndex { .. } | Cond { .. } => Err(Error::new(
             ErrorKind::Param,
             prim.name(),

@@ -125,6 +125,9 @@ fn jvp_rule(
         } => {
             return crate::control::while_jvp(cond, body, (*cond_consts, *body_consts), x, t);
         }
+        Scan { .. } => {
+            return crate::control::scan_jvp(prim, x, t);
+        }
         _ => {}
     }
     let y = bind(prim, x)?;
@@ -215,7 +218,7 @@ fn jvp_rule(
         | Iota { .. }
         | AxisIndex { .. }
         | StopGradient => None,
-        Jit(_) | Custom(_) | Cond { .. } | While { .. } => {
+        Jit(_) | Custom(_) | Cond { .. } | While { .. } | Scan { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
                 prim.name(),

@@ -108,27 +108,24 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
                 },
             })
             .collect();
+        // Rules over nested programs see the known operands' values.
+        let known = || -> Vec<Option<Value>> {
+            operands
+                .iter()
+                .map(|o| match o {
+                    Operand::Known(v) => Some(v.clone()),
+                    Operand::Linear(_) => None,
+                })
+                .collect()
+        };
         let in_cts = match &eqn.prim {
+            Primitive::Scan { .. } => {
+                crate::control::scan_transpose(&eqn.prim, &known(), &out_cts)?
+            }
             Primitive::Cond { branches } => {
-                let known: Vec<Option<Value>> = operands
-                    .iter()
-                    .map(|o| match o {
-                        Operand::Known(v) => Some(v.clone()),
-                        Operand::Linear(_) => None,
-                    })
-                    .collect();
-                crate::control::cond_transpose(branches, &known, &out_cts)?
+                crate::control::cond_transpose(branches, &known(), &out_cts)?
             }
-            Primitive::Custom(c) => {
-                let known: Vec<Option<Value>> = operands
-                    .iter()
-                    .map(|o| match o {
-                        Operand::Known(v) => Some(v.clone()),
-                        Operand::Linear(_) => None,
-                    })
-                    .collect();
-                c.0.transpose(&known, &out_cts)?
-            }
+            Primitive::Custom(c) => c.0.transpose(&known(), &out_cts)?,
             prim => transpose_rule(prim, &operands, &out_cts[0])?,
         };
         for ((atom, operand), c) in eqn.inputs.iter().zip(&operands).zip(in_cts) {
