@@ -238,6 +238,38 @@ pub fn fori_loop<C: Tree>(
     Ok(out)
 }
 
+/// `body(i, carry)` for `i` from `lower` while `i < upper`, with bounds
+/// known only at run time: a `while_loop`, so differentiable in forward
+/// mode only.
+#[track_caller]
+pub fn fori_loop_dynamic<C: Tree>(
+    lower: &Array,
+    upper: &Array,
+    body: impl Fn(Array, C) -> C,
+    init: C,
+) -> Result<C> {
+    let (_, _, out) = while_loop(
+        |(i, n, _): &(Array, Array, C)| i.lt(n),
+        |(i, n, c): (Array, Array, C)| (&i + 1, n, body(i.clone(), c)),
+        (lower.astype(DType::I32), upper.astype(DType::I32), init),
+    )?;
+    Ok(out)
+}
+
+/// `f` applied to every slice of `xs` along its leading axis, stacked
+/// (JAX's `lax.map`: a scan without a carry).
+///
+/// ```
+/// use rjax::{lax, Array};
+/// let rows = lax::map(|r: Array| r.sum(), Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2])).unwrap();
+/// assert_eq!(rows.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
+/// ```
+#[track_caller]
+pub fn map<X: Tree, Y: Tree>(f: impl Fn(X) -> Y, xs: X) -> Result<Y> {
+    let ((), ys) = scan_with(|(), x: X| ((), f(x)), (), xs, None, false)?;
+    Ok(ys)
+}
+
 /// `scan_with(f, init, xs, None, false)`.
 ///
 /// ```

@@ -11,7 +11,9 @@
 //! ```
 
 use crate::Array;
-pub use crate::control::{cond, fori_loop, scan, scan_with, switch, while_loop};
+pub use crate::control::{
+    cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
+};
 use crate::location;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};

@@ -338,3 +338,36 @@ fn scan_rnn_gradients_match_the_unrolled_rnn() {
     let text = jit(rnn_scan).named("rnn").lower(args).unwrap();
     insta::assert_snapshot!("scan_stablehlo", text.as_text());
 }
+
+#[test]
+fn map_and_dynamic_fori() {
+    let xs = array(&values(6, -1.0, 1.0, 9), &[3, 2], DType::F32);
+    let mapped = jit(|x: Array| lax::map(|r: Array| r.sin().sum(), x).unwrap())
+        .call(xs.clone())
+        .unwrap();
+    assert_close(
+        &f64s(&mapped),
+        &f64s(&jnp::sum(&xs.sin(), 1, false)),
+        1e-6,
+        "map",
+    );
+    let dynamic = jit(|(n, x): (Array, Array)| {
+        lax::fori_loop_dynamic(&Array::scalar(0i32), &n, |_i: Array, v: Array| &v * 2.0, x).unwrap()
+    });
+    assert_eq!(
+        dynamic
+            .call((Array::scalar(5i32), Array::scalar(1.0f32)))
+            .unwrap()
+            .item::<f32>()
+            .unwrap(),
+        32.0
+    );
+    assert_eq!(
+        dynamic
+            .call((Array::scalar(2i32), Array::scalar(1.0f32)))
+            .unwrap()
+            .item::<f32>()
+            .unwrap(),
+        4.0
+    );
+}

@@ -371,6 +371,13 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
                 vec![None, Some(t)]
             }
         }
+        While { .. } => {
+            return Err(Error::new(
+                ErrorKind::Param,
+                "while",
+                "reverse-mode differentiation does not work through while_loop (its trip count is not known in advance); use scan, or fori_loop with static bounds",
+            ));
+        }
         _ => return Err(not_linear(prim)),
     })
 }
