@@ -256,6 +256,52 @@ pub fn fori_loop_dynamic<C: Tree>(
     Ok(out)
 }
 
+/// `scan` on concrete values: a Rust loop over slices, outputs stacked.
+fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
+    f: &impl Fn(C, X) -> (C, Y),
+    init: C,
+    xs: &[Value],
+    x_def: &TreeDef,
+    n: usize,
+    reverse: bool,
+) -> Result<(C, Y)> {
+    let xs: Vec<Array> = xs.iter().cloned().map(Array::from_value).collect();
+    let mut carry = init;
+    let mut steps: Vec<Vec<Array>> = Vec::with_capacity(n);
+    let mut y_def = None;
+    let order: Vec<usize> = if reverse {
+        (0..n).rev().collect()
+    } else {
+        (0..n).collect()
+    };
+    for &i in &order {
+        let slices = xs
+            .iter()
+            .map(|x| {
+                let shape = x.shape();
+                let mut start = vec![0; shape.len()];
+                let mut limit = shape.clone();
+                start[0] = i;
+                limit[0] = i + 1;
+                crate::lax::squeeze(&crate::lax::slice(x, &start, &limit, None), &[0])
+            })
+            .collect();
+        let (c, y) = f(carry, X::unflatten_tree(x_def, slices)?);
+        let (leaves, d) = y.flatten_tree();
+        y_def = Some(d);
+        steps.push(leaves);
+        carry = c;
+    }
+    if reverse {
+        steps.reverse();
+    }
+    let y_def = y_def.ok_or_else(|| Error::new(ErrorKind::Param, "scan", "no steps"))?;
+    let stacked = (0..y_def.num_leaves())
+        .map(|k| jnp::stack(&steps.iter().map(|s| s[k].clone()).collect::<Vec<_>>(), 0))
+        .collect();
+    Ok((carry, Y::unflatten_tree(&y_def, stacked)?))
+}
+
 /// `f` applied to every slice of `xs` along its leading axis, stacked
 /// (JAX's `lax.map`: a scan without a carry).
 ///
@@ -319,6 +365,11 @@ pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
         }
         let n =
             n.ok_or_else(|| Error::new(ErrorKind::Param, "scan", "xs has no leaves: give length"))?;
+        let concrete =
+            !rjax_ir::is_tracing() && !c_vals.iter().chain(&x_vals).any(Value::is_traced);
+        if concrete && n > 0 {
+            return scan_concrete(&f, init, &x_vals, &x_def, n, reverse);
+        }
         let slices: Vec<AVal> = x_avals
             .iter()
             .map(|a| AVal::new(a.shape[1..].to_vec(), a.dtype))
