@@ -11,6 +11,19 @@ use support::median_us;
 
 type Params = Vec<(Array, Array)>;
 
+/// Weights of 0.01 and zero biases for layers of the given sizes.
+fn mlp_params(sizes: &[usize]) -> Params {
+    sizes
+        .windows(2)
+        .map(|s| {
+            (
+                jnp::full(&[s[0], s[1]], 0.01f32),
+                jnp::zeros(&[s[1]], DType::F32),
+            )
+        })
+        .collect()
+}
+
 fn predict(params: &Params, x: &Array) -> Array {
     let mut h = x.clone();
     for (i, (w, b)) in params.iter().enumerate() {
@@ -38,15 +51,7 @@ fn step((params, x, y): (Params, Array, Array)) -> Params {
 
 fn main() {
     let sizes = [784, 512, 512, 10];
-    let params: Params = sizes
-        .windows(2)
-        .map(|s| {
-            (
-                jnp::full(&[s[0], s[1]], 0.01f32),
-                jnp::zeros(&[s[1]], DType::F32),
-            )
-        })
-        .collect();
+    let params = mlp_params(&sizes);
     let x = jnp::ones(&[128, 784], DType::F32);
     let y = jnp::zeros(&[128, 10], DType::F32);
     let args = (params, x, y);
@@ -72,15 +77,7 @@ fn main() {
 /// batch 128, and the batch gradient for reference.
 fn per_example_gradients() {
     let sizes = [784, 128, 10];
-    let params: Params = sizes
-        .windows(2)
-        .map(|s| {
-            (
-                jnp::full(&[s[0], s[1]], 0.01f32),
-                jnp::zeros(&[s[1]], DType::F32),
-            )
-        })
-        .collect();
+    let params = mlp_params(&sizes);
     let x = jnp::ones(&[128, 784], DType::F32);
     let y = jnp::zeros(&[128, 10], DType::F32);
     let spec = VmapSpec::default().in_axes(AxisSpec::each([AxisSpec::NONE, 0.into(), 0.into()]));

@@ -5,7 +5,7 @@
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
 use rjax_ir::primitive::ReduceOp;
-use rjax_ir::{AVal, DType, Error, Result};
+use rjax_ir::{AVal, Error, Result};
 
 /// The position of `name` among the mapped axes, and the axes' sizes.
 fn axis(e: &Emitter, op: &str, name: &str) -> Result<(usize, Vec<usize>)> {
@@ -48,14 +48,7 @@ pub(crate) fn all_reduce(
 ) -> Result<String> {
     let (k, sizes) = axis(e, prim, name)?;
     let scalar = tensor_type(&AVal::scalar(a.dtype));
-    let combine = match (op, a.dtype) {
-        (ReduceOp::Sum, DType::Bool) | (ReduceOp::Max, DType::Bool) => "stablehlo.or",
-        (ReduceOp::Prod, DType::Bool) | (ReduceOp::Min, DType::Bool) => "stablehlo.and",
-        (ReduceOp::Sum, _) => "stablehlo.add",
-        (ReduceOp::Prod, _) => "stablehlo.multiply",
-        (ReduceOp::Max, _) => "stablehlo.maximum",
-        (ReduceOp::Min, _) => "stablehlo.minimum",
-    };
+    let combine = crate::rules::reduce_body(op, a.dtype);
     let t = tensor_type(a);
     let result = e.fresh();
     e.line(format!("{result} = \"stablehlo.all_reduce\"({x}) ({{"));

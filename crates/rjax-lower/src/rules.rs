@@ -327,7 +327,9 @@ fn reduce_init(op: ReduceOp, d: DType) -> Literal {
     }
 }
 
-fn reduce_body(op: ReduceOp, d: DType) -> &'static str {
+/// The combining operation of a reduction (bool sums are `or`, products
+/// `and`), shared by reductions and all-reduces.
+pub(crate) fn reduce_body(op: ReduceOp, d: DType) -> &'static str {
     match (op, d) {
         (ReduceOp::Sum, DType::Bool) | (ReduceOp::Max, DType::Bool) => "stablehlo.or",
         (ReduceOp::Prod, DType::Bool) | (ReduceOp::Min, DType::Bool) => "stablehlo.and",
