@@ -70,9 +70,6 @@ impl CustomRule for StagedRule {
     fn name(&self) -> &str {
         self.name
     }
-    fn out_avals(&self, _in_avals: &[AVal]) -> Result<Vec<AVal>> {
-        Ok(self.jaxpr.out_avals())
-    }
     fn jaxpr(&self) -> Option<&Jaxpr> {
         Some(&self.jaxpr)
     }

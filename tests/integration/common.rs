@@ -70,14 +70,3 @@ pub fn values(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
         .map(|i| lo + (hi - lo) * (((i as u64 * 37 + seed * 11) % 101) as f64 + 0.5) / 101.0)
         .collect()
 }
-
-/// Resident memory of this process in KiB.
-pub fn rss_kib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4
-}

@@ -12,8 +12,13 @@ pub trait CustomRule: Send + Sync {
     /// The name printed in Jaxprs.
     fn name(&self) -> &str;
 
-    /// Output abstract values for the given operands.
-    fn out_avals(&self, in_avals: &[AVal]) -> Result<Vec<AVal>>;
+    /// Output abstract values for the given operands (default: the
+    /// Jaxpr's outputs).
+    fn out_avals(&self, _in_avals: &[AVal]) -> Result<Vec<AVal>> {
+        self.jaxpr()
+            .map(Jaxpr::out_avals)
+            .ok_or_else(|| self.unsupported("abstract evaluation"))
+    }
 
     /// The computation as a Jaxpr over the operands (closing over nothing),
     /// used to lower and evaluate it. `None` for primitives that only exist

@@ -4,7 +4,7 @@
 
 use crate::{jvp, ops::zeros, vjp};
 use rjax_ir::{
-    AVal, CustomCall, CustomRule, Jaxpr, Primitive, Result, Value, bind, eval_jaxpr, trace_to_jaxpr,
+    CustomCall, CustomRule, Jaxpr, Primitive, Result, Value, bind, eval_jaxpr, trace_to_jaxpr,
 };
 use std::sync::Arc;
 
@@ -37,9 +37,6 @@ fn apply(jaxpr: &Jaxpr) -> impl Fn(&[Value]) -> Result<Vec<Value>> + '_ {
 impl CustomRule for Remat {
     fn name(&self) -> &str {
         "checkpoint"
-    }
-    fn out_avals(&self, _in_avals: &[AVal]) -> Result<Vec<AVal>> {
-        Ok(self.jaxpr.out_avals())
     }
     fn jaxpr(&self) -> Option<&Jaxpr> {
         Some(&self.jaxpr)
@@ -78,9 +75,6 @@ impl CustomRule for Remat {
 impl CustomRule for RematTangent {
     fn name(&self) -> &str {
         "checkpoint_tangent"
-    }
-    fn out_avals(&self, _in_avals: &[AVal]) -> Result<Vec<AVal>> {
-        Ok(self.jaxpr.out_avals())
     }
     fn jaxpr(&self) -> Option<&Jaxpr> {
         Some(&self.tangent_program)
