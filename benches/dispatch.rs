@@ -120,7 +120,10 @@ fn pmap_dispatch() {
             f.call(x.clone()).unwrap().block_until_ready().unwrap();
         }
     });
-    let reduce = rjax::pmap(|x: Array| rjax::lax::psum(&x, "i"));
+    let reduce = rjax::pmap_with(
+        |x: Array| rjax::lax::psum(&x, "i"),
+        rjax::PmapSpec::default().axis_name("i"),
+    );
     let big = jnp::ones(&[8, 262_144], DType::F32);
     let all_reduce = median_us(11, 20, || {
         reduce(big.clone()).block_until_ready().unwrap();

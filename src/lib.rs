@@ -62,7 +62,7 @@ pub use vmap::{AxisSpec, VmapSpec, vmap, vmap_with};
 pub mod prelude {
     pub use crate::numpy as jnp;
     pub use crate::{
-        Array, DType, Tree, grad, hessian, jacfwd, jacrev, jit, jvp, lax, make_jaxpr,
-        value_and_grad, vjp, vmap,
+        Array, AxisSpec, DType, PmapSpec, Tree, VmapSpec, grad, hessian, jacfwd, jacrev, jit, jvp,
+        lax, make_jaxpr, pmap, pmap_with, value_and_grad, vjp, vmap, vmap_with,
     };
 }

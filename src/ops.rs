@@ -120,6 +120,10 @@ impl Array {
         jnp::cos(self)
     }
     #[track_caller]
+    pub fn tan(&self) -> Array {
+        jnp::tan(self)
+    }
+    #[track_caller]
     pub fn sqrt(&self) -> Array {
         jnp::sqrt(self)
     }

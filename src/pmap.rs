@@ -8,10 +8,13 @@ use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
 use crate::tree::{Tree, TreeDef};
 use crate::vmap::AxisSpec;
 use crate::{Array, Lowered};
-use rjax_ir::{AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, Result, Value, trace_spmd};
+use rjax_ir::{
+    AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, Primitive, Result, SubJaxpr, Value, trace_spmd,
+};
 use rjax_pjrt::{Buffer, Executable};
 use std::collections::HashMap;
 use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How [`pmap_with`] maps: which leaves are split across devices (axis) or
@@ -23,10 +26,13 @@ pub struct PmapSpec {
 }
 
 impl Default for PmapSpec {
+    /// Every leaf split along axis 0, over an axis with a fresh name that
+    /// no collective can mention (name it with [`PmapSpec::axis_name`]).
     fn default() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
         PmapSpec {
             in_axes: 0.into(),
-            axis_name: "i".into(),
+            axis_name: format!("_pmap{}", NEXT.fetch_add(1, Ordering::Relaxed)),
         }
     }
 }
@@ -45,6 +51,9 @@ impl PmapSpec {
 /// A compiled per-device program and what it needs.
 struct Compiled {
     exe: Executable,
+    /// Replicas per member of the mapped axis (the size of the grid of the
+    /// `pmap` calls nested in the body; 1 without).
+    inner: usize,
     /// The captured constants, on every device.
     const_arrays: Vec<Vec<Arc<DeviceArray>>>,
     out_def: TreeDef,
@@ -66,14 +75,13 @@ fn as_sharded(v: &Value, n: usize) -> Option<Arc<ShardedArray>> {
 
 type Key = (TreeDef, Vec<AVal>, Vec<Option<usize>>);
 
-/// `pmap` with every leaf split along axis 0 and the axis named `"i"`.
+/// `pmap` with every leaf split along axis 0 (over an unnamed axis).
 ///
 /// ```
-/// use rjax::{lax, pmap_with, Array, PmapSpec};
-/// // The README's normalize, one element per device.
-/// let normalize = pmap_with(|x: Array| &x / &lax::psum(&x, "i"), PmapSpec::default());
-/// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
-/// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
+/// use rjax::{numpy as jnp, pmap, Array};
+/// let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
+/// let y = pmap(|row: Array| &row * 2.0)(x); // one row per device
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]);
 /// ```
 #[track_caller]
 pub fn pmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
@@ -81,6 +89,14 @@ pub fn pmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
 }
 
 /// Run `f` on as many devices as the mapped axis is long.
+///
+/// ```
+/// use rjax::{lax, pmap_with, Array, PmapSpec};
+/// // The README's normalize, one element per device.
+/// let normalize = pmap_with(|x: Array| &x / &lax::psum(&x, "i"), PmapSpec::default().axis_name("i"));
+/// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
+/// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
+/// ```
 #[track_caller]
 pub fn pmap_with<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: PmapSpec) -> impl Fn(I) -> O {
     let location = Location::caller();
@@ -113,13 +129,6 @@ struct Signature {
 }
 
 fn signature<I: Tree>(spec: &PmapSpec, x: &I) -> Result<Signature> {
-    if rjax_ir::is_tracing() {
-        return Err(Error::new(
-            ErrorKind::Param,
-            "pmap",
-            "pmap inside another transformation (jit, grad, vmap) is not supported yet",
-        ));
-    }
     let (values, avals, def) = flatten_args(x)?;
     let axes = spec.in_axes.leaves_of(&def, "in_axes")?;
     let mut n = None;
@@ -195,13 +204,17 @@ fn call<I: Tree, O: Tree>(
     cache: &Mutex<HashMap<Key, Arc<Compiled>>>,
     x: &I,
 ) -> Result<O> {
+    let sig = signature(spec, x)?;
+    if rjax_ir::is_tracing() || sig.values.iter().any(Value::is_traced) {
+        return call_traced(f, spec, sig);
+    }
     let Signature {
         values,
         def,
         dims,
         shard_avals,
         n,
-    } = signature(spec, x)?;
+    } = sig;
     let rt = runtime()?;
     let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
     let cached = cache
@@ -223,7 +236,9 @@ fn call<I: Tree, O: Tree>(
     // Per-device argument lists: constants (uploaded at compile time) and
     // unmapped leaves on every device, mapped leaves split — or taken as
     // they are when they already live sharded on these devices.
-    let mut uploaded: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); n];
+    let inner = compiled.inner;
+    let replicas = n * inner;
+    let mut uploaded: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); replicas];
     let mut resident: Vec<Arc<ShardedArray>> = Vec::new();
     enum Slot {
         Const(usize),
@@ -234,7 +249,7 @@ fn call<I: Tree, O: Tree>(
         .map(Slot::Const)
         .collect();
     for (v, d) in values.iter().zip(&dims) {
-        if let (Some(0), Some(sharded)) = (d, as_sharded(v, n)) {
+        if let (Some(0), Some(sharded), 1) = (d, as_sharded(v, n), inner) {
             slots.push(Slot::Shard(resident.len()));
             resident.push(sharded);
             continue;
@@ -248,14 +263,15 @@ fn call<I: Tree, O: Tree>(
                 }
             }
             Some(axis) => {
-                for (i, (shard, shard_aval)) in split(&bytes, &aval, *axis).into_iter().enumerate()
-                {
-                    uploaded[i].push(Arc::new(rt.upload_to(&shard, shard_aval, i)?));
+                let shards = split(&bytes, &aval, *axis);
+                for (dev, list) in uploaded.iter_mut().enumerate() {
+                    let (shard, shard_aval) = &shards[dev / inner];
+                    list.push(Arc::new(rt.upload_to(shard, shard_aval.clone(), dev)?));
                 }
             }
         }
     }
-    let lists: Vec<Vec<&Buffer>> = (0..n)
+    let lists: Vec<Vec<&Buffer>> = (0..replicas)
         .map(|dev| {
             slots
                 .iter()
@@ -267,7 +283,11 @@ fn call<I: Tree, O: Tree>(
                 .collect()
         })
         .collect();
-    let outs = execute_replicas(&compiled.exe, &lists, "pmap")?;
+    // Each member's results, from the first replica of its inner grid.
+    let outs = execute_replicas(&compiled.exe, &lists, "pmap")?
+        .into_iter()
+        .step_by(inner)
+        .collect();
     let arrays: Vec<Array> = transpose_outputs(outs)
         .into_iter()
         .zip(&compiled.out_avals)
@@ -277,6 +297,30 @@ fn call<I: Tree, O: Tree>(
         })
         .collect();
     O::unflatten_tree(&compiled.out_def, arrays)
+}
+
+/// `pmap` under another transformation (`jit`, `grad`, `vmap`, an outer
+/// `pmap`): the per-device program is staged and bound as a `Pmap` call,
+/// which those transformations know how to handle.
+fn call_traced<I: Tree, O: Tree>(f: &impl Fn(I) -> O, spec: &PmapSpec, sig: Signature) -> Result<O> {
+    let (closed, out_def) = stage(f, &sig.def, &sig.shard_avals, &spec.axis_name, sig.n)?;
+    let mut args = closed.consts.clone();
+    let mut mapped = vec![false; args.len()];
+    for (v, d) in sig.values.iter().zip(&sig.dims) {
+        args.push(match d {
+            Some(d) => rjax_transforms::moveaxis(v, *d, 0)?,
+            None => v.clone(),
+        });
+        mapped.push(d.is_some());
+    }
+    let call = Primitive::Pmap {
+        body: SubJaxpr(Arc::new(closed.hoist_consts())),
+        axis_name: spec.axis_name.clone(),
+        axis_size: sig.n,
+        mapped,
+    };
+    let outs = rjax_ir::bind(&call, &args)?;
+    O::unflatten_tree(&out_def, outs.into_iter().map(Array::from_value).collect())
 }
 
 fn stage<I: Tree, O: Tree>(
@@ -312,8 +356,10 @@ fn compile<I: Tree, O: Tree>(
     let (closed, out_def) = stage(f, def, avals, name, n)?;
     let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
     let rt = runtime()?;
-    let exe = rt.compile(&jaxpr, "pmap_fn", &[(name.to_string(), n)])?;
-    let mut const_arrays = vec![Vec::new(); n];
+    let grid = rjax_lower::device_grid(&jaxpr, &[(name.to_string(), n)])?;
+    let exe = rt.compile(&jaxpr, "pmap_fn", &grid)?;
+    let inner = exe.num_replicas() / n;
+    let mut const_arrays = vec![Vec::new(); n * inner];
     for c in &closed.consts {
         let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
         for (dev, list) in const_arrays.iter_mut().enumerate() {
@@ -322,6 +368,7 @@ fn compile<I: Tree, O: Tree>(
     }
     Ok(Compiled {
         exe,
+        inner,
         const_arrays,
         out_avals: jaxpr.out_avals(),
         out_def,

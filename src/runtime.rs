@@ -44,16 +44,29 @@ impl Runtime {
     }
 
     /// Lower and compile a Jaxpr that closes over nothing, replicated over
-    /// the mapped `axes` (none: one device).
+    /// the mapped `axes` and those of the `pmap` calls inside it (none: one
+    /// device).
     pub fn compile(
         &self,
         jaxpr: &Jaxpr,
         name: &str,
         axes: &[(String, usize)],
     ) -> Result<Executable> {
-        let text = lower_text(jaxpr, name, axes)?;
+        let grid = rjax_lower::device_grid(jaxpr, axes)?;
+        let available = self.client.devices().len();
+        if replicas(&grid) > available {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                name,
+                format!(
+                    "the mapped axes {grid:?} need {} devices, but only {available} exist (set RJAX_CPU_DEVICE_COUNT for more CPU devices)",
+                    replicas(&grid)
+                ),
+            ));
+        }
+        let text = lower_text(jaxpr, name, &grid)?;
         let opts = CompileOptions {
-            num_replicas: replicas(axes) as u32,
+            num_replicas: replicas(&grid) as u32,
             num_partitions: 1,
         };
         self.client
@@ -94,11 +107,12 @@ impl Runtime {
 
 /// StableHLO text of a Jaxpr that closes over nothing.
 pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, axes: &[(String, usize)]) -> Result<String> {
+    let grid = rjax_lower::device_grid(jaxpr, axes)?;
     let opts = LowerOptions {
         module_name: name.to_string(),
-        num_replicas: replicas(axes),
+        num_replicas: replicas(&grid),
         num_partitions: 1,
-        axes: axes.to_vec(),
+        axes: grid,
     };
     rjax_lower::lower(jaxpr, &opts)
 }
@@ -210,15 +224,25 @@ pub(crate) fn execute_replicas(
     exe.execute(&lists).map_err(|e| pjrt_error(op, e))
 }
 
-/// Run an executable on one device and wrap its results.
+/// Run an executable on arguments on device 0 and wrap its results. A
+/// replicated program (a `jit` of a `pmap`) gets copies of the arguments
+/// on every device and gives device 0's results.
 pub(crate) fn execute(
     exe: &Executable,
     args: &[&Buffer],
     out_avals: &[AVal],
     op: &str,
 ) -> Result<Vec<Arc<DeviceArray>>> {
-    let mut outs = exe.execute(&[args]).map_err(|e| pjrt_error(op, e))?;
-    let buffers = outs.pop().unwrap_or_default();
+    let copies: Vec<Vec<Buffer>> = (1..exe.num_replicas())
+        .map(|device| args.iter().map(|b| b.copy_to_device(device)).collect())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| pjrt_error(op, e))?;
+    let lists: Vec<Vec<&Buffer>> = std::iter::once(args.to_vec())
+        .chain(copies.iter().map(|c| c.iter().collect()))
+        .collect();
+    let lists: Vec<&[&Buffer]> = lists.iter().map(Vec::as_slice).collect();
+    let outs = exe.execute(&lists).map_err(|e| pjrt_error(op, e))?;
+    let buffers = outs.into_iter().next().unwrap_or_default();
     Ok(buffers
         .into_iter()
         .zip(out_avals)

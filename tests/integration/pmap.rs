@@ -46,7 +46,7 @@ fn collectives_against_the_host() {
     let x = array(&values(8 * 2, -1.0, 1.0, 2), &[8, 2], DType::F32);
     let host = f64s(&x);
     let col = |j: usize| (0..8).map(|i| host[i * 2 + j]).collect::<Vec<f64>>();
-    let each = |f: fn(Array) -> Array| pmap(f)(x.clone());
+    let each = |f: fn(Array) -> Array| pmap_with(f, PmapSpec::default().axis_name("i"))(x.clone());
     let sum: Vec<f64> = (0..2).map(|j| col(j).iter().sum()).collect();
     let max: Vec<f64> = (0..2)
         .map(|j| col(j).iter().copied().fold(f64::MIN, f64::max))
@@ -97,7 +97,9 @@ fn collectives_against_the_host() {
 fn unmapped_arguments_and_matching_vmap() {
     let x = array(&values(4 * 3, -1.0, 1.0, 3), &[4, 3], DType::F32);
     let w = array(&values(3, -1.0, 1.0, 4), &[3], DType::F32);
-    let spec = PmapSpec::default().in_axes(AxisSpec::each([0.into(), AxisSpec::NONE]));
+    let spec = PmapSpec::default()
+        .axis_name("i")
+        .in_axes(AxisSpec::each([0.into(), AxisSpec::NONE]));
     let f = |(x, w): (Array, Array)| &(&x * &w) / &lax::psum(&(&x * &w).sum(), "i");
     let p = pmap_with(f, spec)((x.clone(), w.clone()));
     let v = vmap_with(
@@ -119,7 +121,7 @@ fn snapshot_of_a_pmapped_psum() {
     let normalize = |x: Array| &x / &lax::psum(&x, "i");
     let lowered = rjax::pmap_lower(
         normalize,
-        &PmapSpec::default(),
+        &PmapSpec::default().axis_name("i"),
         jnp::ones(&[4, 3], DType::F32),
     )
     .unwrap();
@@ -168,4 +170,27 @@ fn sharded_results_feed_the_next_pmap_and_eager_code() {
         1e-6,
         "captured constants on every device",
     );
+}
+
+/// The seed's nested pmap with grad inside and outside.
+fn seed_nested(x: Array) -> Array {
+    let y = x.sin();
+    let g = pmap(|z: Array| &(&z.cos() * &y.sum().tan()) * &x.tanh().sum());
+    rjax::grad(|w: Array| g(w).sum())(x.clone())
+}
+
+#[test]
+fn the_seed_nested_pmap_with_grad() {
+    let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
+    let f = pmap(seed_nested);
+    let fx = f(x.clone());
+    let want_f = [
+        0.0, -0.7170829, -3.1085277, -0.4824334, 10.366485, 13.135097, 0.2216303, -0.5211169,
+    ];
+    assert_close(&f64s(&fx), &want_f, 1e-5, "f(x)");
+    let gx = rjax::grad(|x: Array| f(x).sum())(x.clone());
+    let want_g = [
+        -3.2369647, -1.6356438, 4.7571836, 11.607095, -98.52297, 42.765064, -1.6007087, -1.256835,
+    ];
+    assert_close(&f64s(&gx), &want_g, 1e-5, "grad(sum(f))(x)");
 }

@@ -177,6 +177,38 @@ pub enum Primitive {
     AxisIndex {
         axis_name: String,
     },
+    /// Member `dst` of each `(src, dst)` pair gets member `src`'s value;
+    /// members no pair sends to get zeros.
+    Ppermute {
+        axis_name: String,
+        perm: Vec<(usize, usize)>,
+    },
+    /// Split along `split_axis` into `axis_size` chunks, send chunk `j` to
+    /// member `j`, and concatenate what arrives along `concat_axis`, in
+    /// member order.
+    AllToAll {
+        axis_name: String,
+        split_axis: usize,
+        concat_axis: usize,
+        axis_size: usize,
+    },
+    /// The sum over the members, of which member `j` keeps chunk `j` of
+    /// `axis_size` along `scatter_dimension`.
+    PsumScatter {
+        axis_name: String,
+        scatter_dimension: usize,
+        axis_size: usize,
+    },
+    /// `pmap`'s call: `body` runs once per member of the mapped axis
+    /// `axis_name` (`axis_size` members, one per device). Operands marked
+    /// `mapped` are split along their axis 0, the others reach every member
+    /// whole; the results are stacked along a new axis 0.
+    Pmap {
+        body: SubJaxpr,
+        axis_name: String,
+        axis_size: usize,
+        mapped: Vec<bool>,
+    },
     /// A user-defined primitive (custom derivative rules, checkpointing).
     Custom(CustomCall),
     /// A call of a staged function (what `jit` binds when it is traced).
@@ -361,6 +393,10 @@ impl Primitive {
             } => "pprod",
             AllGather { .. } => "all_gather",
             AxisIndex { .. } => "axis_index",
+            Ppermute { .. } => "ppermute",
+            AllToAll { .. } => "all_to_all",
+            PsumScatter { .. } => "reduce_scatter",
+            Pmap { .. } => "xla_pmap",
             Custom(_) => "custom_call",
             Cond { .. } => "cond",
             While { .. } => "while",
@@ -383,6 +419,7 @@ impl Primitive {
                 ("body_jaxpr".into(), &*body.0),
             ],
             Primitive::Scan { body, .. } => vec![("jaxpr".into(), &*body.0)],
+            Primitive::Pmap { body, .. } => vec![("call_jaxpr".into(), &*body.0)],
             _ => Vec::new(),
         }
     }
@@ -392,7 +429,10 @@ impl Primitive {
         match self {
             Primitive::AllReduce { axis_name, .. }
             | Primitive::AllGather { axis_name, .. }
-            | Primitive::AxisIndex { axis_name } => Some(axis_name),
+            | Primitive::AxisIndex { axis_name }
+            | Primitive::Ppermute { axis_name, .. }
+            | Primitive::AllToAll { axis_name, .. }
+            | Primitive::PsumScatter { axis_name, .. } => Some(axis_name),
             _ => None,
         }
     }
@@ -402,7 +442,9 @@ impl Primitive {
         match self {
             Primitive::Jit(call) => call.jaxpr.outvars.len(),
             Primitive::Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
-            Primitive::While { body, .. } | Primitive::Scan { body, .. } => body.0.outvars.len(),
+            Primitive::While { body, .. }
+            | Primitive::Scan { body, .. }
+            | Primitive::Pmap { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
             _ => 1,
         }
@@ -522,6 +564,37 @@ impl Primitive {
                 format!(
                     "all_gather_dimension={axis} axis_name={axis_name} axis_size={axis_size} tiled={}",
                     py_bool(*tiled)
+                )
+            }
+            Ppermute { axis_name, perm } => {
+                let pairs: Vec<String> = perm.iter().map(|(s, d)| format!("({s}, {d})")).collect();
+                format!("axis_name={axis_name} perm=({},)", pairs.join(", "))
+            }
+            AllToAll {
+                axis_name,
+                split_axis,
+                concat_axis,
+                axis_size,
+            } => format!(
+                "axis_name={axis_name} axis_size={axis_size} concat_axis={concat_axis} split_axis={split_axis} tiled=True"
+            ),
+            PsumScatter {
+                axis_name,
+                scatter_dimension,
+                axis_size,
+            } => format!(
+                "axis_name={axis_name} axis_size={axis_size} scatter_dimension={scatter_dimension} tiled=True"
+            ),
+            Pmap {
+                axis_name,
+                axis_size,
+                mapped,
+                ..
+            } => {
+                let axes: Vec<&str> = mapped.iter().map(|&m| if m { "0" } else { "None" }).collect();
+                format!(
+                    "axis_name={axis_name} axis_size={axis_size} in_axes=({},) out_axes=(0,)",
+                    axes.join(", ")
                 )
             }
         }

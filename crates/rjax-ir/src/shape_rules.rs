@@ -96,6 +96,61 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             check.arity::<0>()?;
             AVal::scalar(DType::I32)
         }
+        Ppermute { perm, .. } => {
+            let [x] = check.arity::<1>()?;
+            let mut sources: Vec<usize> = perm.iter().map(|p| p.0).collect();
+            let mut dests: Vec<usize> = perm.iter().map(|p| p.1).collect();
+            sources.sort_unstable();
+            dests.sort_unstable();
+            if sources.windows(2).any(|w| w[0] == w[1]) || dests.windows(2).any(|w| w[0] == w[1]) {
+                return Err(check.err(
+                    ErrorKind::Param,
+                    format!("perm {perm:?} sends from or to a member twice"),
+                ));
+            }
+            x.clone()
+        }
+        AllToAll {
+            split_axis,
+            concat_axis,
+            axis_size,
+            ..
+        } => {
+            let [x] = check.arity::<1>()?;
+            let rank = x.rank();
+            if *split_axis >= rank || *concat_axis >= rank {
+                return Err(check.err(
+                    ErrorKind::Axis,
+                    format!("split_axis {split_axis} or concat_axis {concat_axis} is out of bounds for {x}"),
+                ));
+            }
+            if x.shape[*split_axis] % axis_size != 0 {
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("axis {split_axis} of {x} does not split into {axis_size} equal chunks"),
+                ));
+            }
+            let mut shape = x.shape.clone();
+            shape[*split_axis] /= axis_size;
+            shape[*concat_axis] *= axis_size;
+            x.with_shape(shape)
+        }
+        PsumScatter {
+            scatter_dimension: d,
+            axis_size,
+            ..
+        } => {
+            let [x] = check.arity::<1>()?;
+            if *d >= x.rank() || x.shape[*d] % axis_size != 0 {
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!("axis {d} of {x} does not split into {axis_size} equal chunks"),
+                ));
+            }
+            let mut shape = x.shape.clone();
+            shape[*d] /= axis_size;
+            x.with_shape(shape)
+        }
         ConvertElementType {
             new_dtype,
             weak_type,
@@ -428,6 +483,49 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 .iter()
                 .map(|y| y.with_shape([&[*length][..], &y.shape].concat()));
             return Ok(carry.iter().cloned().chain(ys).collect());
+        }
+        Pmap {
+            body,
+            axis_size,
+            mapped,
+            ..
+        } => {
+            let shards: Option<Vec<AVal>> = (mapped.len() == inputs.len())
+                .then(|| {
+                    inputs
+                        .iter()
+                        .zip(mapped)
+                        .map(|(a, &m)| match m {
+                            false => Some(a.clone()),
+                            true if a.shape.first() == Some(axis_size) => {
+                                Some(a.with_shape(a.shape[1..].to_vec()))
+                            }
+                            true => None,
+                        })
+                        .collect()
+                })
+                .flatten();
+            let expected: Vec<AVal> = body.0.invars.iter().map(|v| v.aval.clone()).collect();
+            let fits = shards.is_some_and(|s| {
+                s.len() == expected.len() && s.iter().zip(&expected).all(|(a, e)| a.same_type(e))
+            });
+            if !fits {
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!(
+                        "operands do not split into {axis_size} members of the per-device signature {expected:?}"
+                    ),
+                ));
+            }
+            return Ok(body
+                .0
+                .outvars
+                .iter()
+                .map(|a| {
+                    let a = a.aval();
+                    a.with_shape([&[*axis_size][..], &a.shape].concat())
+                })
+                .collect());
         }
         Jit(call) => {
             let expected: Vec<AVal> = call.jaxpr.invars.iter().map(|v| v.aval.clone()).collect();

@@ -1,11 +1,13 @@
 //! Collectives in the replica form that XLA's SPMD runtimes accept
-//! (`mhlo.num_replicas = N`): `stablehlo.all_reduce`, `all_gather` and
-//! `replica_id`, with replica groups derived from the mapped axes.
+//! (`mhlo.num_replicas = N`): `stablehlo.all_reduce`, `all_gather`,
+//! `all_to_all`, `reduce_scatter`, `collective_permute` and `replica_id`,
+//! with replica groups derived from the mapped axes; and `pmap` calls
+//! nested in such a program.
 
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
 use rjax_ir::primitive::ReduceOp;
-use rjax_ir::{AVal, Error, Result};
+use rjax_ir::{AVal, Error, Jaxpr, Result};
 
 /// The position of `name` among the mapped axes, and the axes' sizes.
 fn axis(e: &Emitter, op: &str, name: &str) -> Result<(usize, Vec<usize>)> {
@@ -107,4 +109,133 @@ pub(crate) fn axis_index(e: &mut Emitter, name: &str) -> Result<String> {
         sizes[k]
     ));
     Ok(e.op(format!("stablehlo.remainder {q}, {n} : tensor<i32>")))
+}
+
+/// `(source, target)` replica pairs: the member pairs `perm` repeated in
+/// every replica group of axis `k`.
+fn replica_pairs(k: usize, sizes: &[usize], perm: &[(usize, usize)]) -> Vec<[usize; 2]> {
+    let total: usize = sizes.iter().product();
+    let stride: usize = sizes[k + 1..].iter().product();
+    (0..total)
+        .filter(|r| (r / stride) % sizes[k] == 0)
+        .flat_map(|first| {
+            perm.iter()
+                .map(move |&(s, d)| [first + s * stride, first + d * stride])
+        })
+        .collect()
+}
+
+pub(crate) fn collective_permute(
+    e: &mut Emitter,
+    x: &str,
+    a: &AVal,
+    name: &str,
+    perm: &[(usize, usize)],
+) -> Result<String> {
+    let (k, sizes) = axis(e, "ppermute", name)?;
+    let t = tensor_type(a);
+    let pairs = replica_pairs(k, &sizes, perm);
+    if pairs.is_empty() {
+        let zero = e.constant(&rjax_ir::Literal::float(0.0, a.dtype, false));
+        return Ok(e.splat(&zero, &AVal::scalar(a.dtype), a));
+    }
+    let text: Vec<String> = pairs.iter().map(|[s, d]| format!("[{s}, {d}]")).collect();
+    Ok(e.op(format!(
+        "\"stablehlo.collective_permute\"({x}) {{source_target_pairs = dense<[{}]> : tensor<{}x2xi64>}} : ({t}) -> {t}",
+        text.join(", "),
+        pairs.len()
+    )))
+}
+
+pub(crate) fn all_to_all(
+    e: &mut Emitter,
+    x: &str,
+    (a, out): (&AVal, &AVal),
+    name: &str,
+    (split, concat): (usize, usize),
+) -> Result<String> {
+    let (k, sizes) = axis(e, "all_to_all", name)?;
+    Ok(e.op(format!(
+        "\"stablehlo.all_to_all\"({x}) {{concat_dimension = {concat} : i64, replica_groups = {}, split_count = {} : i64, split_dimension = {split} : i64}} : ({}) -> {}",
+        replica_groups(k, &sizes),
+        sizes[k],
+        tensor_type(a),
+        tensor_type(out)
+    )))
+}
+
+pub(crate) fn reduce_scatter(
+    e: &mut Emitter,
+    x: &str,
+    (a, out): (&AVal, &AVal),
+    name: &str,
+    dim: usize,
+) -> Result<String> {
+    let (k, sizes) = axis(e, "reduce_scatter", name)?;
+    let scalar = tensor_type(&AVal::scalar(a.dtype));
+    let combine = crate::rules::reduce_body(ReduceOp::Sum, a.dtype);
+    let result = e.fresh();
+    e.line(format!("{result} = \"stablehlo.reduce_scatter\"({x}) ({{"));
+    e.line(format!("^bb0(%lhs: {scalar}, %rhs: {scalar}):"));
+    e.line(format!("  %combined = {combine} %lhs, %rhs : {scalar}"));
+    e.line(format!("  stablehlo.return %combined : {scalar}"));
+    e.line(format!(
+        "}}) {{replica_groups = {}, scatter_dimension = {dim} : i64}} : ({}) -> {}",
+        replica_groups(k, &sizes),
+        tensor_type(a),
+        tensor_type(out)
+    ));
+    Ok(result)
+}
+
+/// A `pmap` call inside a replicated program whose device grid includes
+/// its axis: each replica takes its slice of the split operands, runs the
+/// body, and all-gathers the results along the axis, so that the call's
+/// value is whole on every replica.
+pub(crate) fn pmap(
+    e: &mut Emitter,
+    body: &Jaxpr,
+    name: &str,
+    mapped: &[bool],
+    operands: &[String],
+    (ins, outs): (&[AVal], &[AVal]),
+) -> Result<Vec<String>> {
+    let index = axis_index(e, name)?;
+    let zero = e.op("stablehlo.constant dense<0> : tensor<i32>");
+    let mut args = Vec::with_capacity(operands.len());
+    for ((x, a), &m) in operands.iter().zip(ins).zip(mapped) {
+        if !m {
+            args.push(x.clone());
+            continue;
+        }
+        let starts: Vec<&str> = std::iter::once(index.as_str())
+            .chain(std::iter::repeat_n(zero.as_str(), a.rank() - 1))
+            .collect();
+        let mut sizes = a.shape.clone();
+        sizes[0] = 1;
+        let one = a.with_shape(sizes.clone());
+        let scalars = vec!["tensor<i32>"; a.rank()].join(", ");
+        let slice = e.op(format!(
+            "stablehlo.dynamic_slice {x}, {}, sizes = [{}] : ({}, {scalars}) -> {}",
+            starts.join(", "),
+            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
+            tensor_type(a),
+            tensor_type(&one)
+        ));
+        let shard = a.with_shape(a.shape[1..].to_vec());
+        args.push(e.op(format!(
+            "stablehlo.reshape {slice} : ({}) -> {}",
+            tensor_type(&one),
+            tensor_type(&shard)
+        )));
+    }
+    let results = e.jaxpr(body, args)?;
+    results
+        .iter()
+        .zip(outs)
+        .map(|(r, out)| {
+            let shard = out.with_shape(out.shape[1..].to_vec());
+            all_gather(e, r, &shard, 0, false, name, out)
+        })
+        .collect()
 }

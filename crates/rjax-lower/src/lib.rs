@@ -87,3 +87,48 @@ pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
     text += "  }\n}\n";
     Ok(text)
 }
+
+/// The device grid a program runs on: the axes in `outer` (those of a
+/// `pmap` whose body `jaxpr` is), then the axes of the `pmap` calls inside
+/// it, outermost first. A program with `pmap` calls but no outer axes (a
+/// `jit` of a `pmap`) runs replicated over the calls' axes.
+///
+/// ```
+/// # use rjax_ir::{trace_to_jaxpr, AVal, DType};
+/// # let j = trace_to_jaxpr(&[AVal::new(vec![3], DType::F32)], |xs| Ok(xs.to_vec())).unwrap().jaxpr;
+/// let grid = rjax_lower::device_grid(&j, &[("i".to_string(), 4)]).unwrap();
+/// assert_eq!(grid, vec![("i".to_string(), 4)]);
+/// ```
+pub fn device_grid(jaxpr: &Jaxpr, outer: &[(String, usize)]) -> Result<Vec<(String, usize)>> {
+    fn walk(j: &Jaxpr, grid: &mut Vec<(String, usize)>) -> Result<()> {
+        for eqn in &j.eqns {
+            if let rjax_ir::Primitive::Pmap {
+                axis_name,
+                axis_size,
+                ..
+            } = &eqn.prim
+            {
+                match grid.iter().find(|(n, _)| n == axis_name) {
+                    Some((_, s)) if s != axis_size => {
+                        return Err(rjax_ir::Error::new(
+                            rjax_ir::ErrorKind::Shape,
+                            "xla_pmap",
+                            format!(
+                                "axis {axis_name} is mapped with size {axis_size} inside a program that maps it with size {s}"
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => grid.push((axis_name.clone(), *axis_size)),
+                }
+            }
+            for (_, sub) in eqn.prim.sub_jaxprs() {
+                walk(sub, grid)?;
+            }
+        }
+        Ok(())
+    }
+    let mut grid = outer.to_vec();
+    walk(jaxpr, &mut grid)?;
+    Ok(grid)
+}

@@ -156,6 +156,26 @@ pub(crate) fn lower_eqn(
             ..
         } => collectives::all_gather(e, &x, &ins[0], *axis, *tiled, axis_name, out)?,
         AxisIndex { axis_name } => collectives::axis_index(e, axis_name)?,
+        Ppermute { axis_name, perm } => {
+            collectives::collective_permute(e, &x, &ins[0], axis_name, perm)?
+        }
+        AllToAll {
+            axis_name,
+            split_axis,
+            concat_axis,
+            ..
+        } => collectives::all_to_all(e, &x, (&ins[0], out), axis_name, (*split_axis, *concat_axis))?,
+        PsumScatter {
+            axis_name,
+            scatter_dimension,
+            ..
+        } => collectives::reduce_scatter(e, &x, (&ins[0], out), axis_name, *scatter_dimension)?,
+        Pmap {
+            body,
+            axis_name,
+            mapped,
+            ..
+        } => return collectives::pmap(e, &body.0, axis_name, mapped, operands, (ins, outs)),
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
         Cond { branches } => {
             let js: Vec<&rjax_ir::Jaxpr> = branches.iter().map(|b| &*b.0).collect();

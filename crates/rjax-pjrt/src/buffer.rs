@@ -156,6 +156,23 @@ impl Buffer {
         plugin.await_event("PJRT_Buffer_ToHostBuffer", a.event)
     }
 
+    /// A copy of this buffer on `device` (an index among the client's
+    /// devices), made device to device.
+    pub fn copy_to_device(&self, device: usize) -> Result<Buffer> {
+        let dev = self.client.devices.get(device).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "device {device} does not exist ({} devices)",
+                self.client.devices.len()
+            ))
+        })?;
+        let mut a = args!(PJRT_Buffer_CopyToDevice_Args {
+            buffer: self.raw,
+            dst_device: dev.raw
+        });
+        call!(&self.client.plugin, PJRT_Buffer_CopyToDevice, &mut a)?;
+        Ok(Buffer::wrap(self.client.clone(), a.dst_buffer, device))
+    }
+
     /// Wait until the computation producing this buffer has finished.
     pub fn block_until_ready(&self) -> Result<()> {
         let mut a = args!(PJRT_Buffer_ReadyEvent_Args { buffer: self.raw });

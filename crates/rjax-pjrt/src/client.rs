@@ -13,7 +13,7 @@ pub struct Client {
 pub(crate) struct ClientInner {
     pub(crate) plugin: Arc<Plugin>,
     pub(crate) raw: *mut sys::PJRT_Client,
-    devices: Vec<Device>,
+    pub(crate) devices: Vec<Device>,
 }
 
 // PJRT clients are thread-safe.

@@ -355,7 +355,12 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             unrolled(prim, x, d, size)
         }
         // Collectives over an enclosing axis act on each member's value.
-        AllReduce { .. } => one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0)),
+        AllReduce { .. } | Ppermute { .. } => one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0)),
+        AllToAll { .. } | PsumScatter { .. } => {
+            let v = with_batch_axis(&x[0], b0, size, 0)?;
+            one(crate::spmd::collective_of_batched(prim, &v, 0)?, 0)
+        }
+        Pmap { .. } => crate::spmd::pmap_batched(prim, x, d, size),
         AllGather {
             axis_name,
             axis,
@@ -559,6 +564,10 @@ fn collective(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
                 v
             };
             Ok(vec![(v, None)])
+        }
+        Ppermute { .. } | AllToAll { .. } | PsumScatter { .. } => {
+            let v = with_batch_axis(&x[0], d[0], size, 0)?;
+            Ok(vec![(crate::spmd::collective_of_stack(prim, &v, size)?, Some(0))])
         }
         AxisIndex { .. } => {
             let iota = Iota {

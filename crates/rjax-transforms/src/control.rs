@@ -16,7 +16,7 @@ use rjax_ir::{
 };
 use std::sync::Arc;
 
-fn avals(values: &[Value]) -> Vec<AVal> {
+pub(crate) fn avals(values: &[Value]) -> Vec<AVal> {
     values
         .iter()
         .map(|v| AVal::new(v.aval().shape, v.aval().dtype))
@@ -25,13 +25,13 @@ fn avals(values: &[Value]) -> Vec<AVal> {
 
 /// Stage `f` over inputs of `in_avals` into a sub-Jaxpr (closing over
 /// nothing: captured values must be inputs already).
-fn sub(in_avals: &[AVal], f: impl FnOnce(&[Value]) -> Result<Vec<Value>>) -> Result<SubJaxpr> {
+pub(crate) fn sub(in_avals: &[AVal], f: impl FnOnce(&[Value]) -> Result<Vec<Value>>) -> Result<SubJaxpr> {
     let closed = trace_to_jaxpr(in_avals, f)?;
     Ok(SubJaxpr(Arc::new(closed.hoist_consts())))
 }
 
 /// Tangents with zeros where absent.
-fn instantiate(t: &[Option<Value>], x: &[Value]) -> Result<Vec<Value>> {
+pub(crate) fn instantiate(t: &[Option<Value>], x: &[Value]) -> Result<Vec<Value>> {
     t.iter()
         .zip(x)
         .map(|(t, x)| t.clone().map_or_else(|| zeros(&x.aval()), Ok))

@@ -128,6 +128,7 @@ fn jvp_rule(
         Scan { .. } => {
             return crate::control::scan_jvp(prim, x, t);
         }
+        Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
         _ => {}
     }
     let y = bind(prim, x)?;
@@ -187,7 +188,10 @@ fn jvp_rule(
         AllReduce {
             op: ReduceOp::Sum, ..
         }
-        | AllGather { .. } => linear(prim, x, t, &[0])?,
+        | AllGather { .. }
+        | Ppermute { .. }
+        | AllToAll { .. }
+        | PsumScatter { .. } => linear(prim, x, t, &[0])?,
         AllReduce { op, axis_name } => match &t[0] {
             Some(t0) => {
                 // Like max/min reductions: the mean of the tangents of the
@@ -218,7 +222,7 @@ fn jvp_rule(
         | Iota { .. }
         | AxisIndex { .. }
         | StopGradient => None,
-        Jit(_) | Custom(_) | Cond { .. } | While { .. } | Scan { .. } => {
+        Jit(_) | Custom(_) | Cond { .. } | While { .. } | Scan { .. } | Pmap { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
                 prim.name(),

@@ -10,6 +10,7 @@ mod jvp;
 mod linearize;
 mod ops;
 mod remat;
+mod spmd;
 mod transpose;
 
 pub use batch::{moveaxis, vmap, with_batch_axis};

@@ -125,6 +125,9 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
             Primitive::Cond { branches } => {
                 crate::control::cond_transpose(branches, &known(), &out_cts)?
             }
+            Primitive::Pmap { .. } => {
+                crate::spmd::pmap_transpose(&eqn.prim, &known(), &out_cts)?
+            }
             Primitive::Custom(c) => c.0.transpose(&known(), &out_cts)?,
             prim => transpose_rule(prim, &operands, &out_cts[0])?,
         };
@@ -377,6 +380,9 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
                 "while",
                 "reverse-mode differentiation does not work through while_loop (its trip count is not known in advance); use scan, or fori_loop with static bounds",
             ));
+        }
+        Ppermute { .. } | AllToAll { .. } | PsumScatter { .. } | AllGather { .. } => {
+            vec![crate::spmd::collective_transpose(prim, ct, &x[0].aval())?]
         }
         _ => return Err(not_linear(prim)),
     })
