@@ -15,6 +15,9 @@ pub use crate::control::{
     cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
 };
 use crate::location;
+pub use crate::collectives::{
+    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter,
+};
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 
@@ -331,73 +334,4 @@ pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Array {
 #[track_caller]
 pub fn stop_gradient(x: &Array) -> Array {
     bind1(Primitive::StopGradient, &[x])
-}
-
-macro_rules! all_reduce {
-    ($($(#[$doc:meta])* $name:ident => $op:ident;)*) => {$(
-        $(#[$doc])*
-        #[track_caller]
-        pub fn $name(x: &Array, axis_name: &str) -> Array {
-            bind1(Primitive::AllReduce { op: ReduceOp::$op, axis_name: axis_name.to_string() }, &[x])
-        }
-    )*};
-}
-
-all_reduce! {
-    /// The sum over the members of the mapped axis `axis_name`.
-    ///
-    /// ```
-    /// use rjax::{lax, vmap_with, Array, VmapSpec};
-    /// // The README's `normalize` over arange(4.).
-    /// let normalize = vmap_with(|x: Array| &x / &lax::psum(&x, "i"), VmapSpec::default().axis_name("i"));
-    /// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
-    /// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
-    /// ```
-    psum => Sum;
-    /// The maximum over the members of the mapped axis `axis_name`.
-    pmax => Max;
-    /// The minimum over the members of the mapped axis `axis_name`.
-    pmin => Min;
-}
-
-/// The mean over the members of the mapped axis `axis_name`.
-#[track_caller]
-pub fn pmean(x: &Array, axis_name: &str) -> Array {
-    let location = crate::location::current();
-    match rjax_ir::axis_size(axis_name) {
-        Some(n) => &psum(x, axis_name) / (n as f64),
-        None => Array::from_error(rjax_ir::Error::unbound_axis("pmean", axis_name).at(location)),
-    }
-}
-
-/// All members' values, stacked at `axis` (concatenated along it when
-/// `tiled`), on every member.
-#[track_caller]
-pub fn all_gather(x: &Array, axis_name: &str, axis: usize, tiled: bool) -> Array {
-    let location = crate::location::current();
-    match rjax_ir::axis_size(axis_name) {
-        Some(axis_size) => bind1(
-            Primitive::AllGather {
-                axis_name: axis_name.to_string(),
-                axis,
-                tiled,
-                axis_size,
-            },
-            &[x],
-        ),
-        None => {
-            Array::from_error(rjax_ir::Error::unbound_axis("all_gather", axis_name).at(location))
-        }
-    }
-}
-
-/// This member's index along the mapped axis `axis_name` (int32).
-#[track_caller]
-pub fn axis_index(axis_name: &str) -> Array {
-    bind1(
-        Primitive::AxisIndex {
-            axis_name: axis_name.to_string(),
-        },
-        &[],
-    )
 }

@@ -27,6 +27,7 @@ pub struct ReadmeDoctests;
 mod array;
 mod autodiff;
 pub mod catalogue;
+mod collectives;
 mod control;
 mod custom;
 mod display;

@@ -8,6 +8,7 @@ mod errors;
 mod jit;
 mod pjrt;
 mod pmap;
+mod pmap_compose;
 mod primitives;
 mod trees;
 mod vmap;
