@@ -87,6 +87,11 @@ fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executa
         .map(|a| (a.aval.shape.clone(), a.aval.dtype))
         .collect();
     let exe = Arc::new(compile_one(prim, &signature)?);
+    // Programs staged afresh on every call (a `grad` of a `pmap` outside
+    // `jit`) make new keys each time: bound the cache.
+    if cache.buckets.len() >= 4096 {
+        cache.buckets.clear();
+    }
     cache.buckets.entry(key).or_default().push(Entry {
         prim: prim.clone(),
         signature,

@@ -23,6 +23,10 @@ use std::sync::{Arc, Mutex};
 pub struct PmapSpec {
     pub in_axes: AxisSpec,
     pub axis_name: String,
+    /// The device (index among the client's devices) of each replica, in
+    /// order; `None`: devices 0, 1, ... Only for a `pmap` that is not
+    /// inside another transformation.
+    pub devices: Option<Vec<usize>>,
 }
 
 impl Default for PmapSpec {
@@ -33,6 +37,7 @@ impl Default for PmapSpec {
         PmapSpec {
             in_axes: 0.into(),
             axis_name: format!("_pmap{}", NEXT.fetch_add(1, Ordering::Relaxed)),
+            devices: None,
         }
     }
 }
@@ -45,6 +50,15 @@ impl PmapSpec {
     pub fn axis_name(mut self, name: &str) -> Self {
         self.axis_name = name.to_string();
         self
+    }
+    /// Run replica `r` on device `devices[r]`.
+    pub fn devices(mut self, devices: &[usize]) -> Self {
+        self.devices = Some(devices.to_vec());
+        self
+    }
+    /// The device of replica `r`.
+    fn device_of(&self, r: usize) -> usize {
+        self.devices.as_ref().map_or(r, |d| d[r])
     }
 }
 
@@ -60,8 +74,8 @@ struct Compiled {
     out_avals: Vec<AVal>,
 }
 
-/// The value as shards on devices 0..n, if it already is.
-fn as_sharded(v: &Value, n: usize) -> Option<Arc<ShardedArray>> {
+/// The value as shards on the spec's devices, if it already is.
+fn as_sharded(v: &Value, n: usize, spec: &PmapSpec) -> Option<Arc<ShardedArray>> {
     let Value::Concrete(c) = v else { return None };
     let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
     let s = any.downcast::<ShardedArray>().ok()?;
@@ -69,7 +83,7 @@ fn as_sharded(v: &Value, n: usize) -> Option<Arc<ShardedArray>> {
         && s.shards
             .iter()
             .enumerate()
-            .all(|(i, b)| b.device_index() == i);
+            .all(|(i, b)| b.device_index() == spec.device_of(i));
     on_devices.then_some(s)
 }
 
@@ -225,7 +239,7 @@ fn call<I: Tree, O: Tree>(
     let compiled = match cached {
         Some(c) => c,
         None => {
-            let c = Arc::new(compile(f, &def, &shard_avals, &spec.axis_name, n)?);
+            let c = Arc::new(compile(f, &def, &shard_avals, spec, n)?);
             cache
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -249,7 +263,7 @@ fn call<I: Tree, O: Tree>(
         .map(Slot::Const)
         .collect();
     for (v, d) in values.iter().zip(&dims) {
-        if let (Some(0), Some(sharded), 1) = (d, as_sharded(v, n), inner) {
+        if let (Some(0), Some(sharded), 1) = (d, as_sharded(v, n, spec), inner) {
             slots.push(Slot::Shard(resident.len()));
             resident.push(sharded);
             continue;
@@ -259,14 +273,16 @@ fn call<I: Tree, O: Tree>(
         match d {
             None => {
                 for (dev, list) in uploaded.iter_mut().enumerate() {
-                    list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), dev)?));
+                    let device = spec.device_of(dev);
+                    list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), device)?));
                 }
             }
             Some(axis) => {
                 let shards = split(&bytes, &aval, *axis);
                 for (dev, list) in uploaded.iter_mut().enumerate() {
                     let (shard, shard_aval) = &shards[dev / inner];
-                    list.push(Arc::new(rt.upload_to(shard, shard_aval.clone(), dev)?));
+                    let device = spec.device_of(dev);
+                    list.push(Arc::new(rt.upload_to(shard, shard_aval.clone(), device)?));
                 }
             }
         }
@@ -303,6 +319,13 @@ fn call<I: Tree, O: Tree>(
 /// `pmap`): the per-device program is staged and bound as a `Pmap` call,
 /// which those transformations know how to handle.
 fn call_traced<I: Tree, O: Tree>(f: &impl Fn(I) -> O, spec: &PmapSpec, sig: Signature) -> Result<O> {
+    if spec.devices.is_some() {
+        return Err(Error::new(
+            ErrorKind::Param,
+            "pmap",
+            "an explicit device list applies only to a pmap outside other transformations",
+        ));
+    }
     let (closed, out_def) = stage(f, &sig.def, &sig.shard_avals, &spec.axis_name, sig.n)?;
     let mut args = closed.consts.clone();
     let mut mapped = vec![false; args.len()];
@@ -350,20 +373,21 @@ fn compile<I: Tree, O: Tree>(
     f: &impl Fn(I) -> O,
     def: &TreeDef,
     avals: &[AVal],
-    name: &str,
+    spec: &PmapSpec,
     n: usize,
 ) -> Result<Compiled> {
+    let name = &spec.axis_name;
     let (closed, out_def) = stage(f, def, avals, name, n)?;
     let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
     let rt = runtime()?;
     let grid = rjax_lower::device_grid(&jaxpr, &[(name.to_string(), n)])?;
-    let exe = rt.compile(&jaxpr, "pmap_fn", &grid)?;
+    let exe = rt.compile_on(&jaxpr, "pmap_fn", &grid, spec.devices.as_deref())?;
     let inner = exe.num_replicas() / n;
     let mut const_arrays = vec![Vec::new(); n * inner];
     for c in &closed.consts {
         let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
         for (dev, list) in const_arrays.iter_mut().enumerate() {
-            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), dev)?));
+            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), spec.device_of(dev))?));
         }
     }
     Ok(Compiled {

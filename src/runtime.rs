@@ -52,6 +52,18 @@ impl Runtime {
         name: &str,
         axes: &[(String, usize)],
     ) -> Result<Executable> {
+        self.compile_on(jaxpr, name, axes, None)
+    }
+
+    /// [`Runtime::compile`] with replica `r` on device `devices[r]` (indices
+    /// among the client's devices; `None`: replica `r` on device `r`).
+    pub fn compile_on(
+        &self,
+        jaxpr: &Jaxpr,
+        name: &str,
+        axes: &[(String, usize)],
+        devices: Option<&[usize]>,
+    ) -> Result<Executable> {
         let grid = rjax_lower::device_grid(jaxpr, axes)?;
         let available = self.client.devices().len();
         if replicas(&grid) > available {
@@ -65,9 +77,27 @@ impl Runtime {
             ));
         }
         let text = lower_text(jaxpr, name, &grid)?;
+        let all = self.client.devices();
+        let device_assignment = match devices {
+            None => None,
+            Some(list) if list.len() == replicas(&grid) && list.iter().all(|&d| d < available) => {
+                Some(list.iter().map(|&d| all[d].id).collect())
+            }
+            Some(list) => {
+                return Err(Error::new(
+                    ErrorKind::Param,
+                    name,
+                    format!(
+                        "devices {list:?} do not give each of the {} replicas one of the {available} devices",
+                        replicas(&grid)
+                    ),
+                ));
+            }
+        };
         let opts = CompileOptions {
             num_replicas: replicas(&grid) as u32,
             num_partitions: 1,
+            device_assignment,
         };
         self.client
             .compile(&text, &opts)

@@ -82,7 +82,7 @@ fn all_reduce_over_eight_replicas() {
             text,
             &CompileOptions {
                 num_replicas: 8,
-                num_partitions: 1,
+                ..CompileOptions::default()
             },
         )
         .unwrap();

@@ -245,3 +245,34 @@ fn spmd_errors() {
         .unwrap_err();
     assert_eq!(outside.kind, ErrorKind::Axis, "{outside}");
 }
+
+#[test]
+fn an_explicit_device_list() {
+    let (p, _) = named("i");
+    let normalize = |r: Array| &r / &lax::psum(&r, "i");
+    let backwards = pmap_with(normalize, p.clone().devices(&[7, 6, 5, 4]));
+    let out = backwards(jnp::arange_f32(0.0, 4.0, 1.0));
+    assert_eq!(
+        out.to_vec::<f32>().unwrap(),
+        vec![0.0, 0.16666667, 0.33333334, 0.5]
+    );
+    // Its output feeds the same devices again without copies.
+    let again = backwards(out);
+    assert_close(
+        &f64s(&again),
+        &[0.0, 0.16666667, 0.33333334, 0.5],
+        1e-6,
+        "second call",
+    );
+    let short = pmap_with(normalize, p.clone().devices(&[0, 1]))(jnp::ones(&[4], DType::F32))
+        .check()
+        .unwrap_err();
+    assert_eq!(short.kind, ErrorKind::Param, "{short}");
+    let nested = pmap_with(
+        |r: Array| pmap_with(|z: Array| z, PmapSpec::default().devices(&[0, 1]))(r),
+        p,
+    )(jnp::ones(&[2, 2], DType::F32))
+    .check()
+    .unwrap_err();
+    assert_eq!(nested.kind, ErrorKind::Param, "{nested}");
+}

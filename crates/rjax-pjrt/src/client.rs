@@ -31,10 +31,27 @@ impl Drop for ClientInner {
 #[derive(Clone, Copy, Debug)]
 pub struct Device {
     pub(crate) raw: *mut sys::PJRT_Device,
+    /// The device's global id (what a device assignment names).
+    pub id: i64,
 }
 
 unsafe impl Send for Device {}
 unsafe impl Sync for Device {}
+
+/// The global id of a device (its index if the plugin cannot say).
+fn device_id(plugin: &Plugin, raw: *mut sys::PJRT_Device) -> i64 {
+    let mut d = args!(PJRT_Device_GetDescription_Args { device: raw });
+    if call!(plugin, PJRT_Device_GetDescription, &mut d).is_err() {
+        return -1;
+    }
+    let mut a = args!(PJRT_DeviceDescription_Id_Args {
+        device_description: d.device_description
+    });
+    match call!(plugin, PJRT_DeviceDescription_Id, &mut a) {
+        Ok(()) => a.id as i64,
+        Err(_) => -1,
+    }
+}
 
 impl Client {
     /// Create a client of `plugin` with the given options.
@@ -75,7 +92,10 @@ impl Client {
         } else {
             unsafe { std::slice::from_raw_parts(d.addressable_devices, d.num_addressable_devices) }
                 .iter()
-                .map(|&raw| Device { raw })
+                .map(|&raw| {
+                    let id = device_id(&inner.plugin, raw);
+                    Device { raw, id }
+                })
                 .collect()
         };
         Ok(Client {

@@ -12,10 +12,12 @@ pub struct ClientOptions {
 }
 
 /// How to compile a program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompileOptions {
     pub num_replicas: u32,
     pub num_partitions: u32,
+    /// The device (global id) of each replica; `None`: the plugin's choice.
+    pub device_assignment: Option<Vec<i64>>,
 }
 
 impl Default for CompileOptions {
@@ -23,6 +25,7 @@ impl Default for CompileOptions {
         CompileOptions {
             num_replicas: 1,
             num_partitions: 1,
+            device_assignment: None,
         }
     }
 }
@@ -30,17 +33,35 @@ impl Default for CompileOptions {
 impl CompileOptions {
     /// The serialized `xla.CompileOptionsProto`: field 3
     /// (`executable_build_options`) holding `device_ordinal = -1` (field 1),
-    /// `num_replicas` (field 4) and `num_partitions` (field 5).
+    /// `num_replicas` (field 4), `num_partitions` (field 5) and, when set,
+    /// `device_assignment` (field 9: `replica_count` 1, `computation_count`
+    /// 2, and per computation the replicas' device ids, field 3 → 1).
     pub fn to_proto(&self) -> Vec<u8> {
         let mut build = Vec::new();
         varint_field(&mut build, 1, -1i64 as u64);
         varint_field(&mut build, 4, self.num_replicas as u64);
         varint_field(&mut build, 5, self.num_partitions as u64);
-        let mut out = vec![(3 << 3) | 2];
-        varint(&mut out, build.len() as u64);
-        out.extend(build);
+        if let Some(devices) = &self.device_assignment {
+            let mut computation = Vec::new();
+            for &d in devices {
+                varint_field(&mut computation, 1, d as u64);
+            }
+            let mut assignment = Vec::new();
+            varint_field(&mut assignment, 1, devices.len() as u64);
+            varint_field(&mut assignment, 2, 1);
+            message_field(&mut assignment, 3, &computation);
+            message_field(&mut build, 9, &assignment);
+        }
+        let mut out = Vec::new();
+        message_field(&mut out, 3, &build);
         out
     }
+}
+
+fn message_field(out: &mut Vec<u8>, field: u8, body: &[u8]) {
+    out.push((field << 3) | 2);
+    varint(out, body.len() as u64);
+    out.extend_from_slice(body);
 }
 
 fn varint_field(out: &mut Vec<u8>, field: u8, value: u64) {
@@ -67,6 +88,7 @@ mod tests {
         let p = super::CompileOptions {
             num_replicas: 8,
             num_partitions: 1,
+            device_assignment: None,
         }
         .to_proto();
         let mut want = vec![0x1a, 15, 0x08];
