@@ -101,6 +101,10 @@ unary! {
     not => Not;
     /// Neither infinite nor NaN.
     is_finite => IsFinite;
+    /// The error function.
+    erf => Erf;
+    /// The inverse of [`erf`] on (-1, 1).
+    erf_inv => ErfInv;
 }
 
 binary! {
@@ -118,6 +122,12 @@ binary! {
     bitwise_and => Primitive::Binary(BinaryOp::And);
     bitwise_or => Primitive::Binary(BinaryOp::Or);
     bitwise_xor => Primitive::Binary(BinaryOp::Xor);
+    /// `x << y`; 0 when `y` is at least the bit width.
+    shift_left => Primitive::Binary(BinaryOp::ShiftLeft);
+    /// `x >> y` filling with zeros; 0 when `y` is at least the bit width.
+    shift_right_logical => Primitive::Binary(BinaryOp::ShiftRightLogical);
+    /// `x >> y` filling with the sign bit.
+    shift_right_arithmetic => Primitive::Binary(BinaryOp::ShiftRightArithmetic);
     eq => Primitive::Compare(Comparison::Eq);
     ne => Primitive::Compare(Comparison::Ne);
     lt => Primitive::Compare(Comparison::Lt);
@@ -143,6 +153,30 @@ pub fn convert_element_type(x: &Array, dtype: DType) -> Array {
         },
         &[x],
     )
+}
+
+/// Reinterpret the bits of `x` as `dtype` (of the same width).
+///
+/// ```
+/// use rjax::{lax, Array, DType};
+/// let one = lax::bitcast_convert_type(&Array::scalar(1.0f32), DType::U32);
+/// assert_eq!(one.to_vec::<u32>().unwrap(), vec![0x3f80_0000]);
+/// ```
+#[track_caller]
+pub fn bitcast_convert_type(x: &Array, dtype: DType) -> Array {
+    bind1(Primitive::BitcastConvertType { new_dtype: dtype }, &[x])
+}
+
+/// The Threefry-2x32 block cipher of counts `(x1, x2)` under the key
+/// `(k1, k2)`, elementwise on uint32 arrays (rank-0 operands broadcast):
+/// the source of [`crate::random`]'s bits.
+#[track_caller]
+pub fn threefry2x32(k1: &Array, k2: &Array, x1: &Array, x2: &Array) -> (Array, Array) {
+    let mut out = bind(Primitive::Threefry2x32, &[k1, k2, x1, x2]).into_iter();
+    match (out.next(), out.next()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => unreachable!("threefry2x32 binds two results"),
+    }
 }
 
 /// Broadcast `x` into `shape`, operand axis `i` becoming output axis

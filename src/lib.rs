@@ -39,6 +39,7 @@ pub mod lax;
 mod location;
 mod module;
 pub mod numpy;
+pub mod random;
 mod ops;
 mod pmap;
 mod runtime;

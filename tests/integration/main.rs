@@ -10,5 +10,6 @@ mod pjrt;
 mod pmap;
 mod pmap_compose;
 mod primitives;
+mod random;
 mod trees;
 mod vmap;

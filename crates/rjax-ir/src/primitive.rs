@@ -34,6 +34,8 @@ pub enum UnaryOp {
     /// Logical not on bool, bitwise not on integers.
     Not,
     IsFinite,
+    Erf,
+    ErfInv,
 }
 
 /// Elementwise functions of two operands of equal dtype. Shapes must be equal,
@@ -52,6 +54,11 @@ pub enum BinaryOp {
     And,
     Or,
     Xor,
+    /// Integers only; shifts by the bit width or more give 0 (or the sign
+    /// for the arithmetic right shift).
+    ShiftLeft,
+    ShiftRightLogical,
+    ShiftRightArithmetic,
 }
 
 /// Elementwise comparisons giving bool.
@@ -103,6 +110,14 @@ pub enum Primitive {
         new_dtype: DType,
         weak_type: bool,
     },
+    /// Reinterpret the bits as `new_dtype`, of the same width.
+    BitcastConvertType {
+        new_dtype: DType,
+    },
+    /// The Threefry-2x32 block cipher (20 rounds): operands key words
+    /// `k1`, `k2` and count words `x1`, `x2`, all uint32 (rank-0 ones
+    /// broadcast); results the two enciphered words.
+    Threefry2x32,
     BroadcastInDim {
         shape: Vec<usize>,
         broadcast_dimensions: Vec<usize>,
@@ -300,6 +315,8 @@ impl UnaryOp {
             Round => "round",
             Not => "not",
             IsFinite => "is_finite",
+            Erf => "erf",
+            ErfInv => "erf_inv",
         }
     }
 }
@@ -320,6 +337,9 @@ impl BinaryOp {
             And => "and",
             Or => "or",
             Xor => "xor",
+            ShiftLeft => "shift_left",
+            ShiftRightLogical => "shift_right_logical",
+            ShiftRightArithmetic => "shift_right_arithmetic",
         }
     }
 }
@@ -359,6 +379,8 @@ impl Primitive {
             Compare(op) => op.name(),
             Select => "select_n",
             ConvertElementType { .. } => "convert_element_type",
+            BitcastConvertType { .. } => "bitcast_convert_type",
+            Threefry2x32 => "threefry2x32",
             BroadcastInDim { .. } => "broadcast_in_dim",
             Reshape { .. } => "reshape",
             Transpose { .. } => "transpose",
@@ -446,6 +468,7 @@ impl Primitive {
             | Primitive::Scan { body, .. }
             | Primitive::Pmap { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
+            Primitive::Threefry2x32 => 2,
             _ => 1,
         }
     }
@@ -456,9 +479,9 @@ impl Primitive {
         use Primitive::*;
         let t = |v: &[usize]| tuple(v);
         match self {
-            Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice | StopGradient => {
-                String::new()
-            }
+            Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice | StopGradient
+            | Threefry2x32 => String::new(),
+            BitcastConvertType { new_dtype } => format!("new_dtype={}", new_dtype.name()),
             ConvertElementType {
                 new_dtype,
                 weak_type,

@@ -151,6 +151,25 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             shape[*d] /= axis_size;
             x.with_shape(shape)
         }
+        BitcastConvertType { new_dtype } => {
+            let [x] = check.arity::<1>()?;
+            if x.dtype.size_bytes() != new_dtype.size_bytes() {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!("cannot reinterpret {} as {} (different widths)", x.dtype.name(), new_dtype.name()),
+                ));
+            }
+            x.with_dtype(*new_dtype)
+        }
+        Threefry2x32 => {
+            let [k1, k2, x1, x2] = check.arity::<4>()?;
+            if [k1, k2, x1, x2].iter().any(|a| a.dtype != DType::U32) {
+                return Err(check.err(ErrorKind::DType, "takes uint32 operands"));
+            }
+            let shape = check.elementwise_shape(&[k1, k2, x1, x2])?;
+            let out = AVal::new(shape, DType::U32);
+            return Ok(vec![out.clone(), out]);
+        }
         ConvertElementType {
             new_dtype,
             weak_type,
@@ -608,6 +627,7 @@ impl<'a> Checker<'a> {
         let d = x.dtype;
         let ok = match op {
             And | Or | Xor => d.is_bool() || d.is_int(),
+            ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => d.is_int(),
             Pow | Atan2 => d.is_float(),
             Max | Min => true,
             Add | Sub | Mul | Div | Rem => d.is_numeric(),

@@ -14,6 +14,7 @@ mod collectives;
 mod control;
 mod emitter;
 mod rules;
+mod threefry;
 mod types;
 
 pub use types::{element_type, tensor_type};

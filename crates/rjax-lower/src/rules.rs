@@ -23,6 +23,9 @@ pub(crate) fn lower_eqn(
     let name = match prim {
         Unary(op) => match op {
             UnaryOp::IsFinite => e.op(format!("stablehlo.is_finite {x} : {}", sig())),
+            UnaryOp::Erf | UnaryOp::ErfInv => {
+                e.op(format!("\"{}\"({x}) : {}", unary_op(*op), sig()))
+            }
             _ => e.op(format!("{} {x} : {t_out}", unary_op(*op))),
         },
         Binary(op) => {
@@ -47,6 +50,22 @@ pub(crate) fn lower_eqn(
             ))
         }
         ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", sig())),
+        BitcastConvertType { .. } => {
+            e.op(format!("stablehlo.bitcast_convert {x} : {}", sig()))
+        }
+        Threefry2x32 => {
+            let words: Vec<String> = (0..4)
+                .map(|i| {
+                    if ins[i].rank() == 0 && out.rank() > 0 {
+                        e.splat(&operands[i], &ins[i], out)
+                    } else {
+                        operands[i].clone()
+                    }
+                })
+                .collect();
+            let words: [String; 4] = [0, 1, 2, 3].map(|i| words[i].clone());
+            return Ok(crate::threefry::threefry2x32(e, words, out).to_vec());
+        }
         BroadcastInDim {
             broadcast_dimensions,
             ..
@@ -269,6 +288,8 @@ fn unary_op(op: UnaryOp) -> &'static str {
         Round => "stablehlo.round_nearest_even",
         Not => "stablehlo.not",
         IsFinite => "stablehlo.is_finite",
+        Erf => "chlo.erf",
+        ErfInv => "chlo.erf_inv",
     }
 }
 
@@ -287,6 +308,9 @@ fn binary_op(op: BinaryOp) -> &'static str {
         And => "stablehlo.and",
         Or => "stablehlo.or",
         Xor => "stablehlo.xor",
+        ShiftLeft => "stablehlo.shift_left",
+        ShiftRightLogical => "stablehlo.shift_right_logical",
+        ShiftRightArithmetic => "stablehlo.shift_right_arithmetic",
     }
 }
 

@@ -153,7 +153,8 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
         Unary(_) | ConvertElementType { .. } | StopGradient => {
             one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0))
         }
-        Binary(_) | Compare(_) | Select => elementwise(prim, x, d, size),
+        Binary(_) | Compare(_) | Select | Threefry2x32 => elementwise(prim, x, d, size),
+        BitcastConvertType { .. } => one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0)),
         BroadcastInDim {
             shape,
             broadcast_dimensions,
@@ -421,7 +422,10 @@ fn elementwise(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) 
             None => with_batch_axis(&x[i], None, size, target),
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(vec![(bind1(prim, &args)?, Some(target))])
+    Ok(rjax_ir::bind(prim, &args)?
+        .into_iter()
+        .map(|v| (v, Some(target)))
+        .collect())
 }
 
 /// dot_general with batched operands, keeping batch axes in place: a

@@ -221,6 +221,8 @@ fn jvp_rule(
         }
         | Iota { .. }
         | AxisIndex { .. }
+        | BitcastConvertType { .. }
+        | Threefry2x32
         | StopGradient => None,
         Jit(_) | Custom(_) | Cond { .. } | While { .. } | Scan { .. } | Pmap { .. } => {
             return Err(Error::new(
@@ -282,6 +284,16 @@ fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result
         Sqrt => return Ok(Some(div(t, &mul(y, &scalar(2.0, d))?)?)),
         Rsqrt => div(&mul(y, &scalar(-0.5, d))?, x)?,
         Abs => u(Sign, x)?,
+        // JAX's association: c * (t * exp(..)).
+        Erf => {
+            let e = u(Exp, &neg(&mul(x, x)?)?)?;
+            return Ok(Some(mul(&scalar(std::f64::consts::FRAC_2_SQRT_PI, d), &mul(t, &e)?)?));
+        }
+        ErfInv => {
+            let e = u(Exp, &mul(y, y)?)?;
+            let c = scalar(std::f64::consts::PI.sqrt() / 2.0, d);
+            return Ok(Some(mul(&c, &mul(t, &e)?)?));
+        }
         Sign | Floor | Ceil | Round | Not | IsFinite => return Ok(None),
     };
     Ok(Some(mul(t, &derivative)?))
@@ -359,7 +371,7 @@ fn binary_tangent(
             let right = scale(tb, &neg(&div(a, &denom)?)?)?;
             sum_opt(left, right)
         }
-        And | Or | Xor => Ok(None),
+        And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => Ok(None),
     }
 }
 

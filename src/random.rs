@@ -1,0 +1,252 @@
+//! `random`: JAX's counter-based pseudo-random numbers. A key is a uint32
+//! array of shape `[2]` (what `jax.random.PRNGKey` returns); every function
+//! is a pure function of its key, and the same key, shape and dtype give
+//! bit for bit the numbers JAX 0.10 gives (Threefry-2x32 with JAX's default
+//! `jax_threefry_partitionable=True`).
+//!
+//! ```
+//! use rjax::random;
+//! let key = random::key(0);
+//! let x = random::normal(&key, &[3], rjax::DType::F32);
+//! assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.6226422, 2.0252647, -0.43359444]);
+//! let keys = random::split(&key, 2); // [2, 2]: two new keys
+//! assert_eq!(keys.to_vec::<u32>().unwrap(), vec![1797259609, 2579123966, 928981903, 3453687069]);
+//! ```
+
+use crate::{Array, DType, JitStatic, jit_static, lax};
+
+/// The key of an integer seed: its high and low 32-bit words.
+pub fn key(seed: u64) -> Array {
+    Array::from_slice(&[(seed >> 32) as u32, seed as u32], &[2])
+}
+
+/// [`key`] under JAX's older name.
+#[allow(non_snake_case)]
+pub fn PRNGKey(seed: u64) -> Array {
+    key(seed)
+}
+
+/// The two words of a key, as uint32 scalars.
+fn words(key: &Array) -> (Array, Array) {
+    let word = |i: usize| lax::reshape(&lax::slice(key, &[i], &[i + 1], None), &[]);
+    (word(0), word(1))
+}
+
+/// The cipher of counters 0, 1, ... laid out in `shape` (row-major): the
+/// two words for every element.
+fn counters(key: &Array, shape: &[usize]) -> (Array, Array) {
+    let n: usize = shape.iter().product();
+    let high = lax::broadcast_in_dim(&Array::scalar(0u32), shape, &[]);
+    let low = lax::reshape(&lax::iota(DType::U32, &[n], 0), shape);
+    let (k1, k2) = words(key);
+    lax::threefry2x32(&k1, &k2, &high, &low)
+}
+
+/// `num` new keys from `key`, stacked: shape `[num, 2]`.
+#[track_caller]
+pub fn split(key: &Array, num: usize) -> Array {
+    let (a, b) = counters(key, &[num]);
+    let column = |x: &Array| lax::reshape(x, &[num, 1]);
+    lax::concatenate(&[column(&a), column(&b)], 1)
+}
+
+/// A new key from `key` and an integer (converted to uint32, wrapping).
+#[track_caller]
+pub fn fold_in(key: &Array, data: &Array) -> Array {
+    let (k1, k2) = words(key);
+    let data = lax::convert_element_type(data, DType::U32);
+    let (a, b) = lax::threefry2x32(&k1, &k2, &Array::scalar(0u32), &data);
+    lax::concatenate(
+        &[lax::reshape(&a, &[1]), lax::reshape(&b, &[1])],
+        0,
+    )
+}
+
+/// Uniformly random bits of an unsigned integer `dtype` (8 to 64 bits).
+#[track_caller]
+pub fn bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Bits, key, shape, dtype)
+}
+
+fn raw_bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let (a, b) = counters(key, shape);
+    match dtype {
+        DType::U64 => {
+            let wide = |x: &Array| lax::convert_element_type(x, DType::U64);
+            let high = lax::shift_left(&wide(&a), &Array::scalar(32u64));
+            lax::bitwise_or(&high, &wide(&b))
+        }
+        _ => lax::convert_element_type(&lax::bitwise_xor(&a, &b), dtype),
+    }
+}
+
+/// The unsigned type of a float's width, its mantissa bits and the bits
+/// of 1.0.
+fn float_layout(dtype: DType) -> (DType, u32, u64) {
+    match dtype {
+        DType::F16 => (DType::U16, 10, 0x3c00),
+        DType::BF16 => (DType::U16, 7, 0x3f80),
+        DType::F64 => (DType::U64, 52, 0x3ff0_0000_0000_0000),
+        _ => (DType::U32, 23, 0x3f80_0000),
+    }
+}
+
+/// A rank-0 array of `value` in `dtype`.
+fn constant(value: f64, dtype: DType) -> Array {
+    lax::convert_element_type(&Array::scalar(value), dtype)
+}
+
+/// A distribution with its parameters (floats by their bits, so that it
+/// can key a cache of compiled samplers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Sampler {
+    Bits,
+    Uniform { min: u64, max: u64 },
+    Normal,
+    Bernoulli { p: u64 },
+    Exponential,
+    Gumbel,
+    Laplace,
+    Logistic,
+}
+
+type Spec = (Sampler, Vec<usize>, DType);
+
+thread_local! {
+    /// One compiled program per sampler, shape and dtype: like JAX, which
+    /// jits its samplers, so that XLA sees (and rounds) the same fused
+    /// computation.
+    static SAMPLERS: JitStatic<Spec, Array, Array> =
+        jit_static(|(s, shape, dtype): &Spec, key: Array| sample(*s, &key, shape, *dtype));
+}
+
+#[track_caller]
+fn draw(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let location = crate::location::current();
+    let r = SAMPLERS.with(|c| c.call((s, shape.to_vec(), dtype), key.clone()));
+    Array::from_result(r.map_err(|e| e.at(location)))
+}
+
+fn sample(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let f = f64::from_bits;
+    match s {
+        Sampler::Bits => raw_bits(key, shape, dtype),
+        Sampler::Uniform { min, max } => uniform_in(key, shape, dtype, f(min), f(max)),
+        Sampler::Normal => {
+            let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
+            lax::mul(&constant(std::f64::consts::SQRT_2, dtype), &lax::erf_inv(&u))
+        }
+        Sampler::Bernoulli { p } => {
+            let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
+            lax::lt(&u, &constant(f(p), DType::F32))
+        }
+        Sampler::Exponential => {
+            let u = uniform_in(key, shape, dtype, 0.0, 1.0);
+            lax::neg(&lax::log1p(&lax::neg(&u)))
+        }
+        Sampler::Gumbel => {
+            let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
+            lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
+        }
+        Sampler::Laplace => {
+            let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
+            lax::mul(&lax::sign(&u), &lax::log1p(&lax::neg(&lax::abs(&u))))
+        }
+        Sampler::Logistic => {
+            let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
+            lax::sub(&lax::log(&u), &lax::log1p(&lax::neg(&u)))
+        }
+    }
+}
+
+/// Floats uniform in `[minval, maxval)`.
+///
+/// ```
+/// use rjax::{random, DType};
+/// let u = random::uniform(&random::key(0), &[3], DType::F32, 0.0, 1.0);
+/// assert_eq!(u.to_vec::<f32>().unwrap(), vec![0.947667, 0.97857988, 0.33229148]);
+/// ```
+#[track_caller]
+pub fn uniform(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f64) -> Array {
+    let s = Sampler::Uniform {
+        min: minval.to_bits(),
+        max: maxval.to_bits(),
+    };
+    draw(s, key, shape, dtype)
+}
+
+/// Random mantissa bits under the exponent of 1.0 give [1, 2); minus 1,
+/// scaled and shifted into [minval, maxval).
+fn uniform_in(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f64) -> Array {
+    let (uint, mantissa, one_bits) = float_layout(dtype);
+    // Types with fewer than 8 mantissa bits draw 8 random bits (as JAX).
+    let drawn = if mantissa < 8 { DType::U8 } else { uint };
+    let width = (drawn.size_bytes() * 8) as u32;
+    let raw = lax::convert_element_type(&raw_bits(key, shape, drawn), uint);
+    let shift = lax::convert_element_type(&Array::scalar(width - mantissa), uint);
+    let one = lax::convert_element_type(&Array::scalar(one_bits), uint);
+    let mantissas = lax::bitwise_or(&lax::shift_right_logical(&raw, &shift), &one);
+    let floats = lax::sub(&lax::bitcast_convert_type(&mantissas, dtype), &constant(1.0, dtype));
+    let (lo, hi) = (constant(minval, dtype), constant(maxval, dtype));
+    let scaled = lax::add(&lax::mul(&floats, &lax::sub(&hi, &lo)), &lo);
+    lax::max(&lo, &scaled)
+}
+
+/// The next float after -1 toward 0, in `dtype`.
+fn above_minus_one(dtype: DType) -> f64 {
+    let (_, mantissa, _) = float_layout(dtype);
+    -1.0 + 2f64.powi(-(mantissa as i32) - 1)
+}
+
+/// The smallest positive normal float of `dtype`.
+fn tiny(dtype: DType) -> f64 {
+    match dtype {
+        DType::F16 => 2f64.powi(-14),
+        DType::BF16 => 2f64.powi(-126),
+        DType::F64 => f64::MIN_POSITIVE,
+        _ => f32::MIN_POSITIVE as f64,
+    }
+}
+
+/// Standard normal samples: `sqrt(2) * erf_inv(u)` for `u` uniform in
+/// (-1, 1).
+///
+/// ```
+/// use rjax::{random, DType};
+/// let x = random::normal(&random::key(42), &[2], DType::F32);
+/// assert_eq!(x.shape(), vec![2]);
+/// ```
+#[track_caller]
+pub fn normal(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Normal, key, shape, dtype)
+}
+
+/// `true` with probability `p`.
+#[track_caller]
+pub fn bernoulli(key: &Array, p: f64, shape: &[usize]) -> Array {
+    draw(Sampler::Bernoulli { p: p.to_bits() }, key, shape, DType::Bool)
+}
+
+/// Exponential samples of rate 1: `-log1p(-u)`.
+#[track_caller]
+pub fn exponential(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Exponential, key, shape, dtype)
+}
+
+/// Standard Gumbel samples: `-log(-log(u))`.
+#[track_caller]
+pub fn gumbel(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Gumbel, key, shape, dtype)
+}
+
+/// Standard Laplace samples: `sign(u) * log1p(-|u|)` for `u` in (-1, 1).
+#[track_caller]
+pub fn laplace(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Laplace, key, shape, dtype)
+}
+
+/// Standard logistic samples: `log(u) - log1p(-u)`.
+#[track_caller]
+pub fn logistic(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Logistic, key, shape, dtype)
+}
