@@ -22,6 +22,9 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone, Debug, PartialEq)]
 pub struct PmapSpec {
     pub in_axes: AxisSpec,
+    /// Where each output's device axis goes (`None`: the output is the
+    /// same on every device; device 0's is returned).
+    pub out_axes: AxisSpec,
     pub axis_name: String,
     /// The device (index among the client's devices) of each replica, in
     /// order; `None`: devices 0, 1, ... Only for a `pmap` that is not
@@ -36,6 +39,7 @@ impl Default for PmapSpec {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         PmapSpec {
             in_axes: 0.into(),
+            out_axes: 0.into(),
             axis_name: format!("_pmap{}", NEXT.fetch_add(1, Ordering::Relaxed)),
             devices: None,
         }
@@ -45,6 +49,10 @@ impl Default for PmapSpec {
 impl PmapSpec {
     pub fn in_axes(mut self, spec: impl Into<AxisSpec>) -> Self {
         self.in_axes = spec.into();
+        self
+    }
+    pub fn out_axes(mut self, spec: impl Into<AxisSpec>) -> Self {
+        self.out_axes = spec.into();
         self
     }
     pub fn axis_name(mut self, name: &str) -> Self {
@@ -312,7 +320,33 @@ fn call<I: Tree, O: Tree>(
             Array::from_value(Value::Concrete(Arc::new(ShardedArray::new(aval, shards))))
         })
         .collect();
+    let arrays = place_outputs(arrays, &compiled.out_def, spec, n)?;
     O::unflatten_tree(&compiled.out_def, arrays)
+}
+
+/// Outputs stacked along axis 0, moved to their `out_axes`.
+fn place_outputs(arrays: Vec<Array>, def: &TreeDef, spec: &PmapSpec, n: usize) -> Result<Vec<Array>> {
+    let axes = spec.out_axes.leaves(def, "out_axes", "output")?;
+    arrays
+        .into_iter()
+        .zip(axes)
+        .map(|(a, axis)| {
+            let v = a.value()?.clone();
+            let placed = match axis {
+                Some(0) => return Ok(a),
+                Some(_) => crate::vmap::place_output(v, Some(0), axis, n)?,
+                None => {
+                    let mut shape = v.aval().shape;
+                    let mut limit = shape.clone();
+                    limit[0] = 1;
+                    let first = crate::lax::slice(&a, &vec![0; shape.len()], &limit, None);
+                    shape.remove(0);
+                    return Ok(crate::lax::reshape(&first, &shape));
+                }
+            };
+            Ok(Array::from_value(placed))
+        })
+        .collect()
 }
 
 /// `pmap` under another transformation (`jit`, `grad`, `vmap`, an outer
@@ -343,7 +377,8 @@ fn call_traced<I: Tree, O: Tree>(f: &impl Fn(I) -> O, spec: &PmapSpec, sig: Sign
         mapped,
     };
     let outs = rjax_ir::bind(&call, &args)?;
-    O::unflatten_tree(&out_def, outs.into_iter().map(Array::from_value).collect())
+    let arrays = outs.into_iter().map(Array::from_value).collect();
+    O::unflatten_tree(&out_def, place_outputs(arrays, &out_def, spec, sig.n)?)
 }
 
 fn stage<I: Tree, O: Tree>(

@@ -38,7 +38,7 @@ impl AxisSpec {
     }
 
     /// The axis of every leaf of `def`, in order.
-    fn leaves(&self, def: &TreeDef, what: &str, path: &str) -> Result<Vec<Option<i64>>> {
+    pub(crate) fn leaves(&self, def: &TreeDef, what: &str, path: &str) -> Result<Vec<Option<i64>>> {
         match (self, def) {
             (AxisSpec::Axis(a), d) => Ok(vec![*a; d.num_leaves()]),
             (AxisSpec::Each(specs), TreeDef::Node(_, children))
@@ -255,7 +255,7 @@ fn prepare(
 }
 
 /// An output with its batch axis at `axis` (or unmapped when `None`).
-fn place_output(v: Value, bdim: Option<usize>, axis: Option<i64>, size: usize) -> Result<Value> {
+pub(crate) fn place_output(v: Value, bdim: Option<usize>, axis: Option<i64>, size: usize) -> Result<Value> {
     match axis {
         None if bdim.is_none() => Ok(v),
         None => Err(Error::new(

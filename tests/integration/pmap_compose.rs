@@ -276,3 +276,23 @@ fn an_explicit_device_list() {
     .unwrap_err();
     assert_eq!(nested.kind, ErrorKind::Param, "{nested}");
 }
+
+#[test]
+fn out_axes() {
+    let x = array(&values(N * 3, -1.0, 1.0, 11), &[N, 3], DType::F32);
+    let (p, _) = named("i");
+    let f = |r: Array| (&r * 2.0, lax::psum(&r, "i"));
+    let (moved, replicated) = pmap_with(
+        f,
+        p.out_axes(rjax::AxisSpec::each([1.into(), rjax::AxisSpec::NONE])),
+    )(x.clone());
+    assert_eq!(moved.shape(), vec![3, N]);
+    assert_close(&f64s(&moved), &f64s(&(&x * 2.0).t()), 1e-6, "out_axes 1");
+    assert_eq!(replicated.shape(), vec![3]);
+    assert_close(
+        &f64s(&replicated),
+        &f64s(&jnp::sum(&x, [0], false)),
+        1e-6,
+        "out_axes None",
+    );
+}
