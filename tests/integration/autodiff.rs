@@ -182,6 +182,8 @@ pub(crate) fn cases() -> Vec<Case> {
         ("sqrt", |a| lax::sqrt(&a[0]), un(0.5, 4.0)),
         ("rsqrt", |a| lax::rsqrt(&a[0]), un(0.5, 4.0)),
         ("abs", |a| lax::abs(&a[0]), un(0.2, 2.0)),
+        ("erf", |a| lax::erf(&a[0]), un(-2.0, 2.0)),
+        ("erf_inv", |a| lax::erf_inv(&a[0]), un(-0.9, 0.9)),
         ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("mul", |a| lax::mul(&a[0], &a[1]), bin(-2.0, 2.0)),

@@ -776,3 +776,96 @@ fn stop_gradient_is_the_identity() {
         0.0,
     );
 }
+
+/// erf by its Taylor series (converges to f64 precision for |x| <= 3).
+fn erf_reference(x: f64) -> f64 {
+    let (mut term, mut sum) = (x, x);
+    for n in 1..80 {
+        term *= -x * x / n as f64;
+        sum += term / (2 * n + 1) as f64;
+    }
+    sum * std::f64::consts::FRAC_2_SQRT_PI
+}
+
+/// erf's inverse by Newton's method on the series.
+fn erf_inv_reference(y: f64) -> f64 {
+    let mut x = 0.0f64;
+    for _ in 0..60 {
+        let slope = std::f64::consts::FRAC_2_SQRT_PI * (-x * x).exp();
+        x -= (erf_reference(x) - y) / slope;
+    }
+    x
+}
+
+#[test]
+fn erf_and_its_inverse() {
+    type Case = (&'static str, fn(&Array) -> Array, fn(f64) -> f64, f64, f64);
+    let cases: [Case; 2] = [
+        ("erf", lax::erf, erf_reference, -2.5, 2.5),
+        ("erf_inv", lax::erf_inv, erf_inv_reference, -0.95, 0.95),
+    ];
+    for (name, f, reference, lo, hi) in cases {
+        for dtype in FLOATS {
+            for (seed, shape) in SHAPES.iter().enumerate() {
+                let x = array(&values(size(shape), lo, hi, seed as u64), shape, dtype);
+                let want: Vec<f64> = f64s(&x).into_iter().map(reference).collect();
+                let tol = if dtype == DType::F32 { 1e-6 } else { 1e-12 };
+                check(&format!("{name} {dtype}{shape:?}"), move |a| f(&a[0]), vec![x], &want, tol);
+            }
+        }
+    }
+}
+
+#[test]
+fn shifts_bitcasts_and_threefry() {
+    let x = array(&[1.0, -8.0, 255.0, 7.0], &[4], DType::I32);
+    let by = array(&[3.0, 1.0, 4.0, 40.0], &[4], DType::I32);
+    let pair = vec![x, by];
+    check("shift_left", |a| lax::shift_left(&a[0], &a[1]), pair.clone(), &[8.0, -16.0, 4080.0, 0.0], 0.0);
+    check(
+        "shift_right_arithmetic",
+        |a| lax::shift_right_arithmetic(&a[0], &a[1]),
+        pair.clone(),
+        &[0.0, -4.0, 15.0, 0.0],
+        0.0,
+    );
+    check(
+        "shift_right_logical",
+        |a| lax::shift_right_logical(&a[0], &a[1]),
+        pair,
+        &[0.0, 2147483644.0, 15.0, 0.0],
+        0.0,
+    );
+    let f = Array::from_slice(&[1.0f32, -2.0, 0.5], &[3]);
+    check(
+        "bitcast f32 -> u32",
+        |a| lax::bitcast_convert_type(&a[0], DType::U32),
+        vec![f],
+        &[1065353216.0, 3221225472.0, 1056964608.0],
+        0.0,
+    );
+    // The Threefry-2x32 known-answer vectors (Salmon et al.'s Random123).
+    let words = |v: u32| Array::from_slice(&[v], &[1]);
+    let kat = [
+        ([0u32, 0, 0, 0], [0x6b200159u32, 0x99ba4efe]),
+        ([u32::MAX; 4], [0x1cb996fc, 0xbb002be7]),
+        ([0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3], [0xc4923a9c, 0x483df7a0]),
+    ];
+    for ([k1, k2, x1, x2], want) in kat {
+        let inputs = vec![words(k1), words(k2), words(x1), words(x2)];
+        check(
+            "threefry2x32 word 0",
+            |a| lax::threefry2x32(&a[0], &a[1], &a[2], &a[3]).0,
+            inputs.clone(),
+            &[want[0] as f64],
+            0.0,
+        );
+        check(
+            "threefry2x32 word 1",
+            |a| lax::threefry2x32(&a[0], &a[1], &a[2], &a[3]).1,
+            inputs,
+            &[want[1] as f64],
+            0.0,
+        );
+    }
+}
