@@ -80,6 +80,42 @@ fn vectorization() -> rjax::Result<()> {
     Ok(())
 }
 
+/// The README's `pmap` section on the 8 CPU devices the plugin provides.
+fn parallel() -> rjax::Result<()> {
+    use rjax::{PmapSpec, pmap, pmap_with, random};
+    println!("SPMD with pmap over 8 devices:");
+    // One random matrix per device (the README's are 5000 x 6000; smaller
+    // here so that the demo runs in seconds on a CPU).
+    let keys = random::split(&random::PRNGKey(0), 8);
+    let mats = pmap(|key: Array| random::normal(&key, &[500, 600], DType::F32))(keys);
+    let result = pmap(|x: Array| jnp::matmul(&x, &x.t()))(mats);
+    println!("  result.shape = {:?}", result.shape());
+    println!(
+        "  pmap(mean)(result) = {}",
+        pmap(|x: Array| x.mean())(result)
+    );
+
+    let normalize = pmap_with(
+        |x: Array| &x / &lax::psum(&x, "i"),
+        PmapSpec::default().axis_name("i"),
+    );
+    println!(
+        "  normalize(arange(4.)) = {}",
+        normalize(jnp::arange_f32(0.0, 4.0, 1.0))
+    );
+
+    // Nested pmap (a 2-D device grid), differentiated inside and outside.
+    let f = pmap(|x: Array| {
+        let y = x.sin();
+        let g = pmap(|z: Array| &(&z.cos() * &y.sum().tan()) * &x.tanh().sum());
+        grad(|w: Array| g(w).sum())(x.clone())
+    });
+    let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
+    println!("  f(x) =\n{}", f(x.clone()));
+    println!("  grad(sum(f))(x) =\n{}\n", grad(|x: Array| f(x).sum())(x));
+    Ok(())
+}
+
 /// Median wall time of `runs` calls of `f`, in milliseconds.
 fn time_ms(runs: usize, mut f: impl FnMut() -> rjax::Result<()>) -> rjax::Result<f64> {
     let mut times = Vec::with_capacity(runs);
@@ -126,6 +162,7 @@ fn main() -> rjax::Result<()> {
     println!();
 
     vectorization()?;
+    parallel()?;
 
     let x = jnp::ones(&[5000, 5000], DType::F32);
     let fast_f = jit(slow_f).named("slow_f");

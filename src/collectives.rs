@@ -146,7 +146,13 @@ pub fn ppermute(x: &Array, axis_name: &str, perm: &[(usize, usize)]) -> Array {
 /// assert_eq!(f(x.clone()).to_vec::<f32>().unwrap(), x.t().to_vec::<f32>().unwrap());
 /// ```
 #[track_caller]
-pub fn all_to_all(x: &Array, axis_name: &str, split_axis: usize, concat_axis: usize, tiled: bool) -> Array {
+pub fn all_to_all(
+    x: &Array,
+    axis_name: &str,
+    split_axis: usize,
+    concat_axis: usize,
+    tiled: bool,
+) -> Array {
     let axis_size = match bound_size("all_to_all", axis_name, Some(x)) {
         Ok(n) => n,
         Err(e) => return Array::from_error(e),

@@ -11,13 +11,13 @@
 //! ```
 
 use crate::Array;
+pub use crate::collectives::{
+    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter,
+};
 pub use crate::control::{
     cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
 };
 use crate::location;
-pub use crate::collectives::{
-    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter,
-};
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 

@@ -325,7 +325,12 @@ fn call<I: Tree, O: Tree>(
 }
 
 /// Outputs stacked along axis 0, moved to their `out_axes`.
-fn place_outputs(arrays: Vec<Array>, def: &TreeDef, spec: &PmapSpec, n: usize) -> Result<Vec<Array>> {
+fn place_outputs(
+    arrays: Vec<Array>,
+    def: &TreeDef,
+    spec: &PmapSpec,
+    n: usize,
+) -> Result<Vec<Array>> {
     let axes = spec.out_axes.leaves(def, "out_axes", "output")?;
     arrays
         .into_iter()
@@ -352,7 +357,11 @@ fn place_outputs(arrays: Vec<Array>, def: &TreeDef, spec: &PmapSpec, n: usize) -
 /// `pmap` under another transformation (`jit`, `grad`, `vmap`, an outer
 /// `pmap`): the per-device program is staged and bound as a `Pmap` call,
 /// which those transformations know how to handle.
-fn call_traced<I: Tree, O: Tree>(f: &impl Fn(I) -> O, spec: &PmapSpec, sig: Signature) -> Result<O> {
+fn call_traced<I: Tree, O: Tree>(
+    f: &impl Fn(I) -> O,
+    spec: &PmapSpec,
+    sig: Signature,
+) -> Result<O> {
     if spec.devices.is_some() {
         return Err(Error::new(
             ErrorKind::Param,
@@ -422,7 +431,11 @@ fn compile<I: Tree, O: Tree>(
     for c in &closed.consts {
         let (bytes, aval) = Array::from_value(c.clone()).host_bytes()?;
         for (dev, list) in const_arrays.iter_mut().enumerate() {
-            list.push(Arc::new(rt.upload_to(&bytes, aval.clone(), spec.device_of(dev))?));
+            list.push(Arc::new(rt.upload_to(
+                &bytes,
+                aval.clone(),
+                spec.device_of(dev),
+            )?));
         }
     }
     Ok(Compiled {

@@ -56,10 +56,7 @@ pub fn fold_in(key: &Array, data: &Array) -> Array {
     let (k1, k2) = words(key);
     let data = lax::convert_element_type(data, DType::U32);
     let (a, b) = lax::threefry2x32(&k1, &k2, &Array::scalar(0u32), &data);
-    lax::concatenate(
-        &[lax::reshape(&a, &[1]), lax::reshape(&b, &[1])],
-        0,
-    )
+    lax::concatenate(&[lax::reshape(&a, &[1]), lax::reshape(&b, &[1])], 0)
 }
 
 /// Uniformly random bits of an unsigned integer `dtype` (8 to 64 bits).
@@ -134,7 +131,10 @@ fn sample(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
         Sampler::Uniform { min, max } => uniform_in(key, shape, dtype, f(min), f(max)),
         Sampler::Normal => {
             let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
-            lax::mul(&constant(std::f64::consts::SQRT_2, dtype), &lax::erf_inv(&u))
+            lax::mul(
+                &constant(std::f64::consts::SQRT_2, dtype),
+                &lax::erf_inv(&u),
+            )
         }
         Sampler::Bernoulli { p } => {
             let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
@@ -186,7 +186,10 @@ fn uniform_in(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f
     let shift = lax::convert_element_type(&Array::scalar(width - mantissa), uint);
     let one = lax::convert_element_type(&Array::scalar(one_bits), uint);
     let mantissas = lax::bitwise_or(&lax::shift_right_logical(&raw, &shift), &one);
-    let floats = lax::sub(&lax::bitcast_convert_type(&mantissas, dtype), &constant(1.0, dtype));
+    let floats = lax::sub(
+        &lax::bitcast_convert_type(&mantissas, dtype),
+        &constant(1.0, dtype),
+    );
     let (lo, hi) = (constant(minval, dtype), constant(maxval, dtype));
     let scaled = lax::add(&lax::mul(&floats, &lax::sub(&hi, &lo)), &lo);
     lax::max(&lo, &scaled)
@@ -224,7 +227,12 @@ pub fn normal(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// `true` with probability `p`.
 #[track_caller]
 pub fn bernoulli(key: &Array, p: f64, shape: &[usize]) -> Array {
-    draw(Sampler::Bernoulli { p: p.to_bits() }, key, shape, DType::Bool)
+    draw(
+        Sampler::Bernoulli { p: p.to_bits() },
+        key,
+        shape,
+        DType::Bool,
+    )
 }
 
 /// Exponential samples of rate 1: `-log1p(-u)`.

@@ -263,6 +263,10 @@ pub(crate) fn execute(
     out_avals: &[AVal],
     op: &str,
 ) -> Result<Vec<Arc<DeviceArray>>> {
+    if exe.num_replicas() <= 1 {
+        let outs = exe.execute(&[args]).map_err(|e| pjrt_error(op, e))?;
+        return Ok(wrap(outs.into_iter().next().unwrap_or_default(), out_avals));
+    }
     let copies: Vec<Vec<Buffer>> = (1..exe.num_replicas())
         .map(|device| args.iter().map(|b| b.copy_to_device(device)).collect())
         .collect::<std::result::Result<_, _>>()
@@ -272,8 +276,11 @@ pub(crate) fn execute(
         .collect();
     let lists: Vec<&[&Buffer]> = lists.iter().map(Vec::as_slice).collect();
     let outs = exe.execute(&lists).map_err(|e| pjrt_error(op, e))?;
-    let buffers = outs.into_iter().next().unwrap_or_default();
-    Ok(buffers
+    Ok(wrap(outs.into_iter().next().unwrap_or_default(), out_avals))
+}
+
+fn wrap(buffers: Vec<Buffer>, out_avals: &[AVal]) -> Vec<Arc<DeviceArray>> {
+    buffers
         .into_iter()
         .zip(out_avals)
         .map(|(buffer, aval)| {
@@ -282,7 +289,7 @@ pub(crate) fn execute(
                 buffer,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The device array behind a concrete value or literal (literals become

@@ -255,7 +255,12 @@ fn prepare(
 }
 
 /// An output with its batch axis at `axis` (or unmapped when `None`).
-pub(crate) fn place_output(v: Value, bdim: Option<usize>, axis: Option<i64>, size: usize) -> Result<Value> {
+pub(crate) fn place_output(
+    v: Value,
+    bdim: Option<usize>,
+    axis: Option<i64>,
+    size: usize,
+) -> Result<Value> {
     match axis {
         None if bdim.is_none() => Ok(v),
         None => Err(Error::new(

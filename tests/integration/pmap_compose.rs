@@ -20,7 +20,11 @@ fn at(host: &[f64], i: usize, r: usize, c: usize) -> f64 {
     host[i * 8 + r * 2 + c]
 }
 
-type Case = (&'static str, fn(Array) -> Array, Box<dyn Fn(&[f64]) -> Vec<f64>>);
+type Case = (
+    &'static str,
+    fn(Array) -> Array,
+    Box<dyn Fn(&[f64]) -> Vec<f64>>,
+);
 
 fn cases() -> Vec<Case> {
     vec![
@@ -29,7 +33,9 @@ fn cases() -> Vec<Case> {
             |x| lax::ppermute(&x, "i", &[(0, 1), (1, 2), (2, 3)]),
             Box::new(|h| {
                 (0..N)
-                    .flat_map(|j| (0..8).map(move |k| if j == 0 { 0.0 } else { h[(j - 1) * 8 + k] }))
+                    .flat_map(|j| {
+                        (0..8).map(move |k| if j == 0 { 0.0 } else { h[(j - 1) * 8 + k] })
+                    })
                     .collect()
             }),
         ),
@@ -227,9 +233,10 @@ fn spmd_errors() {
     assert_eq!(too_big.kind, ErrorKind::Shape, "{too_big}");
     assert!(too_big.to_string().contains("16 devices"), "{too_big}");
     let (p, _) = named("i");
-    let bad_pair = pmap_with(|r: Array| lax::ppermute(&r, "i", &[(0, 9)]), p.clone())(
-        jnp::ones(&[4], DType::F32),
-    )
+    let bad_pair = pmap_with(|r: Array| lax::ppermute(&r, "i", &[(0, 9)]), p.clone())(jnp::ones(
+        &[4],
+        DType::F32,
+    ))
     .check()
     .unwrap_err();
     assert_eq!(bad_pair.kind, ErrorKind::Param, "{bad_pair}");

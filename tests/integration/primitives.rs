@@ -810,7 +810,13 @@ fn erf_and_its_inverse() {
                 let x = array(&values(size(shape), lo, hi, seed as u64), shape, dtype);
                 let want: Vec<f64> = f64s(&x).into_iter().map(reference).collect();
                 let tol = if dtype == DType::F32 { 1e-6 } else { 1e-12 };
-                check(&format!("{name} {dtype}{shape:?}"), move |a| f(&a[0]), vec![x], &want, tol);
+                check(
+                    &format!("{name} {dtype}{shape:?}"),
+                    move |a| f(&a[0]),
+                    vec![x],
+                    &want,
+                    tol,
+                );
             }
         }
     }
@@ -821,7 +827,13 @@ fn shifts_bitcasts_and_threefry() {
     let x = array(&[1.0, -8.0, 255.0, 7.0], &[4], DType::I32);
     let by = array(&[3.0, 1.0, 4.0, 40.0], &[4], DType::I32);
     let pair = vec![x, by];
-    check("shift_left", |a| lax::shift_left(&a[0], &a[1]), pair.clone(), &[8.0, -16.0, 4080.0, 0.0], 0.0);
+    check(
+        "shift_left",
+        |a| lax::shift_left(&a[0], &a[1]),
+        pair.clone(),
+        &[8.0, -16.0, 4080.0, 0.0],
+        0.0,
+    );
     check(
         "shift_right_arithmetic",
         |a| lax::shift_right_arithmetic(&a[0], &a[1]),
@@ -849,7 +861,10 @@ fn shifts_bitcasts_and_threefry() {
     let kat = [
         ([0u32, 0, 0, 0], [0x6b200159u32, 0x99ba4efe]),
         ([u32::MAX; 4], [0x1cb996fc, 0xbb002be7]),
-        ([0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3], [0xc4923a9c, 0x483df7a0]),
+        (
+            [0x13198a2e, 0x03707344, 0x243f6a88, 0x85a308d3],
+            [0xc4923a9c, 0x483df7a0],
+        ),
     ];
     for ([k1, k2, x1, x2], want) in kat {
         let inputs = vec![words(k1), words(k2), words(x1), words(x2)];

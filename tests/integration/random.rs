@@ -76,13 +76,22 @@ fn bits_and_floats() {
     assert_exact("bits_42_2x3", &random::bits(&k42, &[2, 3], DType::U32));
     assert_exact("bits_0_u8_4", &random::bits(&k0, &[4], DType::U8));
     assert_exact("bits_0_u16_4", &random::bits(&k0, &[4], DType::U16));
-    assert_exact("uniform_0_3", &random::uniform(&k0, &[3], DType::F32, 0.0, 1.0));
+    assert_exact(
+        "uniform_0_3",
+        &random::uniform(&k0, &[3], DType::F32, 0.0, 1.0),
+    );
     assert_exact(
         "uniform_42_2x4_m2_5",
         &random::uniform(&k42, &[2, 4], DType::F32, -2.0, 5.0),
     );
-    assert_exact("uniform_0_f16_4", &random::uniform(&k0, &[4], DType::F16, 0.0, 1.0));
-    assert_exact("uniform_0_bf16_4", &random::uniform(&k0, &[4], DType::BF16, 0.0, 1.0));
+    assert_exact(
+        "uniform_0_f16_4",
+        &random::uniform(&k0, &[4], DType::F16, 0.0, 1.0),
+    );
+    assert_exact(
+        "uniform_0_bf16_4",
+        &random::uniform(&k0, &[4], DType::BF16, 0.0, 1.0),
+    );
     assert_exact("normal_0_3", &random::normal(&k0, &[3], DType::F32));
     assert_exact("normal_42_4x3", &random::normal(&k42, &[4, 3], DType::F32));
     assert_exact("normal_0_f16_5", &random::normal(&k0, &[5], DType::F16));
@@ -92,8 +101,14 @@ fn bits_and_floats() {
 fn distributions() {
     let k0 = random::key(0);
     assert_exact("bernoulli_0_8", &random::bernoulli(&k0, 0.5, &[8]));
-    assert_exact("bernoulli_42_p03_8", &random::bernoulli(&random::key(42), 0.3, &[8]));
-    assert_exact("exponential_0_4", &random::exponential(&k0, &[4], DType::F32));
+    assert_exact(
+        "bernoulli_42_p03_8",
+        &random::bernoulli(&random::key(42), 0.3, &[8]),
+    );
+    assert_exact(
+        "exponential_0_4",
+        &random::exponential(&k0, &[4], DType::F32),
+    );
     assert_exact("gumbel_0_4", &random::gumbel(&k0, &[4], DType::F32));
     assert_exact("laplace_0_4", &random::laplace(&k0, &[4], DType::F32));
     assert_exact("logistic_0_4", &random::logistic(&k0, &[4], DType::F32));

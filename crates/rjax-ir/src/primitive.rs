@@ -614,7 +614,10 @@ impl Primitive {
                 mapped,
                 ..
             } => {
-                let axes: Vec<&str> = mapped.iter().map(|&m| if m { "0" } else { "None" }).collect();
+                let axes: Vec<&str> = mapped
+                    .iter()
+                    .map(|&m| if m { "0" } else { "None" })
+                    .collect();
                 format!(
                     "axis_name={axis_name} axis_size={axis_size} in_axes=({},) out_axes=(0,)",
                     axes.join(", ")

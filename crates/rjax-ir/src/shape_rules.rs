@@ -127,7 +127,9 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             if x.shape[*split_axis] % axis_size != 0 {
                 return Err(check.err(
                     ErrorKind::Shape,
-                    format!("axis {split_axis} of {x} does not split into {axis_size} equal chunks"),
+                    format!(
+                        "axis {split_axis} of {x} does not split into {axis_size} equal chunks"
+                    ),
                 ));
             }
             let mut shape = x.shape.clone();
@@ -156,7 +158,11 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             if x.dtype.size_bytes() != new_dtype.size_bytes() {
                 return Err(check.err(
                     ErrorKind::DType,
-                    format!("cannot reinterpret {} as {} (different widths)", x.dtype.name(), new_dtype.name()),
+                    format!(
+                        "cannot reinterpret {} as {} (different widths)",
+                        x.dtype.name(),
+                        new_dtype.name()
+                    ),
                 ));
             }
             x.with_dtype(*new_dtype)

@@ -40,6 +40,31 @@ fn replica_groups(k: usize, sizes: &[usize]) -> String {
     )
 }
 
+/// A collective that combines members' values with `op` (its region is
+/// the combiner), with the given attributes.
+fn reducing(
+    e: &mut Emitter,
+    name: &str,
+    x: &str,
+    (a, out): (&AVal, &AVal),
+    op: ReduceOp,
+    attributes: String,
+) -> String {
+    let scalar = tensor_type(&AVal::scalar(a.dtype));
+    let combine = crate::rules::reduce_body(op, a.dtype);
+    let result = e.fresh();
+    e.line(format!("{result} = \"stablehlo.{name}\"({x}) ({{"));
+    e.line(format!("^bb0(%lhs: {scalar}, %rhs: {scalar}):"));
+    e.line(format!("  %combined = {combine} %lhs, %rhs : {scalar}"));
+    e.line(format!("  stablehlo.return %combined : {scalar}"));
+    e.line(format!(
+        "}}) {{{attributes}}} : ({}) -> {}",
+        tensor_type(a),
+        tensor_type(out)
+    ));
+    result
+}
+
 pub(crate) fn all_reduce(
     e: &mut Emitter,
     x: &str,
@@ -49,19 +74,8 @@ pub(crate) fn all_reduce(
     prim: &str,
 ) -> Result<String> {
     let (k, sizes) = axis(e, prim, name)?;
-    let scalar = tensor_type(&AVal::scalar(a.dtype));
-    let combine = crate::rules::reduce_body(op, a.dtype);
-    let t = tensor_type(a);
-    let result = e.fresh();
-    e.line(format!("{result} = \"stablehlo.all_reduce\"({x}) ({{"));
-    e.line(format!("^bb0(%lhs: {scalar}, %rhs: {scalar}):"));
-    e.line(format!("  %combined = {combine} %lhs, %rhs : {scalar}"));
-    e.line(format!("  stablehlo.return %combined : {scalar}"));
-    e.line(format!(
-        "}}) {{replica_groups = {}}} : ({t}) -> {t}",
-        replica_groups(k, &sizes)
-    ));
-    Ok(result)
+    let groups = format!("replica_groups = {}", replica_groups(k, &sizes));
+    Ok(reducing(e, "all_reduce", x, (a, a), op, groups))
 }
 
 pub(crate) fn all_gather(
@@ -172,20 +186,18 @@ pub(crate) fn reduce_scatter(
     dim: usize,
 ) -> Result<String> {
     let (k, sizes) = axis(e, "reduce_scatter", name)?;
-    let scalar = tensor_type(&AVal::scalar(a.dtype));
-    let combine = crate::rules::reduce_body(ReduceOp::Sum, a.dtype);
-    let result = e.fresh();
-    e.line(format!("{result} = \"stablehlo.reduce_scatter\"({x}) ({{"));
-    e.line(format!("^bb0(%lhs: {scalar}, %rhs: {scalar}):"));
-    e.line(format!("  %combined = {combine} %lhs, %rhs : {scalar}"));
-    e.line(format!("  stablehlo.return %combined : {scalar}"));
-    e.line(format!(
-        "}}) {{replica_groups = {}, scatter_dimension = {dim} : i64}} : ({}) -> {}",
-        replica_groups(k, &sizes),
-        tensor_type(a),
-        tensor_type(out)
-    ));
-    Ok(result)
+    let attributes = format!(
+        "replica_groups = {}, scatter_dimension = {dim} : i64",
+        replica_groups(k, &sizes)
+    );
+    Ok(reducing(
+        e,
+        "reduce_scatter",
+        x,
+        (a, out),
+        ReduceOp::Sum,
+        attributes,
+    ))
 }
 
 /// A `pmap` call inside a replicated program whose device grid includes
@@ -208,26 +220,7 @@ pub(crate) fn pmap(
             args.push(x.clone());
             continue;
         }
-        let starts: Vec<&str> = std::iter::once(index.as_str())
-            .chain(std::iter::repeat_n(zero.as_str(), a.rank() - 1))
-            .collect();
-        let mut sizes = a.shape.clone();
-        sizes[0] = 1;
-        let one = a.with_shape(sizes.clone());
-        let scalars = vec!["tensor<i32>"; a.rank()].join(", ");
-        let slice = e.op(format!(
-            "stablehlo.dynamic_slice {x}, {}, sizes = [{}] : ({}, {scalars}) -> {}",
-            starts.join(", "),
-            sizes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "),
-            tensor_type(a),
-            tensor_type(&one)
-        ));
-        let shard = a.with_shape(a.shape[1..].to_vec());
-        args.push(e.op(format!(
-            "stablehlo.reshape {slice} : ({}) -> {}",
-            tensor_type(&one),
-            tensor_type(&shard)
-        )));
+        args.push(e.leading_slice(x, a, &index, &zero));
     }
     let results = e.jaxpr(body, args)?;
     results

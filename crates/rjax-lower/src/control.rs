@@ -173,25 +173,7 @@ pub(crate) fn scan(
     let mut body_in: Vec<String> = bargs[1..1 + split].to_vec();
     for (k, x) in ins[split..].iter().enumerate() {
         let arg = &bargs[1 + split + k];
-        let starts: Vec<String> = std::iter::once(index.clone())
-            .chain((1..x.rank()).map(|_| zero_i.clone()))
-            .collect();
-        let one = x.with_shape([&[1][..], &x.shape[1..]].concat());
-        let sizes: Vec<String> = one.shape.iter().map(|d| d.to_string()).collect();
-        let starts_t = vec![i32_t; starts.len()].join(", ");
-        let s = e.op(format!(
-            "stablehlo.dynamic_slice {arg}, {}, sizes = [{}] : ({}, {starts_t}) -> {}",
-            starts.join(", "),
-            sizes.join(", "),
-            tensor_type(x),
-            tensor_type(&one)
-        ));
-        let slice = x.with_shape(x.shape[1..].to_vec());
-        body_in.push(e.op(format!(
-            "stablehlo.reshape {s} : ({}) -> {}",
-            tensor_type(&one),
-            tensor_type(&slice)
-        )));
+        body_in.push(e.leading_slice(arg, x, &index, &zero_i));
     }
     let stepped = e.jaxpr(body, body_in)?;
     let mut next = vec![String::new()];

@@ -65,6 +65,30 @@ impl Emitter {
         ))
     }
 
+    /// Element `index` (an int32 scalar, with `zero` the int32 scalar 0)
+    /// of `x` (of type `a`) along its leading axis.
+    pub(crate) fn leading_slice(&mut self, x: &str, a: &AVal, index: &str, zero: &str) -> String {
+        let starts: Vec<&str> = std::iter::once(index)
+            .chain(std::iter::repeat_n(zero, a.rank() - 1))
+            .collect();
+        let one = a.with_shape([&[1][..], &a.shape[1..]].concat());
+        let sizes: Vec<String> = one.shape.iter().map(|d| d.to_string()).collect();
+        let scalars = vec!["tensor<i32>"; a.rank()].join(", ");
+        let slice = self.op(format!(
+            "stablehlo.dynamic_slice {x}, {}, sizes = [{}] : ({}, {scalars}) -> {}",
+            starts.join(", "),
+            sizes.join(", "),
+            tensor_type(a),
+            tensor_type(&one)
+        ));
+        let element = a.with_shape(a.shape[1..].to_vec());
+        self.op(format!(
+            "stablehlo.reshape {slice} : ({}) -> {}",
+            tensor_type(&one),
+            tensor_type(&element)
+        ))
+    }
+
     /// Emit `jaxpr` as the body of a nested region, one level deeper:
     /// returns the region's text and the names of its outputs.
     pub(crate) fn region(

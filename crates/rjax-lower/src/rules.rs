@@ -50,9 +50,7 @@ pub(crate) fn lower_eqn(
             ))
         }
         ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", sig())),
-        BitcastConvertType { .. } => {
-            e.op(format!("stablehlo.bitcast_convert {x} : {}", sig()))
-        }
+        BitcastConvertType { .. } => e.op(format!("stablehlo.bitcast_convert {x} : {}", sig())),
         Threefry2x32 => {
             let words: Vec<String> = (0..4)
                 .map(|i| {
@@ -183,7 +181,13 @@ pub(crate) fn lower_eqn(
             split_axis,
             concat_axis,
             ..
-        } => collectives::all_to_all(e, &x, (&ins[0], out), axis_name, (*split_axis, *concat_axis))?,
+        } => collectives::all_to_all(
+            e,
+            &x,
+            (&ins[0], out),
+            axis_name,
+            (*split_axis, *concat_axis),
+        )?,
         PsumScatter {
             axis_name,
             scatter_dimension,

@@ -10,7 +10,11 @@ const ROTATIONS: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
 
 /// Emit the cipher of counts `(x1, x2)` under key `(k1, k2)`; every operand
 /// already has `aval`'s shape. Returns the two output words.
-pub(crate) fn threefry2x32(e: &mut Emitter, [k1, k2, x1, x2]: [String; 4], aval: &AVal) -> [String; 2] {
+pub(crate) fn threefry2x32(
+    e: &mut Emitter,
+    [k1, k2, x1, x2]: [String; 4],
+    aval: &AVal,
+) -> [String; 2] {
     let t = tensor_type(&aval.with_dtype(DType::U32));
     let c = |e: &mut Emitter, v: u32| e.op(format!("stablehlo.constant dense<{v}> : {t}"));
     let parity = c(e, 0x1BD1_1BDA);

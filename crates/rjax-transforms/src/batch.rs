@@ -571,7 +571,10 @@ fn collective(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
         }
         Ppermute { .. } | AllToAll { .. } | PsumScatter { .. } => {
             let v = with_batch_axis(&x[0], d[0], size, 0)?;
-            Ok(vec![(crate::spmd::collective_of_stack(prim, &v, size)?, Some(0))])
+            Ok(vec![(
+                crate::spmd::collective_of_stack(prim, &v, size)?,
+                Some(0),
+            )])
         }
         AxisIndex { .. } => {
             let iota = Iota {

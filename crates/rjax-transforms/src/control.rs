@@ -25,7 +25,10 @@ pub(crate) fn avals(values: &[Value]) -> Vec<AVal> {
 
 /// Stage `f` over inputs of `in_avals` into a sub-Jaxpr (closing over
 /// nothing: captured values must be inputs already).
-pub(crate) fn sub(in_avals: &[AVal], f: impl FnOnce(&[Value]) -> Result<Vec<Value>>) -> Result<SubJaxpr> {
+pub(crate) fn sub(
+    in_avals: &[AVal],
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+) -> Result<SubJaxpr> {
     let closed = trace_to_jaxpr(in_avals, f)?;
     Ok(SubJaxpr(Arc::new(closed.hoist_consts())))
 }
@@ -82,6 +85,22 @@ pub(crate) fn cond_jvp(
     Ok((outs, touts.into_iter().map(Some).collect()))
 }
 
+/// `j` with the inputs whose values are `known` turned into constants, for
+/// transposing it in the remaining (linear) inputs.
+pub(crate) fn split_known(j: &Jaxpr, known: &[Option<Value>]) -> Jaxpr {
+    let (consts, linear): (Vec<_>, Vec<_>) = j
+        .invars
+        .iter()
+        .cloned()
+        .zip(known)
+        .partition(|(_, k)| k.is_some());
+    Jaxpr {
+        constvars: consts.into_iter().map(|(v, _)| v).collect(),
+        invars: linear.into_iter().map(|(v, _)| v).collect(),
+        ..j.clone()
+    }
+}
+
 /// Cotangents of a `cond`'s linear operands: each branch transposed, with
 /// the known operands as its constants.
 pub(crate) fn cond_transpose(
@@ -101,17 +120,7 @@ pub(crate) fn cond_transpose(
     let transposed = branches
         .iter()
         .map(|b| {
-            let (consts, linear): (Vec<_>, Vec<_>) =
-                b.0.invars
-                    .iter()
-                    .cloned()
-                    .zip(operands)
-                    .partition(|(_, k)| k.is_some());
-            let split = Jaxpr {
-                constvars: consts.into_iter().map(|(v, _)| v).collect(),
-                invars: linear.into_iter().map(|(v, _)| v).collect(),
-                ..(*b.0).clone()
-            };
+            let split = split_known(&b.0, operands);
             let in_avals: Vec<AVal> = avals(&known_vals).into_iter().chain(avals(cts)).collect();
             sub(&in_avals, |xs| {
                 let (k, c) = xs.split_at(known_vals.len());

@@ -287,7 +287,10 @@ fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result
         // JAX's association: c * (t * exp(..)).
         Erf => {
             let e = u(Exp, &neg(&mul(x, x)?)?)?;
-            return Ok(Some(mul(&scalar(std::f64::consts::FRAC_2_SQRT_PI, d), &mul(t, &e)?)?));
+            return Ok(Some(mul(
+                &scalar(std::f64::consts::FRAC_2_SQRT_PI, d),
+                &mul(t, &e)?,
+            )?));
         }
         ErfInv => {
             let e = u(Exp, &mul(y, y)?)?;

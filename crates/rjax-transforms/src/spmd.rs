@@ -11,12 +11,11 @@
 //! the second.
 
 use crate::batch::{moveaxis, with_batch_axis};
-use crate::control::{avals, instantiate};
+use crate::control::{avals, instantiate, split_known};
 use crate::ops::{reduce_sum, reshape, zeros};
 use crate::{jvp, transpose, vmap};
 use rjax_ir::{
-    AVal, Error, ErrorKind, Jaxpr, Primitive, Result, SubJaxpr, Value, bind, bind1, eval_jaxpr,
-    trace_spmd,
+    AVal, Error, ErrorKind, Primitive, Result, SubJaxpr, Value, bind, bind1, eval_jaxpr, trace_spmd,
 };
 use std::sync::Arc;
 
@@ -58,7 +57,13 @@ impl<'a> PmapCall<'a> {
         let shards: Vec<AVal> = in_avals
             .iter()
             .zip(mapped)
-            .map(|(a, &m)| if m { a.with_shape(a.shape[1..].to_vec()) } else { a.clone() })
+            .map(|(a, &m)| {
+                if m {
+                    a.with_shape(a.shape[1..].to_vec())
+                } else {
+                    a.clone()
+                }
+            })
             .collect();
         let closed = trace_spmd(&shards, (self.axis_name, self.axis_size), f)?;
         Ok(SubJaxpr(Arc::new(closed.hoist_consts())))
@@ -119,17 +124,7 @@ pub(crate) fn pmap_transpose(
         .filter(|(k, _)| k.is_some())
         .map(|(_, &m)| m)
         .collect();
-    let (consts, linear): (Vec<_>, Vec<_>) = j
-        .invars
-        .iter()
-        .cloned()
-        .zip(known)
-        .partition(|(_, k)| k.is_some());
-    let split = Jaxpr {
-        constvars: consts.into_iter().map(|(v, _)| v).collect(),
-        invars: linear.into_iter().map(|(v, _)| v).collect(),
-        ..(**j).clone()
-    };
+    let split = split_known(j, known);
     let mapped: Vec<bool> = known_mapped
         .into_iter()
         .chain(std::iter::repeat_n(true, cts.len()))
@@ -177,17 +172,27 @@ pub(crate) fn pmap_batched(
         .collect::<Result<_>>()?;
     let inner: Vec<Option<usize>> = d.iter().map(|b| b.map(|_| 0)).collect();
     let body = call.body_of(&avals(&args), call.mapped, |ys| {
-        vmap(|zs| eval_jaxpr(&call.body.0, &[], zs), ys, &inner, size, None)?
-            .into_iter()
-            .map(|(v, b)| with_batch_axis(&v, b, size, 0))
-            .collect()
+        vmap(
+            |zs| eval_jaxpr(&call.body.0, &[], zs),
+            ys,
+            &inner,
+            size,
+            None,
+        )?
+        .into_iter()
+        .map(|(v, b)| with_batch_axis(&v, b, size, 0))
+        .collect()
     })?;
     let outs = call.bind(body, call.mapped.to_vec(), &args)?;
     Ok(outs.into_iter().map(|v| (v, Some(1))).collect())
 }
 
 /// Transposes of the data-movement collectives (all linear).
-pub(crate) fn collective_transpose(prim: &Primitive, ct: &Value, x: &AVal) -> Result<Option<Value>> {
+pub(crate) fn collective_transpose(
+    prim: &Primitive,
+    ct: &Value,
+    x: &AVal,
+) -> Result<Option<Value>> {
     use Primitive::*;
     let t = match prim {
         Ppermute { axis_name, perm } => bind1(
