@@ -2,6 +2,9 @@
 //! mapped axis each, with collectives (`lax::psum`, ...) over the devices.
 //! The program is compiled once in XLA's replica form
 //! (`mhlo.num_replicas = N`) and its results stay on their devices.
+//! Under another transformation (`jit`, `grad`, `vmap`, an outer `pmap`)
+//! the call is staged as a `Pmap` equation, whose rules live in
+//! `rjax-transforms`; nested calls run on a grid of devices.
 
 use crate::jit::flatten_args;
 use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
