@@ -27,13 +27,28 @@ pub fn PRNGKey(seed: u64) -> Array {
 }
 
 /// The two words of a key, as uint32 scalars.
+#[track_caller]
 fn words(key: &Array) -> (Array, Array) {
+    if key.check().is_ok() && (key.shape() != [2] || key.dtype() != DType::U32) {
+        let e = rjax_ir::Error::new(
+            rjax_ir::ErrorKind::Shape,
+            "random",
+            format!(
+                "a key is a uint32[2] array (random::key), got {}{:?}",
+                key.dtype().name(),
+                key.shape()
+            ),
+        )
+        .at(crate::location::current());
+        return (Array::from_error(e.clone()), Array::from_error(e));
+    }
     let word = |i: usize| lax::reshape(&lax::slice(key, &[i], &[i + 1], None), &[]);
     (word(0), word(1))
 }
 
 /// The cipher of counters 0, 1, ... laid out in `shape` (row-major): the
 /// two words for every element.
+#[track_caller]
 fn counters(key: &Array, shape: &[usize]) -> (Array, Array) {
     let n: usize = shape.iter().product();
     let high = lax::broadcast_in_dim(&Array::scalar(0u32), shape, &[]);
@@ -65,6 +80,7 @@ pub fn bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Bits, key, shape, dtype)
 }
 
+#[track_caller]
 fn raw_bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
     let (a, b) = counters(key, shape);
     match dtype {

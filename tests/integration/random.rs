@@ -142,3 +142,17 @@ fn the_seed_per_device_normal_matrices() {
         .collect();
     crate::common::assert_close(&f64s(&means), &one_by_one, 1e-6, "pmap(mean)");
 }
+
+#[test]
+fn a_malformed_key_is_a_typed_error() {
+    let bad = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+    for out in [
+        random::split(&bad, 2),
+        random::normal(&bad, &[2], DType::F32),
+        random::fold_in(&bad, &Array::scalar(1u32)),
+    ] {
+        let e = out.check().unwrap_err();
+        assert_eq!(e.kind, rjax::ErrorKind::Shape, "{e}");
+        assert!(e.to_string().contains("uint32[2]"), "{e}");
+    }
+}
