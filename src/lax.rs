@@ -17,7 +17,11 @@ pub use crate::collectives::{
 pub use crate::control::{
     cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
 };
+pub use crate::conv::{ConvOptions, Padding, conv, conv_general_dilated};
+pub use crate::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
 use crate::location;
+pub use crate::sorting::{sort, sort_key_val, top_k};
+pub use crate::windows::{Window, reduce_window};
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 
@@ -26,7 +30,7 @@ use rjax_ir::{DType, DotDims, Primitive, Value};
 /// the user's call (see [`crate::location`]); operand errors keep theirs.
 #[track_caller]
 pub(crate) fn bind(prim: Primitive, args: &[&Array]) -> Vec<Array> {
-    let n = prim.num_outputs();
+    let n = prim.num_outputs(args.len());
     let values = match args
         .iter()
         .map(|a| a.value().cloned())
@@ -105,6 +109,24 @@ unary! {
     erf => Erf;
     /// The inverse of [`erf`] on (-1, 1).
     erf_inv => ErfInv;
+    /// The real cube root.
+    cbrt => Cbrt;
+    sinh => Sinh;
+    cosh => Cosh;
+    asin => Asin;
+    acos => Acos;
+    atan => Atan;
+    asinh => Asinh;
+    acosh => Acosh;
+    atanh => Atanh;
+    /// `log |Γ(x)|`.
+    lgamma => Lgamma;
+    /// The logarithmic derivative of Γ.
+    digamma => Digamma;
+    /// The number of set bits of each integer.
+    population_count => PopulationCount;
+    /// The number of leading zero bits of each integer.
+    clz => Clz;
 }
 
 binary! {
@@ -128,6 +150,10 @@ binary! {
     shift_right_logical => Primitive::Binary(BinaryOp::ShiftRightLogical);
     /// `x >> y` filling with the sign bit.
     shift_right_arithmetic => Primitive::Binary(BinaryOp::ShiftRightArithmetic);
+    /// The next float after `x` towards `y`.
+    nextafter => Primitive::Binary(BinaryOp::NextAfter);
+    /// `polygamma(n, x)`: the `n`-th derivative of [`digamma`].
+    polygamma => Primitive::Binary(BinaryOp::Polygamma);
     eq => Primitive::Compare(Comparison::Eq);
     ne => Primitive::Compare(Comparison::Ne);
     lt => Primitive::Compare(Comparison::Lt);
@@ -368,4 +394,29 @@ pub fn iota(dtype: DType, shape: &[usize], dimension: usize) -> Array {
 #[track_caller]
 pub fn stop_gradient(x: &Array) -> Array {
     bind1(Primitive::StopGradient, &[x])
+}
+
+/// `x` with the order of elements reversed along `dimensions`.
+#[track_caller]
+pub fn rev(x: &Array, dimensions: &[usize]) -> Array {
+    bind1(
+        Primitive::Rev {
+            dimensions: dimensions.to_vec(),
+        },
+        &[x],
+    )
+}
+
+/// `x` limited to `[min, max]` (bounds rank 0 or of `x`'s shape). The
+/// derivative is 1 strictly inside the bounds, 0 on and outside them.
+#[track_caller]
+pub fn clamp(min: &Array, x: &Array, max: &Array) -> Array {
+    let fit = |b: &Array| match b.ndim() {
+        0 => broadcast_in_dim(b, &x.shape(), &[]),
+        _ => b.clone(),
+    };
+    let (lo, hi) = (fit(min), fit(max));
+    let inside = bitwise_and(&gt(x, &lo), &lt(x, &hi));
+    let keep = bitwise_or(&inside, &ne(x, x));
+    select(&keep, x, &select(&le(x, &lo), &lo, &hi))
 }

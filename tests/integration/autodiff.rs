@@ -184,6 +184,77 @@ pub(crate) fn cases() -> Vec<Case> {
         ("abs", |a| lax::abs(&a[0]), un(0.2, 2.0)),
         ("erf", |a| lax::erf(&a[0]), un(-2.0, 2.0)),
         ("erf_inv", |a| lax::erf_inv(&a[0]), un(-0.9, 0.9)),
+        ("cbrt", |a| lax::cbrt(&a[0]), un(0.5, 3.0)),
+        ("sinh", |a| lax::sinh(&a[0]), un(-2.0, 2.0)),
+        ("cosh", |a| lax::cosh(&a[0]), un(-2.0, 2.0)),
+        ("asin", |a| lax::asin(&a[0]), un(-0.8, 0.8)),
+        ("acos", |a| lax::acos(&a[0]), un(-0.8, 0.8)),
+        ("atan", |a| lax::atan(&a[0]), un(-2.0, 2.0)),
+        ("asinh", |a| lax::asinh(&a[0]), un(-2.0, 2.0)),
+        ("acosh", |a| lax::acosh(&a[0]), un(1.5, 3.0)),
+        ("atanh", |a| lax::atanh(&a[0]), un(-0.8, 0.8)),
+        ("lgamma", |a| lax::lgamma(&a[0]), un(0.5, 3.0)),
+        ("digamma", |a| lax::digamma(&a[0]), un(0.5, 3.0)),
+        ("rev", |a| lax::rev(&a[0], &[1]), un(-1.0, 1.0)),
+        (
+            "sort (key and value)",
+            |a| {
+                let sorted = lax::sort(&[a[0].clone(), lax::sin(&a[1])], 1, true, 1);
+                &sorted[0] * &sorted[1]
+            },
+            bin(-1.0, 1.0),
+        ),
+        ("top_k", |a| lax::top_k(&a[0], 2).0, un(-1.0, 1.0)),
+        ("cumsum", |a| lax::cumsum(&a[0], 1, false), un(-1.0, 1.0)),
+        ("cumprod", |a| lax::cumprod(&a[0], 1, true), un(0.5, 1.5)),
+        ("cummax", |a| lax::cummax(&a[0], 1, false), un(-1.0, 1.0)),
+        (
+            "reduce_window max",
+            |a| {
+                let w = lax::Window::new(&[1, 2], &[1, 1], lax::Padding::Same);
+                let init =
+                    lax::convert_element_type(&Array::scalar(f64::NEG_INFINITY), a[0].dtype());
+                lax::reduce_window(&a[0], &init, lax::max, &w)
+            },
+            un(-1.0, 1.0),
+        ),
+        (
+            "conv",
+            |a| lax::conv(&a[0], &a[1], &[2], lax::Padding::Same),
+            vec![(vec![2, 2, 5], -1.0, 1.0), (vec![3, 2, 2], -1.0, 1.0)],
+        ),
+        (
+            "conv dilated, grouped, channels last",
+            |a| {
+                let opts = lax::ConvOptions {
+                    padding: lax::Padding::Explicit(vec![(1, 0)]),
+                    lhs_dilation: vec![2],
+                    rhs_dilation: vec![2],
+                    feature_group_count: 2,
+                    ..Default::default()
+                }
+                .with_layouts("NWC", "WIO", "NWC");
+                lax::conv_general_dilated(&a[0], &a[1], &opts)
+            },
+            vec![(vec![1, 4, 4], -1.0, 1.0), (vec![2, 2, 4], -1.0, 1.0)],
+        ),
+        // The kernel first, so that vmap == loop also maps the kernel alone.
+        (
+            "conv grouped, kernel operand first",
+            |a| {
+                let opts = lax::ConvOptions {
+                    feature_group_count: 2,
+                    ..Default::default()
+                };
+                lax::conv_general_dilated(&a[1], &a[0], &opts)
+            },
+            vec![(vec![4, 1, 2], -1.0, 1.0), (vec![2, 2, 3], -1.0, 1.0)],
+        ),
+        (
+            "conv strided, kernel operand first",
+            |a| lax::conv(&a[1], &a[0], &[2], lax::Padding::Valid),
+            vec![(vec![2, 3, 2], -1.0, 1.0), (vec![1, 3, 5], -1.0, 1.0)],
+        ),
         ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("mul", |a| lax::mul(&a[0], &a[1]), bin(-2.0, 2.0)),

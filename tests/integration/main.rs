@@ -1,10 +1,12 @@
 //! rjax's integration tests: one binary, so the PJRT plugin loads once.
 
+mod api;
 mod autodiff;
 mod catalogue;
 mod common;
 mod control;
 mod errors;
+mod fixtures;
 mod jit;
 mod pjrt;
 mod pmap;

@@ -2,37 +2,12 @@
 //! by tools/fixtures/generate.sh), bit for bit.
 
 use crate::common::f64s;
+use crate::fixtures::{Fixture, lookup};
 use rjax::{Array, DType, jit, random, vmap};
 
-/// A fixture: dtype name, shape and values as JAX printed them.
-struct Fixture {
-    dtype: String,
-    shape: Vec<usize>,
-    values: Vec<f64>,
-}
-
 fn fixture(name: &str) -> Fixture {
-    let text = include_str!("../fixtures/random.txt");
-    let line = text
-        .lines()
-        .find(|l| l.split(' ').next() == Some(name))
-        .unwrap_or_else(|| panic!("no fixture {name}"));
-    let (head, values) = line.split_once(" : ").expect("fixture line");
-    let mut head = head.split(' ').skip(1);
-    let dtype = head.next().expect("dtype").to_string();
-    let shape = match head.next().expect("shape") {
-        "-" => Vec::new(),
-        s => s.split(',').map(|d| d.parse().expect("dim")).collect(),
-    };
-    let values = values
-        .split(' ')
-        .map(|v| v.parse().expect("value"))
-        .collect();
-    Fixture {
-        dtype,
-        shape,
-        values,
-    }
+    lookup(include_str!("../fixtures/random.txt"), name)
+        .unwrap_or_else(|| panic!("no fixture {name}"))
 }
 
 /// Exactly JAX's values, shape and dtype.

@@ -74,6 +74,16 @@ impl DType {
             F64 => "float64",
         }
     }
+    /// The dtype with numpy's name `name` (`"float32"`, `"int8"`, ...).
+    ///
+    /// ```
+    /// use rjax_ir::DType;
+    /// assert_eq!(DType::from_name("bfloat16"), Some(DType::BF16));
+    /// assert_eq!(DType::from_name("float128"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<DType> {
+        ALL_DTYPES.iter().copied().find(|d| d.name() == name)
+    }
     /// The short name used in Jaxpr types: `f32[3,4]`.
     pub fn short_name(self) -> &'static str {
         use DType::*;

@@ -9,6 +9,7 @@
 //! ```
 
 mod aval;
+mod conv;
 mod custom;
 mod dtype;
 mod error;
@@ -20,6 +21,7 @@ mod stage;
 mod trace;
 
 pub use aval::{AVal, broadcast_shapes};
+pub use conv::{ConvDims, ConvLayout, ConvParams, dilate};
 pub use custom::{CustomCall, CustomRule};
 pub use dtype::{ALL_DTYPES, DType, promote_types};
 pub use error::{Error, ErrorKind, Result};

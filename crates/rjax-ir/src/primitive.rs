@@ -6,7 +6,7 @@
 //! [`BinaryOp`], [`Comparison`]) are sub-enums: each member is a primitive of
 //! its own, matched exhaustively the same way, sharing one shape rule.
 
-use crate::{CustomCall, DType, Jaxpr};
+use crate::{ConvParams, CustomCall, DType, Jaxpr};
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,6 +36,23 @@ pub enum UnaryOp {
     IsFinite,
     Erf,
     ErfInv,
+    Cbrt,
+    Sinh,
+    Cosh,
+    Asin,
+    Acos,
+    Atan,
+    Asinh,
+    Acosh,
+    Atanh,
+    /// `log |Γ(x)|`.
+    Lgamma,
+    /// `d/dx log Γ(x)`.
+    Digamma,
+    /// The number of set bits (integers).
+    PopulationCount,
+    /// The number of leading zero bits (integers).
+    Clz,
 }
 
 /// Elementwise functions of two operands of equal dtype. Shapes must be equal,
@@ -59,6 +76,10 @@ pub enum BinaryOp {
     ShiftLeft,
     ShiftRightLogical,
     ShiftRightArithmetic,
+    /// The next representable float after `x` in the direction of `y`.
+    NextAfter,
+    /// `polygamma(n, x)`: the `n`-th derivative of digamma at `x`.
+    Polygamma,
 }
 
 /// Elementwise comparisons giving bool.
@@ -174,6 +195,20 @@ pub enum Primitive {
     },
     /// The identity, with a zero derivative.
     StopGradient,
+    /// `conv_general_dilated`: operands the input and the kernel.
+    Conv(ConvParams),
+    /// Reverse the order of elements along `dimensions`.
+    Rev {
+        dimensions: Vec<usize>,
+    },
+    /// Sort operands of one shape together along `dimension`, ordered
+    /// lexicographically by the first `num_keys` (floats in total order:
+    /// `-NaN < -inf < … < -0 < 0 < … < inf < NaN`). One result per operand.
+    Sort {
+        dimension: usize,
+        is_stable: bool,
+        num_keys: usize,
+    },
     /// Reduce across the members of the mapped axis `axis_name` (`psum`,
     /// `pmax`, `pmin`); every member gets the result.
     AllReduce {
@@ -317,6 +352,19 @@ impl UnaryOp {
             IsFinite => "is_finite",
             Erf => "erf",
             ErfInv => "erf_inv",
+            Cbrt => "cbrt",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Asin => "asin",
+            Acos => "acos",
+            Atan => "atan",
+            Asinh => "asinh",
+            Acosh => "acosh",
+            Atanh => "atanh",
+            Lgamma => "lgamma",
+            Digamma => "digamma",
+            PopulationCount => "population_count",
+            Clz => "clz",
         }
     }
 }
@@ -340,6 +388,8 @@ impl BinaryOp {
             ShiftLeft => "shift_left",
             ShiftRightLogical => "shift_right_logical",
             ShiftRightArithmetic => "shift_right_arithmetic",
+            NextAfter => "nextafter",
+            Polygamma => "polygamma",
         }
     }
 }
@@ -398,6 +448,9 @@ impl Primitive {
             DynamicSlice { .. } => "dynamic_slice",
             DynamicUpdateSlice => "dynamic_update_slice",
             Concatenate { .. } => "concatenate",
+            Conv(_) => "conv_general_dilated",
+            Rev { .. } => "rev",
+            Sort { .. } => "sort",
             Pad { .. } => "pad",
             Iota { .. } => "iota",
             StopGradient => "stop_gradient",
@@ -459,8 +512,9 @@ impl Primitive {
         }
     }
 
-    /// How many results the primitive produces.
-    pub fn num_outputs(&self) -> usize {
+    /// How many results the primitive produces when applied to
+    /// `num_operands` operands.
+    pub fn num_outputs(&self, num_operands: usize) -> usize {
         match self {
             Primitive::Jit(call) => call.jaxpr.outvars.len(),
             Primitive::Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
@@ -469,6 +523,7 @@ impl Primitive {
             | Primitive::Pmap { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
             Primitive::Threefry2x32 => 2,
+            Primitive::Sort { .. } => num_operands,
             _ => 1,
         }
     }
@@ -534,6 +589,16 @@ impl Primitive {
             ),
             DynamicSlice { slice_sizes } => format!("slice_sizes={}", t(slice_sizes)),
             Concatenate { dimension } => format!("dimension={dimension}"),
+            Conv(p) => p.text(),
+            Rev { dimensions } => format!("dimensions={}", t(dimensions)),
+            Sort {
+                dimension,
+                is_stable,
+                num_keys,
+            } => format!(
+                "dimension={dimension} is_stable={} num_keys={num_keys}",
+                py_bool(*is_stable)
+            ),
             Pad {
                 low,
                 high,

@@ -407,6 +407,40 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 )
             })?)
         }
+        Conv(params) => {
+            let [l, r] = check.arity::<2>()?;
+            check.same_dtype(&[l, r])?;
+            if !l.dtype.is_numeric() {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!("not defined for {}", l.dtype.name()),
+                ));
+            }
+            params.output(l, r)?
+        }
+        Rev { dimensions } => {
+            let [x] = check.arity::<1>()?;
+            check.axes(dimensions, x.rank())?;
+            x.clone()
+        }
+        Sort {
+            dimension,
+            num_keys,
+            ..
+        } => {
+            let first = check.at_least(1)?;
+            check.axes(&[*dimension], first.rank())?;
+            if *num_keys == 0 || *num_keys > inputs.len() {
+                return Err(check.err(
+                    ErrorKind::Param,
+                    format!("num_keys={num_keys} with {} operands", inputs.len()),
+                ));
+            }
+            if inputs.iter().any(|x| x.shape != first.shape) {
+                return Err(check.err(ErrorKind::Shape, "operands must have one shape"));
+            }
+            return Ok(inputs.to_vec());
+        }
         Iota {
             dtype,
             shape,
@@ -618,6 +652,7 @@ impl<'a> Checker<'a> {
         let ok = match op {
             Neg | Abs | Sign => d.is_numeric(),
             Not => d.is_bool() || d.is_int(),
+            PopulationCount | Clz => d.is_int(),
             _ => d.is_float(),
         };
         if ok {
@@ -634,7 +669,7 @@ impl<'a> Checker<'a> {
         let ok = match op {
             And | Or | Xor => d.is_bool() || d.is_int(),
             ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => d.is_int(),
-            Pow | Atan2 => d.is_float(),
+            Pow | Atan2 | NextAfter | Polygamma => d.is_float(),
             Max | Min => true,
             Add | Sub | Mul | Div | Rem => d.is_numeric(),
         };

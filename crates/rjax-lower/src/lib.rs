@@ -14,6 +14,7 @@ mod collectives;
 mod control;
 mod emitter;
 mod rules;
+mod sort;
 mod threefry;
 mod types;
 

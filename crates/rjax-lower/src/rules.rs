@@ -23,11 +23,18 @@ pub(crate) fn lower_eqn(
     let name = match prim {
         Unary(op) => match op {
             UnaryOp::IsFinite => e.op(format!("stablehlo.is_finite {x} : {}", sig())),
-            UnaryOp::Erf | UnaryOp::ErfInv => {
+            op if unary_op(*op).starts_with("chlo.") => {
                 e.op(format!("\"{}\"({x}) : {}", unary_op(*op), sig()))
             }
             _ => e.op(format!("{} {x} : {t_out}", unary_op(*op))),
         },
+        Binary(op @ (BinaryOp::NextAfter | BinaryOp::Polygamma)) => {
+            let [a, b] = splat_scalars(e, operands, ins, out);
+            e.op(format!(
+                "\"{}\"({a}, {b}) : ({t_out}, {t_out}) -> {t_out}",
+                binary_op(*op)
+            ))
+        }
         Binary(op) => {
             let [a, b] = splat_scalars(e, operands, ins, out);
             e.op(format!("{} {a}, {b} : {t_out}", binary_op(*op)))
@@ -161,6 +168,41 @@ pub(crate) fn lower_eqn(
             list(interior),
             sig()
         )),
+        Conv(p) => {
+            let d = &p.dims;
+            let pads: Vec<String> = p
+                .padding
+                .iter()
+                .map(|(l, h)| format!("[{l}, {h}]"))
+                .collect();
+            e.op(format!(
+                "stablehlo.convolution({x}, {}) dim_numbers = {}x{}->{}, window = {{stride = {}, pad = [{}], lhs_dilate = {}, rhs_dilate = {}}} {{batch_group_count = {} : i64, feature_group_count = {} : i64}} : {}",
+                operands[1],
+                d.lhs.mlir('b', 'f'),
+                d.rhs.mlir('o', 'i'),
+                d.out.mlir('b', 'f'),
+                list(&p.window_strides),
+                pads.join(", "),
+                list(&p.lhs_dilation),
+                list(&p.rhs_dilation),
+                p.batch_group_count,
+                p.feature_group_count,
+                sig()
+            ))
+        }
+        Rev { dimensions } => e.op(format!(
+            "stablehlo.reverse {x}, dims = {} : {t_out}",
+            list(dimensions)
+        )),
+        Sort {
+            dimension,
+            is_stable,
+            num_keys,
+        } => {
+            return Ok(crate::sort::sort(
+                e, operands, ins, *dimension, *is_stable, *num_keys,
+            ));
+        }
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
         StopGradient => x,
         AllReduce { op, axis_name } => {
@@ -294,6 +336,19 @@ fn unary_op(op: UnaryOp) -> &'static str {
         IsFinite => "stablehlo.is_finite",
         Erf => "chlo.erf",
         ErfInv => "chlo.erf_inv",
+        Cbrt => "stablehlo.cbrt",
+        Sinh => "chlo.sinh",
+        Cosh => "chlo.cosh",
+        Asin => "chlo.asin",
+        Acos => "chlo.acos",
+        Atan => "chlo.atan",
+        Asinh => "chlo.asinh",
+        Acosh => "chlo.acosh",
+        Atanh => "chlo.atanh",
+        Lgamma => "chlo.lgamma",
+        Digamma => "chlo.digamma",
+        PopulationCount => "stablehlo.popcnt",
+        Clz => "stablehlo.count_leading_zeros",
     }
 }
 
@@ -315,6 +370,8 @@ fn binary_op(op: BinaryOp) -> &'static str {
         ShiftLeft => "stablehlo.shift_left",
         ShiftRightLogical => "stablehlo.shift_right_logical",
         ShiftRightArithmetic => "stablehlo.shift_right_arithmetic",
+        NextAfter => "chlo.next_after",
+        Polygamma => "chlo.polygamma",
     }
 }
 

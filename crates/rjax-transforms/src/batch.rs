@@ -261,6 +261,38 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             dims,
             preferred_element_type,
         } => dot_general(dims, *preferred_element_type, x, d),
+        Conv(p) if p.batch_group_count == 1 => {
+            let (v, b) = crate::conv::batched_conv(p, x, d, size)?;
+            one(v, b)
+        }
+        Rev { dimensions } => {
+            let b = b0.unwrap_or(0);
+            let dimensions = dimensions
+                .iter()
+                .map(|&i| if i >= b { i + 1 } else { i })
+                .collect();
+            one(bind1(&Rev { dimensions }, &[x[0].clone()])?, b)
+        }
+        Sort {
+            dimension,
+            is_stable,
+            num_keys,
+        } => {
+            let moved = x
+                .iter()
+                .zip(d)
+                .map(|(v, b)| with_batch_axis(v, *b, size, 0))
+                .collect::<Result<Vec<_>>>()?;
+            let sort = Sort {
+                dimension: dimension + 1,
+                is_stable: *is_stable,
+                num_keys: *num_keys,
+            };
+            Ok(bind(&sort, &moved)?
+                .into_iter()
+                .map(|v| (v, Some(0)))
+                .collect())
+        }
         Slice {
             start,
             limit,
@@ -352,7 +384,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
         }
         // Batched indices or padding values, and custom rules: one
         // application per batch member, stacked.
-        Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Custom(_) => {
+        Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Custom(_) | Conv(_) => {
             unrolled(prim, x, d, size)
         }
         // Collectives over an enclosing axis act on each member's value.

@@ -129,6 +129,7 @@ fn jvp_rule(
             return crate::control::scan_jvp(prim, x, t);
         }
         Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
+        Sort { num_keys, .. } => return sort_jvp(prim, *num_keys, x, t),
         _ => {}
     }
     let y = bind(prim, x)?;
@@ -150,6 +151,7 @@ fn jvp_rule(
         | Transpose { .. }
         | Squeeze { .. }
         | ExpandDims { .. }
+        | Rev { .. }
         | Slice { .. } => linear(prim, x, t, &[0])?,
         Reduce {
             op: ReduceOp::Sum, ..
@@ -174,7 +176,7 @@ fn jvp_rule(
         },
         DynamicUpdateSlice | Pad { .. } => linear(prim, x, t, &[0, 1])?,
         Concatenate { .. } => linear(prim, x, t, &(0..x.len()).collect::<Vec<_>>())?,
-        DotGeneral { .. } => {
+        DotGeneral { .. } | Conv(_) => {
             let left = t[0]
                 .as_ref()
                 .map(|ta| bind1(prim, &[ta.clone(), x[1].clone()]))
@@ -224,7 +226,13 @@ fn jvp_rule(
         | BitcastConvertType { .. }
         | Threefry2x32
         | StopGradient => None,
-        Jit(_) | Custom(_) | Cond { .. } | While { .. } | Scan { .. } | Pmap { .. } => {
+        Jit(_)
+        | Custom(_)
+        | Cond { .. }
+        | While { .. }
+        | Scan { .. }
+        | Pmap { .. }
+        | Sort { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
                 prim.name(),
@@ -297,7 +305,18 @@ fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result
             let c = scalar(std::f64::consts::PI.sqrt() / 2.0, d);
             return Ok(Some(mul(&c, &mul(t, &e)?)?));
         }
-        Sign | Floor | Ceil | Round | Not | IsFinite => return Ok(None),
+        Cbrt => div(&scalar(1.0 / 3.0, d), &mul(y, y)?)?,
+        Sinh => u(Cosh, x)?,
+        Cosh => u(Sinh, x)?,
+        Asin => u(Rsqrt, &sub(&one, &mul(x, x)?)?)?,
+        Acos => neg(&u(Rsqrt, &sub(&one, &mul(x, x)?)?)?)?,
+        Atan => return Ok(Some(div(t, &add(&one, &mul(x, x)?)?)?)),
+        Asinh => u(Rsqrt, &add(&mul(x, x)?, &one)?)?,
+        Acosh => u(Rsqrt, &mul(&sub(x, &one)?, &add(x, &one)?)?)?,
+        Atanh => return Ok(Some(div(t, &mul(&add(&one, x)?, &sub(&one, x)?)?)?)),
+        Lgamma => u(Digamma, x)?,
+        Digamma => ops::binary(BinaryOp::Polygamma, &one, x)?,
+        Sign | Floor | Ceil | Round | Not | IsFinite | PopulationCount | Clz => return Ok(None),
     };
     Ok(Some(mul(t, &derivative)?))
 }
@@ -374,7 +393,11 @@ fn binary_tangent(
             let right = scale(tb, &neg(&div(a, &denom)?)?)?;
             sum_opt(left, right)
         }
-        And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => Ok(None),
+        // The order of a polygamma is not differentiable (JAX errors).
+        Polygamma => scale(tb, &ops::binary(Polygamma, &add(a, &scalar(1.0, d))?, b)?),
+        And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic | NextAfter => {
+            Ok(None)
+        }
     }
 }
 
@@ -393,4 +416,43 @@ fn extreme_tangent(
     let mask = convert(&compare(Comparison::Eq, x, &yb)?, xa.dtype)?;
     let count = ops::reduce_sum(&mask, axes)?;
     Ok(Some(div(&ops::reduce_sum(&mul(t, &mask)?, axes)?, &count)?))
+}
+
+/// Sort's JVP: the tangents ride along as extra (non-key) operands of a
+/// second, stable sort by the same keys, so they are permuted as the
+/// primals are. That sort is linear in the tangents (see its transpose).
+fn sort_jvp(
+    prim: &Primitive,
+    num_keys: usize,
+    x: &[Value],
+    t: &[Option<Value>],
+) -> Result<(Vec<Value>, Tangents)> {
+    let y = bind(prim, x)?;
+    let carried: Vec<usize> = (0..x.len())
+        .filter(|&i| t[i].is_some() && x[i].aval().dtype.is_float())
+        .collect();
+    let mut tangents: Tangents = vec![None; x.len()];
+    if carried.is_empty() {
+        return Ok((y, tangents));
+    }
+    let Primitive::Sort { dimension, .. } = prim else {
+        unreachable!("sort_jvp is called for sort")
+    };
+    let args: Vec<Value> = x[..num_keys]
+        .iter()
+        .cloned()
+        .chain(carried.iter().map(|&i| t[i].clone().expect("carried")))
+        .collect();
+    let sorted = bind(
+        &Primitive::Sort {
+            dimension: *dimension,
+            is_stable: true,
+            num_keys,
+        },
+        &args,
+    )?;
+    for (&i, v) in carried.iter().zip(sorted.into_iter().skip(num_keys)) {
+        tangents[i] = Some(v);
+    }
+    Ok((y, tangents))
 }

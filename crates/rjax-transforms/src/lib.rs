@@ -5,6 +5,7 @@
 
 mod batch;
 mod control;
+mod conv;
 mod dce;
 mod jvp;
 mod linearize;

@@ -127,6 +127,11 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
             }
             Primitive::Pmap { .. } => crate::spmd::pmap_transpose(&eqn.prim, &known(), &out_cts)?,
             Primitive::Custom(c) => c.0.transpose(&known(), &out_cts)?,
+            Primitive::Sort {
+                dimension,
+                num_keys,
+                ..
+            } => sort_transpose(*dimension, *num_keys, &operands, &out_cts)?,
             prim => transpose_rule(prim, &operands, &out_cts[0])?,
         };
         for ((atom, operand), c) in eqn.inputs.iter().zip(&operands).zip(in_cts) {
@@ -372,6 +377,22 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
                 vec![None, Some(t)]
             }
         }
+        Conv(p) => {
+            if linear(0) {
+                let rhs = x[1].known(prim)?;
+                vec![
+                    Some(crate::conv::transpose_lhs(p, ct, &x[0].aval(), rhs)?),
+                    None,
+                ]
+            } else {
+                let lhs = x[0].known(prim)?;
+                vec![
+                    None,
+                    Some(crate::conv::transpose_rhs(p, ct, lhs, &x[1].aval())?),
+                ]
+            }
+        }
+        Rev { .. } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
         While { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
@@ -384,6 +405,54 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
         }
         _ => return Err(not_linear(prim)),
     })
+}
+
+/// A sort linear in its non-key operands permutes them as it sorts the
+/// (known) keys; its transpose applies the inverse permutation, found by
+/// sorting the permutation itself.
+fn sort_transpose(
+    dimension: usize,
+    num_keys: usize,
+    x: &[Operand],
+    cts: &[Value],
+) -> Result<Vec<Option<Value>>> {
+    let sort = |num_keys: usize, args: &[Value]| {
+        bind(
+            &Primitive::Sort {
+                dimension,
+                is_stable: true,
+                num_keys,
+            },
+            args,
+        )
+    };
+    let prim = Primitive::Sort {
+        dimension,
+        is_stable: true,
+        num_keys,
+    };
+    let keys = x[..num_keys]
+        .iter()
+        .map(|k| k.known(&prim).cloned())
+        .collect::<Result<Vec<_>>>()?;
+    let shape = x[0].aval().shape;
+    let iota = bind1(
+        &Primitive::Iota {
+            dtype: rjax_ir::DType::I32,
+            shape,
+            dimension,
+        },
+        &[],
+    )?;
+    let permutation = sort(num_keys, &[keys, vec![iota]].concat())?.swap_remove(num_keys);
+    let mut out: Vec<Option<Value>> = vec![None; num_keys];
+    for (operand, ct) in x[num_keys..].iter().zip(&cts[num_keys..]) {
+        out.push(match operand {
+            Operand::Linear(_) => Some(sort(1, &[permutation.clone(), ct.clone()])?.swap_remove(1)),
+            Operand::Known(_) => None,
+        });
+    }
+    Ok(out)
 }
 
 fn pad(x: &Value, value: &Value, config: &[(i64, i64, usize)]) -> Result<Value> {

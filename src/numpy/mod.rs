@@ -17,6 +17,29 @@ use rjax_ir::{
 };
 use std::panic::Location;
 
+mod math;
+mod products;
+mod reductions;
+mod shape;
+
+pub use math::*;
+pub use products::*;
+pub use reductions::*;
+pub use shape::*;
+
+/// `jnp.linalg`.
+pub mod linalg {
+    pub use super::products::norm;
+}
+
+/// Run a fallible body, turning its error into an error array located at
+/// the caller.
+#[track_caller]
+pub(crate) fn fallible(f: impl FnOnce() -> Result<Array, Error>) -> Array {
+    let _scope = location::scope();
+    f().unwrap_or_else(Array::from_error)
+}
+
 /// Which axes a reduction covers: `()` or `None` for all, an index, or a list;
 /// negative indices count from the end.
 #[derive(Clone, Debug, PartialEq)]
@@ -186,7 +209,6 @@ numpy_binary! {
     maximum => Primitive::Binary(BinaryOp::Max);
     minimum => Primitive::Binary(BinaryOp::Min);
     power => Primitive::Binary(BinaryOp::Pow);
-    remainder => Primitive::Binary(BinaryOp::Rem);
     equal => Primitive::Compare(rjax_ir::primitive::Comparison::Eq);
     not_equal => Primitive::Compare(rjax_ir::primitive::Comparison::Ne);
     less => Primitive::Compare(rjax_ir::primitive::Comparison::Lt);
@@ -359,7 +381,14 @@ fn sorted(mut v: Vec<usize>) -> Vec<usize> {
 /// Sum over `axis`; bools and small ints sum as int32 like numpy's default.
 #[track_caller]
 pub fn sum(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    let x = match x.aval() {
+    reduce("sum", &sum_dtype(x), axis.into(), keepdims, lax::reduce_sum)
+}
+
+/// `x` in the dtype numpy accumulates sums of it in: bools and small
+/// integers widen to 32 bits.
+#[track_caller]
+pub(crate) fn sum_dtype(x: &Array) -> Array {
+    match x.aval() {
         Ok(a) if a.dtype.is_bool() || (a.dtype.is_int() && a.dtype.size_bytes() < 4) => cast(
             x,
             if a.dtype.is_unsigned_int() {
@@ -370,8 +399,7 @@ pub fn sum(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
             false,
         ),
         _ => x.clone(),
-    };
-    reduce("sum", &x, axis.into(), keepdims, lax::reduce_sum)
+    }
 }
 
 /// Product over `axis`.

@@ -1,0 +1,197 @@
+//! `lax.conv_general_dilated` and its conveniences: padding by name,
+//! dimension numbers as layout strings (`"NHWC"`, `"HWIO"`).
+
+use crate::Array;
+use crate::lax::bind1;
+use rjax_ir::{ConvDims, ConvLayout, ConvParams, DType, Error, ErrorKind, Primitive};
+
+/// How windows (of a convolution or a window reduction) are padded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding: only windows that fit.
+    Valid,
+    /// `ceil(input / stride)` outputs, the odd padding element at the end.
+    Same,
+    /// As [`Padding::Same`], the odd padding element at the start.
+    SameLower,
+    /// `(low, high)` per spatial axis; negative values crop.
+    Explicit(Vec<(i64, i64)>),
+}
+
+impl Padding {
+    /// Explicit `(low, high)` pairs for windows of `windows` (already
+    /// dilated) moving by `strides` over `inputs`.
+    pub fn pairs(&self, inputs: &[usize], windows: &[usize], strides: &[usize]) -> Vec<(i64, i64)> {
+        let same = |lower: bool| {
+            (0..inputs.len())
+                .map(|i| {
+                    let out = inputs[i].div_ceil(strides[i]);
+                    let total = ((out.max(1) - 1) * strides[i] + windows[i])
+                        .saturating_sub(inputs[i]) as i64;
+                    let small = total / 2;
+                    if lower {
+                        (total - small, small)
+                    } else {
+                        (small, total - small)
+                    }
+                })
+                .collect()
+        };
+        match self {
+            Padding::Valid => vec![(0, 0); inputs.len()],
+            Padding::Same => same(false),
+            Padding::SameLower => same(true),
+            Padding::Explicit(p) => p.clone(),
+        }
+    }
+}
+
+/// The parameters of [`conv_general_dilated`] besides the operands. Empty
+/// strides and dilations mean 1 on every spatial axis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvOptions {
+    pub window_strides: Vec<usize>,
+    pub padding: Padding,
+    pub lhs_dilation: Vec<usize>,
+    pub rhs_dilation: Vec<usize>,
+    /// Layout strings for input, kernel and output, e.g.
+    /// `("NHWC", "HWIO", "NHWC")`; `None` is `NCHW, OIHW, NCHW` (any rank).
+    pub dimension_numbers: Option<(String, String, String)>,
+    pub feature_group_count: usize,
+    pub batch_group_count: usize,
+    pub preferred_element_type: Option<DType>,
+}
+
+impl Default for ConvOptions {
+    fn default() -> ConvOptions {
+        ConvOptions {
+            window_strides: Vec::new(),
+            padding: Padding::Valid,
+            lhs_dilation: Vec::new(),
+            rhs_dilation: Vec::new(),
+            dimension_numbers: None,
+            feature_group_count: 1,
+            batch_group_count: 1,
+            preferred_element_type: None,
+        }
+    }
+}
+
+impl ConvOptions {
+    /// Options with the given layout strings (input, kernel, output).
+    pub fn with_layouts(mut self, lhs: &str, rhs: &str, out: &str) -> ConvOptions {
+        self.dimension_numbers = Some((lhs.into(), rhs.into(), out.into()));
+        self
+    }
+}
+
+fn layout_error(message: String) -> Error {
+    Error::new(ErrorKind::Axis, "conv_general_dilated", message)
+}
+
+/// Parse layout strings: `N`/`C` (input, output) or `O`/`I` (kernel) name
+/// the batch and feature axes; the other letters are spatial axes, matched
+/// across the three strings by letter in the kernel's order.
+fn parse_dims(lhs: &str, rhs: &str, out: &str) -> Result<ConvDims, Error> {
+    let spatial: Vec<char> = rhs.chars().filter(|c| !"OI".contains(*c)).collect();
+    let layout = |spec: &str, batch: char, feature: char| -> Result<ConvLayout, Error> {
+        let pos = |c: char| {
+            spec.chars().position(|x| x == c).ok_or_else(|| {
+                layout_error(format!(
+                    "layout {spec:?} has no {c:?} (kernel layout {rhs:?})"
+                ))
+            })
+        };
+        if spec.len() != rhs.len() {
+            return Err(layout_error(format!(
+                "layouts {lhs:?}, {rhs:?}, {out:?} differ in rank"
+            )));
+        }
+        Ok(ConvLayout {
+            batch: pos(batch)?,
+            feature: pos(feature)?,
+            spatial: spatial.iter().map(|&c| pos(c)).collect::<Result<_, _>>()?,
+        })
+    };
+    Ok(ConvDims {
+        lhs: layout(lhs, 'N', 'C')?,
+        rhs: layout(rhs, 'O', 'I')?,
+        out: layout(out, 'N', 'C')?,
+    })
+}
+
+/// General convolution (JAX's `lax.conv_general_dilated`): strides,
+/// padding, input (`lhs`) and kernel (`rhs`) dilation, feature and batch
+/// groups, any layout.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// use rjax::lax::{ConvOptions, Padding};
+/// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[1, 4, 1]); // NWC
+/// let k = Array::from_slice(&[1.0f32, -1.0], &[2, 1, 1]); // WIO
+/// let opts = ConvOptions { padding: Padding::Valid, ..Default::default() }
+///     .with_layouts("NWC", "WIO", "NWC");
+/// let y = lax::conv_general_dilated(&x, &k, &opts);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![-1.0, -1.0, -1.0]);
+/// ```
+#[track_caller]
+pub fn conv_general_dilated(lhs: &Array, rhs: &Array, options: &ConvOptions) -> Array {
+    let rank = lhs.ndim();
+    let n = rank.saturating_sub(2);
+    let dims = match &options.dimension_numbers {
+        Some((l, r, o)) => parse_dims(l, r, o),
+        None => Ok(ConvDims {
+            lhs: ConvLayout::canonical(n),
+            rhs: ConvLayout::canonical(n),
+            out: ConvLayout::canonical(n),
+        }),
+    };
+    let dims = match dims {
+        Ok(d) if d.lhs.spatial.len() == n && rhs.ndim() == rank => d,
+        Ok(d) => {
+            let e = layout_error(format!(
+                "layouts {d:?} do not fit operands of rank {rank} and {}",
+                rhs.ndim()
+            ));
+            return Array::from_error(e.at(crate::location::current()));
+        }
+        Err(e) => return Array::from_error(e.at(crate::location::current())),
+    };
+    let ones = |v: &[usize]| if v.is_empty() { vec![1; n] } else { v.to_vec() };
+    let (window_strides, rhs_dilation) =
+        (ones(&options.window_strides), ones(&options.rhs_dilation));
+    let (lhs_shape, rhs_shape) = (lhs.shape(), rhs.shape());
+    let inputs: Vec<usize> = dims.lhs.spatial.iter().map(|&a| lhs_shape[a]).collect();
+    let windows: Vec<usize> = (0..n)
+        .map(|i| {
+            rjax_ir::dilate(
+                rhs_shape[dims.rhs.spatial[i]],
+                rhs_dilation.get(i).copied().unwrap_or(1),
+            )
+        })
+        .collect();
+    let padding = options.padding.pairs(&inputs, &windows, &window_strides);
+    let params = ConvParams {
+        window_strides,
+        padding,
+        lhs_dilation: ones(&options.lhs_dilation),
+        rhs_dilation,
+        dims,
+        feature_group_count: options.feature_group_count,
+        batch_group_count: options.batch_group_count,
+        preferred_element_type: options.preferred_element_type,
+    };
+    bind1(Primitive::Conv(params), &[lhs, rhs])
+}
+
+/// Convolution of an `NCHW`-style input with an `OIHW`-style kernel (any
+/// number of spatial axes), JAX's `lax.conv`.
+#[track_caller]
+pub fn conv(lhs: &Array, rhs: &Array, window_strides: &[usize], padding: Padding) -> Array {
+    let options = ConvOptions {
+        window_strides: window_strides.to_vec(),
+        padding,
+        ..ConvOptions::default()
+    };
+    conv_general_dilated(lhs, rhs, &options)
+}
