@@ -166,6 +166,18 @@ impl Array {
     pub fn astype(&self, dtype: rjax_ir::DType) -> Array {
         jnp::cast(self, dtype, false)
     }
+    /// `self[i]`: entry `i` along the first axis (negative `i` counts from
+    /// the end), that axis removed.
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+    /// assert_eq!(x.index(-1).to_vec::<f32>().unwrap(), vec![3.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn index(&self, i: i64) -> Array {
+        jnp::index_first(self, i)
+    }
     /// Elementwise `self > other`.
     #[track_caller]
     pub fn gt(&self, other: impl Into<Operand>) -> Array {

@@ -20,6 +20,24 @@ pub(crate) fn take_slice(x: &Array, axis: usize, index: usize) -> Array {
     lax::squeeze(&lax::slice(x, &start, &limit, None), &[axis])
 }
 
+/// `x[i]` along the first axis, `i` negative from the end.
+#[track_caller]
+pub(crate) fn index_first(x: &Array, i: i64) -> Array {
+    fallible(|| {
+        let n = x.shape().first().copied().unwrap_or(0) as i64;
+        if i < -n || i >= n {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "index",
+                format!("index {i} is out of bounds for an axis of size {n}"),
+            )
+            .with_operands(vec![x.aval()?])
+            .at(location::current()));
+        }
+        Ok(take_slice(x, 0, i.rem_euclid(n) as usize))
+    })
+}
+
 /// `start..stop` along `axis`.
 fn range_along(x: &Array, axis: usize, start: usize, stop: usize) -> Array {
     let shape = x.shape();

@@ -3,6 +3,7 @@
 mod api;
 mod autodiff;
 mod catalogue;
+mod cnn;
 mod common;
 mod control;
 mod errors;

@@ -176,5 +176,8 @@ pub(crate) fn batched_conv(
 fn swap_adjacent(x: &Value, a: usize) -> Result<Value> {
     let mut permutation: Vec<usize> = (0..x.aval().rank()).collect();
     permutation.swap(a, a + 1);
-    bind1(&Primitive::Transpose { permutation }, std::slice::from_ref(x))
+    bind1(
+        &Primitive::Transpose { permutation },
+        std::slice::from_ref(x),
+    )
 }
