@@ -113,12 +113,6 @@ pub fn trunc(x: &Array) -> Array {
     where_(&x.lt(0.0), &lax::ceil(&x), &lax::floor(&x))
 }
 
-/// Same as [`trunc`].
-#[track_caller]
-pub fn fix(x: &Array) -> Array {
-    trunc(x)
-}
-
 /// `√(x² + y²)` without overflow in the squares.
 #[track_caller]
 pub fn hypot(x: &Array, y: &Array) -> Array {
@@ -280,7 +274,7 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
     fallible(|| {
         let (x, y) = promote_broadcast("floor_divide", x, y)?;
         if x.dtype().is_float() {
-            return Ok(floor(&lax::div(&subtract(&x, &remainder(&x, &y)), &y)));
+            return Ok(floor(&lax::div(&x, &y)));
         }
         let q = lax::div(&x, &y);
         let zero = cast(&Array::scalar(0i32), x.dtype(), false);

@@ -6,7 +6,7 @@
 use crate::common::{assert_close, f64s};
 use crate::fixtures::case;
 use rjax::lax::{self, ConvOptions, Padding, Window};
-use rjax::numpy as jnp;
+use rjax::numpy::{self as jnp, PadMode};
 use rjax::{Array, DType, jit, nn, vjp};
 
 const FIXTURES: &str = include_str!("../fixtures/api.txt");
@@ -201,6 +201,193 @@ const NN: &[(&str, Case)] = &[
     }),
     ("nn_one_hot", |x| vec![nn::one_hot(&x[0], 4, DType::F32)]),
 ];
+
+const NUMPY_TABLES: &[(&str, Case)] = &[
+    ("np_sinh", |x| vec![jnp::sinh(&x[0])]),
+    ("np_cosh", |x| vec![jnp::cosh(&x[0])]),
+    ("np_arctan", |x| vec![jnp::arctan(&x[0])]),
+    ("np_arcsinh", |x| vec![jnp::arcsinh(&x[0])]),
+    ("np_cbrt", |x| vec![jnp::cbrt(&x[0])]),
+    ("np_rint", |x| vec![jnp::rint(&x[0])]),
+    ("np_exp2", |x| vec![jnp::exp2(&x[0])]),
+    ("np_square", |x| vec![jnp::square(&x[0])]),
+    ("np_deg2rad", |x| vec![jnp::deg2rad(&x[0])]),
+    ("np_rad2deg", |x| vec![jnp::rad2deg(&x[0])]),
+    ("np_sign", |x| vec![jnp::sign(&x[0])]),
+    ("np_trunc", |x| vec![jnp::trunc(&x[0])]),
+    ("np_isfinite", |x| vec![jnp::isfinite(&x[0])]),
+    ("np_isnan", |x| vec![jnp::isnan(&x[0])]),
+    ("np_isinf", |x| vec![jnp::isinf(&x[0])]),
+    ("np_signbit", |x| vec![jnp::signbit(&x[0])]),
+    ("np_fabs", |x| vec![jnp::fabs(&x[0])]),
+    ("np_sinc", |x| vec![jnp::sinc(&x[0])]),
+    ("np_ravel", |x| vec![jnp::ravel(&x[0])]),
+    ("np_fliplr", |x| vec![jnp::fliplr(&x[0])]),
+    ("np_flipud", |x| vec![jnp::flipud(&x[0])]),
+    ("np_atleast_3d", |x| vec![jnp::atleast_3d(&x[0])]),
+    ("np_exp", |x| vec![jnp::exp(&x[0])]),
+    ("np_tanh", |x| vec![jnp::tanh(&x[0])]),
+    ("np_abs", |x| vec![jnp::abs(&x[0])]),
+    ("np_negative", |x| vec![jnp::negative(&x[0])]),
+    ("np_log2", |x| vec![jnp::log2(&x[0])]),
+    ("np_log10", |x| vec![jnp::log10(&x[0])]),
+    ("np_reciprocal", |x| vec![jnp::reciprocal(&x[0])]),
+    ("np_arccosh", |x| vec![jnp::arccosh(&x[0])]),
+    ("np_sqrt", |x| vec![jnp::sqrt(&x[0])]),
+    ("np_log", |x| vec![jnp::log(&x[0])]),
+    ("np_arcsin", |x| vec![jnp::arcsin(&x[0])]),
+    ("np_arccos", |x| vec![jnp::arccos(&x[0])]),
+    ("np_arctanh", |x| vec![jnp::arctanh(&x[0])]),
+    ("np_hypot", |x| vec![jnp::hypot(&x[0], &x[1])]),
+    ("np_logaddexp", |x| vec![jnp::logaddexp(&x[0], &x[1])]),
+    ("np_logaddexp2", |x| vec![jnp::logaddexp2(&x[0], &x[1])]),
+    ("np_arctan2", |x| vec![jnp::arctan2(&x[0], &x[1])]),
+    ("np_copysign", |x| vec![jnp::copysign(&x[0], &x[1])]),
+    ("np_remainder", |x| vec![jnp::remainder(&x[0], &x[1])]),
+    ("np_fmod", |x| vec![jnp::fmod(&x[0], &x[1])]),
+    ("np_floor_divide", |x| vec![jnp::floor_divide(&x[0], &x[1])]),
+    ("np_fmax", |x| vec![jnp::fmax(&x[0], &x[1])]),
+    ("np_fmin", |x| vec![jnp::fmin(&x[0], &x[1])]),
+    ("np_maximum", |x| vec![jnp::maximum(&x[0], &x[1])]),
+    ("np_minimum", |x| vec![jnp::minimum(&x[0], &x[1])]),
+    ("np_add", |x| vec![jnp::add(&x[0], &x[1])]),
+    ("np_subtract", |x| vec![jnp::subtract(&x[0], &x[1])]),
+    ("np_multiply", |x| vec![jnp::multiply(&x[0], &x[1])]),
+    ("np_divide", |x| vec![jnp::divide(&x[0], &x[1])]),
+    ("np_power", |x| vec![jnp::power(&x[0], &x[1])]),
+    ("np_outer", |x| vec![jnp::outer(&x[0], &x[1])]),
+    ("np_inner", |x| vec![jnp::inner(&x[0], &x[1])]),
+    ("np_vdot", |x| vec![jnp::vdot(&x[0], &x[1])]),
+    ("np_kron", |x| vec![jnp::kron(&x[0], &x[1])]),
+    ("np_heaviside", |x| vec![jnp::heaviside(&x[0], &x[1])]),
+    ("np_equal", |x| vec![jnp::equal(&x[0], &x[1])]),
+    ("np_less", |x| vec![jnp::less(&x[0], &x[1])]),
+    ("np_sum_axis1", |x| vec![jnp::sum(&x[0], 1, false)]),
+    ("np_prod_axis1", |x| vec![jnp::prod(&x[0], 1, false)]),
+    ("np_max_axis1", |x| vec![jnp::max(&x[0], 1, false)]),
+    ("np_min_axis1", |x| vec![jnp::min(&x[0], 1, false)]),
+    ("np_mean_axis1", |x| vec![jnp::mean(&x[0], 1, false)]),
+    ("np_all_axis1", |x| vec![jnp::all(&x[0], 1, false)]),
+    ("np_any_axis1", |x| vec![jnp::any(&x[0], 1, false)]),
+    ("np_ptp_axis1", |x| vec![jnp::ptp(&x[0], 1, false)]),
+    ("np_count_nonzero_axis1", |x| {
+        vec![jnp::count_nonzero(&x[0], 1, false)]
+    }),
+    ("np_nansum_axis1", |x| vec![jnp::nansum(&x[0], 1, false)]),
+    ("np_nanmean_axis1", |x| vec![jnp::nanmean(&x[0], 1, false)]),
+    ("np_nanmax_axis1", |x| vec![jnp::nanmax(&x[0], 1, false)]),
+    ("np_nanmin_axis1", |x| vec![jnp::nanmin(&x[0], 1, false)]),
+];
+
+fn pair(v: Vec<Array>) -> Vec<Array> {
+    v
+}
+
+const NUMPY: &[(&str, Case)] = &[
+    ("np_var", |x| vec![jnp::var(&x[0], 0, 1, false)]),
+    ("np_std", |x| vec![jnp::std(&x[0], 1, 0, true)]),
+    ("np_median", |x| vec![jnp::median(&x[0], Some(1), false)]),
+    ("np_median_all", |x| vec![jnp::median(&x[0], None, false)]),
+    ("np_quantile", |x| vec![jnp::quantile(&x[0], 0.3, Some(0))]),
+    ("np_average", |x| vec![jnp::average(&x[0], 0, Some(&x[1]))]),
+    ("np_cumsum_flat", |x| vec![jnp::cumsum(&x[0], None)]),
+    ("np_clip", |x| {
+        vec![jnp::clip(
+            &x[0],
+            Some(&Array::weak(-0.5)),
+            Some(&Array::weak(0.7)),
+        )]
+    }),
+    ("np_nan_to_num", |x| {
+        vec![jnp::nan_to_num(&x[0], 0.0, None, None)]
+    }),
+    ("np_isclose", |x| vec![jnp::isclose(&x[0], &x[1], 0.5, 0.1)]),
+    ("np_logical_xor", |x| {
+        vec![jnp::logical_xor(&x[0].gt(0.0), &x[1].gt(0.0))]
+    }),
+    ("np_int_remainder", |x| vec![jnp::remainder(&x[0], &x[1])]),
+    ("np_int_floor_divide", |x| {
+        vec![jnp::floor_divide(&x[0], &x[1])]
+    }),
+    ("np_right_shift", |x| vec![jnp::right_shift(&x[0], &x[1])]),
+    ("np_bitwise_xor", |x| vec![jnp::bitwise_xor(&x[0], &x[1])]),
+    ("np_squeeze", |x| {
+        vec![jnp::squeeze(&x[0].reshape(&[1, 3, 1, 4]), ())]
+    }),
+    ("np_expand_dims", |x| vec![jnp::expand_dims(&x[0], -2)]),
+    ("np_moveaxis", |x| {
+        vec![jnp::moveaxis(&x[0].reshape(&[3, 2, 2]), 0, -1)]
+    }),
+    ("np_swapaxes", |x| vec![jnp::swapaxes(&x[0], 0, 1)]),
+    ("np_flip", |x| vec![jnp::flip(&x[0], 1)]),
+    ("np_rot90", |x| vec![jnp::rot90(&x[0], 1)]),
+    ("np_roll", |x| vec![jnp::roll(&x[0], -5, Some(1))]),
+    ("np_roll_flat", |x| vec![jnp::roll(&x[0], 7, None)]),
+    ("np_tile", |x| vec![jnp::tile(&x[0], &[2, 1, 2])]),
+    ("np_repeat", |x| vec![jnp::repeat(&x[0], 3, Some(0))]),
+    ("np_split", |x| jnp::split(&x[0], 2, 1)),
+    ("np_array_split", |x| jnp::array_split(&x[0], 3, 1)),
+    ("np_vstack", |x| {
+        vec![jnp::vstack(&[x[0].index(0), x[1].index(1)])]
+    }),
+    ("np_hstack", |x| vec![jnp::hstack(x)]),
+    ("np_dstack", |x| vec![jnp::dstack(x)]),
+    ("np_column_stack", |x| {
+        vec![jnp::column_stack(&[x[0].index(0), x[1].index(1)])]
+    }),
+    ("np_append", |x| vec![jnp::append(&x[0], &x[1], None)]),
+    ("np_diff", |x| vec![jnp::diff(&x[0], 2, 1)]),
+    ("np_pad_constant", |x| {
+        vec![jnp::pad(&x[0], &PADS, PadMode::Constant(0.0))]
+    }),
+    ("np_pad_edge", |x| {
+        vec![jnp::pad(&x[0], &PADS, PadMode::Edge)]
+    }),
+    ("np_pad_reflect", |x| {
+        vec![jnp::pad(&x[0], &PADS, PadMode::Reflect)]
+    }),
+    ("np_pad_symmetric", |x| {
+        vec![jnp::pad(&x[0], &PADS, PadMode::Symmetric)]
+    }),
+    ("np_pad_wrap", |x| {
+        vec![jnp::pad(&x[0], &PADS, PadMode::Wrap)]
+    }),
+    ("np_tril", |x| vec![jnp::tril(&x[0], -1)]),
+    ("np_triu", |x| vec![jnp::triu(&x[0], 1)]),
+    ("np_diagonal", |x| vec![jnp::diagonal(&x[0], 1, 0, 1)]),
+    ("np_diag_vector", |x| vec![jnp::diag(&x[0].index(0), -1)]),
+    ("np_trace", |x| vec![jnp::trace(&x[0], -1)]),
+    ("np_tensordot", |x| {
+        vec![jnp::tensordot(&x[0], &x[1].t(), 1)]
+    }),
+    ("np_einsum_matmul", |x| vec![jnp::einsum("ij,kj->ik", x)]),
+    ("np_einsum_batch", |x| vec![jnp::einsum("bij,bjk->bik", x)]),
+    ("np_einsum_trace_sum", |x| vec![jnp::einsum("ii,ij", x)]),
+    ("np_norm", |x| {
+        vec![jnp::linalg::norm(&x[0], None, 1, false)]
+    }),
+    ("np_norm_p3", |x| {
+        vec![jnp::linalg::norm(&x[0], Some(3.0), 0, false)]
+    }),
+    ("np_norm_inf", |x| {
+        vec![jnp::linalg::norm(&x[0], Some(f64::INFINITY), 1, false)]
+    }),
+    ("np_sort_flat", |x| vec![jnp::sort(&x[0], None)]),
+    ("np_argsort_flat", |x| vec![jnp::argsort(&x[0], None)]),
+    ("np_meshgrid", |x| pair(jnp::meshgrid(x, "xy"))),
+    ("np_select", |x| {
+        let conditions = [x[0].gt(0.5), x[1].lt(0.0)];
+        vec![jnp::select(&conditions, &x[..2], &Array::weak(7.0))]
+    }),
+];
+
+const PADS: [(usize, usize); 2] = [(2, 1), (3, 5)];
+
+#[test]
+fn numpy_matches_jax() {
+    run_all(NUMPY_TABLES);
+    run_all(NUMPY);
+}
 
 fn run_all(cases: &[(&str, Case)]) {
     for (name, f) in cases {
