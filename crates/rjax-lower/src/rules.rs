@@ -387,7 +387,7 @@ fn comparison(c: Comparison) -> &'static str {
     }
 }
 
-fn comparison_type(d: DType) -> &'static str {
+pub(crate) fn comparison_type(d: DType) -> &'static str {
     if d.is_float() {
         "FLOAT"
     } else if d.is_signed_int() {

@@ -69,12 +69,11 @@ pub(crate) fn sort(
     (0..n).map(|i| format!("{result}#{i}")).collect()
 }
 
+/// Floats compare in total order, so NaNs and signed zeros sort too.
 fn compare_type(d: DType) -> &'static str {
     if d.is_float() {
         "TOTALORDER"
-    } else if d.is_signed_int() {
-        "SIGNED"
     } else {
-        "UNSIGNED"
+        crate::rules::comparison_type(d)
     }
 }
