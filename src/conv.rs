@@ -25,9 +25,12 @@ impl Padding {
         let same = |lower: bool| {
             (0..inputs.len())
                 .map(|i| {
-                    let out = inputs[i].div_ceil(strides[i]);
-                    let total = ((out.max(1) - 1) * strides[i] + windows[i])
-                        .saturating_sub(inputs[i]) as i64;
+                    // Mismatched lengths are reported by the shape rule.
+                    let stride = strides.get(i).copied().unwrap_or(1).max(1);
+                    let window = windows.get(i).copied().unwrap_or(1);
+                    let out = inputs[i].div_ceil(stride);
+                    let total =
+                        ((out.max(1) - 1) * stride + window).saturating_sub(inputs[i]) as i64;
                     let small = total / 2;
                     if lower {
                         (total - small, small)

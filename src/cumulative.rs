@@ -3,6 +3,7 @@
 
 use crate::Array;
 use crate::lax;
+use crate::numpy::slice_along;
 use rjax_ir::{DType, Error, ErrorKind};
 
 /// The inclusive prefix scan of `x` along `axis` with the associative `f`
@@ -37,34 +38,28 @@ pub fn associative_scan(
     scan(f, x, axis)
 }
 
-/// Elements `start, start + step, ...` (below `end`) along `axis`.
-fn every(x: &Array, axis: usize, start: usize, end: usize, step: usize) -> Array {
-    let shape = x.shape();
-    let mut lo = vec![0; shape.len()];
-    let mut hi = shape.clone();
-    let mut strides = vec![1; shape.len()];
-    lo[axis] = start.min(end);
-    hi[axis] = end;
-    strides[axis] = step;
-    lax::slice(x, &lo, &hi, Some(&strides))
-}
-
 fn scan(f: impl Fn(&Array, &Array) -> Array + Copy, x: &Array, axis: usize) -> Array {
     let n = x.shape()[axis];
     if n < 2 {
         return x.clone();
     }
     // Combine neighbours, scan the half, then fill in the even positions.
-    let pairs = f(&every(x, axis, 0, n - 1, 2), &every(x, axis, 1, n, 2));
+    let pairs = f(
+        &slice_along(x, axis, 0, n - 1, 2),
+        &slice_along(x, axis, 1, n, 2),
+    );
     let odd = scan(f, &pairs, axis);
     let odd_len = odd.shape()[axis];
-    let later_evens = every(x, axis, 2, n, 2);
+    let later_evens = slice_along(x, axis, 2, n, 2);
     let prefix = if n % 2 == 0 {
-        every(&odd, axis, 0, odd_len - 1, 1)
+        slice_along(&odd, axis, 0, odd_len - 1, 1)
     } else {
         odd.clone()
     };
-    let evens = lax::concatenate(&[every(x, axis, 0, 1, 1), f(&prefix, &later_evens)], axis);
+    let evens = lax::concatenate(
+        &[slice_along(x, axis, 0, 1, 1), f(&prefix, &later_evens)],
+        axis,
+    );
     interleave(&evens, &odd, axis)
 }
 

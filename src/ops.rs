@@ -1,6 +1,7 @@
 //! Rust operators on arrays: `+ - * / %` and unary `-`, with numpy
 //! broadcasting; Rust number operands are weakly typed (`x * 2.0` keeps
-//! `x`'s dtype), and methods for the common numpy calls.
+//! `x`'s dtype), and methods for the common numpy calls. As in JAX, `%` is
+//! Python's remainder (the sign of the divisor: `-7 % 3 == 2`), not Rust's.
 //!
 //! Scalars are accepted as `f64` and `i32` only, so that unsuffixed
 //! literals (`2.0`, `3`) infer without annotations; the exact `f64` value

@@ -53,6 +53,19 @@ pub fn top_k(x: &Array, k: usize) -> (Array, Array) {
     let shape = x.shape();
     let last = shape.len().saturating_sub(1);
     let n = shape.get(last).copied().unwrap_or(0);
+    if let Err(e) = x.value() {
+        return (Array::from_error(e.clone()), Array::from_error(e.clone()));
+    }
+    if k > n {
+        let e = rjax_ir::Error::new(
+            rjax_ir::ErrorKind::Shape,
+            "top_k",
+            format!("k={k} is larger than the last axis ({n})"),
+        )
+        .with_operands(x.value().map(|v| vec![v.aval()]).unwrap_or_default())
+        .at(crate::location::current());
+        return (Array::from_error(e.clone()), Array::from_error(e));
+    }
     // Sorting the reversed operand stably in ascending order and reversing
     // back puts the largest first with ties in ascending index order.
     let index = lax::iota(DType::I32, &shape, last);
@@ -60,7 +73,7 @@ pub fn top_k(x: &Array, k: usize) -> (Array, Array) {
     let (keys, idx) = (lax::rev(&keys, &[last]), lax::rev(&idx, &[last]));
     let mut limit = shape.clone();
     if let Some(l) = limit.last_mut() {
-        *l = k.min(n);
+        *l = k;
     }
     let start = vec![0; shape.len()];
     (

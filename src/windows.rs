@@ -67,7 +67,8 @@ pub fn reduce_window(
     let all_fit = [&window.dimensions, &strides, &base, &dilation]
         .iter()
         .all(|v| v.len() == rank && v.iter().all(|&s| s > 0));
-    if !all_fit {
+    let pads_fit = !matches!(&window.padding, Padding::Explicit(p) if p.len() != rank);
+    if !all_fit || !pads_fit {
         let e = Error::new(
             ErrorKind::Param,
             "reduce_window",

@@ -23,7 +23,7 @@ mod reductions;
 mod shape;
 
 pub use math::*;
-pub use products::*;
+pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;
 
@@ -231,8 +231,7 @@ pub fn divide(x: &Array, y: &Array) -> Array {
 /// `x` where `condition`, else `y`, broadcasting all three.
 #[track_caller]
 pub fn where_(condition: &Array, x: &Array, y: &Array) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let (x, y) = promote_broadcast("where", x, y)?;
         let (ca, xa) = (condition.aval()?, x.aval()?);
         let shape = broadcast_shapes(&ca.shape, &xa.shape).ok_or_else(|| {
@@ -250,8 +249,7 @@ pub fn where_(condition: &Array, x: &Array, y: &Array) -> Array {
             &broadcast_to(&x, &shape),
             &broadcast_to(&y, &shape),
         ))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 /// Broadcast to `shape` with numpy's rules.
@@ -359,8 +357,7 @@ fn reduce(
     keepdims: bool,
     f: fn(&Array, &[usize]) -> Array,
 ) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let a = x.aval()?;
         let axes = normalize_axes(op, &axis, a.rank())?;
         let r = f(x, &axes);
@@ -369,8 +366,7 @@ fn reduce(
         } else {
             r
         })
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 fn sorted(mut v: Vec<usize>) -> Vec<usize> {
@@ -424,8 +420,7 @@ pub fn min(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
 #[track_caller]
 pub fn mean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     let axis = axis.into();
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let a = x.aval()?;
         let axes = normalize_axes("mean", &axis, a.rank())?;
         let count: usize = axes.iter().map(|&i| a.shape[i]).product();
@@ -435,14 +430,12 @@ pub fn mean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
             keepdims,
         );
         Ok(divide(&total, &Array::weak(count as f32)))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 #[track_caller]
 fn arg_extreme(op: &str, x: &Array, axis: Option<i64>, keepdims: bool, max: bool) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let rank = x.aval()?.rank();
         let (flat, along) = match axis {
             None => (reshape(x, &[-1]), 0),
@@ -461,8 +454,7 @@ fn arg_extreme(op: &str, x: &Array, axis: Option<i64>, keepdims: bool, max: bool
             (true, Some(_)) => lax::expand_dims(&r, &[along]),
             (true, None) => lax::reshape(&r, &vec![1; rank]),
         })
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 /// Index of the first maximum along `axis` (of the flattened array if `None`).
@@ -514,24 +506,21 @@ pub fn reshape(x: &Array, shape: &[i64]) -> Array {
 /// Permute axes; `None` reverses them.
 #[track_caller]
 pub fn transpose(x: &Array, axes: Option<&[i64]>) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let rank = x.aval()?.rank();
         let perm = match axes {
             None => (0..rank).rev().collect(),
             Some(list) => normalize_axes("transpose", &Axes::Some(list.to_vec()), rank)?,
         };
         Ok(lax::transpose(x, &perm))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 /// numpy's `dot`: inner product of vectors, matrix product of matrices, and
 /// for N-d arrays a sum over the last axis of `a` and the second-to-last of `b`.
 #[track_caller]
 pub fn dot(a: &Array, b: &Array) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
         let (ra, rb) = (a.ndim(), b.ndim());
         if ra == 0 || rb == 0 {
@@ -544,16 +533,14 @@ pub fn dot(a: &Array, b: &Array) -> Array {
             ..DotDims::default()
         };
         Ok(lax::dot_general(&a, &b, dims, None))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 /// numpy's `matmul`: matrix product over the last two axes, broadcasting
 /// the leading (batch) axes; 1-d operands are treated as vectors.
 #[track_caller]
 pub fn matmul(a: &Array, b: &Array) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
         let (ra, rb) = (a.ndim(), b.ndim());
         if ra == 0 || rb == 0 {
@@ -608,8 +595,7 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
             out = lax::squeeze(&out, &[nb]);
         }
         Ok(out)
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), Error> {
@@ -624,8 +610,7 @@ fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), 
 /// Join arrays along an existing axis.
 #[track_caller]
 pub fn concatenate(xs: &[Array], axis: i64) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let first = xs.first().ok_or_else(|| {
             Error::new(ErrorKind::Param, "concatenate", "needs at least one array")
         })?;
@@ -640,15 +625,13 @@ pub fn concatenate(xs: &[Array], axis: i64) -> Array {
         }
         let cast_all: Vec<Array> = xs.iter().map(|x| cast(x, dtype.dtype, false)).collect();
         Ok(lax::concatenate(&cast_all, axis))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }
 
 /// Join arrays along a new axis.
 #[track_caller]
 pub fn stack(xs: &[Array], axis: i64) -> Array {
-    let _scope = location::scope();
-    let run = || -> Result<Array, Error> {
+    fallible(|| {
         let first = xs
             .first()
             .ok_or_else(|| Error::new(ErrorKind::Param, "stack", "needs at least one array"))?;
@@ -656,6 +639,5 @@ pub fn stack(xs: &[Array], axis: i64) -> Array {
         let axis = normalize_axes("stack", &Axes::Some(vec![axis]), rank)?[0];
         let expanded: Vec<Array> = xs.iter().map(|x| lax::expand_dims(x, &[axis])).collect();
         Ok(concatenate(&expanded, axis as i64))
-    };
-    run().unwrap_or_else(Array::from_error)
+    })
 }

@@ -12,12 +12,7 @@ fn axis_of(op: &str, x: &Array, axis: i64) -> Result<usize, Error> {
 
 /// Element `index` along `axis`, that axis removed.
 pub(crate) fn take_slice(x: &Array, axis: usize, index: usize) -> Array {
-    let shape = x.shape();
-    let mut start = vec![0; shape.len()];
-    let mut limit = shape.clone();
-    start[axis] = index;
-    limit[axis] = index + 1;
-    lax::squeeze(&lax::slice(x, &start, &limit, None), &[axis])
+    lax::squeeze(&slice_along(x, axis, index, index + 1, 1), &[axis])
 }
 
 /// `x[i]` along the first axis, `i` negative from the end.
@@ -38,14 +33,21 @@ pub(crate) fn index_first(x: &Array, i: i64) -> Array {
     })
 }
 
-/// `start..stop` along `axis`.
-fn range_along(x: &Array, axis: usize, start: usize, stop: usize) -> Array {
+/// Elements `start, start + step, ...` below `stop` along `axis`.
+pub(crate) fn slice_along(x: &Array, axis: usize, start: usize, stop: usize, step: usize) -> Array {
     let shape = x.shape();
     let mut lo = vec![0; shape.len()];
     let mut hi = shape;
-    lo[axis] = start;
+    let mut strides = vec![1; lo.len()];
+    lo[axis] = start.min(stop);
     hi[axis] = stop;
-    lax::slice(x, &lo, &hi, None)
+    strides[axis] = step;
+    lax::slice(x, &lo, &hi, Some(&strides))
+}
+
+/// `start..stop` along `axis`.
+fn range_along(x: &Array, axis: usize, start: usize, stop: usize) -> Array {
+    slice_along(x, axis, start, stop, 1)
 }
 
 /// Zeros shaped like `x` (of `dtype`, or `x`'s).

@@ -279,10 +279,6 @@ const NUMPY_TABLES: &[(&str, Case)] = &[
     ("np_nanmin_axis1", |x| vec![jnp::nanmin(&x[0], 1, false)]),
 ];
 
-fn pair(v: Vec<Array>) -> Vec<Array> {
-    v
-}
-
 const NUMPY: &[(&str, Case)] = &[
     ("np_var", |x| vec![jnp::var(&x[0], 0, 1, false)]),
     ("np_std", |x| vec![jnp::std(&x[0], 1, 0, true)]),
@@ -374,7 +370,7 @@ const NUMPY: &[(&str, Case)] = &[
     }),
     ("np_sort_flat", |x| vec![jnp::sort(&x[0], None)]),
     ("np_argsort_flat", |x| vec![jnp::argsort(&x[0], None)]),
-    ("np_meshgrid", |x| pair(jnp::meshgrid(x, "xy"))),
+    ("np_meshgrid", |x| jnp::meshgrid(x, "xy")),
     ("np_select", |x| {
         let conditions = [x[0].gt(0.5), x[1].lt(0.0)];
         vec![jnp::select(&conditions, &x[..2], &Array::weak(7.0))]

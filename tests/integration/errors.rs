@@ -148,3 +148,41 @@ fn missing_plugin() {
         "the error should say how to get a plugin: {text}"
     );
 }
+
+#[test]
+fn bad_convolutions_windows_and_sorts() {
+    use lax::{ConvOptions, Padding, Window};
+    // Input features 3, kernel expects 2.
+    let e = lax::conv(&v(&[1, 3, 5]), &v(&[4, 2, 2]), &[1], Padding::Valid)
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "conv_general_dilated",
+        &["f32[1,3,5]", "f32[4,2,2]"],
+    );
+    let opts = ConvOptions::default().with_layouts("NWC", "WIO", "NWX");
+    let e = lax::conv_general_dilated(&v(&[1, 5, 3]), &v(&[2, 3, 4]), &opts)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Axis, "conv_general_dilated", &["\"NWX\""]);
+    // Strides of the wrong length are an error, not a panic.
+    let e = lax::conv(&v(&[1, 2, 5]), &v(&[4, 2, 2]), &[1, 1], Padding::Same)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Param, "conv_general_dilated", &["f32[1,2,5]"]);
+    let w = Window::new(&[2], &[1], Padding::Explicit(vec![(0, 0), (1, 1)]));
+    let e = lax::reduce_window(&v(&[4]), &Array::scalar(0.0f32), lax::add, &w)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Param, "reduce_window", &["f32[4]"]);
+    let e = lax::top_k(&v(&[2, 3]), 4).0.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "top_k", &["f32[2,3]"]);
+    let e = lax::sort(&[v(&[3]), v(&[4])], 0, true, 1)[0]
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "sort", &["f32[3]", "f32[4]"]);
+    let e = jnp::einsum("ij,jk->ik", &[v(&[2, 3])]).check().unwrap_err();
+    expect(e, ErrorKind::Param, "einsum", &["2 operands"]);
+}

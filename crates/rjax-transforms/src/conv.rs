@@ -38,6 +38,18 @@ fn groups(p: &ConvParams) -> usize {
     p.feature_group_count.max(p.batch_group_count)
 }
 
+/// Along spatial axis `i`: the input dilated by `lhs_dilation`, the
+/// window dilated by `rhs_dilation`, and the output dilated by the strides
+/// (the extents the transposed convolutions must reproduce).
+fn dilated_sizes(p: &ConvParams, i: usize, lhs: &AVal, rhs: &AVal, out: &AVal) -> [i64; 3] {
+    let d = &p.dims;
+    [
+        dilate(lhs.shape[d.lhs.spatial[i]], p.lhs_dilation[i]) as i64,
+        dilate(rhs.shape[d.rhs.spatial[i]], p.rhs_dilation[i]) as i64,
+        dilate(out.shape[d.out.spatial[i]], p.window_strides[i]) as i64,
+    ]
+}
+
 /// The cotangent of the input `lhs` given the output cotangent `ct`: the
 /// convolution of `ct` with the spatially reversed kernel, in and out
 /// features exchanged, strides and input dilation exchanged.
@@ -56,12 +68,10 @@ pub(crate) fn transpose_lhs(p: &ConvParams, ct: &Value, lhs: &AVal, rhs: &Value)
         },
         &[kernel],
     )?;
-    let (k, out) = (rhs.aval(), ct.aval());
+    let k = rhs.aval();
     let padding = (0..p.spatial_rank())
         .map(|i| {
-            let window = dilate(k.shape[d.rhs.spatial[i]], p.rhs_dilation[i]) as i64;
-            let input = dilate(lhs.shape[d.lhs.spatial[i]], p.lhs_dilation[i]) as i64;
-            let output = dilate(out.shape[d.out.spatial[i]], p.window_strides[i]) as i64;
+            let [input, window, output] = dilated_sizes(p, i, lhs, &k, &ct.aval());
             let lo = window - 1 - p.padding[i].0;
             (lo, input + window - 1 - output - lo)
         })
@@ -94,12 +104,10 @@ pub(crate) fn transpose_lhs(p: &ConvParams, ct: &Value, lhs: &AVal, rhs: &Value)
 /// strides and kernel dilation exchanged.
 pub(crate) fn transpose_rhs(p: &ConvParams, ct: &Value, lhs: &Value, rhs: &AVal) -> Result<Value> {
     let d = &p.dims;
-    let (x, out) = (lhs.aval(), ct.aval());
+    let x = lhs.aval();
     let padding = (0..p.spatial_rank())
         .map(|i| {
-            let window = dilate(rhs.shape[d.rhs.spatial[i]], p.rhs_dilation[i]) as i64;
-            let input = dilate(x.shape[d.lhs.spatial[i]], p.lhs_dilation[i]) as i64;
-            let output = dilate(out.shape[d.out.spatial[i]], p.window_strides[i]) as i64;
+            let [input, window, output] = dilated_sizes(p, i, &x, rhs, &ct.aval());
             let lo = p.padding[i].0;
             (lo, output - input + window - lo - 1)
         })

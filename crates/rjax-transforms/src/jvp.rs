@@ -129,7 +129,11 @@ fn jvp_rule(
             return crate::control::scan_jvp(prim, x, t);
         }
         Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
-        Sort { num_keys, .. } => return sort_jvp(prim, *num_keys, x, t),
+        Sort {
+            dimension,
+            num_keys,
+            ..
+        } => return sort_jvp(prim, (*dimension, *num_keys), x, t),
         _ => {}
     }
     let y = bind(prim, x)?;
@@ -423,7 +427,7 @@ fn extreme_tangent(
 /// primals are. That sort is linear in the tangents (see its transpose).
 fn sort_jvp(
     prim: &Primitive,
-    num_keys: usize,
+    (dimension, num_keys): (usize, usize),
     x: &[Value],
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Tangents)> {
@@ -435,9 +439,6 @@ fn sort_jvp(
     if carried.is_empty() {
         return Ok((y, tangents));
     }
-    let Primitive::Sort { dimension, .. } = prim else {
-        unreachable!("sort_jvp is called for sort")
-    };
     let args: Vec<Value> = x[..num_keys]
         .iter()
         .cloned()
@@ -445,7 +446,7 @@ fn sort_jvp(
         .collect();
     let sorted = bind(
         &Primitive::Sort {
-            dimension: *dimension,
+            dimension,
             is_stable: true,
             num_keys,
         },

@@ -416,24 +416,15 @@ fn sort_transpose(
     x: &[Operand],
     cts: &[Value],
 ) -> Result<Vec<Option<Value>>> {
-    let sort = |num_keys: usize, args: &[Value]| {
-        bind(
-            &Primitive::Sort {
-                dimension,
-                is_stable: true,
-                num_keys,
-            },
-            args,
-        )
-    };
-    let prim = Primitive::Sort {
+    let prim = |num_keys: usize| Primitive::Sort {
         dimension,
         is_stable: true,
         num_keys,
     };
+    let sort = |num_keys: usize, args: &[Value]| bind(&prim(num_keys), args);
     let keys = x[..num_keys]
         .iter()
-        .map(|k| k.known(&prim).cloned())
+        .map(|k| k.known(&prim(num_keys)).cloned())
         .collect::<Result<Vec<_>>>()?;
     let shape = x[0].aval().shape;
     let iota = bind1(
