@@ -77,7 +77,7 @@ impl Array {
             );
         }
         let made = runtime().and_then(|rt| rt.upload(&to_bytes(data), aval));
-        Array::from_value_result(made.map(|d| Value::Concrete(Arc::new(d)))).at(location)
+        Array::from_value_result(made.map(|d| Value::Concrete(Arc::new(d)))).located(location)
     }
 
     /// A one-dimensional array of `data`.
@@ -99,7 +99,7 @@ impl Array {
     }
 
     /// Attach a location to an error this array holds, if it has none.
-    pub(crate) fn at(self, location: &'static Location<'static>) -> Array {
+    pub(crate) fn located(self, location: &'static Location<'static>) -> Array {
         match self.repr {
             Err(e) if e.location.is_none() => Array::from_error((*e).clone().at(location)),
             other => Array { repr: other },

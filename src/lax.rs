@@ -24,6 +24,7 @@ pub use crate::sorting::{sort, sort_key_val, top_k};
 pub use crate::windows::{Window, reduce_window};
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
+pub use rjax_ir::{IndexDims, ScatterOp};
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
 /// primitive) come back inside the result arrays. New errors are located at
@@ -405,6 +406,83 @@ pub fn rev(x: &Array, dimensions: &[usize]) -> Array {
         },
         &[x],
     )
+}
+
+/// XLA's gather: the windows of `slice_sizes` of `x` at the start
+/// positions in `indices`, laid out as `dims` says. Start positions are
+/// clamped so that every window lies in bounds. [`Array::get`] builds
+/// these for NumPy indexing.
+///
+/// ```
+/// use rjax::{lax, Array, lax::IndexDims};
+/// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
+/// let rows = Array::from_slice(&[2i32, 0], &[2, 1]);
+/// let dims = IndexDims {
+///     window_dims: vec![1],
+///     collapsed_dims: vec![0],
+///     operand_batching_dims: vec![],
+///     indices_batching_dims: vec![],
+///     index_map: vec![0],
+///     index_vector_dim: 1,
+/// };
+/// let y = lax::gather(&x, &rows, &dims, &[1, 2]);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![5.0, 6.0, 1.0, 2.0]);
+/// let z = lax::scatter_add(&x, &rows, &y, &dims);
+/// assert_eq!(z.to_vec::<f32>().unwrap(), vec![2.0, 4.0, 3.0, 4.0, 10.0, 12.0]);
+/// ```
+#[track_caller]
+pub fn gather(x: &Array, indices: &Array, dims: &IndexDims, slice_sizes: &[usize]) -> Array {
+    bind1(
+        Primitive::Gather {
+            dims: dims.clone(),
+            slice_sizes: slice_sizes.to_vec(),
+        },
+        &[x, indices],
+    )
+}
+
+/// XLA's scatter combining with `op`: `x` with the windows of `updates`
+/// combined in at the start positions in `indices`. Windows reaching out
+/// of bounds are skipped.
+#[track_caller]
+pub(crate) fn scatter_with(
+    op: ScatterOp,
+    x: &Array,
+    indices: &Array,
+    updates: &Array,
+    dims: &IndexDims,
+) -> Array {
+    bind1(
+        Primitive::Scatter {
+            dims: dims.clone(),
+            op,
+        },
+        &[x, indices, updates],
+    )
+}
+
+macro_rules! scatters {
+    ($($(#[$doc:meta])* $name:ident => $op:ident;)*) => {$(
+        $(#[$doc])*
+        #[track_caller]
+        pub fn $name(x: &Array, indices: &Array, updates: &Array, dims: &IndexDims) -> Array {
+            scatter_with(ScatterOp::$op, x, indices, updates, dims)
+        }
+    )*};
+}
+
+scatters! {
+    /// XLA's scatter (see [`gather`]): `x` with windows replaced by
+    /// `updates`; of several updates to one element, one wins.
+    scatter => Set;
+    /// Scatter adding the updates (repeated positions add up).
+    scatter_add => Add;
+    /// Scatter multiplying by the updates.
+    scatter_mul => Mul;
+    /// Scatter keeping the minimum.
+    scatter_min => Min;
+    /// Scatter keeping the maximum.
+    scatter_max => Max;
 }
 
 /// `x` limited to `[min, max]` (bounds rank 0 or of `x`'s shape). The

@@ -35,6 +35,7 @@ mod custom;
 mod display;
 mod eager;
 mod element;
+pub mod indexing;
 mod jacobian;
 mod jit;
 pub mod lax;

@@ -193,7 +193,7 @@ impl Array {
 
 /// A right-hand operand of a comparison: an array, or a weakly typed Rust
 /// number.
-pub struct Operand(Array);
+pub struct Operand(pub(crate) Array);
 
 impl From<&Array> for Operand {
     fn from(a: &Array) -> Operand {

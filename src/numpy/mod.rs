@@ -17,12 +17,21 @@ use rjax_ir::{
 };
 use std::panic::Location;
 
+mod indexing;
 mod math;
 mod products;
 mod reductions;
 mod shape;
 
+pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
+pub use indexing::{take, take_along_axis};
 pub use math::*;
+/// The array API's names, which JAX also exports.
+pub use math::{
+    arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh, arctan as atan,
+    arctan2 as atan2, arctanh as atanh, bitwise_not as bitwise_invert,
+    left_shift as bitwise_left_shift, right_shift as bitwise_right_shift,
+};
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;

@@ -6,7 +6,7 @@ use crate::lax;
 use crate::{Array, location};
 use rjax_ir::{DType, Error, ErrorKind};
 
-fn axis_of(op: &str, x: &Array, axis: i64) -> Result<usize, Error> {
+pub(crate) fn axis_of(op: &str, x: &Array, axis: i64) -> Result<usize, Error> {
     Ok(normalize_axes(op, &Axes::Some(vec![axis]), x.ndim())?[0])
 }
 

@@ -5,9 +5,10 @@
 
 use crate::common::{assert_close, f64s};
 use crate::fixtures::case;
+use rjax::indexing::{Index, IndexMode, slice, step};
 use rjax::lax::{self, ConvOptions, Padding, Window};
 use rjax::numpy::{self as jnp, PadMode};
-use rjax::{Array, DType, jit, nn, vjp};
+use rjax::{Array, DType, idx, jit, nn, vjp};
 
 const FIXTURES: &str = include_str!("../fixtures/api.txt");
 
@@ -419,4 +420,89 @@ fn new_elementwise_lax_ops_match_jax() {
 #[test]
 fn nn_matches_jax() {
     run_all(NN);
+}
+
+const INDEXING: &[(&str, Case)] = &[
+    ("idx_strided", |x| {
+        vec![x[0].get(idx![step(.., 2), step(.., -1)])]
+    }),
+    ("idx_negative_steps", |x| {
+        vec![x[0].get(idx![-1, slice(Some(3), Some(0), -2), step(-4.., 3)])]
+    }),
+    ("idx_gather_vjp", |x| {
+        let i = x[1].clone();
+        with_vjp(move |x| x[0].get(idx![&i]), &x[..1])
+    }),
+    ("idx_adjacent_arrays", |x| {
+        let rows = x[1].get(idx![..2, Index::NewAxis]);
+        vec![x[0].get(idx![.., &rows, &x[2]])]
+    }),
+    ("idx_separated_arrays_vjp", |x| {
+        let j = x[1].clone();
+        with_vjp(
+            move |y| y[0].get(idx![&j, .., &j.get(idx![step(.., -1)])]),
+            &x[..1],
+        )
+    }),
+    ("idx_newaxis_int_and_array", |x| {
+        vec![x[0].get(idx![Index::NewAxis, 1, step(.., -2), &x[1]])]
+    }),
+    ("idx_out_of_bounds_clamps", |x| {
+        vec![x[0].get(idx![&x[1], 1..4])]
+    }),
+    ("idx_fill", |x| {
+        vec![x[0].at(idx![&x[1], 2]).get(IndexMode::Fill)]
+    }),
+    ("at_set", |x| {
+        vec![x[0].at(idx![&x[1].get(idx![..2]), 1..3]).set(9.0)]
+    }),
+    ("at_set_duplicates_vjp", |x| {
+        let i = x[2].clone();
+        with_vjp(move |x| x[0].at(idx![&i]).set(&x[1]), &x[..2])
+    }),
+    ("at_add_vjp", |x| {
+        let i = x[2].clone();
+        with_vjp(move |x| x[0].at(idx![.., &i]).add(&x[1]), &x[..2])
+    }),
+    ("at_mul_vjp", |x| {
+        let (u, i) = (x[1].clone(), x[2].clone());
+        with_vjp(move |x| x[0].at(idx![&i]).mul(&u), &x[..1])
+    }),
+    ("at_min_vjp", |x| {
+        let i = x[2].clone();
+        with_vjp(move |x| x[0].at(idx![&i, step(.., 2)]).min(&x[1]), &x[..2])
+    }),
+    ("at_max_ties_vjp", |x| {
+        let i = x[1].clone();
+        with_vjp(move |x| x[0].at(idx![&i]).max(&x[0].index(0)), &x[..1])
+    }),
+    ("at_strided_add", |x| {
+        vec![x[0].at(idx![Index::Ellipsis, step(.., -2)]).add(&x[1])]
+    }),
+    ("np_take", |x| {
+        vec![jnp::take(&x[0], &x[1], None, IndexMode::Fill)]
+    }),
+    ("np_take_axis", |x| {
+        vec![jnp::take(&x[0], &x[1], Some(1), IndexMode::Fill)]
+    }),
+    ("np_take_int", |x| {
+        let ints = x[0].astype(DType::I32);
+        vec![jnp::take(&ints, &(&x[1] * 3), Some(0), IndexMode::Fill)]
+    }),
+    ("np_take_along_axis_vjp", |x| {
+        let k = x[1].clone();
+        with_vjp(
+            move |y| jnp::take_along_axis(&y[0], &k, 1, IndexMode::Fill),
+            &x[..1],
+        )
+    }),
+    ("np_take_along_axis_fill", |x| {
+        let i = x[1].reshape(&[1, 4]);
+        vec![jnp::take_along_axis(&x[0], &i, 1, IndexMode::Fill)]
+    }),
+];
+
+#[test]
+fn indexing_matches_jax() {
+    run_all(INDEXING);
 }

@@ -2,11 +2,17 @@
 //! property tests (jvp against finite differences, vjp against jvp).
 
 use crate::common::{array, assert_close, f64s, values};
+use rjax::indexing::{IndexMode, step};
 use rjax::numpy as jnp;
 use rjax::{
-    Array, DType, ErrorKind, Tree, grad, hessian, jacfwd, jacrev, jit, jvp, lax, value_and_grad,
-    vjp,
+    Array, DType, ErrorKind, Tree, grad, hessian, idx, jacfwd, jacrev, jit, jvp, lax,
+    value_and_grad, vjp,
 };
+
+/// Constant int32 positions for index arrays.
+fn positions(p: &[i32]) -> Array {
+    Array::from_slice(p, &[p.len()])
+}
 
 fn tanh(x: Array) -> Array {
     x.tanh()
@@ -254,6 +260,44 @@ pub(crate) fn cases() -> Vec<Case> {
             "conv strided, kernel operand first",
             |a| lax::conv(&a[1], &a[0], &[2], lax::Padding::Valid),
             vec![(vec![2, 3, 2], -1.0, 1.0), (vec![1, 3, 5], -1.0, 1.0)],
+        ),
+        (
+            "gather (repeated rows, reversed stride)",
+            |a| a[0].get(idx![&positions(&[2, 0, 2, -1]), step(.., -2)]),
+            vec![(vec![3, 4], -1.0, 1.0)],
+        ),
+        (
+            "take_along_axis",
+            |a| {
+                let i = positions(&[1, 0, 2, 2, 1, 0]).reshape(&[2, 3]);
+                jnp::take_along_axis(&a[0], &i, 1, IndexMode::Fill)
+            },
+            un(-1.0, 1.0),
+        ),
+        (
+            "scatter (repeated positions)",
+            |a| a[0].at(idx![&positions(&[1, 3, 1])]).set(&lax::sin(&a[1])),
+            vec![(vec![4, 3], -1.0, 1.0), (vec![3, 3], -1.0, 1.0)],
+        ),
+        (
+            "scatter-add (an out-of-bounds column)",
+            |a| a[0].at(idx![.., &positions(&[2, 5, 2])]).add(&a[1]),
+            vec![(vec![2, 4], -1.0, 1.0), (vec![2, 3], -1.0, 1.0)],
+        ),
+        (
+            "scatter-mul",
+            |a| a[0].at(idx![&positions(&[1, 0, 1])]).mul(&a[1]),
+            vec![(vec![2, 3], -1.0, 1.0), (vec![3, 3], 0.5, 1.5)],
+        ),
+        (
+            "scatter-max",
+            |a| a[0].at(idx![&positions(&[1, 0, 1])]).max(&a[1]),
+            vec![(vec![2, 3], -1.0, 1.0), (vec![3, 3], -1.0, 1.0)],
+        ),
+        (
+            "scatter-min",
+            |a| a[0].at(idx![1.., step(.., 2)]).min(&a[1]),
+            vec![(vec![3, 3], -1.0, 1.0), (vec![2, 2], -1.0, 1.0)],
         ),
         ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),

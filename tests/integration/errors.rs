@@ -186,3 +186,56 @@ fn bad_convolutions_windows_and_sorts() {
     let e = jnp::einsum("ij,jk->ik", &[v(&[2, 3])]).check().unwrap_err();
     expect(e, ErrorKind::Param, "einsum", &["2 operands"]);
 }
+
+#[test]
+fn bad_indices_and_updates() {
+    use rjax::idx;
+    use rjax::indexing::{IndexMode, step};
+    let e = v(&[2, 3]).get(idx![0, 0, 0]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "index", &["f32[2,3]", "rank 2"]);
+    let e = v(&[3]).get(idx![&v(&[2])]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "index", &["f32[3]", "integers"]);
+    let e = v(&[3]).get(idx![step(.., 0)]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "index", &["step"]);
+    let e = v(&[3, 2]).at(idx![1..]).set(&v(&[3])).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "index", &["[3]", "[2, 2]"]);
+    let rows = Array::from_slice(&[0i32, 1], &[2]);
+    let cols = Array::from_slice(&[0i32, 1, 2], &[3]);
+    let e = v(&[3, 3]).get(idx![&rows, &cols]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "index", &["do not broadcast"]);
+    let dims = lax::IndexDims {
+        window_dims: vec![1],
+        collapsed_dims: vec![0],
+        operand_batching_dims: vec![],
+        indices_batching_dims: vec![],
+        index_map: vec![0],
+        index_vector_dim: 1,
+    };
+    let at = Array::from_slice(&[0i32], &[1, 1]);
+    let e = lax::gather(&v(&[3, 2]), &at, &dims, &[1, 4])
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "gather",
+        &["f32[3,2]", "i32[1,1]", "slice_sizes"],
+    );
+    let e = lax::scatter_add(&v(&[3, 2]), &at, &v(&[1, 3]), &dims)
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "scatter-add",
+        &["f32[3,2]", "f32[1,3]"],
+    );
+    let e = jnp::take(&v(&[3]), &rows, Some(1), IndexMode::Fill)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Axis, "take", &["axis 1"]);
+    let e = jnp::take_along_axis(&v(&[3, 2]), &rows, 0, IndexMode::Fill)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "take_along_axis", &["[2]", "[3, 2]"]);
+}

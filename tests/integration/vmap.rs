@@ -2,8 +2,11 @@
 //! composition and errors.
 
 use crate::common::{array, assert_close, f64s, values};
+use rjax::indexing::step;
 use rjax::numpy as jnp;
-use rjax::{Array, AxisSpec, DType, ErrorKind, Tree, VmapSpec, grad, jit, lax, vmap, vmap_with};
+use rjax::{
+    Array, AxisSpec, DType, ErrorKind, Tree, VmapSpec, grad, idx, jit, lax, vmap, vmap_with,
+};
 
 const B: usize = 3;
 
@@ -103,6 +106,55 @@ fn integer_and_index_primitives() {
         sliced.to_vec::<f32>().unwrap(),
         want,
         "batched start indices"
+    );
+}
+
+#[test]
+fn gathers_and_scatters_with_batched_indices() {
+    let x = array(&values(B * 20, -1.0, 1.0, 2), &[B, 4, 5], DType::F32);
+    let u = array(&values(B * 10, -1.0, 1.0, 3), &[B, 2, 5], DType::F32);
+    // Two positions per member, one of them out of bounds.
+    let i = Array::from_slice(&[3i32, 0, -1, 1, 1, 9], &[B, 2]);
+    let read = |x: &Array, i: &Array| x.get(idx![i, step(.., 2)]);
+    let add = |x: &Array, i: &Array, u: &Array| x.at(idx![i]).add(u);
+    let member = |a: &Array, k: usize| take(a, 0, k);
+    let by_loop = |f: &dyn Fn(usize) -> Array| stack((0..B).map(f).collect());
+    let check = |got: Array, want: Array, what: &str| {
+        assert_close(&f64s(&got), &f64s(&want), 1e-6, what);
+    };
+    let got = vmap(|(x, i): (Array, Array)| read(&x, &i))((x.clone(), i.clone()));
+    check(
+        got,
+        by_loop(&|k| read(&member(&x, k), &member(&i, k))),
+        "gather, both batched",
+    );
+    let x0 = member(&x, 0);
+    let spec = VmapSpec::default().in_axes(AxisSpec::each(vec![AxisSpec::NONE, 0.into()]));
+    let got = vmap_with(|(x, i): (Array, Array)| read(&x, &i), spec)((x0.clone(), i.clone()));
+    check(
+        got,
+        by_loop(&|k| read(&x0, &member(&i, k))),
+        "gather, indices batched",
+    );
+    let got =
+        vmap(|(x, i, u): (Array, Array, Array)| add(&x, &i, &u))((x.clone(), i.clone(), u.clone()));
+    let want = by_loop(&|k| add(&member(&x, k), &member(&i, k), &member(&u, k)));
+    check(got, want, "scatter-add, all batched");
+    let u0 = member(&u, 0);
+    let spec = VmapSpec::default().in_axes(AxisSpec::each(vec![
+        AxisSpec::NONE,
+        0.into(),
+        AxisSpec::NONE,
+    ]));
+    let got = vmap_with(|(x, i, u): (Array, Array, Array)| add(&x, &i, &u), spec)((
+        x0.clone(),
+        i.clone(),
+        u0.clone(),
+    ));
+    check(
+        got,
+        by_loop(&|k| add(&x0, &member(&i, k), &u0)),
+        "scatter-add, indices batched",
     );
 }
 

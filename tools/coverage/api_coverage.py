@@ -31,6 +31,11 @@ MODULES = {
 PUB_FN = re.compile(r"^\s*pub fn (\w+)", re.M)
 TABLE_ROW = re.compile(r"^\s+(\w+)\s*=>\s*[\w:().]+;", re.M)
 MACRO_FN = re.compile(r"pub fn \$name")
+# `float_unary! { exp; log; }`: macros that define one function per name.
+MACRO_LIST = re.compile(r"^\w+!\s*\{\s*((?:\w+;\s*)+)\}", re.M)
+# `pub use math::{arccos as acos}`: JAX's aliases.
+ALIAS = re.compile(r"\b\w+ as (\w+)\b")
+PUB_USE = re.compile(r"^\s*pub use [^;]*;", re.M)
 
 
 def rust_names(globs):
@@ -41,6 +46,10 @@ def rust_names(globs):
             names.update(PUB_FN.findall(text))
             if MACRO_FN.search(text):
                 names.update(TABLE_ROW.findall(text))
+                for body in MACRO_LIST.findall(text):
+                    names.update(re.findall(r"\w+", body))
+            for use in PUB_USE.findall(text):
+                names.update(ALIAS.findall(use))
     return {n.rstrip("_") for n in names if not n.startswith("$")}
 
 

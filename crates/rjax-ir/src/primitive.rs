@@ -6,7 +6,7 @@
 //! [`BinaryOp`], [`Comparison`]) are sub-enums: each member is a primitive of
 //! its own, matched exhaustively the same way, sharing one shape rule.
 
-use crate::{ConvParams, CustomCall, DType, Jaxpr};
+use crate::{ConvParams, CustomCall, DType, IndexDims, Jaxpr, ScatterOp};
 use std::fmt;
 use std::sync::Arc;
 
@@ -197,6 +197,21 @@ pub enum Primitive {
     StopGradient,
     /// `conv_general_dilated`: operands the input and the kernel.
     Conv(ConvParams),
+    /// Windows of `slice_sizes` read at the start positions in an indices
+    /// array (operands: the array, the indices). Start positions are
+    /// clamped so that every window lies in bounds, as XLA's gather does.
+    Gather {
+        dims: IndexDims,
+        slice_sizes: Vec<usize>,
+    },
+    /// The operand with windows of updates combined in at the start
+    /// positions in an indices array (operands: the array, the indices,
+    /// the updates). Windows reaching out of bounds are skipped, as XLA's
+    /// scatter does.
+    Scatter {
+        dims: IndexDims,
+        op: ScatterOp,
+    },
     /// Reverse the order of elements along `dimensions`.
     Rev {
         dimensions: Vec<usize>,
@@ -449,6 +464,8 @@ impl Primitive {
             DynamicUpdateSlice => "dynamic_update_slice",
             Concatenate { .. } => "concatenate",
             Conv(_) => "conv_general_dilated",
+            Gather { .. } => "gather",
+            Scatter { op, .. } => op.name(),
             Rev { .. } => "rev",
             Sort { .. } => "sort",
             Pad { .. } => "pad",
@@ -590,6 +607,10 @@ impl Primitive {
             DynamicSlice { slice_sizes } => format!("slice_sizes={}", t(slice_sizes)),
             Concatenate { dimension } => format!("dimension={dimension}"),
             Conv(p) => p.text(),
+            Gather { dims, slice_sizes } => {
+                format!("{} slice_sizes={}", dims.text(), t(slice_sizes))
+            }
+            Scatter { dims, .. } => dims.text(),
             Rev { dimensions } => format!("dimensions={}", t(dimensions)),
             Sort {
                 dimension,

@@ -418,6 +418,14 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             params.output(l, r)?
         }
+        Gather { dims, slice_sizes } => {
+            let [x, i] = check.arity::<2>()?;
+            dims.gathered(x, i, slice_sizes)?
+        }
+        Scatter { dims, op } => {
+            let [x, i, u] = check.arity::<3>()?;
+            dims.check_scatter(*op, x, i, u)?
+        }
         Rev { dimensions } => {
             let [x] = check.arity::<1>()?;
             check.axes(dimensions, x.rank())?;

@@ -13,6 +13,7 @@
 mod collectives;
 mod control;
 mod emitter;
+mod gather;
 mod rules;
 mod sort;
 mod threefry;
@@ -50,6 +51,25 @@ impl Default for LowerOptions {
 }
 
 /// Lower a Jaxpr that closes over nothing (hoist constants into inputs
+/// `name` as an MLIR symbol: characters other than letters, digits, `_`,
+/// `$` and `.` become `_` (so `scatter-add` is `scatter_add`).
+fn symbol_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_$.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
 /// first) to StableHLO module text with one `func.func public @main`.
 pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
     let mut e = Emitter::new("    ", opts.axes.clone());
@@ -69,7 +89,9 @@ pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
         .collect();
     let mut text = format!(
         "module @{} attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = {} : i32}} {{\n",
-        opts.module_name, opts.num_partitions, opts.num_replicas
+        symbol_name(&opts.module_name),
+        opts.num_partitions,
+        opts.num_replicas
     );
     text += &format!(
         "  func.func public @main({}) -> ({}) {{\n",

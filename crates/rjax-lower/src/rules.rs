@@ -190,6 +190,10 @@ pub(crate) fn lower_eqn(
                 sig()
             ))
         }
+        Gather { dims, slice_sizes } => {
+            crate::gather::gather(e, operands, ins, out, dims, slice_sizes)
+        }
+        Scatter { dims, op } => crate::gather::scatter(e, operands, ins, dims, *op),
         Rev { dimensions } => e.op(format!(
             "stablehlo.reverse {x}, dims = {} : {t_out}",
             list(dimensions)
@@ -293,7 +297,7 @@ fn signature(ins: &[AVal], out: &AVal) -> String {
     format!("({}) -> {}", ts.join(", "), tensor_type(out))
 }
 
-fn list<T: ToString>(v: &[T]) -> String {
+pub(crate) fn list<T: ToString>(v: &[T]) -> String {
     format!(
         "[{}]",
         v.iter().map(T::to_string).collect::<Vec<_>>().join(", ")

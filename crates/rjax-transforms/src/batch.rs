@@ -265,6 +265,11 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             let (v, b) = crate::conv::batched_conv(p, x, d, size)?;
             one(v, b)
         }
+        Gather { dims, slice_sizes } => one(
+            crate::gather::batched_gather(dims, slice_sizes, x, d, size)?,
+            0,
+        ),
+        Scatter { dims, op } => one(crate::gather::batched_scatter(dims, *op, x, d, size)?, 0),
         Rev { dimensions } => {
             let b = b0.unwrap_or(0);
             let dimensions = dimensions

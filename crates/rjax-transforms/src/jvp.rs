@@ -129,6 +129,10 @@ fn jvp_rule(
             return crate::control::scan_jvp(prim, x, t);
         }
         Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
+        Scatter { dims, op } => {
+            let (y, ty) = crate::gather::scatter_jvp(*op, dims, x, t)?;
+            return Ok((vec![y], vec![ty]));
+        }
         Sort {
             dimension,
             num_keys,
@@ -160,7 +164,8 @@ fn jvp_rule(
         Reduce {
             op: ReduceOp::Sum, ..
         }
-        | DynamicSlice { .. } => linear(prim, x, t, &[0])?,
+        | DynamicSlice { .. }
+        | Gather { .. } => linear(prim, x, t, &[0])?,
         Reduce {
             op: ReduceOp::Max | ReduceOp::Min,
             axes,
@@ -236,6 +241,7 @@ fn jvp_rule(
         | While { .. }
         | Scan { .. }
         | Pmap { .. }
+        | Scatter { .. }
         | Sort { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,

@@ -7,6 +7,7 @@ mod batch;
 mod control;
 mod conv;
 mod dce;
+mod gather;
 mod jvp;
 mod linearize;
 mod ops;

@@ -4,7 +4,7 @@
 use crate::ops::{self, add, convert, div, mul, neg, reshape, scalar, select, unbroadcast, zeros};
 use rjax_ir::primitive::{BinaryOp, ReduceOp, UnaryOp};
 use rjax_ir::{
-    AVal, Atom, DotDims, Error, ErrorKind, Jaxpr, Primitive, Result, Value, bind, bind1,
+    AVal, Atom, DotDims, Error, ErrorKind, Jaxpr, Primitive, Result, ScatterOp, Value, bind, bind1,
 };
 use std::collections::HashMap;
 
@@ -393,6 +393,31 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
             }
         }
         Rev { .. } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
+        Gather { dims, slice_sizes } => {
+            let indices = x[1].known(prim)?;
+            let t = crate::gather::gather_transpose(dims, slice_sizes, ct, &x[0].aval(), indices)?;
+            vec![Some(t), None]
+        }
+        Scatter {
+            dims,
+            op: ScatterOp::Add,
+        } => {
+            let indices = x[1].known(prim)?;
+            let updates = linear(2)
+                .then(|| {
+                    crate::gather::scatter_add_updates_transpose(dims, ct, indices, &x[2].aval())
+                })
+                .transpose()?;
+            vec![linear(0).then(|| ct.clone()), None, updates]
+        }
+        Scatter {
+            dims,
+            op: ScatterOp::Mul,
+        } if !linear(2) => {
+            let (indices, updates) = (x[1].known(prim)?, x[2].known(prim)?);
+            let t = crate::gather::scatter_mul_transpose(dims, ct, indices, updates)?;
+            vec![Some(t), None, None]
+        }
         While { .. } => {
             return Err(Error::new(
                 ErrorKind::Param,
