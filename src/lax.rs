@@ -20,6 +20,10 @@ pub use crate::control::{
 pub use crate::conv::{ConvOptions, Padding, conv, conv_general_dilated};
 pub use crate::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
 use crate::location;
+/// `lax.linalg`: Cholesky, triangular solves and LU.
+pub mod linalg {
+    pub use crate::linalg::{SolveOptions, cholesky, lu, triangular_solve};
+}
 pub use crate::sorting::{sort, sort_key_val, top_k};
 pub use crate::windows::{Window, reduce_window};
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};

@@ -39,6 +39,7 @@ pub mod indexing;
 mod jacobian;
 mod jit;
 pub mod lax;
+mod linalg;
 mod location;
 mod module;
 pub mod nn;

@@ -18,6 +18,7 @@ use rjax_ir::{
 use std::panic::Location;
 
 mod indexing;
+pub mod linalg;
 mod math;
 mod products;
 mod reductions;
@@ -35,11 +36,6 @@ pub use math::{
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;
-
-/// `jnp.linalg`.
-pub mod linalg {
-    pub use super::products::norm;
-}
 
 /// Run a fallible body, turning its error into an error array located at
 /// the caller.

@@ -6,6 +6,7 @@
 use crate::common::{assert_close, f64s};
 use crate::fixtures::case;
 use rjax::indexing::{Index, IndexMode, slice, step};
+use rjax::lax::linalg::SolveOptions;
 use rjax::lax::{self, ConvOptions, Padding, Window};
 use rjax::numpy::{self as jnp, PadMode};
 use rjax::{Array, DType, idx, jit, nn, vjp};
@@ -505,4 +506,72 @@ const INDEXING: &[(&str, Case)] = &[
 #[test]
 fn indexing_matches_jax() {
     run_all(INDEXING);
+}
+
+fn solve_case(x: &[Array], opts: SolveOptions) -> Vec<Array> {
+    with_vjp(
+        move |x| lax::linalg::triangular_solve(&x[0], &x[1], opts),
+        x,
+    )
+}
+
+fn triple(t: (Array, Array, Array)) -> Vec<Array> {
+    vec![t.0, t.1, t.2]
+}
+
+const LINALG: &[(&str, Case)] = &[
+    ("linalg_cholesky_vjp", |x| {
+        with_vjp(|x| jnp::linalg::cholesky(&x[0]), x)
+    }),
+    ("linalg_cholesky_batched", |x| {
+        vec![jnp::linalg::cholesky(&x[0])]
+    }),
+    ("linalg_triangular_solve_left_lower_vjp", |x| {
+        let opts = SolveOptions {
+            left_side: true,
+            lower: true,
+            ..SolveOptions::default()
+        };
+        solve_case(x, opts)
+    }),
+    ("linalg_triangular_solve_left_upper_transposed_vjp", |x| {
+        let opts = SolveOptions {
+            left_side: true,
+            transpose_a: true,
+            ..SolveOptions::default()
+        };
+        solve_case(x, opts)
+    }),
+    ("linalg_triangular_solve_right_lower_unit_vjp", |x| {
+        let opts = SolveOptions {
+            lower: true,
+            unit_diagonal: true,
+            ..SolveOptions::default()
+        };
+        solve_case(x, opts)
+    }),
+    ("linalg_lu", |x| triple(lax::linalg::lu(&x[0]))),
+    ("linalg_lu_batched", |x| triple(lax::linalg::lu(&x[0]))),
+    ("linalg_solve_vjp", |x| {
+        with_vjp(|x| jnp::linalg::solve(&x[0], &x[1]), x)
+    }),
+    ("linalg_solve_vector", |x| {
+        vec![jnp::linalg::solve(&x[0], &x[1])]
+    }),
+    ("linalg_inv_vjp", |x| {
+        with_vjp(|x| jnp::linalg::inv(&x[0]), x)
+    }),
+    ("linalg_det_vjp", |x| {
+        with_vjp(|x| jnp::linalg::det(&x[0]), x)
+    }),
+    ("linalg_det_batched", |x| vec![jnp::linalg::det(&x[0])]),
+    ("linalg_slogdet", |x| {
+        let (sign, log) = jnp::linalg::slogdet(&x[0]);
+        vec![sign, log]
+    }),
+];
+
+#[test]
+fn linalg_matches_jax() {
+    run_all(LINALG);
 }

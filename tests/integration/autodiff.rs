@@ -3,6 +3,7 @@
 
 use crate::common::{array, assert_close, f64s, values};
 use rjax::indexing::{IndexMode, step};
+use rjax::lax::linalg::SolveOptions;
 use rjax::numpy as jnp;
 use rjax::{
     Array, DType, ErrorKind, Tree, grad, hessian, idx, jacfwd, jacrev, jit, jvp, lax,
@@ -298,6 +299,53 @@ pub(crate) fn cases() -> Vec<Case> {
             "scatter-min",
             |a| a[0].at(idx![1.., step(.., 2)]).min(&a[1]),
             vec![(vec![3, 3], -1.0, 1.0), (vec![2, 2], -1.0, 1.0)],
+        ),
+        (
+            "cholesky",
+            |a| {
+                let spd =
+                    &jnp::matmul(&a[0], &a[0].t()) + &(&jnp::eye(3, None, 0, a[0].dtype()) * 3.0);
+                jnp::linalg::cholesky(&spd)
+            },
+            vec![(vec![3, 3], -1.0, 1.0)],
+        ),
+        (
+            "triangular_solve (left, lower)",
+            |a| {
+                let opts = SolveOptions {
+                    left_side: true,
+                    lower: true,
+                    ..SolveOptions::default()
+                };
+                lax::linalg::triangular_solve(&a[0], &a[1], opts)
+            },
+            vec![(vec![3, 3], 1.0, 2.0), (vec![3, 2], -1.0, 1.0)],
+        ),
+        (
+            "triangular_solve (right, upper, transposed, unit diagonal)",
+            |a| {
+                let opts = SolveOptions {
+                    transpose_a: true,
+                    unit_diagonal: true,
+                    ..SolveOptions::default()
+                };
+                lax::linalg::triangular_solve(&a[0], &a[1], opts)
+            },
+            vec![(vec![3, 3], -1.0, 1.0), (vec![2, 3], -1.0, 1.0)],
+        ),
+        (
+            "solve (LU with pivoting)",
+            |a| {
+                // Pivoting still happens (the off-diagonal can exceed the diagonal).
+                let a0 = &a[0] + &(&jnp::eye(3, None, 0, a[0].dtype()) * 0.5);
+                jnp::linalg::solve(&a0, &a[1])
+            },
+            vec![(vec![3, 3], -1.0, 1.0), (vec![3, 2], -1.0, 1.0)],
+        ),
+        (
+            "det",
+            |a| jnp::linalg::det(&a[0]),
+            vec![(vec![3, 3], -1.0, 1.0)],
         ),
         ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),

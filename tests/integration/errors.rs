@@ -239,3 +239,28 @@ fn bad_indices_and_updates() {
         .unwrap_err();
     expect(e, ErrorKind::Shape, "take_along_axis", &["[2]", "[3, 2]"]);
 }
+
+#[test]
+fn bad_linear_algebra() {
+    use rjax::lax::linalg::{SolveOptions, triangular_solve};
+    let e = lax::linalg::cholesky(&v(&[2, 3])).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "cholesky", &["f32[2,3]", "square"]);
+    let e = triangular_solve(&v(&[3, 3]), &v(&[2, 2]), SolveOptions::default())
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "triangular_solve",
+        &["f32[3,3]", "f32[2,2]"],
+    );
+    let ints = jnp::zeros(&[2, 2], DType::I32);
+    let e = lax::linalg::cholesky(&ints).check().unwrap_err();
+    expect(e, ErrorKind::DType, "cholesky", &["int32"]);
+    let e = jnp::linalg::solve(&v(&[3, 3]), &v(&[2, 3, 3, 1]))
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "solve", &["f32[3,3]"]);
+    let e = lax::linalg::lu(&v(&[3])).0.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "lu", &["f32[3]"]);
+}

@@ -212,6 +212,22 @@ pub enum Primitive {
         dims: IndexDims,
         op: ScatterOp,
     },
+    /// The Cholesky factor `L` (lower triangular, `A = L Lᵀ`) of each
+    /// symmetric positive definite matrix in the last two axes. Only the
+    /// lower triangle of the input is read; the strict upper triangle of the
+    /// result is unspecified (the facade zeroes it).
+    Cholesky,
+    /// Solve `op(a) x = b` (`left_side`) or `x op(a) = b` for `x`, with `a`
+    /// triangular (`lower` or upper, only that triangle read; its diagonal
+    /// taken as ones when `unit_diagonal`) and `op` the transpose when
+    /// `transpose_a`. Operands `a` (`[..., m, m]`) and `b`; leading axes are
+    /// batch axes.
+    TriangularSolve {
+        left_side: bool,
+        lower: bool,
+        transpose_a: bool,
+        unit_diagonal: bool,
+    },
     /// Reverse the order of elements along `dimensions`.
     Rev {
         dimensions: Vec<usize>,
@@ -466,6 +482,8 @@ impl Primitive {
             Conv(_) => "conv_general_dilated",
             Gather { .. } => "gather",
             Scatter { op, .. } => op.name(),
+            Cholesky => "cholesky",
+            TriangularSolve { .. } => "triangular_solve",
             Rev { .. } => "rev",
             Sort { .. } => "sort",
             Pad { .. } => "pad",
@@ -552,7 +570,7 @@ impl Primitive {
         let t = |v: &[usize]| tuple(v);
         match self {
             Unary(_) | Binary(_) | Compare(_) | Select | DynamicUpdateSlice | StopGradient
-            | Threefry2x32 => String::new(),
+            | Threefry2x32 | Cholesky => String::new(),
             BitcastConvertType { new_dtype } => format!("new_dtype={}", new_dtype.name()),
             ConvertElementType {
                 new_dtype,
@@ -611,6 +629,18 @@ impl Primitive {
                 format!("{} slice_sizes={}", dims.text(), t(slice_sizes))
             }
             Scatter { dims, .. } => dims.text(),
+            TriangularSolve {
+                left_side,
+                lower,
+                transpose_a,
+                unit_diagonal,
+            } => format!(
+                "left_side={} lower={} transpose_a={} unit_diagonal={}",
+                py_bool(*left_side),
+                py_bool(*lower),
+                py_bool(*transpose_a),
+                py_bool(*unit_diagonal)
+            ),
             Rev { dimensions } => format!("dimensions={}", t(dimensions)),
             Sort {
                 dimension,

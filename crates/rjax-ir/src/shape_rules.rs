@@ -418,6 +418,30 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             params.output(l, r)?
         }
+        Cholesky => {
+            let [a] = check.arity::<1>()?;
+            check.float(a)?;
+            check.square_matrices(a)?;
+            a.clone()
+        }
+        TriangularSolve { left_side, .. } => {
+            let [a, b] = check.arity::<2>()?;
+            check.same_dtype(&[a, b])?;
+            check.float(a)?;
+            let m = check.square_matrices(a)?;
+            let r = a.rank();
+            let solved = if *left_side { r - 2 } else { r - 1 };
+            if b.rank() != r || b.shape[..r - 2] != a.shape[..r - 2] || b.shape[solved] != m {
+                return Err(check.err(
+                    ErrorKind::Shape,
+                    format!(
+                        "b must have a's batch axes and {m} along its {} axis",
+                        if *left_side { "second-to-last" } else { "last" }
+                    ),
+                ));
+            }
+            b.clone()
+        }
         Gather { dims, slice_sizes } => {
             let [x, i] = check.arity::<2>()?;
             dims.gathered(x, i, slice_sizes)?
@@ -639,6 +663,29 @@ impl<'a> Checker<'a> {
             ));
         }
         Ok(&self.inputs[0])
+    }
+
+    fn float(&self, x: &AVal) -> Result<()> {
+        if x.dtype.is_float() {
+            Ok(())
+        } else {
+            Err(self.err(
+                ErrorKind::DType,
+                format!("needs floats, got {}", x.dtype.name()),
+            ))
+        }
+    }
+
+    /// The size of the square matrices in the last two axes of `x`.
+    fn square_matrices(&self, x: &AVal) -> Result<usize> {
+        let r = x.rank();
+        if r < 2 || x.shape[r - 1] != x.shape[r - 2] {
+            return Err(self.err(
+                ErrorKind::Shape,
+                "needs square matrices in the last two axes",
+            ));
+        }
+        Ok(x.shape[r - 1])
     }
 
     fn same_dtype(&self, xs: &[&AVal]) -> Result<()> {

@@ -190,6 +190,18 @@ pub(crate) fn lower_eqn(
                 sig()
             ))
         }
+        Cholesky => e.op(format!("\"stablehlo.cholesky\"({x}) {{lower = true}} : {}", sig())),
+        TriangularSolve {
+            left_side,
+            lower,
+            transpose_a,
+            unit_diagonal,
+        } => e.op(format!(
+            "\"stablehlo.triangular_solve\"({x}, {}) {{left_side = {left_side}, lower = {lower}, unit_diagonal = {unit_diagonal}, transpose_a = #stablehlo<transpose {}>}} : {}",
+            operands[1],
+            if *transpose_a { "TRANSPOSE" } else { "NO_TRANSPOSE" },
+            sig()
+        )),
         Gather { dims, slice_sizes } => {
             crate::gather::gather(e, operands, ins, out, dims, slice_sizes)
         }

@@ -265,6 +265,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             let (v, b) = crate::conv::batched_conv(p, x, d, size)?;
             one(v, b)
         }
+        Cholesky | TriangularSolve { .. } => one(crate::linalg::batched(prim, x, d, size)?, 0),
         Gather { dims, slice_sizes } => one(
             crate::gather::batched_gather(dims, slice_sizes, x, d, size)?,
             0,

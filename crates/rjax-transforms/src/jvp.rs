@@ -185,6 +185,14 @@ fn jvp_rule(
         },
         DynamicUpdateSlice | Pad { .. } => linear(prim, x, t, &[0, 1])?,
         Concatenate { .. } => linear(prim, x, t, &(0..x.len()).collect::<Vec<_>>())?,
+        Cholesky => match &t[0] {
+            Some(ta) => Some(crate::linalg::cholesky_jvp(&y[0], ta)?),
+            None => None,
+        },
+        TriangularSolve { .. } => {
+            let p = crate::linalg::Solve::of(prim).expect("a triangular solve");
+            crate::linalg::triangular_solve_jvp(p, &x[0], &y[0], t[0].as_ref(), t[1].as_ref())?
+        }
         DotGeneral { .. } | Conv(_) => {
             let left = t[0]
                 .as_ref()

@@ -9,6 +9,7 @@ mod conv;
 mod dce;
 mod gather;
 mod jvp;
+mod linalg;
 mod linearize;
 mod ops;
 mod remat;

@@ -393,6 +393,14 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
             }
         }
         Rev { .. } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
+        TriangularSolve { .. } if !linear(0) => {
+            let p = crate::linalg::Solve::of(prim).expect("a triangular solve");
+            let a = x[0].known(prim)?;
+            vec![
+                None,
+                Some(crate::linalg::triangular_solve_transpose(p, a, ct)?),
+            ]
+        }
         Gather { dims, slice_sizes } => {
             let indices = x[1].known(prim)?;
             let t = crate::gather::gather_transpose(dims, slice_sizes, ct, &x[0].aval(), indices)?;

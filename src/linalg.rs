@@ -1,0 +1,192 @@
+//! Linear algebra: `lax.linalg` (`cholesky`, `triangular_solve`, `lu`)
+//! and `jnp.linalg` (`cholesky`, `solve`, `inv`, `det`, `slogdet`). Leading
+//! axes are batch axes throughout.
+//!
+//! ```
+//! use rjax::{Array, numpy as jnp};
+//! let a = Array::from_slice(&[4.0f32, 2.0, 2.0, 3.0], &[2, 2]);
+//! let b = Array::from_slice(&[2.0f32, 1.0], &[2]);
+//! assert_eq!(jnp::linalg::solve(&a, &b).to_vec::<f32>().unwrap(), vec![0.5, 0.0]);
+//! assert!((jnp::linalg::det(&a).item::<f32>().unwrap() - 8.0).abs() < 1e-5);
+//! ```
+
+use crate::lax::{self, bind1};
+use crate::numpy as jnp;
+use crate::{Array, DType, Error, ErrorKind, control, location, vmap};
+use rjax_ir::Primitive;
+
+/// The options of [`triangular_solve`]; the default (all `false`) is
+/// JAX's: solve `x a = b` with `a` upper triangular.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SolveOptions {
+    /// Solve `op(a) x = b` rather than `x op(a) = b`.
+    pub left_side: bool,
+    /// `a` is lower (rather than upper) triangular.
+    pub lower: bool,
+    /// `op(a)` is `a`'s transpose.
+    pub transpose_a: bool,
+    /// `a`'s diagonal is taken as ones.
+    pub unit_diagonal: bool,
+}
+
+/// The lower Cholesky factor `L` of symmetric positive definite matrices,
+/// `a = L Lᵀ`; only `a`'s lower triangle is read. Not positive definite:
+/// NaNs, as in JAX.
+///
+/// ```
+/// use rjax::{Array, lax};
+/// let a = Array::from_slice(&[4.0f32, 2.0, 2.0, 5.0], &[2, 2]);
+/// assert_eq!(lax::linalg::cholesky(&a).to_vec::<f32>().unwrap(), vec![2.0, 0.0, 1.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn cholesky(a: &Array) -> Array {
+    lower_triangle(&bind1(Primitive::Cholesky, &[a]), 0)
+}
+
+/// `x` with the elements above diagonal `k` zeroed (`jnp.tril` over the
+/// last two axes).
+fn lower_triangle(x: &Array, k: i64) -> Array {
+    let shape = x.shape();
+    let r = shape.len();
+    if r < 2 {
+        return x.clone();
+    }
+    let rows = lax::iota(DType::I32, &shape[r - 2..], 0);
+    let cols = lax::iota(DType::I32, &shape[r - 2..], 1);
+    let keep = lax::le(&cols, &(&rows + k as i32));
+    let keep = lax::broadcast_in_dim(&keep, &shape, &[r - 2, r - 1]);
+    lax::select(&keep, x, &jnp::zeros(&shape, x.dtype()))
+}
+
+/// Solve a triangular system (see [`SolveOptions`]): `a` is `[..., m, m]`,
+/// `b` `[..., m, n]` (left side) or `[..., n, m]`.
+///
+/// ```
+/// use rjax::{Array, lax::linalg::{triangular_solve, SolveOptions}};
+/// let l = Array::from_slice(&[2.0f32, 0.0, 1.0, 4.0], &[2, 2]);
+/// let b = Array::from_slice(&[2.0f32, 9.0], &[2, 1]);
+/// let opts = SolveOptions { left_side: true, lower: true, ..SolveOptions::default() };
+/// assert_eq!(triangular_solve(&l, &b, opts).to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn triangular_solve(a: &Array, b: &Array, opts: SolveOptions) -> Array {
+    bind1(
+        Primitive::TriangularSolve {
+            left_side: opts.left_side,
+            lower: opts.lower,
+            transpose_a: opts.transpose_a,
+            unit_diagonal: opts.unit_diagonal,
+        },
+        &[a, b],
+    )
+}
+
+/// The LU decomposition with partial pivoting, as JAX's `lax.linalg.lu`:
+/// `(lu, pivots, permutation)` with `L` (unit diagonal, below) and `U` (on
+/// and above the diagonal) packed in `lu`, row `i` swapped with
+/// `pivots[i]` at step `i`, and `a[permutation] = L U`.
+///
+/// ```
+/// use rjax::{Array, lax};
+/// let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+/// let (lu, pivots, perm) = lax::linalg::lu(&a);
+/// assert_eq!(lu.to_vec::<f32>().unwrap(), vec![3.0, 4.0, 1.0 / 3.0, 2.0 / 3.0]);
+/// assert_eq!(pivots.to_vec::<i32>().unwrap(), vec![1, 1]);
+/// assert_eq!(perm.to_vec::<i32>().unwrap(), vec![1, 0]);
+/// ```
+#[track_caller]
+pub fn lu(a: &Array) -> (Array, Array, Array) {
+    let location = location::current();
+    let shape = a.shape();
+    let r = shape.len();
+    let located = |x: Array| x.located(location);
+    if r < 2 {
+        let e = Error::new(
+            ErrorKind::Shape,
+            "lu",
+            "needs matrices in the last two axes",
+        )
+        .with_operands(a.aval().into_iter().collect())
+        .at(location);
+        let e = Array::from_error(e);
+        return (e.clone(), e.clone(), e);
+    }
+    if r > 2 {
+        let batch: usize = shape[..r - 2].iter().product();
+        let flat = a.reshape(&[batch as i64, shape[r - 2] as i64, shape[r - 1] as i64]);
+        let (l, p, q) = vmap(|m: Array| lu(&m))(flat);
+        let unflatten = |x: Array, tail: &[usize]| {
+            let dims: Vec<i64> = shape[..r - 2]
+                .iter()
+                .chain(tail)
+                .map(|&d| d as i64)
+                .collect();
+            located(x.reshape(&dims))
+        };
+        let k = shape[r - 2].min(shape[r - 1]);
+        return (
+            unflatten(l, &shape[r - 2..]),
+            unflatten(p, &[k]),
+            unflatten(q, &[shape[r - 2]]),
+        );
+    }
+    let (m, n) = (shape[0], shape[1]);
+    let rows = lax::iota(DType::I32, &[m], 0);
+    let step = |k: Array, (a, pivots, perm): (Array, Array, Array)| {
+        let below = lax::ge(&rows, &k);
+        // The pivot: the largest magnitude on or below the diagonal.
+        let column = lax::reshape(
+            &lax::dynamic_slice(&a, &[Array::scalar(0i32), k.clone()], &[m, 1]),
+            &[m],
+        );
+        let candidates = jnp::where_(&below, &lax::abs(&column), &Array::weak(-1.0));
+        let p = lax::argmax(&candidates, 0, DType::I32);
+        let swap = |x: &Array, width: usize| {
+            let zero = Array::scalar(0i32);
+            let at = |i: &Array| lax::dynamic_slice(x, &[i.clone(), zero.clone()], &[1, width]);
+            let (row_k, row_p) = (at(&k), at(&p));
+            let x = lax::dynamic_update_slice(x, &row_p, &[k.clone(), zero.clone()]);
+            lax::dynamic_update_slice(&x, &row_k, &[p.clone(), zero])
+        };
+        let a = swap(&a, n);
+        let perm = lax::reshape(&swap(&lax::reshape(&perm, &[m, 1]), 1), &[m]);
+        let pivots = lax::dynamic_update_slice(&pivots, &lax::reshape(&p, &[1]), &[k.clone()]);
+        // Eliminate below the pivot: multipliers into column k, then a
+        // rank-1 update of the trailing block.
+        let zero = Array::scalar(0i32);
+        let column = lax::reshape(
+            &lax::dynamic_slice(&a, &[zero.clone(), k.clone()], &[m, 1]),
+            &[m],
+        );
+        let pivot_row = lax::reshape(&lax::dynamic_slice(&a, &[k.clone(), zero], &[1, n]), &[n]);
+        let pivot = lax::reshape(&lax::dynamic_slice(&pivot_row, &[k.clone()], &[1]), &[]);
+        let strictly_below = lax::gt(&rows, &k);
+        let multipliers = jnp::where_(
+            &strictly_below,
+            &(&column / &pivot),
+            &jnp::zeros(&[m], a.dtype()),
+        );
+        let right = lax::gt(&lax::iota(DType::I32, &[n], 0), &k);
+        let trailing = jnp::where_(&right, &pivot_row, &jnp::zeros(&[n], a.dtype()));
+        let update = jnp::outer(&multipliers, &trailing);
+        let is_k =
+            lax::broadcast_in_dim(&lax::eq(&lax::iota(DType::I32, &[n], 0), &k), &[m, n], &[1]);
+        let below_k = lax::broadcast_in_dim(&strictly_below, &[m, n], &[0]);
+        let column_k = lax::broadcast_in_dim(&multipliers, &[m, n], &[0]);
+        let a = jnp::where_(
+            &lax::bitwise_and(&is_k, &below_k),
+            &column_k,
+            &(&a - &update),
+        );
+        (a, pivots, perm)
+    };
+    let k = m.min(n);
+    let init = (a.clone(), jnp::zeros(&[k], DType::I32), rows.clone());
+    match control::fori_loop(0, k as i32, step, init) {
+        Ok((a, p, q)) => (located(a), located(p), located(q)),
+        Err(e) => {
+            let e = Array::from_error(e.at(location));
+            (e.clone(), e.clone(), e)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! `jnp.linalg`: `cholesky`, `solve`, `inv`, `det`, `slogdet` (through
+//! `lax.linalg`'s Cholesky, LU and triangular solves) and `norm`.
+
+pub use super::products::norm;
+use super::{expand_dims, fallible, prod, sum, swapaxes, take_along_axis};
+use crate::indexing::IndexMode;
+use crate::lax::linalg::{self as lax_linalg, SolveOptions};
+use crate::{Array, DType, Error, ErrorKind, lax, location};
+
+/// The lower Cholesky factor of each matrix, `a = L Lᵀ`, computed from the
+/// symmetrized `(a + aᵀ) / 2` as JAX does (so the derivative is symmetric).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[4.0f32, 2.0, 2.0, 5.0], &[2, 2]);
+/// assert_eq!(jnp::linalg::cholesky(&a).to_vec::<f32>().unwrap(), vec![2.0, 0.0, 1.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn cholesky(a: &Array) -> Array {
+    let symmetric = &(a + &swapaxes(a, -1, -2)) * 0.5;
+    lax_linalg::cholesky(&symmetric)
+}
+
+/// The solution `x` of `a x = b`: `b` is `[..., m]` (one right-hand side)
+/// or `[..., m, k]`.
+#[track_caller]
+pub fn solve(a: &Array, b: &Array) -> Array {
+    fallible(|| {
+        let (ra, rb) = (a.ndim(), b.ndim());
+        if ra < 2 || (rb != ra && rb + 1 != ra) {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "solve",
+                "a must be [..., m, m] and b [..., m] or [..., m, k]",
+            )
+            .with_operands(vec![a.aval()?, b.aval()?])
+            .at(location::current()));
+        }
+        if rb + 1 == ra {
+            let x = solve(a, &expand_dims(b, -1));
+            return Ok(lax::squeeze(&x, &[ra - 1]));
+        }
+        let (lu, _, permutation) = lax_linalg::lu(a);
+        let rows = expand_dims(&permutation, -1);
+        let permuted = take_along_axis(b, &rows, -2, IndexMode::Clip);
+        let lower = SolveOptions {
+            left_side: true,
+            lower: true,
+            unit_diagonal: true,
+            ..SolveOptions::default()
+        };
+        let y = lax_linalg::triangular_solve(&lu, &permuted, lower);
+        let upper = SolveOptions {
+            left_side: true,
+            ..SolveOptions::default()
+        };
+        Ok(lax_linalg::triangular_solve(&lu, &y, upper))
+    })
+}
+
+/// The inverse of each matrix.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[2.0f32, 0.0, 0.0, 4.0], &[2, 2]);
+/// assert_eq!(jnp::linalg::inv(&a).to_vec::<f32>().unwrap(), vec![0.5, 0.0, 0.0, 0.25]);
+/// ```
+#[track_caller]
+pub fn inv(a: &Array) -> Array {
+    let shape = a.shape();
+    let n = shape.last().copied().unwrap_or(0);
+    let eye = super::eye(n, None, 0, a.dtype());
+    solve(a, &super::broadcast_to(&eye, &shape))
+}
+
+/// The sign (±1, or 0 for a singular matrix) and the log of the absolute
+/// value of each matrix's determinant.
+#[track_caller]
+pub fn slogdet(a: &Array) -> (Array, Array) {
+    let (diagonal, parity) = lu_diagonal(a);
+    let sign = &prod(&lax::sign(&diagonal), -1, false) * &parity;
+    let logabsdet = sum(&lax::log(&lax::abs(&diagonal)), -1, false);
+    (sign, logabsdet)
+}
+
+/// The determinant of each matrix: the product of `U`'s diagonal, negated
+/// for an odd number of row swaps.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+/// assert!((jnp::linalg::det(&a).item::<f32>().unwrap() + 2.0).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn det(a: &Array) -> Array {
+    let (diagonal, parity) = lu_diagonal(a);
+    &prod(&diagonal, -1, false) * &parity
+}
+
+/// `U`'s diagonal of the LU decomposition, and `(-1)^(row swaps)`.
+#[track_caller]
+fn lu_diagonal(a: &Array) -> (Array, Array) {
+    let (lu, pivots, _) = lax_linalg::lu(a);
+    let r = lu.ndim();
+    let diagonal = super::diagonal(&lu, 0, r as i64 - 2, r as i64 - 1);
+    let k = pivots.shape().last().copied().unwrap_or(0);
+    let steps = lax::iota(DType::I32, &[k], 0);
+    let steps = lax::broadcast_in_dim(&steps, &pivots.shape(), &[pivots.ndim().saturating_sub(1)]);
+    let swaps = sum(&lax::ne(&pivots, &steps).astype(DType::I32), -1, false);
+    let odd = lax::eq(&(&swaps % 2), &Array::scalar(1i32));
+    let one = lax::convert_element_type(&Array::scalar(1.0f32), a.dtype());
+    let parity = crate::numpy::where_(&odd, &lax::neg(&one), &one);
+    (diagonal, parity)
+}
