@@ -448,3 +448,102 @@ fn bad_sampler_arguments_are_typed_errors() {
         ErrorKind::Shape
     );
 }
+
+#[test]
+fn nn_initializers() {
+    use rjax::nn::initializers::{self as init, Distribution, FanAxes, FanMode};
+    let key = random::key(42);
+    let f32 = DType::F32;
+    let draws = [
+        ("init_zeros_2x3", init::zeros(), &[2, 3][..]),
+        ("init_ones_3x2", init::ones(), &[3, 2]),
+        ("init_constant_m7_2x3", init::constant(-7.0), &[2, 3]),
+        ("init_uniform_10_2x3", init::uniform(10.0), &[2, 3]),
+        ("init_uniform_default_4", init::uniform(1e-2), &[4]),
+        ("init_normal_5_2x3", init::normal(5.0), &[2, 3]),
+        (
+            "init_truncated_normal_5_2x3",
+            init::truncated_normal(5.0, -2.0, 2.0),
+            &[2, 3],
+        ),
+        (
+            "init_truncated_normal_2_m1_3_4",
+            init::truncated_normal(2.0, -1.0, 3.0),
+            &[4],
+        ),
+    ];
+    for (name, initializer, shape) in draws {
+        assert_exact(name, &initializer.init(&key, shape, f32));
+    }
+    let d = FanAxes::default;
+    let scaled = [
+        (
+            "glorot_uniform",
+            init::glorot_uniform(d()),
+            init::xavier_uniform(d()),
+        ),
+        (
+            "glorot_normal",
+            init::glorot_normal(d()),
+            init::xavier_normal(d()),
+        ),
+        (
+            "he_uniform",
+            init::he_uniform(d()),
+            init::kaiming_uniform(d()),
+        ),
+        ("he_normal", init::he_normal(d()), init::kaiming_normal(d())),
+        (
+            "lecun_uniform",
+            init::lecun_uniform(d()),
+            init::lecun_uniform(d()),
+        ),
+        (
+            "lecun_normal",
+            init::lecun_normal(d()),
+            init::lecun_normal(d()),
+        ),
+    ];
+    for (name, initializer, alias) in scaled {
+        assert_eq!(initializer, alias);
+        let dense = initializer.init(&key, &[4, 5], f32);
+        assert_exact(&format!("init_{name}_4x5"), &dense);
+        let conv = initializer.init(&key, &[3, 3, 2, 4], f32);
+        assert_exact(&format!("init_{name}_conv_3x3x2x4"), &conv);
+    }
+    let he = init::he_normal(d()).init(&key, &[3, 4], DType::F16);
+    assert_exact("init_he_normal_f16_3x4", &he);
+    let modes = [
+        ("fan_in", FanMode::FanIn),
+        ("fan_out", FanMode::FanOut),
+        ("fan_avg", FanMode::FanAvg),
+        ("fan_geo_avg", FanMode::FanGeoAvg),
+    ];
+    let distributions = [
+        ("truncated_normal", Distribution::TruncatedNormal),
+        ("normal", Distribution::Normal),
+        ("uniform", Distribution::Uniform),
+    ];
+    for (mode_name, mode) in modes {
+        for (dist_name, dist) in distributions {
+            let initializer = init::variance_scaling(0.5, mode, dist, d());
+            let name = format!("init_vs_{mode_name}_{dist_name}_3x5");
+            assert_exact(&name, &initializer.init(&key, &[3, 5], f32));
+        }
+    }
+    let axes = FanAxes {
+        in_axis: vec![0, 1],
+        out_axis: vec![-1],
+        batch_axis: vec![2],
+    };
+    let initializer = init::variance_scaling(2.0, FanMode::FanIn, Distribution::Normal, axes);
+    assert_exact(
+        "init_vs_axes_2x3x4x5",
+        &initializer.init(&key, &[2, 3, 4, 5], f32),
+    );
+    // The default input axis needs a rank-2 shape at least.
+    let flat = init::glorot_uniform(d()).init(&key, &[5], f32);
+    assert_eq!(flat.check().unwrap_err().kind, rjax::ErrorKind::Axis);
+    let ints = init::he_normal(d()).init(&key, &[2, 2], DType::I32);
+    assert_eq!(ints.check().unwrap_err().kind, rjax::ErrorKind::DType);
+}
