@@ -2,7 +2,11 @@
 //! array of shape `[2]` (what `jax.random.PRNGKey` returns); every function
 //! is a pure function of its key, and the same key, shape and dtype give
 //! bit for bit the numbers JAX 0.10 gives (Threefry-2x32 with JAX's default
-//! `jax_threefry_partitionable=True`).
+//! `jax_threefry_partitionable=True`). Besides keys and raw bits there are
+//! continuous samplers (`uniform`, `normal`, `truncated_normal`, ...),
+//! discrete ones (`randint`, `categorical`, `permutation`, `choice`,
+//! `bernoulli`, `rademacher`) and the gamma family (`gamma`, `loggamma`,
+//! `beta`, `dirichlet`).
 //!
 //! ```
 //! use rjax::random;
@@ -118,39 +122,26 @@ fn constant(value: f64, dtype: DType) -> Array {
 
 /// A distribution with its static parameters (floats by their bits, so
 /// that it can key a cache of compiled samplers). Array parameters travel
-/// as arguments of the compiled program instead, as in JAX's samplers.
+/// as arguments of the compiled program instead, as in JAX's samplers:
+/// the bounds of `TruncatedNormal`, the range of `Randint` (see
+/// [`discrete::IntRange`]), the array to `Shuffle`, the shape parameters of
+/// `Gamma` and `Beta` and the concentrations of `Dirichlet`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Sampler {
     Bits,
-    Uniform {
-        min: u64,
-        max: u64,
-    },
+    Uniform { min: u64, max: u64 },
     Normal,
-    Bernoulli {
-        p: u64,
-    },
+    Bernoulli { p: u64 },
     Exponential,
     Gumbel,
     Laplace,
     Logistic,
     Rademacher,
-    /// Arguments: the lower and upper bounds.
     TruncatedNormal,
-    /// Arguments: see [`discrete::IntRange`].
     Randint,
-    /// Arguments: the array to shuffle along `axis`.
-    Shuffle {
-        axis: usize,
-        independent: bool,
-    },
-    /// Arguments: the shape parameter.
-    Gamma {
-        log_space: bool,
-    },
-    /// Arguments: the two shape parameters.
+    Shuffle { axis: usize, independent: bool },
+    Gamma { log_space: bool },
     Beta,
-    /// Arguments: the concentrations.
     Dirichlet,
 }
 
@@ -282,7 +273,10 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
         Sampler::Normal => standard_normal(key, shape, dtype),
         Sampler::Bernoulli { p } => bernoulli_in(key, f(p), shape),
         Sampler::Exponential => exponential_in(key, shape, dtype),
-        Sampler::Gumbel => gumbel_in(key, shape, dtype),
+        Sampler::Gumbel => {
+            let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
+            lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
+        }
         Sampler::Laplace => {
             let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
             lax::mul(&lax::sign(&u), &lax::log1p(&lax::neg(&lax::abs(&u))))
@@ -326,12 +320,6 @@ fn exponential_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
 fn bernoulli_in(key: &Array, p: f64, shape: &[usize]) -> Array {
     let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
     lax::lt(&u, &constant(p, DType::F32))
-}
-
-/// `-log(-log(u))` for `u` uniform in [tiny, 1).
-fn gumbel_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
-    let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
-    lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
 }
 
 /// Floats uniform in `[minval, maxval)`.
