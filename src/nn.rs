@@ -1,7 +1,7 @@
 //! `jax.nn`: activations, normalizations and `one_hot`, with JAX's
 //! formulas (so values and derivatives agree to rounding, including at
 //! kinks: `relu'(0) = 0`), plus pooling over the spatial axes of
-//! channels-last arrays.
+//! channels-last arrays. Parameter initializers are in [`initializers`].
 //!
 //! ```
 //! use rjax::{nn, Array};
@@ -10,6 +10,8 @@
 //! let p = nn::softmax(&x, -1);
 //! assert!((p.sum().item::<f32>().unwrap() - 1.0).abs() < 1e-6);
 //! ```
+
+pub mod initializers;
 
 use crate::lax::{self, Padding, Window};
 use crate::numpy::{self as jnp, Axes};

@@ -2,7 +2,11 @@
 //! array of shape `[2]` (what `jax.random.PRNGKey` returns); every function
 //! is a pure function of its key, and the same key, shape and dtype give
 //! bit for bit the numbers JAX 0.10 gives (Threefry-2x32 with JAX's default
-//! `jax_threefry_partitionable=True`).
+//! `jax_threefry_partitionable=True`). Besides keys and raw bits there are
+//! continuous samplers (`uniform`, `normal`, `truncated_normal`, ...),
+//! discrete ones (`randint`, `categorical`, `permutation`, `choice`,
+//! `bernoulli`, `rademacher`) and the gamma family (`gamma`, `loggamma`,
+//! `beta`, `dirichlet`).
 //!
 //! ```
 //! use rjax::random;
@@ -14,6 +18,13 @@
 //! ```
 
 use crate::{Array, DType, JitStatic, jit_static, lax};
+use rjax_ir::{Error, ErrorKind, Literal, Value};
+
+mod discrete;
+mod gamma;
+
+pub use discrete::{Population, categorical, choice, permutation, randint};
+pub use gamma::{beta, dirichlet, gamma, loggamma};
 
 /// The key of an integer seed: its high and low 32-bit words.
 pub fn key(seed: u64) -> Array {
@@ -109,8 +120,12 @@ fn constant(value: f64, dtype: DType) -> Array {
     lax::convert_element_type(&Array::scalar(value), dtype)
 }
 
-/// A distribution with its parameters (floats by their bits, so that it
-/// can key a cache of compiled samplers).
+/// A distribution with its static parameters (floats by their bits, so
+/// that it can key a cache of compiled samplers). Array parameters travel
+/// as arguments of the compiled program instead, as in JAX's samplers:
+/// the bounds of `TruncatedNormal`, the range of `Randint` (see
+/// [`discrete::IntRange`]), the array to `Shuffle`, the shape parameters of
+/// `Gamma` and `Beta` and the concentrations of `Dirichlet`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Sampler {
     Bits,
@@ -121,45 +136,143 @@ enum Sampler {
     Gumbel,
     Laplace,
     Logistic,
+    Rademacher,
+    TruncatedNormal,
+    Randint,
+    Shuffle { axis: usize, independent: bool },
+    Gamma { log_space: bool },
+    Beta,
+    Dirichlet,
+}
+
+/// The kind of dtype a sampler produces.
+enum Kind {
+    Float,
+    Unsigned,
+    Integer,
+    Number,
+    Any,
+}
+
+impl Sampler {
+    /// The public function's name, for errors.
+    fn name(self) -> &'static str {
+        match self {
+            Sampler::Bits => "bits",
+            Sampler::Uniform { .. } => "uniform",
+            Sampler::Normal => "normal",
+            Sampler::Bernoulli { .. } => "bernoulli",
+            Sampler::Exponential => "exponential",
+            Sampler::Gumbel => "gumbel",
+            Sampler::Laplace => "laplace",
+            Sampler::Logistic => "logistic",
+            Sampler::Rademacher => "rademacher",
+            Sampler::TruncatedNormal => "truncated_normal",
+            Sampler::Randint => "randint",
+            Sampler::Shuffle { .. } => "permutation",
+            Sampler::Gamma { log_space: false } => "gamma",
+            Sampler::Gamma { log_space: true } => "loggamma",
+            Sampler::Beta => "beta",
+            Sampler::Dirichlet => "dirichlet",
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Sampler::Bits => Kind::Unsigned,
+            Sampler::Randint => Kind::Integer,
+            Sampler::Rademacher => Kind::Number,
+            Sampler::Bernoulli { .. } | Sampler::Shuffle { .. } => Kind::Any,
+            _ => Kind::Float,
+        }
+    }
+
+    /// A typed error unless `dtype` is one this sampler produces.
+    fn check(self, dtype: DType) -> Result<(), Error> {
+        let (fits, wanted) = match self.kind() {
+            Kind::Float => (dtype.is_float(), "a float"),
+            Kind::Unsigned => (dtype.is_unsigned_int(), "an unsigned integer"),
+            Kind::Integer => (dtype.is_int(), "an integer"),
+            Kind::Number => (dtype != DType::Bool, "a numeric"),
+            Kind::Any => (true, ""),
+        };
+        if fits {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::DType,
+            self.name(),
+            format!("the dtype must be {wanted} dtype, got {}", dtype.name()),
+        ))
+    }
 }
 
 type Spec = (Sampler, Vec<usize>, DType);
 
 thread_local! {
-    /// One compiled program per sampler, shape and dtype: like JAX, which
-    /// jits its samplers, so that XLA sees (and rounds) the same fused
-    /// computation.
-    static SAMPLERS: JitStatic<Spec, Array, Array> =
-        jit_static(|(s, shape, dtype): &Spec, key: Array| sample(*s, &key, shape, *dtype));
+    /// One compiled program per sampler, shape and dtype (and argument
+    /// types): like JAX, which jits its samplers, so that XLA sees (and
+    /// rounds) the same fused computation.
+    static SAMPLERS: JitStatic<Spec, (Array, Vec<Array>), Array> =
+        jit_static(|(s, shape, dtype): &Spec, (key, args): (Array, Vec<Array>)| {
+            sample(*s, &key, &args, shape, *dtype)
+        });
 }
 
 #[track_caller]
 fn draw(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw_with(s, key, &[], shape, dtype)
+}
+
+/// Run the compiled sampler `s` on `key` and its array arguments.
+#[track_caller]
+fn draw_with(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType) -> Array {
     let location = crate::location::current();
-    let r = SAMPLERS.with(|c| c.call((s, shape.to_vec(), dtype), key.clone()));
+    if let Err(e) = s.check(dtype) {
+        return Array::from_error(e.at(location));
+    }
+    let call = (key.clone(), args.to_vec());
+    let r = SAMPLERS.with(|c| c.call((s, shape.to_vec(), dtype), call));
     Array::from_result(r.map_err(|e| e.at(location)))
 }
 
-fn sample(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
+/// `split(key, N)` as `N` separate keys.
+#[track_caller]
+fn subkeys<const N: usize>(key: &Array) -> [Array; N] {
+    let keys = split(key, N);
+    std::array::from_fn(|i| lax::reshape(&lax::slice(&keys, &[i, 0], &[i + 1, 2], None), &[2]))
+}
+
+/// The shape of a sample: `shape`, which the parameters' shape `params`
+/// must broadcast to, or by default `params`.
+fn sample_shape(op: &str, shape: Option<&[usize]>, params: &[usize]) -> Result<Vec<usize>, Error> {
+    let Some(shape) = shape else {
+        return Ok(params.to_vec());
+    };
+    if rjax_ir::broadcast_shapes(shape, params).as_deref() != Some(shape) {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            op,
+            format!("parameters of shape {params:?} do not broadcast to the shape {shape:?}"),
+        ));
+    }
+    Ok(shape.to_vec())
+}
+
+/// A typed error as an array, located at the user's call.
+#[track_caller]
+fn error(kind: ErrorKind, op: &str, message: String) -> Array {
+    Array::from_error(Error::new(kind, op, message).at(crate::location::current()))
+}
+
+fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType) -> Array {
     let f = f64::from_bits;
     match s {
         Sampler::Bits => raw_bits(key, shape, dtype),
         Sampler::Uniform { min, max } => uniform_in(key, shape, dtype, f(min), f(max)),
-        Sampler::Normal => {
-            let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
-            lax::mul(
-                &constant(std::f64::consts::SQRT_2, dtype),
-                &lax::erf_inv(&u),
-            )
-        }
-        Sampler::Bernoulli { p } => {
-            let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
-            lax::lt(&u, &constant(f(p), DType::F32))
-        }
-        Sampler::Exponential => {
-            let u = uniform_in(key, shape, dtype, 0.0, 1.0);
-            lax::neg(&lax::log1p(&lax::neg(&u)))
-        }
+        Sampler::Normal => standard_normal(key, shape, dtype),
+        Sampler::Bernoulli { p } => bernoulli_in(key, f(p), shape),
+        Sampler::Exponential => exponential_in(key, shape, dtype),
         Sampler::Gumbel => {
             let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
             lax::neg(&lax::log(&lax::neg(&lax::log(&u))))
@@ -172,7 +285,41 @@ fn sample(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
             let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
             lax::sub(&lax::log(&u), &lax::log1p(&lax::neg(&u)))
         }
+        Sampler::Rademacher => {
+            let heads = bernoulli_in(key, 0.5, shape);
+            let one = lax::broadcast_in_dim(&constant(1.0, dtype), shape, &[]);
+            lax::select(&heads, &one, &lax::neg(&one))
+        }
+        Sampler::TruncatedNormal => truncated_normal_in(key, &args[0], &args[1], shape, dtype),
+        Sampler::Randint => discrete::randint_in(key, args, shape, dtype),
+        Sampler::Shuffle { axis, independent } => {
+            discrete::shuffle(key, &args[0], axis, independent)
+        }
+        Sampler::Gamma { log_space } => gamma::gamma_in(key, &args[0], log_space, shape, dtype),
+        Sampler::Beta => gamma::beta_in(key, &args[0], &args[1], shape, dtype),
+        Sampler::Dirichlet => gamma::dirichlet_in(key, &args[0], shape, dtype),
     }
+}
+
+/// `sqrt(2) * erf_inv(u)` for `u` uniform in (-1, 1).
+fn standard_normal(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let u = uniform_in(key, shape, dtype, above_minus_one(dtype), 1.0);
+    lax::mul(
+        &constant(std::f64::consts::SQRT_2, dtype),
+        &lax::erf_inv(&u),
+    )
+}
+
+/// `-log1p(-u)` for `u` uniform in [0, 1).
+fn exponential_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let u = uniform_in(key, shape, dtype, 0.0, 1.0);
+    lax::neg(&lax::log1p(&lax::neg(&u)))
+}
+
+/// `u < p` for float32 `u` uniform in [0, 1).
+fn bernoulli_in(key: &Array, p: f64, shape: &[usize]) -> Array {
+    let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
+    lax::lt(&u, &constant(p, DType::F32))
 }
 
 /// Floats uniform in `[minval, maxval)`.
@@ -191,9 +338,20 @@ pub fn uniform(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: 
     draw(s, key, shape, dtype)
 }
 
-/// Random mantissa bits under the exponent of 1.0 give [1, 2); minus 1,
-/// scaled and shifted into [minval, maxval).
+/// Floats uniform in `[minval, maxval)` for constant bounds.
 fn uniform_in(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f64) -> Array {
+    uniform_between(
+        key,
+        shape,
+        dtype,
+        &constant(minval, dtype),
+        &constant(maxval, dtype),
+    )
+}
+
+/// Random mantissa bits under the exponent of 1.0 give [1, 2); minus 1,
+/// scaled and shifted into `[lo, hi)` (rank-0 bounds of `dtype`).
+fn uniform_between(key: &Array, shape: &[usize], dtype: DType, lo: &Array, hi: &Array) -> Array {
     let (uint, mantissa, one_bits) = float_layout(dtype);
     // Types with fewer than 8 mantissa bits draw 8 random bits (as JAX).
     let drawn = if mantissa < 8 { DType::U8 } else { uint };
@@ -206,9 +364,8 @@ fn uniform_in(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f
         &lax::bitcast_convert_type(&mantissas, dtype),
         &constant(1.0, dtype),
     );
-    let (lo, hi) = (constant(minval, dtype), constant(maxval, dtype));
-    let scaled = lax::add(&lax::mul(&floats, &lax::sub(&hi, &lo)), &lo);
-    lax::max(&lo, &scaled)
+    let scaled = lax::add(&lax::mul(&floats, &lax::sub(hi, lo)), lo);
+    lax::max(lo, &scaled)
 }
 
 /// The next float after -1 toward 0, in `dtype`.
@@ -273,4 +430,67 @@ pub fn laplace(key: &Array, shape: &[usize], dtype: DType) -> Array {
 #[track_caller]
 pub fn logistic(key: &Array, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Logistic, key, shape, dtype)
+}
+
+/// `-1` or `1` with equal probability, in `dtype` (int32 in JAX by
+/// default).
+///
+/// ```
+/// use rjax::{random, DType};
+/// let r = random::rademacher(&random::key(0), &[4], DType::I32);
+/// assert_eq!(r.to_vec::<i32>().unwrap(), vec![-1, -1, 1, 1]);
+/// ```
+#[track_caller]
+pub fn rademacher(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    draw(Sampler::Rademacher, key, shape, dtype)
+}
+
+/// Standard normal samples truncated to the open interval
+/// `(lower, upper)`: `sqrt(2) * erf_inv(u)` for `u` uniform between
+/// `erf(lower / sqrt(2))` and `erf(upper / sqrt(2))`, clamped strictly
+/// inside the bounds against rounding. The bounds are converted to `dtype`
+/// (through float32 unless `dtype` is float64, as JAX's Python floats).
+///
+/// ```
+/// use rjax::{random, DType};
+/// let x = random::truncated_normal(&random::key(0), -1.0, 1.0, &[3], DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.8618594, 0.9412883, -0.2910484]);
+/// ```
+#[track_caller]
+pub fn truncated_normal(
+    key: &Array,
+    lower: f64,
+    upper: f64,
+    shape: &[usize],
+    dtype: DType,
+) -> Array {
+    let bound = |v: f64| match dtype {
+        DType::F64 => Array::scalar(v),
+        _ => Array::scalar(v as f32),
+    };
+    let bounds = [bound(lower), bound(upper)];
+    draw_with(Sampler::TruncatedNormal, key, &bounds, shape, dtype)
+}
+
+fn truncated_normal_in(
+    key: &Array,
+    lower: &Array,
+    upper: &Array,
+    shape: &[usize],
+    dtype: DType,
+) -> Array {
+    let sqrt2 = constant(std::f64::consts::SQRT_2, dtype);
+    let lower = lax::convert_element_type(lower, dtype);
+    let upper = lax::convert_element_type(upper, dtype);
+    let cdf = |bound: &Array| lax::erf(&lax::div(bound, &sqrt2));
+    let u = uniform_between(key, shape, dtype, &cdf(&lower), &cdf(&upper));
+    let x = lax::mul(&sqrt2, &lax::erf_inv(&u));
+    let above = lax::nextafter(&lower, &constant(f64::INFINITY, dtype));
+    let below = lax::nextafter(&upper, &constant(f64::NEG_INFINITY, dtype));
+    lax::min(&below, &lax::max(&above, &x))
+}
+
+/// A rank-0 integer of `dtype` holding `value` (wrapped into its width).
+fn int_scalar(value: i128, dtype: DType) -> Array {
+    Array::from_value(Value::Literal(Literal::int(value as i64, dtype, false)))
 }

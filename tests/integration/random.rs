@@ -131,3 +131,419 @@ fn a_malformed_key_is_a_typed_error() {
         assert!(e.to_string().contains("uint32[2]"), "{e}");
     }
 }
+
+#[test]
+fn rademacher_and_truncated_normal() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    assert_exact("rademacher_0_8", &random::rademacher(&k0, &[8], DType::I32));
+    assert_exact(
+        "rademacher_42_f32_2x3",
+        &random::rademacher(&k42, &[2, 3], DType::F32),
+    );
+    let tn = |k: &Array, lo: f64, hi: f64, shape: &[usize], dtype: DType| {
+        random::truncated_normal(k, lo, hi, shape, dtype)
+    };
+    assert_exact(
+        "truncated_normal_0_m1_1_5",
+        &tn(&k0, -1.0, 1.0, &[5], DType::F32),
+    );
+    assert_exact(
+        "truncated_normal_42_m2_2_3x4",
+        &tn(&k42, -2.0, 2.0, &[3, 4], DType::F32),
+    );
+    assert_exact(
+        "truncated_normal_0_05_3_6",
+        &tn(&k0, 0.5, 3.0, &[6], DType::F32),
+    );
+    assert_exact(
+        "truncated_normal_0_f16_5",
+        &tn(&k0, -2.0, 2.0, &[5], DType::F16),
+    );
+    // JAX compiles the batched sampler as one program; so does jit(vmap).
+    let keys = random::split(&k0, 3);
+    let per_key = vmap(|k: Array| random::truncated_normal(&k, -1.0, 2.0, &[4], DType::F32));
+    let batched = jit(per_key).call(keys).unwrap();
+    assert_exact("truncated_normal_split3_4", &batched);
+}
+
+#[test]
+fn randint_ranges_and_dtypes() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    type Case<'a> = (&'a str, &'a Array, &'a [usize], i64, i64, DType);
+    let cases: [Case; 10] = [
+        ("randint_0_5_0_10", &k0, &[5], 0, 10, DType::I32),
+        ("randint_42_2x3_m5_5", &k42, &[2, 3], -5, 5, DType::I32),
+        ("randint_0_empty_range", &k0, &[4], 5, 5, DType::I32),
+        ("randint_0_reversed_range", &k0, &[4], 7, 3, DType::I32),
+        (
+            "randint_0_i32_full",
+            &k0,
+            &[4],
+            -(1 << 31),
+            (1 << 31) - 1,
+            DType::I32,
+        ),
+        ("randint_0_u8_0_256", &k0, &[6], 0, 256, DType::U8),
+        ("randint_0_i8_m200_200", &k0, &[6], -200, 200, DType::I8),
+        ("randint_42_i16_m7_1000", &k42, &[5], -7, 1000, DType::I16),
+        ("randint_42_u16_3_70000", &k42, &[5], 3, 70000, DType::U16),
+        (
+            "randint_0_u32_m5_big",
+            &k0,
+            &[5],
+            -5,
+            (1 << 31) - 1,
+            DType::U32,
+        ),
+    ];
+    for (name, key, shape, lo, hi, dtype) in cases {
+        assert_exact(name, &random::randint(key, shape, lo, hi, dtype));
+    }
+    let jitted = jit(|k: Array| random::randint(&k, &[5], 0, 10, DType::I32));
+    assert_exact("randint_0_5_0_10", &jitted.call(k0).unwrap());
+}
+
+#[test]
+fn categorical_samples() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    let logits = Array::from_slice(&[0.1f32, 0.5, -1.0, 2.0], &[4]);
+    let table = Array::from_slice(
+        &[0.0f32, 1.0, -2.0, 0.5, 3.0, 2.0, -1.0, 0.0, 0.0, 1.0],
+        &[2, 5],
+    );
+    let cat = random::categorical;
+    assert_exact("categorical_0_4", &cat(&k0, &logits, -1, None, true));
+    assert_exact("categorical_42_2x5", &cat(&k42, &table, -1, None, true));
+    assert_exact(
+        "categorical_42_2x5_axis0",
+        &cat(&k42, &table, 0, None, true),
+    );
+    assert_exact(
+        "categorical_0_2x5_shape_6x2",
+        &cat(&k0, &table, -1, Some(&[6, 2]), true),
+    );
+    assert_exact(
+        "categorical_0_4_shape_10",
+        &cat(&k0, &logits, -1, Some(&[10]), true),
+    );
+    assert_exact(
+        "categorical_0_2x5_no_replace_3x2",
+        &cat(&k0, &table, -1, Some(&[3, 2]), false),
+    );
+    assert_exact(
+        "categorical_42_2x5_axis0_no_replace_2x5",
+        &cat(&k42, &table, 0, Some(&[2, 5]), false),
+    );
+    let jitted = jit(|(k, l): (Array, Array)| random::categorical(&k, &l, -1, None, true));
+    assert_exact("categorical_42_2x5", &jitted.call((k42, table)).unwrap());
+}
+
+#[test]
+fn permutations() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    assert_exact("permutation_0_10", &random::permutation(&k0, 10, 0, false));
+    assert_exact(
+        "permutation_42_2000",
+        &random::permutation(&k42, 2000, 0, false),
+    );
+    let x = Array::from_slice(&[0.0f32, 1.5, 3.0, 4.5, 6.0, 7.5], &[6]);
+    assert_exact(
+        "permutation_0_f32_6",
+        &random::permutation(&k0, &x, 0, false),
+    );
+    let grid = rjax::numpy::arange(12).reshape(&[3, 4]);
+    let perm = |axis: i64, independent: bool| random::permutation(&k42, &grid, axis, independent);
+    assert_exact("permutation_42_3x4_axis0", &perm(0, false));
+    assert_exact("permutation_42_3x4_axis1", &perm(1, false));
+    assert_exact("permutation_42_3x4_axis1", &perm(-1, false));
+    assert_exact("permutation_42_3x4_axis1_independent", &perm(1, true));
+    let keys = random::split(&k0, 2);
+    let per_key = vmap(|k: Array| random::permutation(&k, 10, 0, false));
+    let both = per_key(keys.clone());
+    let first = rjax::lax::reshape(&rjax::lax::slice(&keys, &[0, 0], &[1, 2], None), &[2]);
+    assert_eq!(
+        f64s(&rjax::lax::slice(&both, &[0, 0], &[1, 10], None)),
+        f64s(&random::permutation(&first, 10, 0, false))
+    );
+}
+
+#[test]
+fn choices() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    let p = Array::from_slice(&[0.1f32, 0.2, 0.3, 0.25, 0.15], &[5]);
+    let choice = random::choice;
+    assert_exact("choice_0_10_4", &choice(&k0, 10, &[4], true, None));
+    assert_exact("choice_42_10_2x3", &choice(&k42, 10, &[2, 3], true, None));
+    assert_exact("choice_0_10_scalar", &choice(&k0, 10, &[], true, None));
+    assert_exact(
+        "choice_0_10_4_no_replace",
+        &choice(&k0, 10, &[4], false, None),
+    );
+    assert_exact(
+        "choice_42_5_2x2_no_replace",
+        &choice(&k42, 5, &[2, 2], false, None),
+    );
+    assert_exact("choice_0_5_8_p", &choice(&k0, 5, &[8], true, Some(&p)));
+    assert_exact(
+        "choice_42_5_2x3_p",
+        &choice(&k42, 5, &[2, 3], true, Some(&p)),
+    );
+    assert_exact(
+        "choice_0_5_3_no_replace_p",
+        &choice(&k0, 5, &[3], false, Some(&p)),
+    );
+    let none = choice(&k0, 5, &[0, 3], true, None);
+    assert_eq!((none.shape(), none.dtype()), (vec![0, 3], DType::I32));
+}
+
+#[test]
+fn gamma_beta_dirichlet() {
+    let k0 = random::key(0);
+    let k42 = random::key(42);
+    let alphas = Array::from_slice(&[0.5f32, 1.0, 2.0, 5.0, 0.1, 30.0], &[6]);
+    let f32 = DType::F32;
+    assert_exact("gamma_0_alphas", &random::gamma(&k0, &alphas, None, f32));
+    let a15 = Array::scalar(1.5f32);
+    assert_exact("gamma_42_15_8", &random::gamma(&k42, &a15, Some(&[8]), f32));
+    let a03 = Array::scalar(0.3f32);
+    assert_exact(
+        "gamma_0_03_2x3",
+        &random::gamma(&k0, &a03, Some(&[2, 3]), f32),
+    );
+    assert_exact(
+        "gamma_0_alphas_shape_2x6",
+        &random::gamma(&k0, &alphas, Some(&[2, 6]), f32),
+    );
+    let halves = Array::from_slice(&[0.5f32, 1.0, 2.0, 5.0].map(half::f16::from_f32), &[4]);
+    assert_exact(
+        "gamma_0_f16_4",
+        &random::gamma(&k0, &halves, None, DType::F16),
+    );
+    assert_exact(
+        "loggamma_0_alphas",
+        &random::loggamma(&k0, &alphas, None, f32),
+    );
+    let a001 = Array::scalar(0.01f32);
+    assert_exact(
+        "loggamma_42_001_5",
+        &random::loggamma(&k42, &a001, Some(&[5]), f32),
+    );
+    let (two, three) = (Array::scalar(2.0f32), Array::scalar(3.0f32));
+    assert_exact(
+        "beta_0_2_3_5",
+        &random::beta(&k0, &two, &three, Some(&[5]), f32),
+    );
+    let a = Array::from_slice(&[0.5f32, 1.0, 2.0], &[3]);
+    let b = Array::from_slice(&[2.0f32, 2.0, 0.5], &[3]);
+    assert_exact("beta_42_arrays", &random::beta(&k42, &a, &b, None, f32));
+    let alpha = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+    assert_exact(
+        "dirichlet_0_123_4",
+        &random::dirichlet(&k0, &alpha, Some(&[4]), f32),
+    );
+    let halves = Array::from_slice(&[0.5f32, 0.5], &[2]);
+    assert_exact(
+        "dirichlet_42_halves",
+        &random::dirichlet(&k42, &halves, None, f32),
+    );
+    let first3 = Array::from_slice(&[0.5f32, 1.0, 2.0], &[3]);
+    let per_key = vmap(|k: Array| random::gamma(&k, &first3, None, f32));
+    let batched = jit(per_key).call(random::split(&k0, 3)).unwrap();
+    assert_exact("gamma_split3_alphas", &batched);
+}
+
+#[test]
+fn the_gamma_family_has_zero_derivative_in_its_parameter() {
+    let k0 = random::key(0);
+    let g = rjax::grad(|a: Array| random::gamma(&k0, &a, None, DType::F32).sum());
+    let d = g(Array::from_slice(&[0.5f32, 2.0], &[2]));
+    assert_eq!(f64s(&d), vec![0.0, 0.0]);
+}
+
+#[test]
+fn bad_sampler_arguments_are_typed_errors() {
+    use rjax::ErrorKind;
+    let k0 = random::key(0);
+    let logits = Array::from_slice(&[0.0f32, 1.0, 2.0], &[3]);
+    let kind = |a: Array| a.check().unwrap_err().kind;
+    assert_eq!(
+        kind(random::normal(&k0, &[2], DType::I32)),
+        ErrorKind::DType
+    );
+    assert_eq!(
+        kind(random::truncated_normal(&k0, -1.0, 1.0, &[2], DType::I32)),
+        ErrorKind::DType
+    );
+    assert_eq!(kind(random::bits(&k0, &[2], DType::F32)), ErrorKind::DType);
+    assert_eq!(
+        kind(random::rademacher(&k0, &[2], DType::Bool)),
+        ErrorKind::DType
+    );
+    assert_eq!(
+        kind(random::randint(&k0, &[2], 0, 5, DType::F32)),
+        ErrorKind::DType
+    );
+    assert_eq!(
+        kind(random::randint(&k0, &[2], 0, 1 << 40, DType::I32)),
+        ErrorKind::Param
+    );
+    assert_eq!(
+        kind(random::categorical(&k0, &logits, 1, None, true)),
+        ErrorKind::Axis
+    );
+    assert_eq!(
+        kind(random::categorical(&k0, &logits, 0, Some(&[4]), false)),
+        ErrorKind::Shape
+    );
+    let table = rjax::numpy::zeros(&[2, 3], DType::F32);
+    assert_eq!(
+        kind(random::categorical(&k0, &table, -1, Some(&[3]), true)),
+        ErrorKind::Shape
+    );
+    assert_eq!(
+        kind(random::permutation(&k0, &Array::scalar(3i32), 0, false)),
+        ErrorKind::Shape
+    );
+    assert_eq!(
+        kind(random::permutation(&k0, &logits, 1, false)),
+        ErrorKind::Axis
+    );
+    assert_eq!(
+        kind(random::choice(&k0, 3, &[4], false, None)),
+        ErrorKind::Param
+    );
+    assert_eq!(
+        kind(random::choice(&k0, 0, &[1], true, None)),
+        ErrorKind::Param
+    );
+    assert_eq!(
+        kind(random::choice(&k0, 4, &[2], true, Some(&logits))),
+        ErrorKind::Shape
+    );
+    let a = Array::from_slice(&[1.0f32, 2.0], &[2]);
+    assert_eq!(
+        kind(random::gamma(&k0, &a, Some(&[3]), DType::F32)),
+        ErrorKind::Shape
+    );
+    assert_eq!(
+        kind(random::gamma(&k0, &a, None, DType::I32)),
+        ErrorKind::DType
+    );
+    assert_eq!(
+        kind(random::beta(&k0, &a, &logits, None, DType::F32)),
+        ErrorKind::Shape
+    );
+    assert_eq!(
+        kind(random::dirichlet(
+            &k0,
+            &Array::scalar(1.0f32),
+            None,
+            DType::F32
+        )),
+        ErrorKind::Shape
+    );
+}
+
+#[test]
+fn nn_initializers() {
+    use rjax::nn::initializers::{self as init, Distribution, FanAxes, FanMode};
+    let key = random::key(42);
+    let f32 = DType::F32;
+    let draws = [
+        ("init_zeros_2x3", init::zeros(), &[2, 3][..]),
+        ("init_ones_3x2", init::ones(), &[3, 2]),
+        ("init_constant_m7_2x3", init::constant(-7.0), &[2, 3]),
+        ("init_uniform_10_2x3", init::uniform(10.0), &[2, 3]),
+        ("init_uniform_default_4", init::uniform(1e-2), &[4]),
+        ("init_normal_5_2x3", init::normal(5.0), &[2, 3]),
+        (
+            "init_truncated_normal_5_2x3",
+            init::truncated_normal(5.0, -2.0, 2.0),
+            &[2, 3],
+        ),
+        (
+            "init_truncated_normal_2_m1_3_4",
+            init::truncated_normal(2.0, -1.0, 3.0),
+            &[4],
+        ),
+    ];
+    for (name, initializer, shape) in draws {
+        assert_exact(name, &initializer.init(&key, shape, f32));
+    }
+    let d = FanAxes::default;
+    let scaled = [
+        (
+            "glorot_uniform",
+            init::glorot_uniform(d()),
+            init::xavier_uniform(d()),
+        ),
+        (
+            "glorot_normal",
+            init::glorot_normal(d()),
+            init::xavier_normal(d()),
+        ),
+        (
+            "he_uniform",
+            init::he_uniform(d()),
+            init::kaiming_uniform(d()),
+        ),
+        ("he_normal", init::he_normal(d()), init::kaiming_normal(d())),
+        (
+            "lecun_uniform",
+            init::lecun_uniform(d()),
+            init::lecun_uniform(d()),
+        ),
+        (
+            "lecun_normal",
+            init::lecun_normal(d()),
+            init::lecun_normal(d()),
+        ),
+    ];
+    for (name, initializer, alias) in scaled {
+        assert_eq!(initializer, alias);
+        let dense = initializer.init(&key, &[4, 5], f32);
+        assert_exact(&format!("init_{name}_4x5"), &dense);
+        let conv = initializer.init(&key, &[3, 3, 2, 4], f32);
+        assert_exact(&format!("init_{name}_conv_3x3x2x4"), &conv);
+    }
+    let he = init::he_normal(d()).init(&key, &[3, 4], DType::F16);
+    assert_exact("init_he_normal_f16_3x4", &he);
+    let modes = [
+        ("fan_in", FanMode::FanIn),
+        ("fan_out", FanMode::FanOut),
+        ("fan_avg", FanMode::FanAvg),
+        ("fan_geo_avg", FanMode::FanGeoAvg),
+    ];
+    let distributions = [
+        ("truncated_normal", Distribution::TruncatedNormal),
+        ("normal", Distribution::Normal),
+        ("uniform", Distribution::Uniform),
+    ];
+    for (mode_name, mode) in modes {
+        for (dist_name, dist) in distributions {
+            let initializer = init::variance_scaling(0.5, mode, dist, d());
+            let name = format!("init_vs_{mode_name}_{dist_name}_3x5");
+            assert_exact(&name, &initializer.init(&key, &[3, 5], f32));
+        }
+    }
+    let axes = FanAxes {
+        in_axis: vec![0, 1],
+        out_axis: vec![-1],
+        batch_axis: vec![2],
+    };
+    let initializer = init::variance_scaling(2.0, FanMode::FanIn, Distribution::Normal, axes);
+    assert_exact(
+        "init_vs_axes_2x3x4x5",
+        &initializer.init(&key, &[2, 3, 4, 5], f32),
+    );
+    // The default input axis needs a rank-2 shape at least.
+    let flat = init::glorot_uniform(d()).init(&key, &[5], f32);
+    assert_eq!(flat.check().unwrap_err().kind, rjax::ErrorKind::Axis);
+    let ints = init::he_normal(d()).init(&key, &[2, 2], DType::I32);
+    assert_eq!(ints.check().unwrap_err().kind, rjax::ErrorKind::DType);
+}

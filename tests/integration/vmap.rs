@@ -81,6 +81,13 @@ fn every_primitive_matches_a_loop() {
 }
 
 #[test]
+fn select_with_an_unbatched_scalar_case() {
+    let x = array(&[-1.0, 2.0, -3.0], &[3], DType::F32);
+    let relu = |x: Array| lax::select(&x.gt(0.0), &x, &Array::scalar(0.0f32));
+    assert_eq!(f64s(&vmap(relu)(x)), vec![0.0, 2.0, 0.0]);
+}
+
+#[test]
 fn integer_and_index_primitives() {
     let x = array(&values(12, -1.0, 1.0, 1), &[B, 4], DType::F32);
     let got = vmap(|r: Array| jnp::argmax(&r, None, false))(x.clone());

@@ -14,6 +14,7 @@ import sys
 
 import jax
 import jax.nn
+import jax.nn.initializers
 import jax.numpy
 import jax.random
 from jax import lax
@@ -24,8 +25,9 @@ MODULES = {
     "numpy": (jax.numpy, ["src/numpy/*.rs"]),
     "lax": (lax, ["src/lax.rs", "src/conv.rs", "src/cumulative.rs", "src/sorting.rs",
                   "src/windows.rs", "src/collectives.rs", "src/control.rs"]),
-    "random": (jax.random, ["src/random.rs"]),
+    "random": (jax.random, ["src/random.rs", "src/random/*.rs"]),
     "nn": (jax.nn, ["src/nn.rs"]),
+    "nn.initializers": (jax.nn.initializers, ["src/nn/initializers.rs"]),
 }
 
 PUB_FN = re.compile(r"^\s*pub fn (\w+)", re.M)

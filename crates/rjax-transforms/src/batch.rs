@@ -435,9 +435,11 @@ fn bind1(prim: &Primitive, args: &[Value]) -> Result<Value> {
 }
 
 /// Elementwise primitives: batched operands share one batch axis position;
-/// unbatched ones broadcast (rank-0 ones stay scalars).
+/// unbatched ones broadcast (rank-0 ones stay scalars, except the cases of
+/// a select, which must all have the result's shape).
 fn elementwise(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> Result<Batched> {
     let rank_of = |i: usize| x[i].aval().rank() - usize::from(d[i].is_some());
+    let stays_scalar = |i: usize| rank_of(i) == 0 && (i == 0 || *prim != Primitive::Select);
     let out_rank = (0..x.len()).map(rank_of).max().unwrap_or(0);
     let target = (0..x.len())
         .find(|&i| d[i].is_some() && rank_of(i) == out_rank)
@@ -456,7 +458,7 @@ fn elementwise(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) 
         .map(|i| match d[i] {
             Some(b) if rank_of(i) == out_rank => crate::batch::moveaxis(&x[i], b, target),
             Some(_) => broadcast(&x[i], &out_shape, &[target]),
-            None if rank_of(i) == 0 => Ok(x[i].clone()),
+            None if stays_scalar(i) => Ok(x[i].clone()),
             None => with_batch_axis(&x[i], None, size, target),
         })
         .collect::<Result<Vec<_>>>()?;

@@ -1,0 +1,222 @@
+//! The gamma family: `gamma`, `loggamma`, `beta` and `dirichlet`, all from
+//! Marsaglia and Tsang's rejection sampler, as JAX draws them.
+//!
+//! Unlike JAX, whose gamma sampler has an implicit-reparameterization
+//! derivative, these samplers are constant in their shape parameters: the
+//! derivative with respect to them is zero.
+
+use super::{
+    Sampler, constant, draw_with, exponential_in, sample_shape, split, standard_normal, subkeys,
+    uniform_in,
+};
+use crate::numpy::{self as jnp, fallible};
+use crate::{Array, DType, lax, vmap};
+use rjax_ir::{Error, ErrorKind, broadcast_shapes};
+
+/// Gamma samples of shape parameter `a` (unit rate), with `shape` (which
+/// `a`'s shape must broadcast to; default `a`'s shape) and a float `dtype`.
+/// Each element gets its own key from `split(key, size)` and loops until a
+/// Marsaglia–Tsang proposal is accepted; `a < 1` is boosted to `a + 1` and
+/// scaled by `u^(1/a)`. Not differentiable in `a` (see the module notes).
+///
+/// ```
+/// use rjax::{random, Array, DType};
+/// let a = Array::from_slice(&[0.5f32, 1.0, 2.0], &[3]);
+/// let x = random::gamma(&random::key(0), &a, None, DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.8845648, 0.72628492, 1.1290071]);
+/// ```
+#[track_caller]
+pub fn gamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+    gamma_like(key, a, shape, dtype, false)
+}
+
+/// The logarithm of [`gamma`] samples, computed in log space: accurate for
+/// small `a`, whose samples underflow to zero. `exp(loggamma(..))` is
+/// close to `gamma(..)` for the same key.
+///
+/// ```
+/// use rjax::{random, Array, DType};
+/// let a = Array::scalar(0.01f32);
+/// let x = random::loggamma(&random::key(42), &a, Some(&[2]), DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![-53.09775, -17.201189]);
+/// ```
+#[track_caller]
+pub fn loggamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+    gamma_like(key, a, shape, dtype, true)
+}
+
+#[track_caller]
+fn gamma_like(
+    key: &Array,
+    a: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+    log_space: bool,
+) -> Array {
+    fallible(|| {
+        let s = Sampler::Gamma { log_space };
+        let shape = sample_shape(s.name(), shape, &a.aval()?.shape)?;
+        Ok(draw_with(s, key, std::slice::from_ref(a), &shape, dtype))
+    })
+}
+
+/// Beta samples of parameters `a` and `b`, with `shape` (default: their
+/// broadcast shape): `x / (x + y)` for log-gamma samples `x` of `a` and `y`
+/// of `b` (from the two halves of `split(key)`), formed in log space.
+///
+/// ```
+/// use rjax::{random, Array, DType};
+/// let (a, b) = (Array::scalar(2.0f32), Array::scalar(3.0f32));
+/// let x = random::beta(&random::key(0), &a, &b, Some(&[2]), DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.23627362, 0.49045956]);
+/// ```
+#[track_caller]
+pub fn beta(key: &Array, a: &Array, b: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+    fallible(|| {
+        let (a_shape, b_shape) = (a.aval()?.shape, b.aval()?.shape);
+        let both = broadcast_shapes(&a_shape, &b_shape).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Shape,
+                "beta",
+                format!("a{a_shape:?} and b{b_shape:?} do not broadcast together"),
+            )
+        })?;
+        let shape = sample_shape("beta", shape, &both)?;
+        Ok(draw_with(
+            Sampler::Beta,
+            key,
+            &[a.clone(), b.clone()],
+            &shape,
+            dtype,
+        ))
+    })
+}
+
+/// Dirichlet samples of concentrations `alpha` (shape `[..., k]`): points
+/// of the `k`-simplex, the softmax of log-gamma samples. The result has
+/// shape `shape + [k]` (default: `alpha`'s shape); `shape` must be one
+/// `alpha`'s leading axes broadcast to. `alpha` of rank 0 is a typed error.
+///
+/// ```
+/// use rjax::{random, Array, DType};
+/// let alpha = Array::from_slice(&[0.5f32, 0.5], &[2]);
+/// let x = random::dirichlet(&random::key(42), &alpha, None, DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.66374445, 0.33625552]);
+/// ```
+#[track_caller]
+pub fn dirichlet(key: &Array, alpha: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+    fallible(|| {
+        let dims = alpha.aval()?.shape;
+        let Some((&k, batch)) = dims.split_last() else {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "dirichlet",
+                "alpha must have at least one axis (the categories)",
+            ));
+        };
+        let mut shape = sample_shape("dirichlet", shape, batch)?;
+        shape.push(k);
+        Ok(draw_with(
+            Sampler::Dirichlet,
+            key,
+            std::slice::from_ref(alpha),
+            &shape,
+            dtype,
+        ))
+    })
+}
+
+/// The compiled part of `gamma`: `a` in `dtype` and `shape`, then one
+/// sampler per element, vectorized (the rejection loops run until every
+/// element has accepted).
+pub(super) fn gamma_in(
+    key: &Array,
+    a: &Array,
+    log_space: bool,
+    shape: &[usize],
+    dtype: DType,
+) -> Array {
+    let a = jnp::broadcast_to(&lax::convert_element_type(a, dtype), shape);
+    let a = lax::stop_gradient(&a);
+    let size = a.size();
+    if size == 0 {
+        return a;
+    }
+    let keys = split(key, size);
+    let alphas = lax::reshape(&a, &[size]);
+    let one = |(k, alpha): (Array, Array)| gamma_one(&k, &alpha, log_space);
+    lax::reshape(&vmap(one)((keys, alphas)), shape)
+}
+
+/// A carry of arrays, all holding `e` (a failed loop's result).
+fn failed<const N: usize>(e: Error) -> [Array; N] {
+    std::array::from_fn(|_| Array::from_error(e.clone()))
+}
+
+/// One gamma sample of the scalar `alpha` (Marsaglia and Tsang): with
+/// `d = alpha - 1/3` and `c = 1 / sqrt(9d)`, propose `v = (1 + c x)^3` for
+/// standard normal `x > -1/c` and accept with a uniform `u` when the
+/// squeeze `u < 1 - 0.0331 x^4` or `log u < x^2/2 + d (1 - v + log v)`
+/// holds; the sample is `d v`.
+fn gamma_one(key: &Array, alpha: &Array, log_space: bool) -> Array {
+    let dtype = alpha.dtype();
+    let c = |v: f64| constant(v, dtype);
+    let (zero, one, third) = (c(0.0), c(1.0), c(1.0 / 3.0));
+    let unboosted = lax::ge(alpha, &one);
+    let alpha_up = lax::select(&unboosted, alpha, &lax::add(alpha, &one));
+    let d = lax::sub(&alpha_up, &third);
+    let scale = lax::div(&third, &lax::sqrt(&d));
+    let [key, boost_key] = subkeys(key);
+
+    let rejected = |[_, x2, v, u]: &[Array; 4]| {
+        let squeeze = lax::sub(&one, &lax::mul(&c(0.0331), &lax::mul(x2, x2)));
+        let log_v = lax::add(&lax::sub(&one, v), &lax::log(v));
+        let bound = lax::add(&lax::mul(x2, &c(0.5)), &lax::mul(&d, &log_v));
+        lax::bitwise_and(&lax::ge(u, &squeeze), &lax::ge(&lax::log(u), &bound))
+    };
+    let propose = |[key, ..]: [Array; 4]| {
+        let [key, x_key, u_key] = subkeys(&key);
+        let positive = |[key, ..]: [Array; 3]| {
+            let [key, sub] = subkeys(&key);
+            let x = standard_normal(&sub, &[], dtype);
+            let v = lax::add(&one, &lax::mul(&x, &scale));
+            [key, x, v]
+        };
+        let start = [x_key, zero.clone(), c(-1.0)];
+        let [_, x, v] =
+            lax::while_loop(|[_, _, v]: &[Array; 3]| lax::le(v, &zero), positive, start)
+                .unwrap_or_else(failed);
+        let u = uniform_in(&u_key, &[], dtype, 0.0, 1.0);
+        [key, lax::mul(&x, &x), lax::mul(&lax::mul(&v, &v), &v), u]
+    };
+    // The initial carry fails the acceptance test.
+    let start = [key, zero.clone(), one.clone(), c(2.0)];
+    let [_, _, v, _] = lax::while_loop(rejected, propose, start).unwrap_or_else(failed);
+
+    if log_space {
+        let log_u = lax::neg(&exponential_in(&boost_key, &[], dtype));
+        let skip = lax::bitwise_or(&unboosted, &lax::eq(&log_u, &zero));
+        let log_boost = lax::select(&skip, &zero, &lax::mul(&log_u, &lax::div(&one, alpha)));
+        lax::add(&lax::add(&lax::log(&d), &lax::log(&v)), &log_boost)
+    } else {
+        let u = lax::sub(&one, &uniform_in(&boost_key, &[], dtype, 0.0, 1.0));
+        let boost = lax::select(&unboosted, &one, &lax::pow(&u, &lax::div(&one, alpha)));
+        lax::mul(&lax::mul(&d, &v), &boost)
+    }
+}
+
+/// The compiled part of `beta`.
+pub(super) fn beta_in(key: &Array, a: &Array, b: &Array, shape: &[usize], dtype: DType) -> Array {
+    let [a_key, b_key] = subkeys(key);
+    let log_a = gamma_in(&a_key, a, true, shape, dtype);
+    let log_b = gamma_in(&b_key, b, true, shape, dtype);
+    let log_max = lax::max(&log_a, &log_b);
+    let scaled_a = lax::exp(&lax::sub(&log_a, &log_max));
+    let scaled_b = lax::exp(&lax::sub(&log_b, &log_max));
+    lax::div(&scaled_a, &lax::add(&scaled_a, &scaled_b))
+}
+
+/// The compiled part of `dirichlet`.
+pub(super) fn dirichlet_in(key: &Array, alpha: &Array, shape: &[usize], dtype: DType) -> Array {
+    crate::nn::softmax(&gamma_in(key, alpha, true, shape, dtype), -1)
+}
