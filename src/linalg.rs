@@ -150,7 +150,8 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
         };
         let a = swap(&a, n);
         let perm = lax::reshape(&swap(&lax::reshape(&perm, &[m, 1]), 1), &[m]);
-        let pivots = lax::dynamic_update_slice(&pivots, &lax::reshape(&p, &[1]), &[k.clone()]);
+        let pivots =
+            lax::dynamic_update_slice(&pivots, &lax::reshape(&p, &[1]), std::slice::from_ref(&k));
         // Eliminate below the pivot: multipliers into column k, then a
         // rank-1 update of the trailing block.
         let zero = Array::scalar(0i32);
@@ -159,7 +160,10 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
             &[m],
         );
         let pivot_row = lax::reshape(&lax::dynamic_slice(&a, &[k.clone(), zero], &[1, n]), &[n]);
-        let pivot = lax::reshape(&lax::dynamic_slice(&pivot_row, &[k.clone()], &[1]), &[]);
+        let pivot = lax::reshape(
+            &lax::dynamic_slice(&pivot_row, std::slice::from_ref(&k), &[1]),
+            &[],
+        );
         let strictly_below = lax::gt(&rows, &k);
         let multipliers = jnp::where_(
             &strictly_below,

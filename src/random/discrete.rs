@@ -4,6 +4,7 @@
 use super::{
     Sampler, constant, draw, draw_with, error, int_scalar, raw_bits, sample_shape, subkeys, uniform,
 };
+use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, Axes, fallible, normalize_axes};
 use crate::{Array, DType, lax};
 use rjax_ir::{Error, ErrorKind};
@@ -298,28 +299,51 @@ pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) ->
     x
 }
 
-/// Random int32 indices into `0..n`, in `shape`: uniformly, or with the
-/// probabilities `p` (shape `[n]`, need not be normalized); without
-/// `replace` the indices are distinct (a prefix of [`permutation`], or the
-/// Gumbel top-k trick with `p`).
-///
-/// JAX's `choice` on an array `a` picks `take(a, indices, axis)`; here `a`
-/// is the integer `n` only. Taking more than `n` without replacement, or
-/// any sample from `n == 0`, is a typed error, as JAX's `ValueError`.
+/// Random picks from `a`: int32 indices into `0..n` for
+/// [`Population::Range`], or the slices of an array along `axis` (JAX's
+/// `take(a, indices, axis)`), in `shape` — uniformly, or with the
+/// probabilities `p` (one per candidate, need not be normalized); without
+/// `replace` the picks are distinct (a prefix of [`permutation`], or the
+/// Gumbel top-k trick with `p`). Taking more than there are without
+/// replacement, or any sample from nothing, is a typed error, as JAX's
+/// `ValueError`.
 ///
 /// ```
 /// use rjax::{random, Array};
 /// let key = random::key(0);
-/// let i = random::choice(&key, 10, &[4], true, None);
+/// let i = random::choice(&key, 10, &[4], true, None, 0);
 /// assert_eq!(i.to_vec::<i32>().unwrap(), vec![9, 0, 2, 3]);
-/// let distinct = random::choice(&key, 10, &[4], false, None);
+/// let distinct = random::choice(&key, 10, &[4], false, None, 0);
 /// assert_eq!(distinct.to_vec::<i32>().unwrap(), vec![0, 1, 8, 5]);
 /// let p = Array::from_slice(&[0.1f32, 0.2, 0.3, 0.25, 0.15], &[5]);
-/// let weighted = random::choice(&key, 5, &[4], true, Some(&p));
+/// let weighted = random::choice(&key, 5, &[4], true, Some(&p), 0);
 /// assert_eq!(weighted.to_vec::<i32>().unwrap(), vec![0, 0, 3, 2]);
+/// let rows = Array::from_slice(&[0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0], &[3, 2]);
+/// assert_eq!(random::choice(&key, &rows, &[2], true, None, 0).shape(), vec![2, 2]);
 /// ```
 #[track_caller]
-pub fn choice(key: &Array, n: usize, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
+pub fn choice<'a>(
+    key: &Array,
+    a: impl Into<Population<'a>>,
+    shape: &[usize],
+    replace: bool,
+    p: Option<&Array>,
+    axis: i64,
+) -> Array {
+    match a.into() {
+        Population::Range(n) => choose(key, n, shape, replace, p),
+        Population::Of(x) => fallible(|| {
+            let axis = normalize_axes("choice", &Axes::Some(vec![axis]), x.ndim())?[0];
+            let n = x.shape()[axis];
+            let picks = choose(key, n, shape, replace, p);
+            Ok(jnp::take(x, &picks, Some(axis as i64), IndexMode::Clip))
+        }),
+    }
+}
+
+/// [`choice`]'s int32 indices into `0..n`.
+#[track_caller]
+fn choose(key: &Array, n: usize, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
     let draws: usize = shape.iter().product();
     if draws == 0 {
         return jnp::zeros(shape, DType::I32);

@@ -276,28 +276,37 @@ fn choices() {
     let k0 = random::key(0);
     let k42 = random::key(42);
     let p = Array::from_slice(&[0.1f32, 0.2, 0.3, 0.25, 0.15], &[5]);
-    let choice = random::choice;
-    assert_exact("choice_0_10_4", &choice(&k0, 10, &[4], true, None));
-    assert_exact("choice_42_10_2x3", &choice(&k42, 10, &[2, 3], true, None));
-    assert_exact("choice_0_10_scalar", &choice(&k0, 10, &[], true, None));
+    use random::choice;
+    assert_exact("choice_0_10_4", &choice(&k0, 10, &[4], true, None, 0));
+    assert_exact(
+        "choice_42_10_2x3",
+        &choice(&k42, 10, &[2, 3], true, None, 0),
+    );
+    assert_exact("choice_0_10_scalar", &choice(&k0, 10, &[], true, None, 0));
     assert_exact(
         "choice_0_10_4_no_replace",
-        &choice(&k0, 10, &[4], false, None),
+        &choice(&k0, 10, &[4], false, None, 0),
     );
     assert_exact(
         "choice_42_5_2x2_no_replace",
-        &choice(&k42, 5, &[2, 2], false, None),
+        &choice(&k42, 5, &[2, 2], false, None, 0),
     );
-    assert_exact("choice_0_5_8_p", &choice(&k0, 5, &[8], true, Some(&p)));
+    assert_exact("choice_0_5_8_p", &choice(&k0, 5, &[8], true, Some(&p), 0));
     assert_exact(
         "choice_42_5_2x3_p",
-        &choice(&k42, 5, &[2, 3], true, Some(&p)),
+        &choice(&k42, 5, &[2, 3], true, Some(&p), 0),
     );
     assert_exact(
         "choice_0_5_3_no_replace_p",
-        &choice(&k0, 5, &[3], false, Some(&p)),
+        &choice(&k0, 5, &[3], false, Some(&p), 0),
     );
-    let none = choice(&k0, 5, &[0, 3], true, None);
+    let rows = rjax::lax::reshape(&rjax::lax::iota(DType::F32, &[20], 0), &[5, 4]);
+    assert_exact("choice_0_rows_3", &choice(&k0, &rows, &[3], true, None, 0));
+    assert_exact(
+        "choice_42_columns_2_no_replace",
+        &choice(&k42, &rows, &[2], false, None, 1),
+    );
+    let none = choice(&k0, 5, &[0, 3], true, None, 0);
     assert_eq!((none.shape(), none.dtype()), (vec![0, 3], DType::I32));
 }
 
@@ -414,15 +423,15 @@ fn bad_sampler_arguments_are_typed_errors() {
         ErrorKind::Axis
     );
     assert_eq!(
-        kind(random::choice(&k0, 3, &[4], false, None)),
+        kind(random::choice(&k0, 3, &[4], false, None, 0)),
         ErrorKind::Param
     );
     assert_eq!(
-        kind(random::choice(&k0, 0, &[1], true, None)),
+        kind(random::choice(&k0, 0, &[1], true, None, 0)),
         ErrorKind::Param
     );
     assert_eq!(
-        kind(random::choice(&k0, 4, &[2], true, Some(&logits))),
+        kind(random::choice(&k0, 4, &[2], true, Some(&logits), 0)),
         ErrorKind::Shape
     );
     let a = Array::from_slice(&[1.0f32, 2.0], &[2]);
