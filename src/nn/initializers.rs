@@ -288,26 +288,6 @@ pub fn glorot_normal(axes: FanAxes) -> Initializer {
     variance_scaling(1.0, FanMode::FanAvg, Distribution::TruncatedNormal, axes)
 }
 
-/// [`glorot_uniform`] under its other name.
-///
-/// ```
-/// use rjax::nn::initializers::{self, FanAxes};
-/// assert_eq!(initializers::xavier_uniform(FanAxes::default()), initializers::glorot_uniform(FanAxes::default()));
-/// ```
-pub fn xavier_uniform(axes: FanAxes) -> Initializer {
-    glorot_uniform(axes)
-}
-
-/// [`glorot_normal`] under its other name.
-///
-/// ```
-/// use rjax::nn::initializers::{self, FanAxes};
-/// assert_eq!(initializers::xavier_normal(FanAxes::default()), initializers::glorot_normal(FanAxes::default()));
-/// ```
-pub fn xavier_normal(axes: FanAxes) -> Initializer {
-    glorot_normal(axes)
-}
-
 /// He (Kaiming) uniform: [`variance_scaling`] with scale 2, the input
 /// fan, uniform.
 ///
@@ -330,26 +310,6 @@ pub fn he_uniform(axes: FanAxes) -> Initializer {
 /// ```
 pub fn he_normal(axes: FanAxes) -> Initializer {
     variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal, axes)
-}
-
-/// [`he_uniform`] under its other name.
-///
-/// ```
-/// use rjax::nn::initializers::{self, FanAxes};
-/// assert_eq!(initializers::kaiming_uniform(FanAxes::default()), initializers::he_uniform(FanAxes::default()));
-/// ```
-pub fn kaiming_uniform(axes: FanAxes) -> Initializer {
-    he_uniform(axes)
-}
-
-/// [`he_normal`] under its other name.
-///
-/// ```
-/// use rjax::nn::initializers::{self, FanAxes};
-/// assert_eq!(initializers::kaiming_normal(FanAxes::default()), initializers::he_normal(FanAxes::default()));
-/// ```
-pub fn kaiming_normal(axes: FanAxes) -> Initializer {
-    he_normal(axes)
 }
 
 /// LeCun uniform: [`variance_scaling`] with scale 1, the input fan,
@@ -375,3 +335,9 @@ pub fn lecun_uniform(axes: FanAxes) -> Initializer {
 pub fn lecun_normal(axes: FanAxes) -> Initializer {
     variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal, axes)
 }
+
+/// JAX's other names: Xavier for Glorot, Kaiming for He.
+pub use self::{
+    glorot_normal as xavier_normal, glorot_uniform as xavier_uniform, he_normal as kaiming_normal,
+    he_uniform as kaiming_uniform,
+};
