@@ -26,6 +26,7 @@ pub mod linalg {
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
 pub use crate::windows::{Window, reduce_window};
+pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 pub use rjax_ir::{IndexDims, ScatterOp};
@@ -410,6 +411,34 @@ pub fn rev(x: &Array, dimensions: &[usize]) -> Array {
         },
         &[x],
     )
+}
+
+/// XLA's random bit generator (JAX's `lax.rng_bit_generator`): from a
+/// `uint32[4]` key, a new key and random bits of the unsigned `dtype` in
+/// `shape`. The bits are the backend's: the same algorithm gives the same
+/// bits as JAX on the same backend.
+///
+/// ```
+/// use rjax::{lax, Array, DType, lax::RngAlgorithm};
+/// let key = Array::from_slice(&[0u32, 1, 2, 3], &[4]);
+/// let (next, bits) = lax::rng_bit_generator(&key, &[3], DType::U32, RngAlgorithm::ThreeFry);
+/// assert_eq!((next.shape(), bits.shape()), (vec![4], vec![3]));
+/// ```
+#[track_caller]
+pub fn rng_bit_generator(
+    key: &Array,
+    shape: &[usize],
+    dtype: DType,
+    algorithm: RngAlgorithm,
+) -> (Array, Array) {
+    let prim = Primitive::RngBitGenerator {
+        shape: shape.to_vec(),
+        dtype,
+        algorithm,
+    };
+    let mut out = bind(prim, &[key]).into_iter();
+    let new_key = out.next().expect("a new key");
+    (new_key, out.next().expect("the bits"))
 }
 
 /// XLA's gather: the windows of `slice_sizes` of `x` at the start

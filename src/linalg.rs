@@ -88,9 +88,9 @@ pub fn triangular_solve(a: &Array, b: &Array, opts: SolveOptions) -> Array {
 ///
 /// ```
 /// use rjax::{Array, lax};
-/// let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
+/// let a = Array::from_slice(&[2.0f32, 1.0, 4.0, 3.0], &[2, 2]);
 /// let (lu, pivots, perm) = lax::linalg::lu(&a);
-/// assert_eq!(lu.to_vec::<f32>().unwrap(), vec![3.0, 4.0, 1.0 / 3.0, 2.0 / 3.0]);
+/// assert_eq!(lu.to_vec::<f32>().unwrap(), vec![4.0, 3.0, 0.5, -0.5]);
 /// assert_eq!(pivots.to_vec::<i32>().unwrap(), vec![1, 1]);
 /// assert_eq!(perm.to_vec::<i32>().unwrap(), vec![1, 0]);
 /// ```

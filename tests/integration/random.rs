@@ -556,3 +556,36 @@ fn nn_initializers() {
     let ints = init::he_normal(d()).init(&key, &[2, 2], DType::I32);
     assert_eq!(ints.check().unwrap_err().kind, rjax::ErrorKind::DType);
 }
+
+#[test]
+fn rng_bit_generator_matches_xla() {
+    use rjax::lax::{self, RngAlgorithm};
+    let key = Array::from_slice(&[0u32, 1, 2, 3], &[4]);
+    for (name, algorithm) in [
+        ("three_fry", RngAlgorithm::ThreeFry),
+        ("philox", RngAlgorithm::Philox),
+    ] {
+        let (new_key, bits) = lax::rng_bit_generator(&key, &[2, 3], DType::U32, algorithm);
+        assert_exact(&format!("rbg_{name}_key"), &new_key);
+        assert_exact(&format!("rbg_{name}_bits"), &bits);
+        let jitted =
+            jit(move |k: Array| lax::rng_bit_generator(&k, &[2, 3], DType::U32, algorithm).1);
+        assert_exact(
+            &format!("rbg_{name}_bits"),
+            &jitted.call(key.clone()).unwrap(),
+        );
+    }
+    let (_, bytes) = lax::rng_bit_generator(&key, &[5], DType::U8, RngAlgorithm::Default);
+    assert_exact("rbg_default_u8", &bytes);
+    // A batch of keys generates as each key alone.
+    let keys = Array::from_slice(&[0u32, 1, 2, 3, 7, 7, 7, 7], &[2, 4]);
+    let each = |k: Array| lax::rng_bit_generator(&k, &[3], DType::U32, RngAlgorithm::ThreeFry).1;
+    let batched = vmap(each)(keys.clone());
+    let second = each(Array::from_slice(&[7u32, 7, 7, 7], &[4]));
+    assert_eq!(
+        batched.to_vec::<u32>().unwrap()[3..],
+        second.to_vec::<u32>().unwrap()[..]
+    );
+    let bad = lax::rng_bit_generator(&key, &[2], DType::F32, RngAlgorithm::Default).1;
+    assert_eq!(bad.check().unwrap_err().kind, rjax::ErrorKind::DType);
+}

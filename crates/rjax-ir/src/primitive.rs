@@ -228,6 +228,13 @@ pub enum Primitive {
         transpose_a: bool,
         unit_diagonal: bool,
     },
+    /// XLA's stateful-style generator: from a `uint32[4]` key, a new key
+    /// and random bits of an unsigned `dtype` in `shape`.
+    RngBitGenerator {
+        shape: Vec<usize>,
+        dtype: DType,
+        algorithm: RngAlgorithm,
+    },
     /// Reverse the order of elements along `dimensions`.
     Rev {
         dimensions: Vec<usize>,
@@ -439,6 +446,26 @@ impl Comparison {
     }
 }
 
+/// The bit generator of [`Primitive::RngBitGenerator`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RngAlgorithm {
+    /// The backend's choice.
+    Default,
+    ThreeFry,
+    Philox,
+}
+
+impl RngAlgorithm {
+    /// StableHLO's (and XLA's) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RngAlgorithm::Default => "DEFAULT",
+            RngAlgorithm::ThreeFry => "THREE_FRY",
+            RngAlgorithm::Philox => "PHILOX",
+        }
+    }
+}
+
 impl ReduceOp {
     pub fn name(self) -> &'static str {
         match self {
@@ -484,6 +511,7 @@ impl Primitive {
             Scatter { op, .. } => op.name(),
             Cholesky => "cholesky",
             TriangularSolve { .. } => "triangular_solve",
+            RngBitGenerator { .. } => "rng_bit_generator",
             Rev { .. } => "rev",
             Sort { .. } => "sort",
             Pad { .. } => "pad",
@@ -557,7 +585,7 @@ impl Primitive {
             | Primitive::Scan { body, .. }
             | Primitive::Pmap { body, .. } => body.0.outvars.len(),
             Primitive::Custom(c) => c.0.num_outputs(),
-            Primitive::Threefry2x32 => 2,
+            Primitive::Threefry2x32 | Primitive::RngBitGenerator { .. } => 2,
             Primitive::Sort { .. } => num_operands,
             _ => 1,
         }
@@ -640,6 +668,16 @@ impl Primitive {
                 py_bool(*lower),
                 py_bool(*transpose_a),
                 py_bool(*unit_diagonal)
+            ),
+            RngBitGenerator {
+                shape,
+                dtype,
+                algorithm,
+            } => format!(
+                "algorithm={} dtype={} shape={}",
+                algorithm.name(),
+                dtype.name(),
+                t(shape)
             ),
             Rev { dimensions } => format!("dimensions={}", t(dimensions)),
             Sort {

@@ -167,6 +167,19 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             x.with_dtype(*new_dtype)
         }
+        RngBitGenerator { shape, dtype, .. } => {
+            let [key] = check.arity::<1>()?;
+            if key.shape != [4] || key.dtype != DType::U32 || !dtype.is_unsigned_int() {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!(
+                        "takes a uint32[4] key and makes unsigned bits, not {}",
+                        dtype.name()
+                    ),
+                ));
+            }
+            return Ok(vec![key.clone(), AVal::new(shape.clone(), *dtype)]);
+        }
         Threefry2x32 => {
             let [k1, k2, x1, x2] = check.arity::<4>()?;
             if [k1, k2, x1, x2].iter().any(|a| a.dtype != DType::U32) {

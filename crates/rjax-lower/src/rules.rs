@@ -4,7 +4,7 @@ use crate::collectives;
 use crate::control;
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
-use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
+use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, RngAlgorithm, UnaryOp};
 use rjax_ir::{AVal, DType, Literal, Primitive, Result};
 
 /// Emit `prim` applied to `operands` and return the names of its results.
@@ -58,6 +58,9 @@ pub(crate) fn lower_eqn(
         }
         ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", sig())),
         BitcastConvertType { .. } => e.op(format!("stablehlo.bitcast_convert {x} : {}", sig())),
+        RngBitGenerator { algorithm, .. } => {
+            return Ok(rng_bit_generator(e, &x, &outs[1], *algorithm));
+        }
         Threefry2x32 => {
             let words: Vec<String> = (0..4)
                 .map(|i| {
@@ -619,4 +622,33 @@ fn outer_product(
         "stablehlo.multiply {l}, {r} : {}",
         tensor_type(out)
     ))
+}
+
+/// XLA's generator on the `uint32[4]` key viewed as `uint64[2]` (as JAX
+/// lowers it); the new key is viewed back.
+fn rng_bit_generator(
+    e: &mut Emitter,
+    key: &str,
+    bits: &AVal,
+    algorithm: RngAlgorithm,
+) -> Vec<String> {
+    let pairs = e.op(format!(
+        "stablehlo.reshape {key} : (tensor<4xui32>) -> tensor<2x2xui32>"
+    ));
+    let state = e.op(format!(
+        "stablehlo.bitcast_convert {pairs} : (tensor<2x2xui32>) -> tensor<2xui64>"
+    ));
+    let result = e.fresh();
+    e.line(format!(
+        "{result}:2 = \"stablehlo.rng_bit_generator\"({state}) {{rng_algorithm = #stablehlo<rng_algorithm {}>}} : (tensor<2xui64>) -> (tensor<2xui64>, {})",
+        algorithm.name(),
+        tensor_type(bits)
+    ));
+    let words = e.op(format!(
+        "stablehlo.bitcast_convert {result}#0 : (tensor<2xui64>) -> tensor<2x2xui32>"
+    ));
+    let new_key = e.op(format!(
+        "stablehlo.reshape {words} : (tensor<2x2xui32>) -> tensor<4xui32>"
+    ));
+    vec![new_key, format!("{result}#1")]
 }

@@ -113,6 +113,49 @@ pub fn vmap(
     Ok(split)
 }
 
+/// `prim` applied to each member of the batch of `x` in turn, the results
+/// stacked (for generators whose output is no function of a batched
+/// input's elements).
+fn per_member(prim: &Primitive, x: &Value, bdim: Option<usize>, size: usize) -> Result<Batched> {
+    let x = with_batch_axis(x, bdim, size, 0)?;
+    let a = x.aval();
+    let member_shape = a.shape[1..].to_vec();
+    let mut outs: Vec<Vec<Value>> = Vec::new();
+    for i in 0..size {
+        let mut start = vec![0; a.rank()];
+        let mut limit = a.shape.clone();
+        start[0] = i;
+        limit[0] = i + 1;
+        let strides = vec![1; a.rank()];
+        let member = rjax_ir::bind1(
+            &Primitive::Slice {
+                start,
+                limit,
+                strides,
+            },
+            &[x.clone()],
+        )?;
+        let member = ops::reshape(&member, &member_shape)?;
+        for (k, y) in bind(prim, &[member])?.into_iter().enumerate() {
+            let mut shape = vec![1];
+            shape.extend(y.aval().shape);
+            let y = ops::reshape(&y, &shape)?;
+            match outs.get_mut(k) {
+                Some(v) => v.push(y),
+                None => outs.push(vec![y]),
+            }
+        }
+    }
+    outs.into_iter()
+        .map(|parts| {
+            Ok((
+                rjax_ir::bind1(&Primitive::Concatenate { dimension: 0 }, &parts)?,
+                Some(0),
+            ))
+        })
+        .collect()
+}
+
 /// Move axis `from` of `x` to position `to`.
 pub fn moveaxis(x: &Value, from: usize, to: usize) -> Result<Value> {
     if from == to {
@@ -265,6 +308,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             let (v, b) = crate::conv::batched_conv(p, x, d, size)?;
             one(v, b)
         }
+        RngBitGenerator { .. } => per_member(prim, &x[0], b0, size),
         Cholesky | TriangularSolve { .. } => one(crate::linalg::batched(prim, x, d, size)?, 0),
         Gather { dims, slice_sizes } => one(
             crate::gather::batched_gather(dims, slice_sizes, x, d, size)?,

@@ -242,6 +242,7 @@ fn jvp_rule(
         | AxisIndex { .. }
         | BitcastConvertType { .. }
         | Threefry2x32
+        | RngBitGenerator { .. }
         | StopGradient => None,
         Jit(_)
         | Custom(_)
