@@ -133,7 +133,7 @@ fn per_member(prim: &Primitive, x: &Value, bdim: Option<usize>, size: usize) -> 
                 limit,
                 strides,
             },
-            &[x.clone()],
+            std::slice::from_ref(&x),
         )?;
         let member = ops::reshape(&member, &member_shape)?;
         for (k, y) in bind(prim, &[member])?.into_iter().enumerate() {
