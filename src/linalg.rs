@@ -40,22 +40,7 @@ pub struct SolveOptions {
 /// ```
 #[track_caller]
 pub fn cholesky(a: &Array) -> Array {
-    lower_triangle(&bind1(Primitive::Cholesky, &[a]), 0)
-}
-
-/// `x` with the elements above diagonal `k` zeroed (`jnp.tril` over the
-/// last two axes).
-fn lower_triangle(x: &Array, k: i64) -> Array {
-    let shape = x.shape();
-    let r = shape.len();
-    if r < 2 {
-        return x.clone();
-    }
-    let rows = lax::iota(DType::I32, &shape[r - 2..], 0);
-    let cols = lax::iota(DType::I32, &shape[r - 2..], 1);
-    let keep = lax::le(&cols, &(&rows + k as i32));
-    let keep = lax::broadcast_in_dim(&keep, &shape, &[r - 2, r - 1]);
-    lax::select(&keep, x, &jnp::zeros(&shape, x.dtype()))
+    jnp::tril(&bind1(Primitive::Cholesky, &[a]), 0)
 }
 
 /// Solve a triangular system (see [`SolveOptions`]): `a` is `[..., m, m]`,

@@ -11,7 +11,7 @@
 use crate::batch::with_batch_axis;
 use crate::ops::{add, broadcast, compare, convert, div, fit, mul, reshape, scalar, select, zeros};
 use rjax_ir::primitive::{BinaryOp, Comparison, ReduceOp};
-use rjax_ir::{DType, IndexDims, Primitive, Result, ScatterOp, Value, bind1};
+use rjax_ir::{AVal, DType, IndexDims, Primitive, Result, ScatterOp, Value, bind1};
 
 pub(crate) fn gather(
     x: &Value,
@@ -114,7 +114,7 @@ pub(crate) fn gather_transpose(
     dims: &IndexDims,
     slice_sizes: &[usize],
     ct: &Value,
-    operand: &rjax_ir::AVal,
+    operand: &AVal,
     indices: &Value,
 ) -> Result<Value> {
     let positions = clamped(indices, dims, &operand.shape, slice_sizes)?;
@@ -127,7 +127,7 @@ pub(crate) fn scatter_add_updates_transpose(
     dims: &IndexDims,
     ct: &Value,
     indices: &Value,
-    updates: &rjax_ir::AVal,
+    updates: &AVal,
 ) -> Result<Value> {
     let like = zeros(updates)?;
     let read = gather_updates(ct, indices, &like, dims)?;

@@ -255,7 +255,7 @@ fn jvp_rule(
             return Err(Error::new(
                 ErrorKind::Param,
                 prim.name(),
-                "calls and custom rules are differentiated before this rule",
+                "calls, custom rules, sorts and scatters have their own JVP, applied before this match",
             ));
         }
     };
