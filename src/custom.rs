@@ -6,7 +6,9 @@
 use crate::Array;
 use crate::jit::{flatten_args, trace_tree};
 use crate::tree::{Tree, TreeDef};
-use rjax_ir::{AVal, CustomCall, CustomRule, Error, ErrorKind, Jaxpr, Primitive, Result, Value};
+use rjax_ir::{
+    AVal, BatchedRule, CustomCall, CustomRule, Error, ErrorKind, Jaxpr, Primitive, Result, Value,
+};
 use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::Arc;
@@ -81,6 +83,82 @@ impl CustomRule for StagedRule {
         let k = self.num_consts;
         (self.jvp)(&primals[k..], &tangents[k..])
     }
+    fn batched(&self, size: usize) -> Option<Result<BatchedRule>> {
+        Some(self.for_batch(size))
+    }
+}
+
+impl StagedRule {
+    /// The function and its JVP rule vectorized over a leading batch axis
+    /// of every operand (JAX batches a `custom_jvp` the same way), so that
+    /// `vmap` of it stays one program instead of one per member.
+    fn for_batch(&self, size: usize) -> Result<BatchedRule> {
+        let in_avals: Vec<AVal> = self
+            .jaxpr
+            .in_avals()
+            .into_iter()
+            .map(|a| a.with_shape([&[size][..], &a.shape].concat()))
+            .collect();
+        let jaxpr = &self.jaxpr;
+        let closed = rjax_ir::trace_to_jaxpr(&in_avals, |args| {
+            vmap_leading(|xs| rjax_ir::eval_jaxpr(jaxpr, &[], xs), args, size)
+        })?;
+        let num_outputs = jaxpr.outvars.len();
+        let jvp = self.jvp.clone();
+        let batched_jvp = move |primals: &[Value], tangents: &[Option<Value>]| {
+            let given: Vec<Value> = tangents.iter().flatten().cloned().collect();
+            let args: Vec<Value> = primals.iter().cloned().chain(given).collect();
+            let mut zero_tangents = Vec::new();
+            let outs = vmap_leading(
+                |xs| {
+                    let (p, mut t) = (&xs[..primals.len()], xs[primals.len()..].iter());
+                    let t: Vec<Option<Value>> = tangents
+                        .iter()
+                        .map(|given| given.as_ref().and(t.next().cloned()))
+                        .collect();
+                    let (outs, touts) = jvp(p, &t)?;
+                    zero_tangents = touts.iter().map(Option::is_none).collect();
+                    Ok(outs
+                        .into_iter()
+                        .chain(touts.into_iter().flatten())
+                        .collect())
+                },
+                &args,
+                size,
+            )?;
+            let (outs, given) = outs.split_at(num_outputs);
+            let mut given = given.iter().cloned();
+            let touts = zero_tangents
+                .iter()
+                .map(|&zero| if zero { None } else { given.next() })
+                .collect();
+            Ok((outs.to_vec(), touts))
+        };
+        let rule = StagedRule {
+            name: self.name,
+            num_consts: self.num_consts + closed.consts.len(),
+            jaxpr: closed.hoist_consts(),
+            jvp: Arc::new(batched_jvp),
+        };
+        Ok(BatchedRule {
+            rule: Arc::new(rule),
+            consts: closed.consts,
+        })
+    }
+}
+
+/// `f` vectorized over the leading axis (of length `size`) of every
+/// argument, with every result's batch axis leading too.
+fn vmap_leading(
+    f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+    args: &[Value],
+    size: usize,
+) -> Result<Vec<Value>> {
+    let dims = vec![Some(0); args.len()];
+    rjax_transforms::vmap(f, args, &dims, size, None)?
+        .into_iter()
+        .map(|(v, d)| rjax_transforms::with_batch_axis(&v, d, size, 0))
+        .collect()
 }
 
 /// Call `f` as a custom primitive with the given JVP, or directly when no

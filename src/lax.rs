@@ -25,11 +25,13 @@ pub mod linalg {
     pub use crate::linalg::{SolveOptions, cholesky, lu, triangular_solve};
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
+mod special;
 pub use crate::windows::{Window, reduce_window};
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 pub use rjax_ir::{IndexDims, ScatterOp};
+pub use special::{igamma, igamma_grad_a, igammac, random_gamma_grad};
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
 /// primitive) come back inside the result arrays. New errors are located at

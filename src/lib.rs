@@ -24,6 +24,9 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+// Lets `#[derive(Tree)]`, which names `::rjax`, be used inside the crate.
+extern crate self as rjax;
+
 mod array;
 mod autodiff;
 pub mod catalogue;

@@ -374,14 +374,9 @@ fn above_minus_one(dtype: DType) -> f64 {
     -1.0 + 2f64.powi(-(mantissa as i32) - 1)
 }
 
-/// The smallest positive normal float of `dtype`.
+/// The smallest positive normal float of `dtype` (a float dtype).
 fn tiny(dtype: DType) -> f64 {
-    match dtype {
-        DType::F16 => 2f64.powi(-14),
-        DType::BF16 => 2f64.powi(-126),
-        DType::F64 => f64::MIN_POSITIVE,
-        _ => f32::MIN_POSITIVE as f64,
-    }
+    crate::numpy::finfo(dtype).map_or(f64::MIN_POSITIVE, |f| f.tiny)
 }
 
 /// Standard normal samples: `sqrt(2) * erf_inv(u)` for `u` uniform in

@@ -17,6 +17,7 @@ use rjax_ir::{
 };
 use std::panic::Location;
 
+mod finfo;
 mod indexing;
 pub mod linalg;
 mod math;
@@ -25,6 +26,7 @@ mod reductions;
 mod shape;
 
 pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
+pub use finfo::{Finfo, finfo};
 pub use indexing::{take, take_along_axis};
 pub use math::*;
 /// The array API's names, which JAX also exports.

@@ -56,10 +56,10 @@ pub fn zeros_like(x: &Array, dtype: Option<DType>) -> Array {
     zeros(&x.shape(), dtype.unwrap_or(x.dtype()))
 }
 
-/// Ones shaped like `x`, of `x`'s dtype.
+/// Ones shaped like `x` (of `dtype`, or `x`'s).
 #[track_caller]
-pub fn ones_like(x: &Array) -> Array {
-    super::ones(&x.shape(), x.dtype())
+pub fn ones_like(x: &Array, dtype: Option<DType>) -> Array {
+    super::ones(&x.shape(), dtype.unwrap_or(x.dtype()))
 }
 
 /// `value` broadcast to `x`'s shape (of `dtype`, or `x`'s).

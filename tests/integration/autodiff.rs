@@ -368,6 +368,17 @@ pub(crate) fn cases() -> Vec<Case> {
             vec![(vec![2, 3], -2.0, 0.0), (vec![2, 3], 0.1, 2.0)],
         ),
         ("atan2", |a| lax::atan2(&a[0], &a[1]), bin(0.5, 2.0)),
+        // x on both sides of a: the series and the continued fraction.
+        (
+            "igamma",
+            |a| lax::igamma(&a[0], &a[1]),
+            vec![(vec![2, 3], 0.5, 4.0), (vec![2, 3], 0.2, 6.0)],
+        ),
+        (
+            "igammac",
+            |a| lax::igammac(&a[0], &a[1]),
+            vec![(vec![2, 3], 0.5, 4.0), (vec![2, 3], 0.2, 6.0)],
+        ),
         (
             "scalar operand",
             |a| &a[0] * &lax::reduce_sum(&a[1], &[0, 1]),

@@ -264,3 +264,20 @@ fn bad_linear_algebra() {
     let e = lax::linalg::lu(&v(&[3])).0.check().unwrap_err();
     expect(e, ErrorKind::Shape, "lu", &["f32[3]"]);
 }
+
+#[test]
+fn bad_incomplete_gamma_operands() {
+    let e = lax::igamma(&v(&[2]), &v(&[3])).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "igamma", &["f32[2]", "f32[3]"]);
+    let ints = jnp::zeros(&[2], DType::I32);
+    let e = lax::igammac(&ints, &ints).check().unwrap_err();
+    expect(e, ErrorKind::DType, "igammac", &["i32[2]"]);
+    let f64s = jnp::zeros(&[2], DType::F64);
+    let e = lax::random_gamma_grad(&v(&[2]), &f64s).check().unwrap_err();
+    expect(
+        e,
+        ErrorKind::DType,
+        "random_gamma_grad",
+        &["f32[2]", "f64[2]"],
+    );
+}

@@ -440,3 +440,19 @@ fn tree_leaves_mapped_separately() {
         "per-leaf in_axes on a struct",
     );
 }
+
+/// A function with a custom JVP rule batches as one call on the whole batch
+/// (its Jaxpr and its rule vectorized), not one call per member.
+#[test]
+fn custom_rules_batch_as_one_call() {
+    let x = Array::from_slice(&[-1.0f32, 2.0, -3.0, 4.0, 0.5, -0.5], &[3, 2]);
+    let relu = |x: Array| rjax::nn::relu(&x);
+    let jaxpr = rjax::make_jaxpr(vmap(relu), x.clone()).unwrap().to_string();
+    assert_eq!(jaxpr.matches("custom_call").count(), 1, "{jaxpr}");
+    assert!(!jaxpr.contains("concatenate"), "{jaxpr}");
+    let g = vmap(rjax::grad(|x: Array| rjax::nn::relu(&x).sum()))(x);
+    assert_eq!(
+        g.to_vec::<f32>().unwrap(),
+        vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.0]
+    );
+}

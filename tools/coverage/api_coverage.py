@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 MODULES = {
     "numpy": (jax.numpy, ["src/numpy/*.rs"]),
-    "lax": (lax, ["src/lax.rs", "src/conv.rs", "src/cumulative.rs", "src/sorting.rs",
+    "lax": (lax, ["src/lax.rs", "src/lax/*.rs", "src/conv.rs", "src/cumulative.rs", "src/sorting.rs",
                   "src/windows.rs", "src/collectives.rs", "src/control.rs"]),
     "random": (jax.random, ["src/random.rs", "src/random/*.rs"]),
     "nn": (jax.nn, ["src/nn.rs"]),

@@ -56,6 +56,14 @@ pub trait CustomRule: Send + Sync {
         Err(self.unsupported("transposition"))
     }
 
+    /// This rule for a batch of `size` members, for operands that all carry
+    /// the batch as their leading axis (its results do too), with constant
+    /// operands to pass before them. `None` (the default): the batching
+    /// interpreter applies the rule once per member.
+    fn batched(&self, _size: usize) -> Option<Result<BatchedRule>> {
+        None
+    }
+
     /// A typed error for a transformation the rule does not support.
     fn unsupported(&self, what: &str) -> Error {
         Error::new(
@@ -64,6 +72,13 @@ pub trait CustomRule: Send + Sync {
             format!("{what} is not supported"),
         )
     }
+}
+
+/// A rule made for a batch by [`CustomRule::batched`]: the new rule and the
+/// constant operands that go before the batched ones.
+pub struct BatchedRule {
+    pub rule: Arc<dyn CustomRule>,
+    pub consts: Vec<Value>,
 }
 
 /// A [`CustomRule`] as primitive parameters (compared by identity).

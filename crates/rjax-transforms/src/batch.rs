@@ -8,8 +8,8 @@
 use crate::ops::{self, broadcast};
 use rjax_ir::primitive::ArgOp;
 use rjax_ir::{
-    AVal, DotDims, Error, ErrorKind, Interpreter, Literal, MainId, Primitive, Result, Tracer,
-    Value, bind, eval_jaxpr, new_main,
+    AVal, BatchedRule, CustomCall, DotDims, Error, ErrorKind, Interpreter, Literal, MainId,
+    Primitive, Result, Tracer, Value, bind, eval_jaxpr, new_main,
 };
 use std::sync::Arc;
 
@@ -432,9 +432,13 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
                 .collect();
             one(bind1(prim, &args)?, 0)
         }
-        // Batched indices or padding values, and custom rules: one
-        // application per batch member, stacked.
-        Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Custom(_) | Conv(_) => {
+        Custom(c) => match c.0.batched(size) {
+            Some(batched) => custom_batched(batched?, x, d, size),
+            None => unrolled(prim, x, d, size),
+        },
+        // Batched indices or padding values: one application per batch
+        // member, stacked.
+        Pad { .. } | DynamicSlice { .. } | DynamicUpdateSlice | Conv(_) => {
             unrolled(prim, x, d, size)
         }
         // Collectives over an enclosing axis act on each member's value.
@@ -612,6 +616,26 @@ fn unrolled(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -> 
             ))
         })
         .collect()
+}
+
+/// A custom rule made for the batch: every operand with the batch leading.
+fn custom_batched(
+    batched: BatchedRule,
+    x: &[Value],
+    d: &[Option<usize>],
+    size: usize,
+) -> Result<Batched> {
+    let args = x
+        .iter()
+        .zip(d)
+        .map(|(v, b)| with_batch_axis(v, *b, size, 0))
+        .collect::<Result<Vec<_>>>()?;
+    let args: Vec<Value> = batched.consts.into_iter().chain(args).collect();
+    let prim = Primitive::Custom(CustomCall(batched.rule));
+    Ok(bind(&prim, &args)?
+        .into_iter()
+        .map(|v| (v, Some(0)))
+        .collect())
 }
 
 /// A collective over this very axis: communication across batch members.
