@@ -377,6 +377,12 @@ const NUMPY: &[(&str, Case)] = &[
         let conditions = [x[0].gt(0.5), x[1].lt(0.0)];
         vec![jnp::select(&conditions, &x[..2], &Array::weak(7.0))]
     }),
+    ("np_prod_with_zeros_vjp", |x| {
+        with_vjp(|x| jnp::prod(&x[0], 1, false), x)
+    }),
+    ("np_prod_with_zeros_hessian", |x| {
+        vec![rjax::hessian(|x: Array| jnp::prod(&x, (), false))(x[0].clone())]
+    }),
 ];
 
 const PADS: [(usize, usize); 2] = [(2, 1), (3, 5)];

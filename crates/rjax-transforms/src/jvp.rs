@@ -174,13 +174,7 @@ fn jvp_rule(
             op: ReduceOp::Prod,
             axes,
         } => match &t[0] {
-            Some(t0) => {
-                let kept: Vec<usize> = (0..x[0].aval().rank())
-                    .filter(|i| !axes.contains(i))
-                    .collect();
-                let yb = ops::broadcast(&y[0], &x[0].aval().shape, &kept)?;
-                Some(ops::reduce_sum(&mul(t0, &div(&yb, &x[0])?)?, axes)?)
-            }
+            Some(t0) => Some(product_tangent(&x[0], t0, axes)?),
             None => None,
         },
         DynamicUpdateSlice | Pad { .. } => linear(prim, x, t, &[0, 1])?,
@@ -435,6 +429,69 @@ fn extreme_tangent(
     let mask = convert(&compare(Comparison::Eq, x, &yb)?, xa.dtype)?;
     let count = ops::reduce_sum(&mask, axes)?;
     Ok(Some(div(&ops::reduce_sum(&mul(t, &mask)?, axes)?, &count)?))
+}
+
+/// `Σᵢ tᵢ Πⱼ≠ᵢ xⱼ` over the reduced `axes`, with the products of the other
+/// factors formed directly (not as `y / xᵢ`), so that it is right where
+/// factors are zero, and so are its own derivatives.
+fn product_tangent(x: &Value, t: &Value, axes: &[usize]) -> Result<Value> {
+    let shape = x.aval().shape;
+    let kept: Vec<usize> = (0..shape.len()).filter(|i| !axes.contains(i)).collect();
+    let mut flat: Vec<usize> = kept.iter().map(|&i| shape[i]).collect();
+    flat.push(axes.iter().map(|&i| shape[i]).product());
+    let permutation = [kept, axes.to_vec()].concat();
+    let reduced_last = |v: &Value| {
+        let v = bind1(
+            &Primitive::Transpose {
+                permutation: permutation.clone(),
+            },
+            std::slice::from_ref(v),
+        )?;
+        ops::reshape(&v, &flat)
+    };
+    let (x, t) = (reduced_last(x)?, reduced_last(t)?);
+    let last = flat.len() - 1;
+    let rev = |v: &Value| {
+        bind1(
+            &Primitive::Rev {
+                dimensions: vec![last],
+            },
+            std::slice::from_ref(v),
+        )
+    };
+    let before = exclusive_products(&x)?;
+    let after = rev(&exclusive_products(&rev(&x)?)?)?;
+    ops::reduce_sum(&mul(&t, &mul(&before, &after)?)?, &[last])
+}
+
+/// `Πⱼ<ᵢ xⱼ` along the last axis: the factors shifted by one, then
+/// multiplied by themselves shifted 1, 2, 4, … places (a log-depth scan).
+fn exclusive_products(x: &Value) -> Result<Value> {
+    let a = x.aval();
+    let (rank, n) = (a.rank(), a.shape[a.rank() - 1]);
+    let one = scalar(1.0, a.dtype);
+    let shifted = |v: &Value, by: usize| {
+        let mut low = vec![0; rank];
+        let mut high = vec![0; rank];
+        low[rank - 1] = by as i64;
+        high[rank - 1] = -(by as i64);
+        let interior = vec![0; rank];
+        bind1(
+            &Primitive::Pad {
+                low,
+                high,
+                interior,
+            },
+            &[v.clone(), one.clone()],
+        )
+    };
+    let mut products = shifted(x, 1.min(n))?;
+    let mut by = 1;
+    while by < n {
+        products = mul(&products, &shifted(&products, by)?)?;
+        by *= 2;
+    }
+    Ok(products)
 }
 
 /// Sort's JVP: the tangents ride along as extra (non-key) operands of a
