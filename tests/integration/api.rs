@@ -460,6 +460,10 @@ const INDEXING: &[(&str, Case)] = &[
     ("idx_fill", |x| {
         vec![x[0].at(idx![&x[1], 2]).get(IndexMode::Fill)]
     }),
+    ("idx_clip_out_of_bounds_vjp", |x| {
+        let rows = x[1].clone();
+        with_vjp(move |x| x[0].at(idx![&rows, 1..3]).get(IndexMode::Clip), &x[..1])
+    }),
     ("at_set", |x| {
         vec![x[0].at(idx![&x[1].get(idx![..2]), 1..3]).set(9.0)]
     }),
