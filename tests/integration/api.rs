@@ -381,7 +381,9 @@ const NUMPY: &[(&str, Case)] = &[
         with_vjp(|x| jnp::prod(&x[0], 1, false), x)
     }),
     ("np_prod_with_zeros_hessian", |x| {
-        vec![rjax::hessian(|x: Array| jnp::prod(&x, (), false))(x[0].clone())]
+        vec![rjax::hessian(|x: Array| jnp::prod(&x, (), false))(
+            x[0].clone(),
+        )]
     }),
 ];
 
@@ -462,7 +464,10 @@ const INDEXING: &[(&str, Case)] = &[
     }),
     ("idx_clip_out_of_bounds_vjp", |x| {
         let rows = x[1].clone();
-        with_vjp(move |x| x[0].at(idx![&rows, 1..3]).get(IndexMode::Clip), &x[..1])
+        with_vjp(
+            move |x| x[0].at(idx![&rows, 1..3]).get(IndexMode::Clip),
+            &x[..1],
+        )
     }),
     ("at_set", |x| {
         vec![x[0].at(idx![&x[1].get(idx![..2]), 1..3]).set(9.0)]

@@ -160,10 +160,12 @@ fn rademacher_and_truncated_normal() {
         "truncated_normal_0_f16_5",
         &tn(&k0, -2.0, 2.0, &[5], DType::F16),
     );
-    // JAX compiles the batched sampler as one program; so does jit(vmap).
+    // JAX compiles the batched sampler as one program; so does rjax, with
+    // or without an outer jit.
     let keys = random::split(&k0, 3);
-    let per_key = vmap(|k: Array| random::truncated_normal(&k, -1.0, 2.0, &[4], DType::F32));
-    let batched = jit(per_key).call(keys).unwrap();
+    let per_key = |k: Array| random::truncated_normal(&k, -1.0, 2.0, &[4], DType::F32);
+    assert_exact("truncated_normal_split3_4", &vmap(per_key)(keys.clone()));
+    let batched = jit(vmap(per_key)).call(keys).unwrap();
     assert_exact("truncated_normal_split3_4", &batched);
 }
 
@@ -362,6 +364,7 @@ fn gamma_beta_dirichlet() {
     );
     let first3 = Array::from_slice(&[0.5f32, 1.0, 2.0], &[3]);
     let per_key = vmap(|k: Array| random::gamma(&k, &first3, None, f32));
+    assert_exact("gamma_split3_alphas", &per_key(random::split(&k0, 3)));
     let batched = jit(per_key).call(random::split(&k0, 3)).unwrap();
     assert_exact("gamma_split3_alphas", &batched);
 }

@@ -8,8 +8,8 @@
 use crate::ops::{self, broadcast};
 use rjax_ir::primitive::ArgOp;
 use rjax_ir::{
-    AVal, BatchedRule, CustomCall, DotDims, Error, ErrorKind, Interpreter, Literal, MainId,
-    Primitive, Result, Tracer, Value, bind, eval_jaxpr, new_main,
+    AVal, BatchedRule, CustomCall, DotDims, Error, ErrorKind, Interpreter, JitCall, Literal,
+    MainId, Primitive, Result, Tracer, Value, bind, new_main,
 };
 use std::sync::Arc;
 
@@ -52,6 +52,32 @@ impl BatchInterpreter {
     }
 }
 
+impl BatchInterpreter {
+    /// A jitted call on a batch: one call of the function batched (every
+    /// batched operand along axis 0), so that it still runs as one compiled
+    /// program, as JAX batches a `pjit`.
+    fn jit_batched(&self, call: &JitCall, args: &[Value]) -> Result<Vec<Value>> {
+        let (vals, dims): (Vec<Value>, Vec<Option<usize>>) =
+            args.iter().map(|a| self.split(a)).unzip();
+        if dims.iter().all(Option::is_none) {
+            return bind(&Primitive::Jit(call.clone()), &vals);
+        }
+        let batched: Vec<bool> = dims.iter().map(Option::is_some).collect();
+        let program = crate::jit_batch::batched(call, &batched, self.size, self.name.as_deref())?;
+        let operands = vals
+            .iter()
+            .zip(&dims)
+            .map(|(v, d)| match d {
+                Some(_) => with_batch_axis(v, *d, self.size, 0),
+                None => Ok(v.clone()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let args: Vec<Value> = program.consts.iter().cloned().chain(operands).collect();
+        let outs = bind(&Primitive::Jit(program.call.clone()), &args)?;
+        Ok(outs.into_iter().map(|v| self.tracer(v, Some(0))).collect())
+    }
+}
+
 impl Interpreter for BatchInterpreter {
     fn process(
         &self,
@@ -60,7 +86,7 @@ impl Interpreter for BatchInterpreter {
         _out_avals: Vec<AVal>,
     ) -> Result<Vec<Value>> {
         match prim {
-            Primitive::Jit(call) => return eval_jaxpr(&call.jaxpr, &[], args),
+            Primitive::Jit(call) => return self.jit_batched(call, args),
             Primitive::Cond { branches } => return crate::control::cond_batched(branches, args),
             _ => {}
         }

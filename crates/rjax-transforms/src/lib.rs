@@ -8,6 +8,7 @@ mod control;
 mod conv;
 mod dce;
 mod gather;
+mod jit_batch;
 mod jvp;
 mod linalg;
 mod linearize;
