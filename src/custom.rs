@@ -57,7 +57,7 @@ fn stage<I: Tree, O: Tree>(
     Ok((closed.hoist_consts(), closed.consts, values, out_def))
 }
 
-type JvpFn =
+pub(crate) type JvpFn =
     dyn Fn(&[Value], &[Option<Value>]) -> Result<(Vec<Value>, Vec<Option<Value>>)> + Send + Sync;
 
 /// A staged function whose JVP is given by a closure over flat values.
@@ -163,7 +163,7 @@ fn vmap_leading(
 
 /// Call `f` as a custom primitive with the given JVP, or directly when no
 /// transformation is active.
-fn call_staged<I: Tree, O: Tree>(
+pub(crate) fn call_staged<I: Tree, O: Tree>(
     name: &'static str,
     f: &dyn Fn(I) -> O,
     x: I,

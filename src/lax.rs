@@ -25,8 +25,10 @@ pub mod linalg {
     pub use crate::linalg::{SolveOptions, cholesky, lu, triangular_solve};
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
+mod betainc;
 mod special;
 pub use crate::windows::{Window, reduce_window};
+pub use betainc::betainc;
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};

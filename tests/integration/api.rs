@@ -611,10 +611,20 @@ const SPECIAL: &[(&str, Case)] = &[
     ("special_igamma_grad_a_f64", |x| {
         vec![lax::igamma_grad_a(&x[0], &x[1])]
     }),
+    ("special_betainc", |x| {
+        vec![lax::betainc(&x[0], &x[1], &x[2])]
+    }),
+    ("special_betainc_vjp_x", |x| {
+        let (a, b) = (x[0].clone(), x[1].clone());
+        with_vjp(move |x| lax::betainc(&a, &b, &x[0]), &x[2..])
+    }),
+    ("special_betainc_f64", |x| {
+        vec![lax::betainc(&x[0], &x[1], &x[2])]
+    }),
 ];
 
 #[test]
-fn incomplete_gamma_functions_match_jax() {
+fn incomplete_gamma_and_beta_functions_match_jax() {
     run_all(SPECIAL);
     // An infinite shape parameter: the limits (JAX 0.10 gives NaN for
     // both; later versions agree with these).

@@ -380,6 +380,14 @@ pub(crate) fn cases() -> Vec<Case> {
             vec![(vec![2, 3], 0.5, 4.0), (vec![2, 3], 0.2, 6.0)],
         ),
         (
+            "betainc (in x)",
+            |a| {
+                let shape = |v: f64| jnp::full_like(&a[0], v, None);
+                lax::betainc(&shape(2.5), &shape(0.7), &a[0])
+            },
+            un(0.05, 0.95),
+        ),
+        (
             "scalar operand",
             |a| &a[0] * &lax::reduce_sum(&a[1], &[0, 1]),
             bin(-1.0, 1.0),

@@ -266,7 +266,7 @@ fn bad_linear_algebra() {
 }
 
 #[test]
-fn bad_incomplete_gamma_operands() {
+fn bad_special_function_operands() {
     let e = lax::igamma(&v(&[2]), &v(&[3])).check().unwrap_err();
     expect(e, ErrorKind::Shape, "igamma", &["f32[2]", "f32[3]"]);
     let ints = jnp::zeros(&[2], DType::I32);
@@ -279,5 +279,19 @@ fn bad_incomplete_gamma_operands() {
         ErrorKind::DType,
         "random_gamma_grad",
         &["f32[2]", "f64[2]"],
+    );
+    let e = lax::betainc(&v(&[2]), &v(&[]), &v(&[3]))
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "betainc", &["f32[2]", "f32[3]"]);
+    // JAX has no derivative in the shape parameters either.
+    let half = Array::scalar(0.5f32);
+    let e = rjax::grad(|a: Array| lax::betainc(&a, &half, &half))(half.clone())
+        .check()
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (ErrorKind::Param, "betainc"),
+        "{e}"
     );
 }
