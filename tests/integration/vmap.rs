@@ -456,3 +456,37 @@ fn custom_rules_batch_as_one_call() {
         vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.0]
     );
 }
+
+/// `vmap` of a jitted function batches the called program once and keeps
+/// it one call (run as one compiled program outside `jit` too); with a
+/// collective inside, the call is inlined so that the axis resolves.
+#[test]
+fn a_jitted_function_batches_as_one_call() {
+    let xs = Array::from_slice(&[0.5f32, -1.0, 2.0, 0.25, 3.0, -2.0], &[3, 2]);
+    let f = jit(|x: Array| (&x * 2.0).sin());
+    let batched = |x: Array| f.call(x).unwrap();
+    let jaxpr = rjax::make_jaxpr(vmap(batched), xs.clone())
+        .unwrap()
+        .to_string();
+    assert_eq!(jaxpr.matches("pjit").count(), 1, "{jaxpr}");
+    assert!(!jaxpr.contains("concatenate"), "{jaxpr}");
+    let want: Vec<f32> = xs
+        .to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .map(|v| (v * 2.0).sin())
+        .collect();
+    assert_close(
+        &f64s(&vmap(batched)(xs.clone())),
+        &want.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+        1e-6,
+        "vmap(jit(sin(2x)))",
+    );
+    let total = jit(|x: Array| lax::psum(&x, "i"));
+    let spec = VmapSpec::default().axis_name("i");
+    let sums = vmap_with(|x: Array| total.call(x).unwrap(), spec)(xs);
+    assert_eq!(
+        sums.to_vec::<f32>().unwrap(),
+        vec![5.5, -2.75, 5.5, -2.75, 5.5, -2.75]
+    );
+}

@@ -9,7 +9,7 @@ use crate::ops::{self, broadcast};
 use rjax_ir::primitive::ArgOp;
 use rjax_ir::{
     AVal, BatchedRule, CustomCall, DotDims, Error, ErrorKind, Interpreter, JitCall, Literal,
-    MainId, Primitive, Result, Tracer, Value, bind, new_main,
+    MainId, Primitive, Result, Tracer, Value, bind, eval_jaxpr, new_main,
 };
 use std::sync::Arc;
 
@@ -50,9 +50,7 @@ impl BatchInterpreter {
         }
         (v.clone(), None)
     }
-}
 
-impl BatchInterpreter {
     /// A jitted call on a batch: one call of the function batched (every
     /// batched operand along axis 0), so that it still runs as one compiled
     /// program, as JAX batches a `pjit`.
@@ -61,6 +59,11 @@ impl BatchInterpreter {
             args.iter().map(|a| self.split(a)).unzip();
         if dims.iter().all(Option::is_none) {
             return bind(&Primitive::Jit(call.clone()), &vals);
+        }
+        if crate::jit_batch::names_an_axis(&call.jaxpr) {
+            // Collectives may refer to axes of enclosing transformations,
+            // which only the surrounding trace can resolve: inline.
+            return eval_jaxpr(&call.jaxpr, &[], args);
         }
         let batched: Vec<bool> = dims.iter().map(Option::is_some).collect();
         let program = crate::jit_batch::batched(call, &batched, self.size, self.name.as_deref())?;

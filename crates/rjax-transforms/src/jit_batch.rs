@@ -4,7 +4,7 @@
 //! once and then runs as one program per call.
 
 use crate::batch::{vmap, with_batch_axis};
-use rjax_ir::{AVal, Jaxpr, JitCall, Result, Value, eval_jaxpr, trace_to_jaxpr};
+use rjax_ir::{AVal, Jaxpr, JitCall, Primitive, Result, Value, eval_jaxpr, trace_to_jaxpr};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -59,6 +59,23 @@ pub(crate) fn batched(
     };
     cache.insert(key, entry);
     Ok(made)
+}
+
+/// Whether a collective (or an axis index) appears anywhere in `jaxpr`.
+pub(crate) fn names_an_axis(jaxpr: &Jaxpr) -> bool {
+    jaxpr.eqns.iter().any(|e| {
+        let custom = match &e.prim {
+            Primitive::Custom(c) => c.0.jaxpr(),
+            _ => None,
+        };
+        e.prim.axis_name().is_some()
+            || e.prim
+                .sub_jaxprs()
+                .into_iter()
+                .map(|(_, j)| j)
+                .chain(custom)
+                .any(names_an_axis)
+    })
 }
 
 fn trace(
