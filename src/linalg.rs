@@ -12,8 +12,11 @@
 
 use crate::lax::{self, bind1};
 use crate::numpy as jnp;
-use crate::{Array, DType, Error, ErrorKind, control, location, vmap};
+use crate::{Array, DType, Error, ErrorKind, Result, Tree, control, location, vmap};
 use rjax_ir::Primitive;
+
+mod qr;
+pub use qr::qr;
 
 /// The options of [`triangular_solve`]; the default (all `false`) is
 /// JAX's: solve `x a = b` with `a` upper triangular.
@@ -82,39 +85,54 @@ pub fn triangular_solve(a: &Array, b: &Array, opts: SolveOptions) -> Array {
 #[track_caller]
 pub fn lu(a: &Array) -> (Array, Array, Array) {
     let location = location::current();
+    match per_matrix("lu", a, lu_of_matrix) {
+        Ok((l, p, q)) => (
+            l.located(location),
+            p.located(location),
+            q.located(location),
+        ),
+        Err(e) => {
+            let e = Array::from_error(e.at(location));
+            (e.clone(), e.clone(), e)
+        }
+    }
+}
+
+/// `f` applied to each matrix of `a` (its last two axes; leading axes are
+/// batch axes, mapped with `vmap`), or a typed error naming `op` when `a`
+/// has fewer than two axes.
+pub(crate) fn per_matrix<T: Tree>(op: &str, a: &Array, f: impl Fn(&Array) -> T) -> Result<T> {
     let shape = a.shape();
     let r = shape.len();
-    let located = |x: Array| x.located(location);
     if r < 2 {
-        let e = Error::new(
-            ErrorKind::Shape,
-            "lu",
-            "needs matrices in the last two axes",
-        )
-        .with_operands(a.aval().into_iter().collect())
-        .at(location);
-        let e = Array::from_error(e);
-        return (e.clone(), e.clone(), e);
-    }
-    if r > 2 {
-        let batch: usize = shape[..r - 2].iter().product();
-        let flat = a.reshape(&[batch as i64, shape[r - 2] as i64, shape[r - 1] as i64]);
-        let (l, p, q) = vmap(|m: Array| lu(&m))(flat);
-        let unflatten = |x: Array, tail: &[usize]| {
-            let dims: Vec<i64> = shape[..r - 2]
-                .iter()
-                .chain(tail)
-                .map(|&d| d as i64)
-                .collect();
-            located(x.reshape(&dims))
-        };
-        let k = shape[r - 2].min(shape[r - 1]);
-        return (
-            unflatten(l, &shape[r - 2..]),
-            unflatten(p, &[k]),
-            unflatten(q, &[shape[r - 2]]),
+        return Err(
+            Error::new(ErrorKind::Shape, op, "needs matrices in the last two axes")
+                .with_operands(a.aval().into_iter().collect()),
         );
     }
+    if r == 2 {
+        return Ok(f(a));
+    }
+    let batch = &shape[..r - 2];
+    let flat = a.reshape(&[-1, shape[r - 2] as i64, shape[r - 1] as i64]);
+    let (leaves, def) = vmap(|m: Array| f(&m))(flat).flatten_tree();
+    let unflattened = leaves
+        .into_iter()
+        .map(|x| {
+            let dims: Vec<i64> = batch
+                .iter()
+                .chain(&x.shape()[1..])
+                .map(|&d| d as i64)
+                .collect();
+            x.reshape(&dims)
+        })
+        .collect();
+    T::unflatten_tree(&def, unflattened)
+}
+
+/// [`lu`] of one matrix.
+fn lu_of_matrix(a: &Array) -> (Array, Array, Array) {
+    let shape = a.shape();
     let (m, n) = (shape[0], shape[1]);
     let rows = lax::iota(DType::I32, &[m], 0);
     let step = |k: Array, (a, pivots, perm): (Array, Array, Array)| {
@@ -171,11 +189,8 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
     };
     let k = m.min(n);
     let init = (a.clone(), jnp::zeros(&[k], DType::I32), rows.clone());
-    match control::fori_loop(0, k as i32, step, init) {
-        Ok((a, p, q)) => (located(a), located(p), located(q)),
-        Err(e) => {
-            let e = Array::from_error(e.at(location));
-            (e.clone(), e.clone(), e)
-        }
-    }
+    control::fori_loop(0, k as i32, step, init).unwrap_or_else(|e| {
+        let e = Array::from_error(e);
+        (e.clone(), e.clone(), e)
+    })
 }

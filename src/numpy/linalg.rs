@@ -1,5 +1,6 @@
-//! `jnp.linalg`: `cholesky`, `solve`, `inv`, `det`, `slogdet` (through
-//! `lax.linalg`'s Cholesky, LU and triangular solves) and `norm`.
+//! `jnp.linalg`: `cholesky`, `qr`, `solve`, `inv`, `det`, `slogdet`
+//! (through `lax.linalg`'s Cholesky, QR, LU and triangular solves) and
+//! `norm`.
 
 pub use super::products::norm;
 use super::{expand_dims, fallible, prod, sum, swapaxes, take_along_axis};
@@ -19,6 +20,32 @@ use crate::{Array, DType, Error, ErrorKind, lax, location};
 pub fn cholesky(a: &Array) -> Array {
     let symmetric = &(a + &swapaxes(a, -1, -2)) * 0.5;
     lax_linalg::cholesky(&symmetric)
+}
+
+/// Which factors [`qr`] returns: `Q` of `[..., m, k]` and `R` of `[..., k,
+/// n]` (`Reduced`, JAX's default, `k = min(m, n)`), or `Q` square and `R`
+/// of `a`'s shape (`Complete`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QrMode {
+    #[default]
+    Reduced,
+    Complete,
+}
+
+/// The QR decomposition `a = Q R` of each matrix, by Householder
+/// reflections with LAPACK's signs (as JAX's).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
+/// let (q, r) = jnp::linalg::qr(&a, jnp::linalg::QrMode::Reduced);
+/// assert_eq!((q.shape(), r.shape()), (vec![3, 2], vec![2, 2]));
+/// let back = jnp::matmul(&q, &r).to_vec::<f32>().unwrap();
+/// assert!(back.iter().zip(1..=6).all(|(x, y)| (x - y as f32).abs() < 1e-5));
+/// ```
+#[track_caller]
+pub fn qr(a: &Array, mode: QrMode) -> (Array, Array) {
+    lax_linalg::qr(a, mode == QrMode::Complete)
 }
 
 /// The solution `x` of `a x = b`: `b` is `[..., m]` (one right-hand side)

@@ -8,6 +8,7 @@ use crate::fixtures::case;
 use rjax::indexing::{Index, IndexMode, slice, step};
 use rjax::lax::linalg::SolveOptions;
 use rjax::lax::{self, ConvOptions, Padding, Window};
+use rjax::numpy::linalg::QrMode;
 use rjax::numpy::{self as jnp, PadMode};
 use rjax::{Array, DType, idx, jit, nn, vjp};
 
@@ -584,7 +585,29 @@ const LINALG: &[(&str, Case)] = &[
         let (sign, log) = jnp::linalg::slogdet(&x[0]);
         vec![sign, log]
     }),
+    ("linalg_qr_tall", |x| {
+        pair(jnp::linalg::qr(&x[0], QrMode::Reduced))
+    }),
+    ("linalg_qr_wide", |x| {
+        pair(jnp::linalg::qr(&x[0], QrMode::Reduced))
+    }),
+    ("linalg_qr_complete", |x| {
+        pair(jnp::linalg::qr(&x[0], QrMode::Complete))
+    }),
+    ("linalg_qr_batched", |x| {
+        pair(jnp::linalg::qr(&x[0], QrMode::Reduced))
+    }),
+    ("linalg_qr_r_vjp", |x| {
+        with_vjp(|x| jnp::linalg::qr(&x[0], QrMode::Reduced).1, x)
+    }),
+    ("linalg_qr_q_vjp", |x| {
+        with_vjp(|x| jnp::linalg::qr(&x[0], QrMode::Reduced).0, x)
+    }),
 ];
+
+fn pair((a, b): (Array, Array)) -> Vec<Array> {
+    vec![a, b]
+}
 
 #[test]
 fn linalg_matches_jax() {

@@ -347,6 +347,16 @@ pub(crate) fn cases() -> Vec<Case> {
             |a| jnp::linalg::det(&a[0]),
             vec![(vec![3, 3], -1.0, 1.0)],
         ),
+        (
+            "qr (q of a tall matrix)",
+            |a| lax::linalg::qr(&a[0], false).0,
+            vec![(vec![4, 3], -1.0, 1.0)],
+        ),
+        (
+            "qr (r of a wide matrix)",
+            |a| lax::linalg::qr(&a[0], false).1,
+            vec![(vec![2, 3], -1.0, 1.0)],
+        ),
         ("add", |a| lax::add(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("sub", |a| lax::sub(&a[0], &a[1]), bin(-2.0, 2.0)),
         ("mul", |a| lax::mul(&a[0], &a[1]), bin(-2.0, 2.0)),

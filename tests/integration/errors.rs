@@ -263,6 +263,8 @@ fn bad_linear_algebra() {
     expect(e, ErrorKind::Shape, "solve", &["f32[3,3]"]);
     let e = lax::linalg::lu(&v(&[3])).0.check().unwrap_err();
     expect(e, ErrorKind::Shape, "lu", &["f32[3]"]);
+    let e = lax::linalg::qr(&v(&[3]), false).1.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "qr", &["f32[3]"]);
 }
 
 #[test]
