@@ -15,7 +15,9 @@ use crate::numpy as jnp;
 use crate::{Array, DType, Error, ErrorKind, Result, Tree, control, location, vmap};
 use rjax_ir::Primitive;
 
+mod eigh;
 mod qr;
+pub use eigh::eigh;
 pub use qr::qr;
 
 /// The options of [`triangular_solve`]; the default (all `false`) is

@@ -1,6 +1,6 @@
-//! `jnp.linalg`: `cholesky`, `qr`, `solve`, `inv`, `det`, `slogdet`
-//! (through `lax.linalg`'s Cholesky, QR, LU and triangular solves) and
-//! `norm`.
+//! `jnp.linalg`: `cholesky`, `qr`, `eigh`, `eigvalsh`, `solve`, `inv`,
+//! `det`, `slogdet` (through `lax.linalg`'s Cholesky, QR, Jacobi
+//! eigensolver, LU and triangular solves) and `norm`.
 
 pub use super::products::norm;
 use super::{expand_dims, fallible, prod, sum, swapaxes, take_along_axis};
@@ -46,6 +46,29 @@ pub enum QrMode {
 #[track_caller]
 pub fn qr(a: &Array, mode: QrMode) -> (Array, Array) {
     lax_linalg::qr(a, mode == QrMode::Complete)
+}
+
+/// Eigenvalues (ascending) and eigenvectors of each symmetric matrix,
+/// `(w, V)` with `a = V diag(w) Vᵀ` (JAX's `jnp.linalg.eigh` order;
+/// [`crate::lax::linalg::eigh`] returns `(V, w)`). `a` is symmetrized
+/// first, as JAX does; each eigenvector's sign is arbitrary.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[2.0f32, 0.0, 0.0, -1.0], &[2, 2]);
+/// let (w, _) = jnp::linalg::eigh(&a);
+/// assert_eq!(w.to_vec::<f32>().unwrap(), vec![-1.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn eigh(a: &Array) -> (Array, Array) {
+    let (v, w) = lax_linalg::eigh(a);
+    (w, v)
+}
+
+/// The eigenvalues of each symmetric matrix, ascending.
+#[track_caller]
+pub fn eigvalsh(a: &Array) -> Array {
+    lax_linalg::eigh(a).1
 }
 
 /// The solution `x` of `a x = b`: `b` is `[..., m]` (one right-hand side)

@@ -603,10 +603,34 @@ const LINALG: &[(&str, Case)] = &[
     ("linalg_qr_q_vjp", |x| {
         with_vjp(|x| jnp::linalg::qr(&x[0], QrMode::Reduced).0, x)
     }),
+    ("linalg_eigh", |x| {
+        let (w, v) = jnp::linalg::eigh(&x[0]);
+        vec![w, signed(&v)]
+    }),
+    ("linalg_eigh_unsymmetric", |x| {
+        vec![jnp::linalg::eigvalsh(&x[0])]
+    }),
+    ("linalg_eigh_batched", |x| {
+        let (w, v) = jnp::linalg::eigh(&x[0]);
+        vec![w, signed(&v)]
+    }),
+    ("linalg_eigvalsh_vjp", |x| {
+        with_vjp(|x| jnp::linalg::eigvalsh(&x[0]), x)
+    }),
+    ("linalg_eigh_vectors_vjp", |x| {
+        with_vjp(|x| signed(&jnp::linalg::eigh(&x[0]).1), x)
+    }),
 ];
 
 fn pair((a, b): (Array, Array)) -> Vec<Array> {
     vec![a, b]
+}
+
+/// Eigenvectors with their largest-magnitude entry positive (their signs
+/// are otherwise arbitrary, and LAPACK's differ from rjax's).
+fn signed(v: &Array) -> Array {
+    let top = jnp::argmax(&v.abs(), Some(-2), true);
+    v * &jnp::sign(&jnp::take_along_axis(v, &top, -2, IndexMode::Clip))
 }
 
 #[test]

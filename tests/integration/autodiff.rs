@@ -353,6 +353,19 @@ pub(crate) fn cases() -> Vec<Case> {
             vec![(vec![4, 3], -1.0, 1.0)],
         ),
         (
+            "eigh (eigenvalues)",
+            |a| lax::linalg::eigh(&a[0]).1,
+            vec![(vec![3, 3], -1.0, 1.0)],
+        ),
+        (
+            "eigh (squared eigenvectors)",
+            |a| {
+                let v = lax::linalg::eigh(&a[0]).0;
+                &v * &v
+            },
+            vec![(vec![3, 3], -1.0, 1.0)],
+        ),
+        (
             "qr (r of a wide matrix)",
             |a| lax::linalg::qr(&a[0], false).1,
             vec![(vec![2, 3], -1.0, 1.0)],

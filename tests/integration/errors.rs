@@ -265,6 +265,10 @@ fn bad_linear_algebra() {
     expect(e, ErrorKind::Shape, "lu", &["f32[3]"]);
     let e = lax::linalg::qr(&v(&[3]), false).1.check().unwrap_err();
     expect(e, ErrorKind::Shape, "qr", &["f32[3]"]);
+    let e = lax::linalg::eigh(&v(&[3])).1.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "eigh", &["f32[3]"]);
+    let e = jnp::linalg::eigh(&v(&[2, 3])).0.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "eigh", &["f32[2,3]", "square"]);
 }
 
 #[test]
