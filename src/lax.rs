@@ -42,12 +42,13 @@ use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 pub use rjax_ir::{IndexDims, ScatterOp};
 pub use shape::{
-    broadcast, broadcast_to_rank, broadcasted_iota, collapse, full, full_like, split, stack, tile,
-    unstack,
+    broadcast, broadcast_to_rank, broadcasted_iota, collapse, empty, full, full_like, split, stack,
+    tile, unstack,
 };
 pub use slicing::{
     dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,
-    dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_sub, slice_in_dim,
+    dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_apply, scatter_sub,
+    slice_in_dim,
 };
 pub use special::{igamma, igamma_grad_a, igammac, random_gamma_grad};
 

@@ -65,6 +65,18 @@ pub fn full_like(
     })
 }
 
+/// An array of `shape` and `dtype` whose values are not to be relied on
+/// (zeros here, as in JAX).
+///
+/// ```
+/// use rjax::{lax, DType};
+/// assert_eq!(lax::empty(&[2, 3], DType::I32).shape(), vec![2, 3]);
+/// ```
+#[track_caller]
+pub fn empty(shape: &[usize], dtype: DType) -> Array {
+    full(shape, &cast(&Array::scalar(0i32), dtype, false), None)
+}
+
 /// `x` with new leading axes of `sizes`.
 ///
 /// ```

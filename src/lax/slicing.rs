@@ -5,6 +5,7 @@
 use super::shape::axis_in;
 use crate::numpy::{self as jnp, cast, fallible};
 use crate::{Array, lax, location};
+use rjax_ir::DType;
 use rjax_ir::{Error, ErrorKind, IndexDims};
 
 /// Elements `start, start + stride, ...` below `limit` along `axis`
@@ -265,4 +266,50 @@ pub fn index_take(src: &Array, indices: &[Array], axes: &[usize]) -> Array {
 #[track_caller]
 pub fn scatter_sub(x: &Array, indices: &Array, updates: &Array, dims: &IndexDims) -> Array {
     lax::scatter_add(x, indices, &lax::neg(updates), dims)
+}
+
+/// `x` with the elementwise `func` applied at the windows that `indices`
+/// and `dims` select, as often as they are selected (XLA's scatter with
+/// `func` as its update computation; `update_shape` is the shape the
+/// updates of such a scatter would have). Differentiable in forward mode
+/// only: the repeated applications are a `while_loop`.
+///
+/// ```
+/// use rjax::{lax, Array, lax::IndexDims};
+/// let x = Array::from_slice(&[1.0f32, 1.0, 1.0], &[3]);
+/// let at = Array::from_slice(&[2i32, 0, 2], &[3, 1]);
+/// let dims = IndexDims {
+///     window_dims: vec![],
+///     collapsed_dims: vec![0],
+///     operand_batching_dims: vec![],
+///     indices_batching_dims: vec![],
+///     index_map: vec![0],
+///     index_vector_dim: 1,
+/// };
+/// let y = lax::scatter_apply(&x, &at, |v| v * 10.0, &dims, &[3]);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![10.0, 1.0, 100.0]);
+/// ```
+#[track_caller]
+pub fn scatter_apply(
+    x: &Array,
+    indices: &Array,
+    func: impl Fn(&Array) -> Array,
+    dims: &IndexDims,
+    update_shape: &[usize],
+) -> Array {
+    fallible(|| {
+        let shape = x.aval()?.shape;
+        let ones = jnp::ones(update_shape, DType::I32);
+        let hits = lax::scatter_add(&jnp::zeros(&shape, DType::I32), indices, &ones, dims);
+        let rounds = lax::reduce_max(&hits, &(0..shape.len()).collect::<Vec<_>>());
+        let (_, y) = lax::while_loop(
+            |(round, _): &(Array, Array)| round.lt(&rounds),
+            |(round, y): (Array, Array)| {
+                let applied = lax::select(&hits.gt(&round), &func(&y), &y);
+                (&round + 1, applied)
+            },
+            (Array::scalar(0i32), x.clone()),
+        )?;
+        Ok(y)
+    })
 }

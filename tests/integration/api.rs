@@ -799,6 +799,12 @@ const LAX_BREADTH: &[(&str, Case)] = &[
         let (at, dims) = at_rows();
         vec![lax::scatter_sub(&x[0], &at, &x[1], &dims)]
     }),
+    ("lax_scatter_apply", |x| {
+        let (at, dims) = at_rows();
+        let f = |v: &Array| &(v * 2.0) + 1.0;
+        vec![lax::scatter_apply(&x[0], &at, f, &dims, &[3, 4])]
+    }),
+    ("lax_empty", |_| vec![lax::empty(&[2, 3], DType::I32)]),
     ("lax_dot", |x| vec![lax::dot(&x[0], &x[1], None, None)]),
     ("lax_dot_preferred", |x| {
         vec![lax::dot(&x[0], &x[1], None, Some(DType::I32))]
