@@ -340,7 +340,7 @@ fn bad_lax_conveniences() {
         .check()
         .unwrap_err();
     expect(e, ErrorKind::DType, "dynamic_slice_in_dim", &["f32[]"]);
-    let e = lax::index_take(&v(&[2, 3]), &[ints.clone()], &[2])
+    let e = lax::index_take(&v(&[2, 3]), std::slice::from_ref(&ints), &[2])
         .check()
         .unwrap_err();
     expect(e, ErrorKind::Axis, "index_take", &["axes [2]"]);
