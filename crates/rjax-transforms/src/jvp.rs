@@ -425,7 +425,7 @@ fn binary_tangent(
             "with respect to its order m",
         )),
         Polygamma => scale(tb, &ops::binary(Polygamma, &add(a, &scalar(1.0, d))?, b)?),
-        Zeta => Err(not_differentiable("zeta", "(JAX defines no derivative)")),
+        Zeta => Err(not_differentiable("zeta", "of zeta")),
         And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic | NextAfter => {
             Ok(None)
         }
