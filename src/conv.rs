@@ -49,6 +49,38 @@ impl Padding {
     }
 }
 
+/// The `(low, high)` padding of each spatial axis that `padding` gives
+/// windows of `window_shape` moving by `window_strides` over `in_shape`
+/// (one entry per axis in each).
+///
+/// ```
+/// use rjax::lax::{self, Padding};
+/// let pads = lax::padtype_to_pads(&[7, 6], &[3, 2], &[2, 1], &Padding::Same).unwrap();
+/// assert_eq!(pads, vec![(1, 1), (0, 1)]);
+/// ```
+#[track_caller]
+pub fn padtype_to_pads(
+    in_shape: &[usize],
+    window_shape: &[usize],
+    window_strides: &[usize],
+    padding: &Padding,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let n = in_shape.len();
+    let explicit_fits = !matches!(padding, Padding::Explicit(p) if p.len() != n);
+    if window_shape.len() != n || window_strides.len() != n || !explicit_fits {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            "padtype_to_pads",
+            format!(
+                "shapes {in_shape:?}, windows {window_shape:?}, strides {window_strides:?} and \
+                 padding {padding:?} differ in length"
+            ),
+        )
+        .at(crate::location::current()));
+    }
+    Ok(padding.pairs(in_shape, window_shape, window_strides))
+}
+
 /// The parameters of [`conv_general_dilated`] besides the operands. Empty
 /// strides and dilations mean 1 on every spatial axis.
 #[derive(Clone, Debug, PartialEq, Eq)]

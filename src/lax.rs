@@ -19,6 +19,7 @@ pub use crate::control::{
 };
 pub use crate::conv::{
     ConvOptions, Padding, conv, conv_general_dilated, conv_transpose, conv_with_general_padding,
+    padtype_to_pads,
 };
 pub use crate::cumulative::{associative_scan, cumlogsumexp, cummax, cummin, cumprod, cumsum};
 use crate::location;
@@ -42,8 +43,8 @@ use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 pub use rjax_ir::{IndexDims, ScatterOp};
 pub use shape::{
-    broadcast, broadcast_to_rank, broadcasted_iota, collapse, empty, full, full_like, split, stack,
-    tile, unstack,
+    broadcast, broadcast_shapes, broadcast_to_rank, broadcasted_iota, collapse, empty, full,
+    full_like, split, stack, tile, unstack,
 };
 pub use slicing::{
     dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,

@@ -77,6 +77,27 @@ pub fn empty(shape: &[usize], dtype: DType) -> Array {
     full(shape, &cast(&Array::scalar(0i32), dtype, false), None)
 }
 
+/// The shape NumPy's broadcasting gives arrays of `shapes`.
+///
+/// ```
+/// use rjax::lax;
+/// assert_eq!(lax::broadcast_shapes(&[&[2, 1, 3], &[4, 3]]).unwrap(), vec![2, 4, 3]);
+/// assert!(lax::broadcast_shapes(&[&[2], &[3]]).is_err());
+/// ```
+#[track_caller]
+pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>, Error> {
+    shapes.iter().try_fold(Vec::new(), |acc, s| {
+        rjax_ir::broadcast_shapes(&acc, s).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Shape,
+                "broadcast_shapes",
+                format!("shapes {shapes:?} do not broadcast together"),
+            )
+            .at(location::current())
+        })
+    })
+}
+
 /// `x` with new leading axes of `sizes`.
 ///
 /// ```

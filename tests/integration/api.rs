@@ -805,6 +805,21 @@ const LAX_BREADTH: &[(&str, Case)] = &[
         vec![lax::scatter_apply(&x[0], &at, f, &dims, &[3, 4])]
     }),
     ("lax_empty", |_| vec![lax::empty(&[2, 3], DType::I32)]),
+    ("lax_broadcast_shapes", |_| {
+        let shape = lax::broadcast_shapes(&[&[2, 1, 3], &[4, 1], &[3]]).unwrap();
+        vec![Array::from_slice(
+            &shape.iter().map(|&d| d as i32).collect::<Vec<_>>(),
+            &[3],
+        )]
+    }),
+    ("lax_padtype_to_pads", |_| {
+        let pads: Vec<i32> = [Padding::Same, Padding::SameLower, Padding::Valid]
+            .iter()
+            .flat_map(|p| lax::padtype_to_pads(&[7, 6, 5], &[3, 2, 4], &[2, 1, 3], p).unwrap())
+            .flat_map(|(lo, hi)| [lo as i32, hi as i32])
+            .collect();
+        vec![Array::from_slice(&pads, &[3, 3, 2])]
+    }),
     ("lax_dot", |x| vec![lax::dot(&x[0], &x[1], None, None)]),
     ("lax_dot_preferred", |x| {
         vec![lax::dot(&x[0], &x[1], None, Some(DType::I32))]
