@@ -18,8 +18,9 @@ pub enum CovFactor {
     /// rjax's eigensolver is Jacobi's, not LAPACK's: the samples agree
     /// with JAX's to rounding where the eigenvectors' signs agree.
     Eigh,
-    /// From the singular value decomposition: not available yet (a typed
-    /// error).
+    /// `U diag(sqrt(s))` from the singular value decomposition; allows
+    /// singular `Σ`. Like `Eigh`, it agrees with JAX's to rounding where the
+    /// singular vectors' signs agree.
     Svd,
 }
 
@@ -58,10 +59,6 @@ pub fn multivariate_normal(
         if c.len() < 2 || c[c.len() - 2..] != [n, n] {
             return err(format!("cov must have shape [..., {n}, {n}], got {c:?}"));
         }
-        if method == CovFactor::Svd {
-            let why = "the svd method is not available yet (use Cholesky or Eigh)";
-            return Err(Error::new(ErrorKind::Param, op, why));
-        }
         let cov_batch = &c[..c.len() - 2];
         let Some(both) = broadcast_shapes(mean_batch, cov_batch) else {
             return err(format!(
@@ -95,7 +92,11 @@ pub(super) fn multivariate_normal_in(
             let (w, v) = jnp::linalg::eigh(&cov);
             &v * &lax::sqrt(&jnp::expand_dims(&w, -2))
         }
-        _ => jnp::linalg::cholesky(&cov),
+        CovFactor::Svd => {
+            let (u, s, _) = jnp::linalg::svd(&cov, false);
+            &u * &lax::sqrt(&jnp::expand_dims(&s, -2))
+        }
+        CovFactor::Cholesky => jnp::linalg::cholesky(&cov),
     };
     let n = mean.shape()[mean.ndim() - 1];
     let vectors: Vec<usize> = shape.iter().copied().chain([n]).collect();
