@@ -25,7 +25,7 @@ pub use crate::cumulative::{associative_scan, cumlogsumexp, cummax, cummin, cump
 use crate::location;
 /// `lax.linalg`: Cholesky, triangular solves and LU.
 pub mod linalg {
-    pub use crate::linalg::{SolveOptions, cholesky, eigh, lu, qr, triangular_solve};
+    pub use crate::linalg::{SolveOptions, cholesky, eigh, lu, qr, svd, triangular_solve};
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
 mod betainc;

@@ -16,9 +16,12 @@ use crate::{Array, DType, Error, ErrorKind, Result, Tree, control, location, vma
 use rjax_ir::Primitive;
 
 mod eigh;
+mod jacobi;
 mod qr;
+mod svd;
 pub use eigh::eigh;
 pub use qr::qr;
+pub use svd::svd;
 
 /// The options of [`triangular_solve`]; the default (all `false`) is
 /// JAX's: solve `x a = b` with `a` upper triangular.

@@ -5,8 +5,12 @@
 //! `jax_threefry_partitionable=True`). Besides keys and raw bits there are
 //! continuous samplers (`uniform`, `normal`, `truncated_normal`, ...),
 //! discrete ones (`randint`, `categorical`, `permutation`, `choice`,
-//! `bernoulli`, `rademacher`) and the gamma family (`gamma`, `loggamma`,
-//! `beta`, `dirichlet`).
+//! `bernoulli`, `rademacher`), the gamma family (`gamma`, `loggamma`,
+//! `beta`, `dirichlet`) and what JAX builds from these: `cauchy`,
+//! `lognormal`, `pareto`, `rayleigh`, `weibull_min`, `maxwell`,
+//! `double_sided_maxwell`, `wald`, `triangular`, `chisquare`, `t`, `f`,
+//! `generalized_normal`, `ball`, `multivariate_normal`, and the counts
+//! `geometric`, `poisson` and `binomial`.
 //!
 //! ```
 //! use rjax::random;
@@ -20,11 +24,22 @@
 use crate::{Array, DType, JitStatic, jit_static, lax};
 use rjax_ir::{Error, ErrorKind, Literal, Value};
 
+mod continuous;
+mod counts;
 mod discrete;
+mod from_gamma;
 mod gamma;
+mod multivariate;
 
+pub use continuous::{
+    cauchy, double_sided_maxwell, lognormal, maxwell, pareto, rayleigh, triangular, wald,
+    weibull_min,
+};
+pub use counts::{binomial, geometric, poisson};
 pub use discrete::{Population, categorical, choice, permutation, randint};
+pub use from_gamma::{ball, chisquare, f, generalized_normal, t};
 pub use gamma::{beta, dirichlet, gamma, loggamma};
+pub use multivariate::{CovFactor, multivariate_normal};
 
 /// The key of an integer seed: its high and low 32-bit words.
 pub fn key(seed: u64) -> Array {
@@ -143,6 +158,24 @@ enum Sampler {
     Gamma { log_space: bool },
     Beta,
     Dirichlet,
+    Cauchy,
+    Lognormal,
+    Pareto,
+    Rayleigh,
+    WeibullMin,
+    Maxwell,
+    DoubleSidedMaxwell,
+    Wald,
+    Triangular,
+    Chisquare,
+    T,
+    F,
+    GeneralizedNormal,
+    Ball { d: usize },
+    MultivariateNormal { method: CovFactor },
+    Geometric,
+    Poisson,
+    Binomial,
 }
 
 /// The kind of dtype a sampler produces.
@@ -174,13 +207,31 @@ impl Sampler {
             Sampler::Gamma { log_space: true } => "loggamma",
             Sampler::Beta => "beta",
             Sampler::Dirichlet => "dirichlet",
+            Sampler::Cauchy => "cauchy",
+            Sampler::Lognormal => "lognormal",
+            Sampler::Pareto => "pareto",
+            Sampler::Rayleigh => "rayleigh",
+            Sampler::WeibullMin => "weibull_min",
+            Sampler::Maxwell => "maxwell",
+            Sampler::DoubleSidedMaxwell => "double_sided_maxwell",
+            Sampler::Wald => "wald",
+            Sampler::Triangular => "triangular",
+            Sampler::Chisquare => "chisquare",
+            Sampler::T => "t",
+            Sampler::F => "f",
+            Sampler::GeneralizedNormal => "generalized_normal",
+            Sampler::Ball { .. } => "ball",
+            Sampler::MultivariateNormal { .. } => "multivariate_normal",
+            Sampler::Geometric => "geometric",
+            Sampler::Poisson => "poisson",
+            Sampler::Binomial => "binomial",
         }
     }
 
     fn kind(self) -> Kind {
         match self {
             Sampler::Bits => Kind::Unsigned,
-            Sampler::Randint => Kind::Integer,
+            Sampler::Randint | Sampler::Geometric | Sampler::Poisson => Kind::Integer,
             Sampler::Rademacher => Kind::Number,
             Sampler::Bernoulli { .. } | Sampler::Shuffle { .. } => Kind::Any,
             _ => Kind::Float,
@@ -259,6 +310,57 @@ fn sample_shape(op: &str, shape: Option<&[usize]>, params: &[usize]) -> Result<V
     Ok(shape.to_vec())
 }
 
+/// The shape the parameters broadcast to together, or a typed error
+/// naming `op`.
+fn params_shape(op: &str, params: &[&Array]) -> Result<Vec<usize>, Error> {
+    let mut both = Vec::new();
+    for p in params {
+        let shape = p.aval()?.shape;
+        both = rjax_ir::broadcast_shapes(&both, &shape).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Shape,
+                op,
+                format!("parameter shapes {both:?} and {shape:?} do not broadcast together"),
+            )
+        })?;
+    }
+    Ok(both)
+}
+
+/// Run the compiled sampler `s` on `key` and the array parameters
+/// `params`: the sample has `shape`, which the parameters must broadcast
+/// to, or by default their broadcast shape (JAX's rule for `t`, `pareto`,
+/// `poisson` and most samplers with parameters).
+#[track_caller]
+fn draw_params(
+    s: Sampler,
+    key: &Array,
+    params: &[&Array],
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
+    let location = crate::location::current();
+    let shape = params_shape(s.name(), params).and_then(|p| sample_shape(s.name(), shape, &p));
+    match shape {
+        Ok(shape) => {
+            let args: Vec<Array> = params.iter().map(|&p| p.clone()).collect();
+            draw_with(s, key, &args, &shape, dtype)
+        }
+        Err(e) => Array::from_error(e.at(location)),
+    }
+}
+
+/// `x` converted to `dtype` and broadcast to `shape` (a sampler's
+/// parameter in the compiled program).
+fn param(x: &Array, dtype: DType, shape: &[usize]) -> Array {
+    crate::numpy::broadcast_to(&lax::convert_element_type(x, dtype), shape)
+}
+
+/// A carry of arrays, all holding `e` (a failed loop's result).
+fn failed<const N: usize>(e: Error) -> [Array; N] {
+    std::array::from_fn(|_| Array::from_error(e.clone()))
+}
+
 /// A typed error as an array, located at the user's call.
 #[track_caller]
 fn error(kind: ErrorKind, op: &str, message: String) -> Array {
@@ -285,11 +387,7 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
             let u = uniform_in(key, shape, dtype, tiny(dtype), 1.0);
             lax::sub(&lax::log(&u), &lax::log1p(&lax::neg(&u)))
         }
-        Sampler::Rademacher => {
-            let heads = bernoulli_in(key, 0.5, shape);
-            let one = lax::broadcast_in_dim(&constant(1.0, dtype), shape, &[]);
-            lax::select(&heads, &one, &lax::neg(&one))
-        }
+        Sampler::Rademacher => rademacher_in(key, shape, dtype),
         Sampler::TruncatedNormal => truncated_normal_in(key, &args[0], &args[1], shape, dtype),
         Sampler::Randint => discrete::randint_in(key, args, shape, dtype),
         Sampler::Shuffle { axis, independent } => {
@@ -298,6 +396,30 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
         Sampler::Gamma { log_space } => gamma::gamma_in(key, &args[0], log_space, shape, dtype),
         Sampler::Beta => gamma::beta_in(key, &args[0], &args[1], shape, dtype),
         Sampler::Dirichlet => gamma::dirichlet_in(key, &args[0], shape, dtype),
+        Sampler::Cauchy => continuous::cauchy_in(key, shape, dtype),
+        Sampler::Lognormal => continuous::lognormal_in(key, &args[0], shape, dtype),
+        Sampler::Pareto => continuous::pareto_in(key, &args[0], shape, dtype),
+        Sampler::Rayleigh => continuous::rayleigh_in(key, &args[0], shape, dtype),
+        Sampler::WeibullMin => continuous::weibull_min_in(key, &args[0], &args[1], shape, dtype),
+        Sampler::Maxwell => continuous::maxwell_in(key, shape, dtype),
+        Sampler::DoubleSidedMaxwell => {
+            continuous::double_sided_maxwell_in(key, &args[0], &args[1], shape, dtype)
+        }
+        Sampler::Wald => continuous::wald_in(key, &args[0], shape, dtype),
+        Sampler::Triangular => continuous::triangular_in(key, args, shape, dtype),
+        Sampler::Chisquare => from_gamma::chisquare_in(key, &args[0], shape, dtype),
+        Sampler::T => from_gamma::t_in(key, &args[0], shape, dtype),
+        Sampler::F => from_gamma::f_in(key, &args[0], &args[1], shape, dtype),
+        Sampler::GeneralizedNormal => {
+            from_gamma::generalized_normal_in(key, &args[0], shape, dtype)
+        }
+        Sampler::Ball { d } => from_gamma::ball_in(key, &args[0], d, shape, dtype),
+        Sampler::MultivariateNormal { method } => {
+            multivariate::multivariate_normal_in(key, &args[0], &args[1], method, shape, dtype)
+        }
+        Sampler::Geometric => counts::geometric_in(key, &args[0], shape, dtype),
+        Sampler::Poisson => counts::poisson_in(key, &args[0], shape, dtype),
+        Sampler::Binomial => counts::binomial_in(key, &args[0], &args[1], shape, dtype),
     }
 }
 
@@ -320,6 +442,13 @@ fn exponential_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
 fn bernoulli_in(key: &Array, p: f64, shape: &[usize]) -> Array {
     let u = uniform_in(key, shape, DType::F32, 0.0, 1.0);
     lax::lt(&u, &constant(p, DType::F32))
+}
+
+/// `-1` or `1` with equal probability.
+fn rademacher_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
+    let heads = bernoulli_in(key, 0.5, shape);
+    let one = lax::broadcast_in_dim(&constant(1.0, dtype), shape, &[]);
+    lax::select(&heads, &one, &lax::neg(&one))
 }
 
 /// Floats uniform in `[minval, maxval)`.
@@ -459,12 +588,17 @@ pub fn truncated_normal(
     shape: &[usize],
     dtype: DType,
 ) -> Array {
-    let bound = |v: f64| match dtype {
+    let bounds = [python_float(lower, dtype), python_float(upper, dtype)];
+    draw_with(Sampler::TruncatedNormal, key, &bounds, shape, dtype)
+}
+
+/// A float parameter as JAX's jitted samplers receive a Python float:
+/// float32, unless the sample's `dtype` is float64.
+fn python_float(v: f64, dtype: DType) -> Array {
+    match dtype {
         DType::F64 => Array::scalar(v),
         _ => Array::scalar(v as f32),
-    };
-    let bounds = [bound(lower), bound(upper)];
-    draw_with(Sampler::TruncatedNormal, key, &bounds, shape, dtype)
+    }
 }
 
 fn truncated_normal_in(

@@ -4,10 +4,11 @@
 //! loop of rank-one updates, so it runs on every backend; its derivative
 //! is JAX's closed form, given as a custom JVP rule.
 
+use super::jacobi::{Lines, Sweep, angle, entry, off_diagonal, set_entry, turn};
 use super::per_matrix;
 use crate::indexing::IndexMode;
 use crate::numpy as jnp;
-use crate::{Array, DType, Error, ErrorKind, control, custom_jvp, lax, location};
+use crate::{Array, DType, Error, ErrorKind, custom_jvp, location};
 
 /// Eigenvalues (ascending) and eigenvectors (the columns of `V`, with
 /// `a = V diag(w) Vᵀ`) of each symmetric matrix `a` (`[..., n, n]`),
@@ -76,91 +77,35 @@ fn symmetrize(a: &Array) -> Array {
     &(a + &a.t()) * 0.5
 }
 
-/// Cyclic Jacobi on a symmetric matrix: `(V, w)` sorted by `w`.
+/// Cyclic Jacobi on a symmetric matrix: `(V, w)` sorted by `w`. Each
+/// rotation is `A ← Jᵀ A J`, `V ← V J`, with the rotated 2 × 2 block set
+/// exactly; sweeps stop when the off-diagonal part is below rounding of
+/// the whole.
 fn jacobi(a: &Array) -> (Array, Array) {
     let n = a.shape()[0];
     let dtype = a.dtype();
     let eps = jnp::finfo(dtype).map_or(f64::EPSILON, |f| f.eps);
-    let pairs: Vec<(i32, i32)> = (0..n as i32)
-        .flat_map(|p| (p + 1..n as i32).map(move |q| (p, q)))
-        .collect();
-    let table = |side: fn(&(i32, i32)) -> i32| {
-        let values: Vec<i32> = pairs.iter().map(side).collect();
-        Array::from_slice(&values, &[pairs.len()])
-    };
-    let (ps, qs) = (table(|pq| pq.0), table(|pq| pq.1));
-    let zero = lax::convert_element_type(&Array::scalar(0i32), DType::I32);
-    let read = |m: &Array, at: [&Array; 2], size: [usize; 2]| {
-        lax::dynamic_slice(m, &[at[0].clone(), at[1].clone()], &size)
-    };
-    let write = |m: &Array, at: [&Array; 2], x: &Array| {
-        lax::dynamic_update_slice(m, x, &[at[0].clone(), at[1].clone()])
-    };
-    // Rows (or columns) p and q of `m` replaced by their rotation by (c, s).
-    let turn = |m: &Array, p: &Array, q: &Array, c: &Array, s: &Array, rows: bool| {
-        let at = |i| if rows { [i, &zero] } else { [&zero, i] };
-        let size = if rows { [1, n] } else { [n, 1] };
-        let (mp, mq) = (read(m, at(p), size), read(m, at(q), size));
-        let m = write(m, at(p), &(&(c * &mp) - &(s * &mq)));
-        write(&m, at(q), &(&(s * &mp) + &(c * &mq)))
-    };
-    let rotate = |k: Array, (a, v): (Array, Array)| {
-        let pick = |table: &Array| {
-            lax::reshape(
-                &lax::dynamic_slice(table, std::slice::from_ref(&k), &[1]),
-                &[],
-            )
-        };
-        let (p, q) = (pick(&ps), pick(&qs));
-        let entry = |i: &Array, j: &Array| lax::reshape(&read(&a, [i, j], [1, 1]), &[]);
-        let (app, aqq, apq) = (entry(&p, &p), entry(&q, &q), entry(&p, &q));
-        // The rotation J (J_pp = J_qq = c, J_pq = -J_qp = s) that zeroes
-        // a[p, q], by the smaller angle.
-        let is_zero = jnp::equal(&apq, &Array::weak(0.0));
-        let tau = &(&aqq - &app) / &(&jnp::where_(&is_zero, &Array::weak(1.0), &apq) * 2.0);
-        let sign = jnp::where_(&tau.lt(0.0), &Array::weak(-1.0), &Array::weak(1.0));
-        let t = jnp::where_(
-            &is_zero,
-            &Array::weak(0.0),
-            &(&sign / &(&tau.abs() + &(&(&tau * &tau) + 1.0).sqrt())),
+    let rotate = |p: &Array, q: &Array, (a, v): (Array, Array)| {
+        let (app, aqq, apq) = (entry(&a, p, p), entry(&a, q, q), entry(&a, p, q));
+        let (t, c, s) = angle(&app, &aqq, &apq);
+        let a = turn(
+            &turn(&a, Lines::Rows, p, q, &c, &s),
+            Lines::Columns,
+            p,
+            q,
+            &c,
+            &s,
         );
-        let c = 1.0 / &(&(&t * &t) + 1.0).sqrt();
-        let s = &t * &c;
-        // Jᵀ A J, with the rotated 2 × 2 block set exactly.
-        let a = turn(&turn(&a, &p, &q, &c, &s, true), &p, &q, &c, &s, false);
-        let scalar = |x: &Array| lax::reshape(x, &[1, 1]);
-        let cleared = scalar(&jnp::zeros_like(&apq, None));
-        let a = write(&write(&a, [&p, &q], &cleared), [&q, &p], &cleared);
-        let a = write(&a, [&p, &p], &scalar(&(&app - &(&t * &apq))));
-        let a = write(&a, [&q, &q], &scalar(&(&aqq + &(&t * &apq))));
-        (a, turn(&v, &p, &q, &c, &s, false))
+        let cleared = jnp::zeros_like(&apq, None);
+        let a = set_entry(&set_entry(&a, p, q, &cleared), q, p, &cleared);
+        let a = set_entry(&a, p, p, &(&app - &(&t * &apq)));
+        let a = set_entry(&a, q, q, &(&aqq + &(&t * &apq)));
+        (a, turn(&v, Lines::Columns, p, q, &c, &s))
     };
-    let off_diagonal = |a: &Array| {
-        let off = jnp::where_(&jnp::eye(n, None, 0, DType::Bool), &Array::weak(0.0), a);
-        jnp::sum(&(&off * &off), (), false)
-    };
-    // Sweep until the off-diagonal part is below rounding of the whole (at
-    // least once, at most MAX_SWEEPS times: convergence is quadratic).
-    const MAX_SWEEPS: i32 = 20;
     let tolerance = &jnp::sum(&(a * a), (), false) * (eps * eps);
-    let running = |(count, off, ..): &(Array, Array, Array, Array)| {
-        let more = lax::bitwise_or(&jnp::equal(count, &Array::weak(0.0)), &off.gt(&tolerance));
-        lax::bitwise_and(&more, &count.lt(MAX_SWEEPS as f64))
-    };
-    let sweep = |(count, _, a, v): (Array, Array, Array, Array)| {
-        let rotated = control::fori_loop(0, pairs.len() as i32, rotate, (a, v));
-        let (a, v) =
-            rotated.unwrap_or_else(|e| (Array::from_error(e.clone()), Array::from_error(e)));
-        (&count + 1, off_diagonal(&a), a, v)
-    };
-    let count = lax::convert_element_type(&Array::scalar(0i32), DType::I32);
-    let start = (
-        count,
-        off_diagonal(a),
-        a.clone(),
-        jnp::eye(n, None, 0, dtype),
-    );
-    let (_, _, d, v) = match lax::while_loop(running, sweep, start) {
+    let start = (a.clone(), jnp::eye(n, None, 0, dtype));
+    let off = |(a, _): &(Array, Array)| off_diagonal(a);
+    let (d, v) = match Sweep::new(n).run(start, &tolerance, off, rotate) {
         Ok(out) => out,
         Err(e) => {
             let e = Array::from_error(e);

@@ -1,6 +1,7 @@
-//! `jnp.linalg`: `cholesky`, `qr`, `eigh`, `eigvalsh`, `solve`, `inv`,
-//! `det`, `slogdet` (through `lax.linalg`'s Cholesky, QR, Jacobi
-//! eigensolver, LU and triangular solves) and `norm`.
+//! `jnp.linalg`: `cholesky`, `qr`, `eigh`, `eigvalsh`, `svd`, `svdvals`,
+//! `pinv`, `matrix_rank`, `solve`, `inv`, `det`, `slogdet` (through
+//! `lax.linalg`'s Cholesky, QR, Jacobi eigensolver and SVD, LU and
+//! triangular solves) and `norm`.
 
 pub use super::products::norm;
 use super::{expand_dims, fallible, prod, sum, swapaxes, take_along_axis};
@@ -69,6 +70,90 @@ pub fn eigh(a: &Array) -> (Array, Array) {
 #[track_caller]
 pub fn eigvalsh(a: &Array) -> Array {
     lax_linalg::eigh(a).1
+}
+
+/// The singular value decomposition `(U, s, Vᵀ)` of each matrix, `s`
+/// descending (JAX's `jnp.linalg.svd` order; [`crate::lax::linalg::svd`]
+/// has the details). JAX's default is `full_matrices = true`.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[2.0f32, 0.0, 0.0, 0.0, -3.0, 0.0], &[2, 3]);
+/// let (u, s, vt) = jnp::linalg::svd(&a, false);
+/// assert_eq!((u.shape(), vt.shape()), (vec![2, 2], vec![2, 3]));
+/// assert_eq!(s.to_vec::<f32>().unwrap(), vec![3.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn svd(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
+    let (s, u, vt) = lax_linalg::svd(a, full_matrices);
+    (u, s, vt)
+}
+
+/// The singular values of each matrix, descending.
+#[track_caller]
+pub fn svdvals(a: &Array) -> Array {
+    lax_linalg::svd(a, false).0
+}
+
+/// The pseudo-inverse of each matrix: `V diag(1/s) Uᵀ` over the singular
+/// values above `rtol · max(s)` (default `rtol`: `10 · max(m, n) · eps`, as
+/// JAX's).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 2.0, 2.0, 4.0], &[2, 2]);
+/// let p = jnp::linalg::pinv(&a, None).to_vec::<f32>().unwrap();
+/// let want = [0.04f32, 0.08, 0.08, 0.16];
+/// assert!(p.iter().zip(want).all(|(x, y)| (x - y).abs() < 1e-6));
+/// ```
+#[track_caller]
+pub fn pinv(a: &Array, rtol: Option<f64>) -> Array {
+    fallible(|| {
+        let shape = a.shape();
+        let (u, s, vt) = svd(a, false);
+        let rtol = rtol.unwrap_or_else(|| default_rtol(a.dtype(), &shape));
+        let cutoff = &jnp_max_last(&s) * rtol;
+        let kept = s.gt(&cutoff);
+        let inverse = lax::select(&kept, &(1.0 / &s), &super::zeros_like(&s, None));
+        let scaled = &swapaxes(&vt, -1, -2) * &expand_dims(&inverse, -2);
+        Ok(super::matmul(&scaled, &swapaxes(&u, -1, -2)))
+    })
+}
+
+/// The number of singular values of each matrix above `rtol · max(s)`
+/// (default `rtol`: `max(m, n) · eps`, as JAX's), as int32.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 2.0, 2.0, 4.0], &[2, 2]);
+/// assert_eq!(jnp::linalg::matrix_rank(&a, None).item::<i32>().unwrap(), 1);
+/// ```
+#[track_caller]
+pub fn matrix_rank(a: &Array, rtol: Option<f64>) -> Array {
+    fallible(|| {
+        let shape = a.shape();
+        let s = svdvals(a);
+        let rtol = rtol.unwrap_or_else(|| default_rtol(a.dtype(), &shape) / 10.0);
+        let above = s.gt(&(&jnp_max_last(&s) * rtol));
+        Ok(sum(&above.astype(DType::I32), -1, false))
+    })
+}
+
+/// `10 · max(m, n) · eps` for matrices of `shape`.
+fn default_rtol(dtype: DType, shape: &[usize]) -> f64 {
+    let eps = super::finfo(dtype).map_or(f64::EPSILON, |f| f.eps);
+    let r = shape.len();
+    10.0 * shape[r.saturating_sub(2)..]
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(1) as f64
+        * eps
+}
+
+/// The largest singular value, kept as a trailing axis of length 1.
+fn jnp_max_last(s: &Array) -> Array {
+    super::max(s, -1, true)
 }
 
 /// The solution `x` of `a x = b`: `b` is `[..., m]` (one right-hand side)

@@ -168,7 +168,7 @@ fn binary(op: &str, prim: Primitive, x: &Array, y: &Array) -> Array {
 /// Arguments converted to float (ints and bools become f32), as numpy's
 /// transcendental functions do.
 #[track_caller]
-fn to_float(x: &Array) -> Array {
+pub(crate) fn to_float(x: &Array) -> Array {
     match x.aval() {
         Ok(a) if !a.dtype.is_float() => cast(x, DType::F32, a.weak),
         _ => x.clone(),

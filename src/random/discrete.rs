@@ -10,7 +10,7 @@ use crate::{Array, DType, lax};
 use rjax_ir::{Error, ErrorKind};
 
 /// The smallest and largest values of an integer dtype.
-fn limits(dtype: DType) -> (i128, i128) {
+pub(super) fn limits(dtype: DType) -> (i128, i128) {
     let bits = 8 * dtype.size_bytes() as u32;
     if dtype.is_unsigned_int() {
         (0, (1i128 << bits) - 1)

@@ -7,12 +7,12 @@
 //! lax::random_gamma_grad(a, x)`.
 
 use super::{
-    Sampler, constant, draw_with, exponential_in, sample_shape, split, standard_normal, subkeys,
-    uniform_in,
+    Sampler, constant, draw_params, draw_with, exponential_in, failed, sample_shape, split,
+    standard_normal, subkeys, uniform_in,
 };
 use crate::numpy::{self as jnp, fallible};
 use crate::{Array, DType, custom_jvp, lax, vmap};
-use rjax_ir::{Error, ErrorKind, broadcast_shapes};
+use rjax_ir::{Error, ErrorKind};
 
 /// Gamma samples of shape parameter `a` (unit rate), with `shape` (which
 /// `a`'s shape must broadcast to; default `a`'s shape) and a float `dtype`.
@@ -32,7 +32,7 @@ use rjax_ir::{Error, ErrorKind, broadcast_shapes};
 /// ```
 #[track_caller]
 pub fn gamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
-    gamma_like(key, a, shape, dtype, false)
+    draw_params(Sampler::Gamma { log_space: false }, key, &[a], shape, dtype)
 }
 
 /// The logarithm of [`gamma`] samples, computed in log space: accurate for
@@ -47,22 +47,7 @@ pub fn gamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> A
 /// ```
 #[track_caller]
 pub fn loggamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
-    gamma_like(key, a, shape, dtype, true)
-}
-
-#[track_caller]
-fn gamma_like(
-    key: &Array,
-    a: &Array,
-    shape: Option<&[usize]>,
-    dtype: DType,
-    log_space: bool,
-) -> Array {
-    fallible(|| {
-        let s = Sampler::Gamma { log_space };
-        let shape = sample_shape(s.name(), shape, &a.aval()?.shape)?;
-        Ok(draw_with(s, key, std::slice::from_ref(a), &shape, dtype))
-    })
+    draw_params(Sampler::Gamma { log_space: true }, key, &[a], shape, dtype)
 }
 
 /// Beta samples of parameters `a` and `b`, with `shape` (default: their
@@ -77,24 +62,7 @@ fn gamma_like(
 /// ```
 #[track_caller]
 pub fn beta(key: &Array, a: &Array, b: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
-    fallible(|| {
-        let (a_shape, b_shape) = (a.aval()?.shape, b.aval()?.shape);
-        let both = broadcast_shapes(&a_shape, &b_shape).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Shape,
-                "beta",
-                format!("a{a_shape:?} and b{b_shape:?} do not broadcast together"),
-            )
-        })?;
-        let shape = sample_shape("beta", shape, &both)?;
-        Ok(draw_with(
-            Sampler::Beta,
-            key,
-            &[a.clone(), b.clone()],
-            &shape,
-            dtype,
-        ))
-    })
+    draw_params(Sampler::Beta, key, &[a, b], shape, dtype)
 }
 
 /// Dirichlet samples of concentrations `alpha` (shape `[..., k]`): points
@@ -176,11 +144,6 @@ fn sample_grad(a: &Array, x: &Array, log_space: bool) -> Array {
     let tiny = jnp::full_like(&x, jnp::finfo(x.dtype()).map_or(0.0, |f| f.tiny), None);
     let x = lax::select(&jnp::equal(&x, &Array::weak(0.0)), &tiny, &x);
     lax::div(&lax::random_gamma_grad(a, &x), &x)
-}
-
-/// A carry of arrays, all holding `e` (a failed loop's result).
-fn failed<const N: usize>(e: Error) -> [Array; N] {
-    std::array::from_fn(|_| Array::from_error(e.clone()))
 }
 
 /// One gamma sample of the scalar `alpha` (Marsaglia and Tsang): with

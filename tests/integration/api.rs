@@ -620,7 +620,43 @@ const LINALG: &[(&str, Case)] = &[
     ("linalg_eigh_vectors_vjp", |x| {
         with_vjp(|x| signed(&jnp::linalg::eigh(&x[0]).1), x)
     }),
+    ("linalg_svd_tall", |x| svd_signed(&x[0])),
+    ("linalg_svd_wide", |x| svd_signed(&x[0])),
+    ("linalg_svd_batched", |x| svd_signed(&x[0])),
+    ("linalg_svd_full_values", |x| {
+        vec![jnp::linalg::svd(&x[0], true).1]
+    }),
+    ("linalg_svdvals_vjp", |x| {
+        with_vjp(|x| jnp::linalg::svdvals(&x[0]), x)
+    }),
+    ("linalg_svd_u_vjp", |x| {
+        with_vjp(|x| svd_signed(&x[0]).swap_remove(0), x)
+    }),
+    ("linalg_svd_vh_vjp", |x| {
+        with_vjp(|x| svd_signed(&x[0]).swap_remove(2), x)
+    }),
+    ("linalg_pinv_vjp", |x| {
+        with_vjp(|x| jnp::linalg::pinv(&x[0], None), x)
+    }),
+    ("linalg_pinv_low_rank", |x| {
+        vec![jnp::linalg::pinv(&x[0], None)]
+    }),
+    ("linalg_matrix_rank", |x| {
+        vec![
+            jnp::linalg::matrix_rank(&x[0], None),
+            jnp::linalg::matrix_rank(&x[1], None),
+        ]
+    }),
 ];
+
+/// The reduced SVD `[U, s, Vh]` with each pair of singular vectors signed
+/// so that the largest-magnitude entry of the row of `Vh` is positive.
+fn svd_signed(a: &Array) -> Vec<Array> {
+    let (u, s, vh) = jnp::linalg::svd(a, false);
+    let top = jnp::argmax(&vh.abs(), Some(-1), true);
+    let sign = jnp::sign(&jnp::take_along_axis(&vh, &top, -1, IndexMode::Clip));
+    vec![&u * &jnp::swapaxes(&sign, -1, -2), s, &vh * &sign]
+}
 
 fn pair((a, b): (Array, Array)) -> Vec<Array> {
     vec![a, b]

@@ -373,6 +373,24 @@ pub(crate) fn cases() -> Vec<Case> {
             vec![(vec![3, 3], -1.0, 1.0)],
         ),
         (
+            "svd (singular values)",
+            |a| lax::linalg::svd(&a[0], false).0,
+            vec![(vec![3, 2], -1.0, 1.0)],
+        ),
+        (
+            "svd (squared vectors of a wide matrix)",
+            |a| {
+                let (_, u, vt) = lax::linalg::svd(&a[0], false);
+                jnp::concatenate(&[&u * &u, (&vt * &vt).t()], 0)
+            },
+            vec![(vec![2, 3], -1.0, 1.0)],
+        ),
+        (
+            "pinv",
+            |a| jnp::linalg::pinv(&a[0], None),
+            vec![(vec![3, 2], -1.0, 1.0)],
+        ),
+        (
             "qr (r of a wide matrix)",
             |a| lax::linalg::qr(&a[0], false).1,
             vec![(vec![2, 3], -1.0, 1.0)],

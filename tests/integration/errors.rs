@@ -269,6 +269,16 @@ fn bad_linear_algebra() {
     expect(e, ErrorKind::Shape, "eigh", &["f32[3]"]);
     let e = jnp::linalg::eigh(&v(&[2, 3])).0.check().unwrap_err();
     expect(e, ErrorKind::Shape, "eigh", &["f32[2,3]", "square"]);
+    let e = lax::linalg::svd(&v(&[3]), false).0.check().unwrap_err();
+    expect(e, ErrorKind::Shape, "svd", &["f32[3]"]);
+    // As in JAX, the full decomposition of a non-square matrix has no JVP.
+    let tall = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 7.0], &[3, 2]);
+    let e = rjax::grad(|a: Array| jnp::linalg::svd(&a, true).0.sum())(tall.clone())
+        .check()
+        .unwrap_err();
+    assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Param, "svd"), "{e}");
+    let reduced = rjax::grad(|a: Array| jnp::linalg::svd(&a, false).1.sum())(tall);
+    assert!(reduced.check().is_ok());
 }
 
 #[test]

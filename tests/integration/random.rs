@@ -10,7 +10,7 @@ fn fixture(name: &str) -> Fixture {
         .unwrap_or_else(|| panic!("no fixture {name}"))
 }
 
-/// Exactly JAX's values, shape and dtype.
+/// Exactly JAX's values, shape and dtype (any NaN matches NaN).
 #[track_caller]
 fn assert_exact(name: &str, got: &Array) {
     let want = fixture(name);
@@ -19,7 +19,7 @@ fn assert_exact(name: &str, got: &Array) {
     let got = f64s(got);
     for (i, (g, w)) in got.iter().zip(&want.values).enumerate() {
         assert!(
-            g.to_bits() == w.to_bits(),
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
             "{name}: element {i}: got {g}, JAX {w}\n got {got:?}\n JAX {:?}",
             want.values
         );
@@ -612,4 +612,269 @@ fn rng_bit_generator_matches_xla() {
     );
     let bad = lax::rng_bit_generator(&key, &[2], DType::F32, RngAlgorithm::Default).1;
     assert_eq!(bad.check().unwrap_err().kind, rjax::ErrorKind::DType);
+}
+
+/// A float32 array of the given values and shape.
+fn f32s(values: &[f32], shape: &[usize]) -> Array {
+    Array::from_slice(values, shape)
+}
+
+#[test]
+fn transformed_samplers() {
+    let (k0, k42) = (random::key(0), random::key(42));
+    let (f32, f16) = (DType::F32, DType::F16);
+    let s = Array::scalar;
+    let row = f32s(&[0.5, 1.0, 2.0], &[3]);
+    assert_exact("cauchy_0_4", &random::cauchy(&k0, &[4], f32));
+    assert_exact("cauchy_42_2x3", &random::cauchy(&k42, &[2, 3], f32));
+    assert_exact("cauchy_0_f16_4", &random::cauchy(&k0, &[4], f16));
+    let one = s(1.0f32);
+    assert_exact(
+        "lognormal_0_4",
+        &random::lognormal(&k0, &one, Some(&[4]), f32),
+    );
+    let lognormal = random::lognormal(&k42, &row, Some(&[2, 3]), f32);
+    assert_exact("lognormal_42_sigmas_2x3", &lognormal);
+    let two = s(2.0f32);
+    assert_exact("pareto_0_2_4", &random::pareto(&k0, &two, Some(&[4]), f32));
+    let pareto = random::pareto(&k42, &row, Some(&[2, 3]), f32);
+    assert_exact("pareto_42_bs_2x3", &pareto);
+    assert_exact(
+        "rayleigh_0_1_4",
+        &random::rayleigh(&k0, &one, Some(&[4]), f32),
+    );
+    let rayleigh = random::rayleigh(&k42, &row, Some(&[2, 3]), f32);
+    assert_exact("rayleigh_42_scales_2x3", &rayleigh);
+    assert_exact(
+        "rayleigh_0_f16_4",
+        &random::rayleigh(&k0, &two, Some(&[4]), f16),
+    );
+    let weibull = random::weibull_min(&k0, &one, &s(1.5f32), &[4], f32);
+    assert_exact("weibull_min_0_1_15_4", &weibull);
+    let scales = f32s(&[1.0, 2.0], &[2]);
+    let weibull = random::weibull_min(&k42, &scales, &s(0.5f32), &[3, 2], f32);
+    assert_exact("weibull_min_42_scales_3x2", &weibull);
+    assert_exact("maxwell_0_4", &random::maxwell(&k0, &[4], f32));
+    assert_exact("maxwell_42_2x3", &random::maxwell(&k42, &[2, 3], f32));
+    let dsm = random::double_sided_maxwell;
+    assert_exact(
+        "double_sided_maxwell_0_1_2_4",
+        &dsm(&k0, &one, &two, &[4], f32),
+    );
+    let locs = f32s(&[0.0, 10.0], &[2]);
+    assert_exact(
+        "double_sided_maxwell_42_locs_3",
+        &dsm(&k42, &locs, &one, &[3], f32),
+    );
+    assert_exact(
+        "double_sided_maxwell_42_locs",
+        &dsm(&k42, &locs, &one, &[], f32),
+    );
+    assert_exact("wald_0_1_4", &random::wald(&k0, &one, Some(&[4]), f32));
+    let wald = random::wald(&k42, &row, Some(&[2, 3]), f32);
+    assert_exact("wald_42_means_2x3", &wald);
+    let zero = s(0.0f32);
+    let triangular = random::triangular(&k0, &zero, &s(0.3f32), &one, Some(&[4]), f32);
+    assert_exact("triangular_0_0_03_1_4", &triangular);
+    let (left, mode) = (f32s(&[-1.0, 0.0, 2.0], &[3]), f32s(&[0.0, 0.5, 2.0], &[3]));
+    let right = f32s(&[1.0, 1.0, 5.0], &[3]);
+    let triangular = random::triangular(&k42, &left, &mode, &right, None, f32);
+    assert_exact("triangular_42_arrays", &triangular);
+    // Under jit the sampler is staged into the caller's program.
+    let jitted = jit(|k: Array| random::cauchy(&k, &[4], DType::F32));
+    assert_exact("cauchy_0_4", &jitted.call(k0).unwrap());
+}
+
+#[test]
+fn gamma_based_samplers() {
+    let (k0, k42) = (random::key(0), random::key(42));
+    let f32 = DType::F32;
+    let three = Array::scalar(3.0f32);
+    let dfs = f32s(&[1.0, 2.5, 10.0], &[3]);
+    assert_exact(
+        "chisquare_0_3_4",
+        &random::chisquare(&k0, &three, Some(&[4]), f32),
+    );
+    assert_exact(
+        "chisquare_42_dfs",
+        &random::chisquare(&k42, &dfs, None, f32),
+    );
+    let chisquare = |d: Array| random::chisquare(&k0, &d, None, f32).sum();
+    let d = grad(chisquare)(dfs.clone());
+    assert_close(
+        &f64s(&d),
+        &fixture("chisquare_grad_0_dfs").values,
+        2e-5,
+        "chisquare grad",
+    );
+    assert_exact("t_0_3_4", &random::t(&k0, &three, Some(&[4]), f32));
+    assert_exact("t_42_dfs_2x3", &random::t(&k42, &dfs, Some(&[2, 3]), f32));
+    assert_exact("t_0_f16_4", &random::t(&k0, &three, Some(&[4]), DType::F16));
+    let per_key = vmap(|k: Array| random::t(&k, &dfs, None, f32));
+    assert_exact("t_split3_dfs", &per_key(random::split(&k0, 3)));
+    let five = Array::scalar(5.0f32);
+    assert_exact("f_0_3_5_4", &random::f(&k0, &three, &five, Some(&[4]), f32));
+    let dfnum = f32s(&[1.0, 2.0, 5.0], &[3]);
+    let dfden = f32s(&[3.0, 4.0, 10.0], &[3]);
+    assert_exact("f_42_arrays", &random::f(&k42, &dfnum, &dfden, None, f32));
+    let normal = random::generalized_normal;
+    assert_exact("generalized_normal_0_2_4", &normal(&k0, 2.0, &[4], f32));
+    assert_exact(
+        "generalized_normal_42_05_2x3",
+        &normal(&k42, 0.5, &[2, 3], f32),
+    );
+    assert_exact("ball_0_3_2", &random::ball(&k0, 3, 2.0, &[2], f32));
+    assert_exact("ball_42_2_p1_4", &random::ball(&k42, 2, 1.0, &[4], f32));
+}
+
+#[test]
+fn multivariate_normal_samples() {
+    use random::CovFactor;
+    let (k0, k42) = (random::key(0), random::key(42));
+    let f32 = DType::F32;
+    let mean = f32s(&[1.0, -2.0], &[2]);
+    let cov = f32s(&[4.0, 2.0, 2.0, 5.0], &[2, 2]);
+    let mvn = |k: &Array, m: &Array, c: &Array, shape: Option<&[usize]>, method| {
+        random::multivariate_normal(k, m, c, shape, f32, method)
+    };
+    let chol = CovFactor::Cholesky;
+    assert_exact(
+        "multivariate_normal_0_3",
+        &mvn(&k0, &mean, &cov, Some(&[3]), chol),
+    );
+    let means = rjax::numpy::zeros(&[4, 2], f32);
+    assert_exact(
+        "multivariate_normal_42_means",
+        &mvn(&k42, &means, &cov, None, chol),
+    );
+    let covs = f32s(&[4.0, 2.0, 2.0, 5.0, 1.0, 0.0, 0.0, 9.0], &[2, 2, 2]);
+    let batched = mvn(&k42, &mean, &covs, Some(&[3, 2]), chol);
+    assert_exact("multivariate_normal_42_covs_3x2", &batched);
+    let diagonal = f32s(&[4.0, 0.0, 0.0, 9.0], &[2, 2]);
+    let eigh = mvn(&k0, &mean, &diagonal, Some(&[3]), CovFactor::Eigh);
+    assert_exact("multivariate_normal_0_eigh_diag", &eigh);
+    let svd = mvn(&k0, &mean, &diagonal, Some(&[3]), CovFactor::Svd);
+    assert_exact("multivariate_normal_0_svd_diag", &svd);
+}
+
+#[test]
+fn counting_samplers() {
+    let (k0, k42) = (random::key(0), random::key(42));
+    let i32 = DType::I32;
+    let geometric = random::geometric(&k0, &Array::scalar(0.3f32), Some(&[6]), i32);
+    assert_exact("geometric_0_03_6", &geometric);
+    let ps = f32s(&[0.1, 0.5, 0.9], &[3]);
+    let geometric = random::geometric(&k42, &ps, Some(&[2, 3]), i32);
+    assert_exact("geometric_42_ps_2x3", &geometric);
+    let poisson = random::poisson(&k0, &Array::scalar(3.0f32), Some(&[6]), i32);
+    assert_exact("poisson_0_3_6", &poisson);
+    let lams = f32s(&[0.0, 0.5, 5.0, 12.0, 50.0, 1000.0], &[6]);
+    assert_exact("poisson_42_lams", &random::poisson(&k42, &lams, None, i32));
+    let hundred = Array::scalar(100.0f32);
+    let poisson = random::poisson(&k0, &hundred, Some(&[2, 3]), i32);
+    assert_exact("poisson_0_100_2x3", &poisson);
+    let first4 = f32s(&[0.0, 0.5, 5.0, 12.0], &[4]);
+    let per_key = vmap(|k: Array| random::poisson(&k, &first4, None, i32));
+    assert_exact("poisson_split3_lams", &per_key(random::split(&k42, 3)));
+    let f32 = DType::F32;
+    let (ten, p) = (Array::scalar(10.0f32), Array::scalar(0.3f32));
+    let binomial = random::binomial(&k0, &ten, &p, Some(&[6]), f32);
+    assert_exact("binomial_0_10_03_6", &binomial);
+    let n = f32s(&[5.0, 20.0, 100.0, 1000.0], &[4]);
+    let p = f32s(&[0.3, 0.7, 0.5, 0.01], &[4]);
+    assert_exact(
+        "binomial_42_arrays",
+        &random::binomial(&k42, &n, &p, None, f32),
+    );
+    let n = f32s(&[-1.0, f32::INFINITY, 5.0, 5.0, 7.0], &[5]);
+    let p = f32s(&[0.5, 0.5, f32::NAN, 1.2, 1.0], &[5]);
+    assert_exact(
+        "binomial_0_edges",
+        &random::binomial(&k0, &n, &p, None, f32),
+    );
+}
+
+#[test]
+fn bad_arguments_of_more_samplers_are_typed_errors() {
+    use rjax::ErrorKind;
+    let k0 = random::key(0);
+    let pair = f32s(&[1.0, 2.0], &[2]);
+    let triple = f32s(&[1.0, 2.0, 3.0], &[3]);
+    let one = Array::scalar(1.0f32);
+    let here = line!();
+    let cases = [
+        (
+            random::cauchy(&k0, &[2], DType::I32),
+            ErrorKind::DType,
+            "cauchy",
+        ),
+        (
+            random::t(&k0, &pair, Some(&[3]), DType::F32),
+            ErrorKind::Shape,
+            "t",
+        ),
+        (
+            random::f(&k0, &pair, &triple, None, DType::F32),
+            ErrorKind::Shape,
+            "f",
+        ),
+        (
+            random::weibull_min(&k0, &pair, &one, &[3], DType::F32),
+            ErrorKind::Shape,
+            "weibull_min",
+        ),
+        (
+            random::double_sided_maxwell(&k0, &pair, &triple, &[], DType::F32),
+            ErrorKind::Shape,
+            "double_sided_maxwell",
+        ),
+        (
+            random::ball(&k0, 2, 2.0, &[2], DType::I32),
+            ErrorKind::DType,
+            "ball",
+        ),
+        (
+            random::geometric(&k0, &one, None, DType::F32),
+            ErrorKind::DType,
+            "geometric",
+        ),
+        (
+            random::poisson(&k0, &pair, Some(&[3]), DType::I32),
+            ErrorKind::Shape,
+            "poisson",
+        ),
+        (
+            random::binomial(&k0, &one, &one, None, DType::I32),
+            ErrorKind::DType,
+            "binomial",
+        ),
+    ];
+    for (out, kind, op) in cases {
+        let e = out.check().unwrap_err();
+        assert_eq!((e.kind, e.op.as_str()), (kind, op), "{e}");
+        let location = e.location.unwrap_or_else(|| panic!("no location in {e}"));
+        assert!(
+            location.file().ends_with("random.rs") && location.line() > here,
+            "{e}"
+        );
+    }
+    use random::CovFactor;
+    let cov = rjax::numpy::eye(2, None, 0, DType::F32);
+    let mvn = |m: &Array, c: &Array, method| {
+        random::multivariate_normal(&k0, m, c, None, DType::F32, method)
+            .check()
+            .unwrap_err()
+    };
+    let e = mvn(&pair, &f32s(&[1.0; 3], &[3]), CovFactor::Svd);
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (ErrorKind::Shape, "multivariate_normal"),
+        "{e}"
+    );
+    assert_eq!(
+        mvn(&triple, &cov, CovFactor::Cholesky).kind,
+        ErrorKind::Shape
+    );
+    assert_eq!(mvn(&one, &cov, CovFactor::Cholesky).kind, ErrorKind::Shape);
+    assert!(e.location.is_some());
 }
