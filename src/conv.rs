@@ -2,7 +2,7 @@
 //! dimension numbers as layout strings (`"NHWC"`, `"HWIO"`).
 
 use crate::Array;
-use crate::lax::bind1;
+use crate::lax::{self, bind1};
 use rjax_ir::{ConvDims, ConvLayout, ConvParams, DType, Error, ErrorKind, Primitive};
 
 /// How windows (of a convolution or a window reduction) are padded.
@@ -47,6 +47,38 @@ impl Padding {
             Padding::Explicit(p) => p.clone(),
         }
     }
+}
+
+/// The `(low, high)` padding of each spatial axis that `padding` gives
+/// windows of `window_shape` moving by `window_strides` over `in_shape`
+/// (one entry per axis in each).
+///
+/// ```
+/// use rjax::lax::{self, Padding};
+/// let pads = lax::padtype_to_pads(&[7, 6], &[3, 2], &[2, 1], &Padding::Same).unwrap();
+/// assert_eq!(pads, vec![(1, 1), (0, 1)]);
+/// ```
+#[track_caller]
+pub fn padtype_to_pads(
+    in_shape: &[usize],
+    window_shape: &[usize],
+    window_strides: &[usize],
+    padding: &Padding,
+) -> Result<Vec<(i64, i64)>, Error> {
+    let n = in_shape.len();
+    let explicit_fits = !matches!(padding, Padding::Explicit(p) if p.len() != n);
+    if window_shape.len() != n || window_strides.len() != n || !explicit_fits {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            "padtype_to_pads",
+            format!(
+                "shapes {in_shape:?}, windows {window_shape:?}, strides {window_strides:?} and \
+                 padding {padding:?} differ in length"
+            ),
+        )
+        .at(crate::location::current()));
+    }
+    Ok(padding.pairs(in_shape, window_shape, window_strides))
 }
 
 /// The parameters of [`conv_general_dilated`] besides the operands. Empty
@@ -197,4 +229,165 @@ pub fn conv(lhs: &Array, rhs: &Array, window_strides: &[usize], padding: Padding
         ..ConvOptions::default()
     };
     conv_general_dilated(lhs, rhs, &options)
+}
+
+/// [`conv_general_dilated`] in the default layouts with explicit padding
+/// and dilations, JAX's `lax.conv_with_general_padding`.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// let x = Array::from_slice(&[1.0f32, 2.0, 3.0], &[1, 1, 3]);
+/// let k = Array::from_slice(&[1.0f32, 1.0], &[1, 1, 2]);
+/// let y = lax::conv_with_general_padding(&x, &k, &[1], &[(1, 1)], &[1], &[1]);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.0, 3.0, 5.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn conv_with_general_padding(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+    lhs_dilation: &[usize],
+    rhs_dilation: &[usize],
+) -> Array {
+    let options = ConvOptions {
+        window_strides: window_strides.to_vec(),
+        padding: Padding::Explicit(padding.to_vec()),
+        lhs_dilation: lhs_dilation.to_vec(),
+        rhs_dilation: rhs_dilation.to_vec(),
+        ..ConvOptions::default()
+    };
+    conv_general_dilated(lhs, rhs, &options)
+}
+
+/// The transposed convolution (JAX's `lax.conv_transpose`): the input
+/// dilated by `strides` and convolved with stride 1, padded so that
+/// `Valid` and `Same` undo the shapes of the forward convolution with that
+/// padding (explicit padding is used as given). Layouts default to
+/// channels last (`NC`, `NHC`, `NHWC`, `NHWDC` with kernels `IO`, `HIO`,
+/// `HWIO`, `HWDIO`); `transpose_kernel` flips the kernel's spatial axes
+/// and swaps its input and output features, giving the gradient of the
+/// forward convolution.
+///
+/// ```
+/// use rjax::{lax, Array, lax::Padding};
+/// let x = Array::from_slice(&[1.0f32, 2.0], &[1, 2, 1]); // NHC
+/// let k = Array::from_slice(&[1.0f32, 10.0], &[2, 1, 1]); // HIO
+/// let y = lax::conv_transpose(&x, &k, &[2], Padding::Valid, &[], None, false);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![10.0, 1.0, 20.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn conv_transpose(
+    lhs: &Array,
+    rhs: &Array,
+    strides: &[usize],
+    padding: Padding,
+    rhs_dilation: &[usize],
+    dimension_numbers: Option<(&str, &str, &str)>,
+    transpose_kernel: bool,
+) -> Array {
+    let location = crate::location::current();
+    let layouts = dimension_numbers.map(|(l, r, o)| (l.to_string(), r.to_string(), o.to_string()));
+    let transposed = Transposed {
+        strides,
+        padding,
+        rhs_dilation,
+        transpose_kernel,
+    };
+    match transposed.forward(lhs, rhs, layouts) {
+        Ok((kernel, options)) => conv_general_dilated(lhs, &kernel, &options),
+        Err(e) => Array::from_error(e.at(location)),
+    }
+}
+
+/// The parameters of a [`conv_transpose`].
+struct Transposed<'a> {
+    strides: &'a [usize],
+    padding: Padding,
+    rhs_dilation: &'a [usize],
+    transpose_kernel: bool,
+}
+
+impl Transposed<'_> {
+    /// The kernel and the options of the forward convolution computing it.
+    fn forward(
+        &self,
+        lhs: &Array,
+        rhs: &Array,
+        layouts: Option<(String, String, String)>,
+    ) -> Result<(Array, ConvOptions), Error> {
+        let rank = lhs.ndim();
+        let error = |kind, message: String| Error::new(kind, "conv_transpose", message);
+        if rank < 2 || rhs.ndim() != rank {
+            let message = format!(
+                "needs operands of one rank, at least 2, not {rank} and {}",
+                rhs.ndim()
+            );
+            return Err(error(ErrorKind::Shape, message));
+        }
+        let (l, r, o) = match layouts {
+            Some(layouts) => layouts,
+            None => {
+                let spatial = "HWD".get(..rank - 2).ok_or_else(|| {
+                    error(
+                        ErrorKind::Shape,
+                        format!("no default layouts for rank {rank}"),
+                    )
+                })?;
+                let nc = format!("N{spatial}C");
+                (nc.clone(), format!("{spatial}IO"), nc)
+            }
+        };
+        let dims = parse_dims(&l, &r, &o)?;
+        let n = dims.rhs.spatial.len();
+        let dilation = match self.rhs_dilation {
+            [] => vec![1; n],
+            d => d.to_vec(),
+        };
+        if self.strides.len() != n || dilation.len() != n {
+            let message = format!("strides and dilations need {n} entries, one per spatial axis");
+            return Err(error(ErrorKind::Param, message));
+        }
+        let shape = rhs.shape();
+        let pads = match &self.padding {
+            Padding::Explicit(p) => p.clone(),
+            Padding::Valid | Padding::Same => (0..n)
+                .map(|i| {
+                    let k = rjax_ir::dilate(shape[dims.rhs.spatial[i]], dilation[i]) as i64;
+                    transpose_padding(k, self.strides[i] as i64, self.padding == Padding::Same)
+                })
+                .collect(),
+            Padding::SameLower => {
+                let message = "padding must be Valid, Same or explicit".to_string();
+                return Err(error(ErrorKind::Param, message));
+            }
+        };
+        let kernel = if self.transpose_kernel {
+            let mut swap: Vec<usize> = (0..rank).collect();
+            swap.swap(dims.rhs.batch, dims.rhs.feature);
+            lax::transpose(&lax::rev(rhs, &dims.rhs.spatial), &swap)
+        } else {
+            rhs.clone()
+        };
+        let options = ConvOptions {
+            padding: Padding::Explicit(pads),
+            lhs_dilation: self.strides.to_vec(),
+            rhs_dilation: dilation,
+            ..ConvOptions::default()
+        };
+        Ok((kernel, options.with_layouts(&l, &r, &o)))
+    }
+}
+
+/// Padding `(low, high)` of one spatial axis of a transposed convolution
+/// with a (dilated) kernel of `k` and stride `s`, for the forward
+/// convolution's `Same` or `Valid` padding.
+fn transpose_padding(k: i64, s: i64, same: bool) -> (i64, i64) {
+    let (total, low) = if same {
+        let total = k + s - 2;
+        (total, if s > k - 1 { k - 1 } else { (total + 1) / 2 })
+    } else {
+        (k + s - 2 + (k - s).max(0), k - 1)
+    };
+    (low, total - low)
 }

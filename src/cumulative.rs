@@ -102,4 +102,6 @@ cumulative! {
     cummax => lax::max;
     /// Running minimum along `axis`.
     cummin => lax::min;
+    /// Running `log Σ exp` along `axis`.
+    cumlogsumexp => crate::numpy::logaddexp;
 }

@@ -17,8 +17,11 @@ pub use crate::collectives::{
 pub use crate::control::{
     cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
 };
-pub use crate::conv::{ConvOptions, Padding, conv, conv_general_dilated};
-pub use crate::cumulative::{associative_scan, cummax, cummin, cumprod, cumsum};
+pub use crate::conv::{
+    ConvOptions, Padding, conv, conv_general_dilated, conv_transpose, conv_with_general_padding,
+    padtype_to_pads,
+};
+pub use crate::cumulative::{associative_scan, cumlogsumexp, cummax, cummin, cumprod, cumsum};
 use crate::location;
 /// `lax.linalg`: Cholesky, triangular solves and LU.
 pub mod linalg {
@@ -26,13 +29,28 @@ pub mod linalg {
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
 mod betainc;
+mod elementwise;
+mod products;
+mod shape;
+mod slicing;
 mod special;
 pub use crate::windows::{Window, reduce_window};
 pub use betainc::betainc;
+pub use elementwise::{exp2, integer_pow, mulhi, reciprocal, select_n, square};
+pub use products::{batch_matmul, dot};
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, DotDims, Primitive, Value};
 pub use rjax_ir::{IndexDims, ScatterOp};
+pub use shape::{
+    broadcast, broadcast_shapes, broadcast_to_rank, broadcasted_iota, collapse, empty, full,
+    full_like, split, stack, tile, unstack,
+};
+pub use slicing::{
+    dynamic_index_in_dim, dynamic_slice_in_dim, dynamic_update_index_in_dim,
+    dynamic_update_slice_in_dim, index_in_dim, index_take, scatter_apply, scatter_sub,
+    slice_in_dim,
+};
 pub use special::{igamma, igamma_grad_a, igammac, random_gamma_grad};
 
 /// Bind `prim` to the arrays' values; errors (in operands or from the
@@ -113,12 +131,22 @@ unary! {
     round => Round;
     /// Logical not of bools, bitwise not of integers.
     not => Not;
+    /// The same as [`not`].
+    bitwise_not => Not;
     /// Neither infinite nor NaN.
     is_finite => IsFinite;
     /// The error function.
     erf => Erf;
     /// The inverse of [`erf`] on (-1, 1).
     erf_inv => ErfInv;
+    /// `1 - erf(x)`, accurate where `erf(x)` is near 1.
+    erfc => Erfc;
+    /// `e^-|x| I₀(x)`, the exponentially scaled modified Bessel function of
+    /// order 0.
+    bessel_i0e => BesselI0e;
+    /// `e^-|x| I₁(x)`, the exponentially scaled modified Bessel function of
+    /// order 1.
+    bessel_i1e => BesselI1e;
     /// The real cube root.
     cbrt => Cbrt;
     sinh => Sinh;
@@ -164,6 +192,8 @@ binary! {
     nextafter => Primitive::Binary(BinaryOp::NextAfter);
     /// `polygamma(n, x)`: the `n`-th derivative of [`digamma`].
     polygamma => Primitive::Binary(BinaryOp::Polygamma);
+    /// The Hurwitz zeta function `Σₖ (q + k)^-x` of `(x, q)`.
+    zeta => Primitive::Binary(BinaryOp::Zeta);
     eq => Primitive::Compare(Comparison::Eq);
     ne => Primitive::Compare(Comparison::Ne);
     lt => Primitive::Compare(Comparison::Lt);
@@ -285,6 +315,10 @@ reduction! {
     reduce_max => Max;
     reduce_min => Min;
     reduce_prod => Prod;
+    // Logical on bool, bitwise on integers.
+    reduce_and => And;
+    reduce_or => Or;
+    reduce_xor => Xor;
 }
 
 /// Index of the first maximum along `axis` (NaN counts as the maximum).
@@ -327,6 +361,27 @@ pub fn dot_general(
             preferred_element_type,
         },
         &[lhs, rhs],
+    )
+}
+
+/// Round floats to the nearest value with `exponent_bits` of exponent and
+/// `mantissa_bits` of mantissa (overflowing to infinity), keeping the
+/// dtype: XLA's `ReducePrecision`.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// // bf16's 7 mantissa bits: 1 + 2^-9 rounds to 1.
+/// let x = Array::scalar(1.0f32 + 1.0 / 512.0);
+/// assert_eq!(lax::reduce_precision(&x, 8, 7).item::<f32>().unwrap(), 1.0);
+/// ```
+#[track_caller]
+pub fn reduce_precision(x: &Array, exponent_bits: u32, mantissa_bits: u32) -> Array {
+    bind1(
+        Primitive::ReducePrecision {
+            exponent_bits,
+            mantissa_bits,
+        },
+        &[x],
     )
 }
 

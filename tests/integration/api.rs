@@ -715,3 +715,234 @@ fn incomplete_gamma_and_beta_functions_match_jax() {
     assert_eq!(lax::igamma(&a, &x).item::<f32>().unwrap(), 0.0);
     assert_eq!(lax::igammac(&a, &x).item::<f32>().unwrap(), 1.0);
 }
+
+fn at_rows() -> (Array, lax::IndexDims) {
+    let dims = lax::IndexDims {
+        window_dims: vec![1],
+        collapsed_dims: vec![0],
+        operand_batching_dims: vec![],
+        indices_batching_dims: vec![],
+        index_map: vec![0],
+        index_vector_dim: 1,
+    };
+    (Array::from_slice(&[2i32, 0, 2], &[3, 1]), dims)
+}
+
+const LAX_BREADTH: &[(&str, Case)] = &[
+    ("lax_square", |x| vec![lax::square(&x[0])]),
+    ("lax_reciprocal", |x| vec![lax::reciprocal(&x[0])]),
+    ("lax_exp2", |x| vec![lax::exp2(&x[0])]),
+    ("lax_integer_pow", |x| {
+        [3, -2, 0].map(|y| lax::integer_pow(&x[0], y)).to_vec()
+    }),
+    ("lax_integer_pow_int", |x| vec![lax::integer_pow(&x[0], 3)]),
+    ("lax_integer_pow_vjp", |x| {
+        with_vjp(|x| lax::integer_pow(&x[0], 3), x)
+    }),
+    ("lax_bitwise_not", |x| vec![lax::bitwise_not(&x[0])]),
+    ("lax_mulhi_i32", |x| vec![lax::mulhi(&x[0], &x[1])]),
+    ("lax_mulhi_u32", |x| vec![lax::mulhi(&x[0], &x[1])]),
+    ("lax_mulhi_i8", |x| vec![lax::mulhi(&x[0], &x[1])]),
+    ("lax_select_n", |x| vec![lax::select_n(&x[0], &x[1..])]),
+    ("lax_select_n_bool", |x| vec![lax::select_n(&x[0], &x[1..])]),
+    ("lax_reduce_precision", |x| {
+        vec![lax::reduce_precision(&(&x[0] * 100.0), 5, 10)]
+    }),
+    ("lax_reduce_precision_vjp", |x| {
+        with_vjp(|x| lax::reduce_precision(&x[0], 8, 7), x)
+    }),
+    ("lax_reduce_and", |x| vec![lax::reduce_and(&x[0], &[1])]),
+    ("lax_reduce_or", |x| vec![lax::reduce_or(&x[0], &[0])]),
+    ("lax_reduce_xor", |x| vec![lax::reduce_xor(&x[0], &[0, 1])]),
+    ("lax_reduce_and_bool", |x| {
+        vec![lax::reduce_and(&x[0], &[1])]
+    }),
+    ("lax_reduce_or_bool", |x| vec![lax::reduce_or(&x[0], &[0])]),
+    ("lax_reduce_xor_bool", |x| {
+        vec![lax::reduce_xor(&x[0], &[1])]
+    }),
+    ("lax_full", |_| {
+        vec![lax::full(&[2, 3], &Array::weak(1.5), Some(DType::F32))]
+    }),
+    ("lax_full_like", |x| {
+        vec![lax::full_like(
+            &x[0],
+            &Array::weak(2),
+            Some(DType::I32),
+            Some(&[2, 2]),
+        )]
+    }),
+    ("lax_broadcast", |x| vec![lax::broadcast(&x[0], &[2])]),
+    ("lax_broadcasted_iota", |_| {
+        vec![lax::broadcasted_iota(DType::I32, &[2, 3], 1)]
+    }),
+    ("lax_broadcast_to_rank", |x| {
+        vec![lax::broadcast_to_rank(&x[0], 4)]
+    }),
+    ("lax_collapse", |x| vec![lax::collapse(&x[0], 1, Some(3))]),
+    ("lax_collapse_negative", |x| {
+        vec![lax::collapse(&x[0], -3, Some(-1))]
+    }),
+    ("lax_tile", |x| vec![lax::tile(&x[0], &[2, 1])]),
+    ("lax_split", |x| lax::split(&x[0], &[1, 0, 3], 1)),
+    ("lax_stack", |x| vec![lax::stack(x, -1)]),
+    ("lax_unstack", |x| lax::unstack(&x[0], 1)),
+    ("lax_slice_in_dim", |x| {
+        vec![lax::slice_in_dim(&x[0], Some(1), Some(-1), 2, 1)]
+    }),
+    ("lax_index_in_dim", |x| {
+        vec![lax::index_in_dim(&x[0], -1, 0, false)]
+    }),
+    ("lax_dynamic_slice_in_dim", |x| {
+        vec![lax::dynamic_slice_in_dim(
+            &x[0],
+            &Array::scalar(-2i32),
+            2,
+            1,
+        )]
+    }),
+    ("lax_dynamic_index_in_dim", |x| {
+        vec![lax::dynamic_index_in_dim(
+            &x[0],
+            &Array::scalar(5i32),
+            0,
+            true,
+        )]
+    }),
+    ("lax_dynamic_update_slice_in_dim", |x| {
+        vec![lax::dynamic_update_slice_in_dim(
+            &x[0],
+            &x[1],
+            &Array::scalar(3i32),
+            1,
+        )]
+    }),
+    ("lax_dynamic_update_index_in_dim", |x| {
+        vec![lax::dynamic_update_index_in_dim(
+            &x[0],
+            &x[1],
+            &Array::scalar(-1i32),
+            0,
+        )]
+    }),
+    ("lax_index_take", |x| {
+        vec![lax::index_take(&x[0], &x[1..], &[0, 1])]
+    }),
+    ("lax_index_take_rows", |x| {
+        vec![lax::index_take(&x[0], &x[1..], &[1])]
+    }),
+    ("lax_scatter_sub", |x| {
+        let (at, dims) = at_rows();
+        vec![lax::scatter_sub(&x[0], &at, &x[1], &dims)]
+    }),
+    ("lax_scatter_apply", |x| {
+        let (at, dims) = at_rows();
+        let f = |v: &Array| &(v * 2.0) + 1.0;
+        vec![lax::scatter_apply(&x[0], &at, f, &dims, &[3, 4])]
+    }),
+    ("lax_empty", |_| vec![lax::empty(&[2, 3], DType::I32)]),
+    ("lax_broadcast_shapes", |_| {
+        let shape = lax::broadcast_shapes(&[&[2, 1, 3], &[4, 1], &[3]]).unwrap();
+        vec![Array::from_slice(
+            &shape.iter().map(|&d| d as i32).collect::<Vec<_>>(),
+            &[3],
+        )]
+    }),
+    ("lax_padtype_to_pads", |_| {
+        let pads: Vec<i32> = [Padding::Same, Padding::SameLower, Padding::Valid]
+            .iter()
+            .flat_map(|p| lax::padtype_to_pads(&[7, 6, 5], &[3, 2, 4], &[2, 1, 3], p).unwrap())
+            .flat_map(|(lo, hi)| [lo as i32, hi as i32])
+            .collect();
+        vec![Array::from_slice(&pads, &[3, 3, 2])]
+    }),
+    ("lax_dot", |x| vec![lax::dot(&x[0], &x[1], None, None)]),
+    ("lax_dot_preferred", |x| {
+        vec![lax::dot(&x[0], &x[1], None, Some(DType::I32))]
+    }),
+    ("lax_batch_matmul_vjp", |x| {
+        with_vjp(|x| lax::batch_matmul(&x[0], &x[1]), x)
+    }),
+    ("lax_cumlogsumexp", |x| {
+        vec![lax::cumlogsumexp(&x[0], 1, false)]
+    }),
+    ("lax_cumlogsumexp_reverse_vjp", |x| {
+        with_vjp(|x| lax::cumlogsumexp(&x[0], 0, true), x)
+    }),
+    ("lax_conv_with_general_padding", |x| {
+        vec![lax::conv_with_general_padding(
+            &x[0],
+            &x[1],
+            &[2],
+            &[(2, 1)],
+            &[1],
+            &[2],
+        )]
+    }),
+    ("lax_conv_transpose_same", |x| {
+        vec![lax::conv_transpose(
+            &x[0],
+            &x[1],
+            &[2, 2],
+            Padding::Same,
+            &[],
+            None,
+            false,
+        )]
+    }),
+    ("lax_conv_transpose_valid_dilated", |x| {
+        vec![lax::conv_transpose(
+            &x[0],
+            &x[1],
+            &[2, 1],
+            Padding::Valid,
+            &[1, 2],
+            None,
+            false,
+        )]
+    }),
+    ("lax_conv_transpose_explicit", |x| {
+        let padding = Padding::Explicit(vec![(1, 0), (2, 1)]);
+        vec![lax::conv_transpose(
+            &x[0],
+            &x[1],
+            &[1, 2],
+            padding,
+            &[],
+            None,
+            false,
+        )]
+    }),
+    ("lax_conv_transpose_kernel_vjp", |x| {
+        with_vjp(
+            |x| {
+                let layouts = Some(("NCHW", "OIHW", "NCHW"));
+                lax::conv_transpose(&x[0], &x[1], &[2, 2], Padding::Same, &[], layouts, true)
+            },
+            x,
+        )
+    }),
+    ("lax_erfc", |x| with_vjp(|x| lax::erfc(&x[0]), x)),
+    ("lax_bessel_i0e", |x| {
+        with_vjp(|x| lax::bessel_i0e(&x[0]), x)
+    }),
+    ("lax_bessel_i1e", |x| {
+        with_vjp(|x| lax::bessel_i1e(&x[0]), x)
+    }),
+    ("lax_bessel_i0e_edges", |x| vec![lax::bessel_i0e(&x[0])]),
+    ("lax_bessel_i1e_edges", |x| vec![lax::bessel_i1e(&x[0])]),
+    ("lax_bessel_f64", |x| {
+        vec![lax::bessel_i0e(&x[0]), lax::bessel_i1e(&x[0])]
+    }),
+    ("lax_bessel_i0e_f16", |x| vec![lax::bessel_i0e(&x[0])]),
+    ("lax_zeta", |x| vec![lax::zeta(&x[0], &x[1])]),
+    ("lax_polygamma_orders", |x| {
+        let m = x[0].clone();
+        with_vjp(move |x| lax::polygamma(&m, &x[0]), &x[1..])
+    }),
+];
+
+#[test]
+fn lax_conveniences_and_special_functions_match_jax() {
+    run_all(LAX_BREADTH);
+}

@@ -545,6 +545,57 @@ pub(crate) fn cases() -> Vec<Case> {
             |a| jit(|x: Array| x.sin() * 2.0).call(a[0].clone()).unwrap(),
             un(-1.0, 1.0),
         ),
+        ("erfc", |a| lax::erfc(&a[0]), un(-2.0, 2.0)),
+        // Both expansions (|x| <= 8 and beyond), both signs.
+        ("bessel_i0e", |a| lax::bessel_i0e(&a[0]), un(-12.0, -0.3)),
+        ("bessel_i1e", |a| lax::bessel_i1e(&a[0]), un(0.3, 12.0)),
+        (
+            "polygamma (in x)",
+            |a| lax::polygamma(&jnp::full_like(&a[0], 2.0, None), &a[0]),
+            un(0.5, 3.0),
+        ),
+        ("integer_pow", |a| lax::integer_pow(&a[0], 3), un(-2.0, 2.0)),
+        (
+            "integer_pow (negative)",
+            |a| lax::integer_pow(&a[0], -2),
+            un(0.5, 2.0),
+        ),
+        (
+            "cumlogsumexp",
+            |a| lax::cumlogsumexp(&a[0], 1, true),
+            un(-1.0, 1.0),
+        ),
+        (
+            "select_n (three cases)",
+            |a| {
+                let which = positions(&[2, 0, 1, 1, 2, 0]).reshape(&[2, 3]);
+                lax::select_n(&which, &[a[0].clone(), a[1].clone(), lax::sin(&a[0])])
+            },
+            bin(-1.0, 1.0),
+        ),
+        (
+            "index_take",
+            |a| lax::index_take(&a[0], &[positions(&[2, 0, -1])], &[1]),
+            un(-1.0, 1.0),
+        ),
+        (
+            "dynamic_update_index_in_dim",
+            |a| {
+                let row = lax::index_in_dim(&a[1], 0, 0, false);
+                lax::dynamic_update_index_in_dim(&a[0], &row, &Array::scalar(-1i32), 0)
+            },
+            bin(-1.0, 1.0),
+        ),
+        (
+            "batch_matmul",
+            |a| lax::batch_matmul(&a[0], &a[1]),
+            vec![(vec![2, 2, 3], -1.0, 1.0), (vec![2, 3, 2], -1.0, 1.0)],
+        ),
+        (
+            "conv_transpose (transposed kernel)",
+            |a| lax::conv_transpose(&a[0], &a[1], &[2], lax::Padding::Same, &[], None, true),
+            vec![(vec![1, 4, 2], -1.0, 1.0), (vec![2, 3, 2], -1.0, 1.0)],
+        ),
     ]
 }
 

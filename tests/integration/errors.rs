@@ -311,3 +311,102 @@ fn bad_special_function_operands() {
         "{e}"
     );
 }
+
+#[test]
+fn bad_lax_conveniences() {
+    let ints = jnp::zeros(&[2], DType::I32);
+    let e = lax::reduce_xor(&v(&[2]), &[0]).check().unwrap_err();
+    expect(e, ErrorKind::DType, "reduce_xor", &["f32[2]"]);
+    let e = lax::integer_pow(&ints, -1).check().unwrap_err();
+    expect(e, ErrorKind::DType, "integer_pow", &["i32[2]"]);
+    let e = lax::mulhi(&ints, &v(&[2])).check().unwrap_err();
+    expect(e, ErrorKind::DType, "mulhi", &["i32[2]", "f32[2]"]);
+    let e = lax::reduce_precision(&ints, 5, 10).check().unwrap_err();
+    expect(e, ErrorKind::DType, "reduce_precision", &["i32[2]"]);
+    let e = lax::reduce_precision(&v(&[2]), 0, 10).check().unwrap_err();
+    expect(e, ErrorKind::Param, "reduce_precision", &["exponent_bits"]);
+    let e = lax::full(&[2], &v(&[2]), None).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "full", &["f32[2]"]);
+    let e = lax::tile(&v(&[2, 3]), &[2]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "tile", &["f32[2,3]"]);
+    let e = lax::split(&v(&[2, 3]), &[1, 1], 1)[0].check().unwrap_err();
+    expect(e, ErrorKind::Shape, "split", &["f32[2,3]"]);
+    let e = lax::unstack(&v(&[2, 3]), 2)[0].check().unwrap_err();
+    expect(e, ErrorKind::Axis, "unstack", &["axis 2"]);
+    let e = lax::stack(&[v(&[2]), v(&[3])], 0).check().unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "concatenate",
+        &["f32[1,2]", "f32[1,3]"],
+    );
+    let e = lax::collapse(&v(&[2, 3]), 2, Some(1)).check().unwrap_err();
+    expect(e, ErrorKind::Axis, "collapse", &["empty"]);
+    let e = lax::index_in_dim(&v(&[2, 3]), 3, 1, true)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "index_in_dim", &["index 3"]);
+    let e = lax::dynamic_slice_in_dim(&v(&[4]), &Array::scalar(1.0f32), 2, 0)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::DType, "dynamic_slice_in_dim", &["f32[]"]);
+    let e = lax::index_take(&v(&[2, 3]), std::slice::from_ref(&ints), &[2])
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Axis, "index_take", &["axes [2]"]);
+    let e = lax::select_n(&ints, &[]).check().unwrap_err();
+    expect(e, ErrorKind::Param, "select_n", &["i32[2]"]);
+    let e = lax::select_n(&ints.gt(0), &[v(&[2]), v(&[2]), v(&[2])])
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Param, "select_n", &["3"]);
+    let e = lax::dot(&v(&[2, 3]), &v(&[2, 3]), None, None)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "dot", &["f32[2,3]"]);
+    let e = lax::batch_matmul(&v(&[2, 3]), &v(&[2, 3, 4]))
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "batch_matmul", &["f32[2,3,4]"]);
+    let e = lax::conv_transpose(
+        &v(&[1, 4, 2]),
+        &v(&[2, 2]),
+        &[1],
+        lax::Padding::Same,
+        &[],
+        None,
+        false,
+    )
+    .check()
+    .unwrap_err();
+    expect(e, ErrorKind::Shape, "conv_transpose", &["rank"]);
+    let e = lax::conv_transpose(
+        &v(&[1, 4, 2]),
+        &v(&[2, 2, 2]),
+        &[1],
+        lax::Padding::SameLower,
+        &[],
+        None,
+        false,
+    )
+    .check()
+    .unwrap_err();
+    expect(e, ErrorKind::Param, "conv_transpose", &["padding"]);
+}
+
+#[test]
+fn derivatives_jax_does_not_define() {
+    let x = Array::scalar(2.0f32);
+    let e = rjax::grad(|x: Array| lax::zeta(&x, &Array::scalar(1.0f32)))(x.clone())
+        .check()
+        .unwrap_err();
+    assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Param, "zeta"), "{e}");
+    let e = rjax::grad(|m: Array| lax::polygamma(&m, &Array::scalar(1.5f32)))(x.clone())
+        .check()
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (ErrorKind::Param, "polygamma"),
+        "{e}"
+    );
+}

@@ -490,3 +490,47 @@ fn a_jitted_function_batches_as_one_call() {
         vec![5.5, -2.75, 5.5, -2.75, 5.5, -2.75]
     );
 }
+
+/// Functions outside the differentiable table (`zeta` has no derivative,
+/// `reduce_precision` is a rounding, `scatter_apply` a `while_loop`, the
+/// others take integers):
+/// vmap against a loop, the operand batched along axis 1.
+#[test]
+fn non_differentiable_primitives_match_a_loop() {
+    type F = fn(&Array) -> Array;
+    let floats = array(&values(4 * B, 1.5, 4.0, 3), &[4, B], DType::F32);
+    let ints = array(&values(4 * B, -1e6, 1e6, 5), &[4, B], DType::I32);
+    let cases: [(&str, F, &Array); 6] = [
+        ("zeta", |x| lax::zeta(x, &(x - 1.0)), &floats),
+        (
+            "reduce_precision",
+            |x| lax::reduce_precision(&(x * 100.0), 5, 3),
+            &floats,
+        ),
+        ("mulhi", |x| lax::mulhi(x, &(x * 4099)), &ints),
+        ("reduce_xor", |x| lax::reduce_xor(x, &[0]), &ints),
+        ("reduce_and", |x| lax::reduce_and(&x.gt(0), &[0]), &ints),
+        (
+            "scatter_apply (repeated rows)",
+            |x| {
+                let at = Array::from_slice(&[1i32, 3, 1], &[3, 1]);
+                let dims = lax::IndexDims {
+                    window_dims: vec![],
+                    collapsed_dims: vec![0],
+                    operand_batching_dims: vec![],
+                    indices_batching_dims: vec![],
+                    index_map: vec![0],
+                    index_vector_dim: 1,
+                };
+                lax::scatter_apply(x, &at, |v| v * 2.0, &dims, &[3])
+            },
+            &floats,
+        ),
+    ];
+    for (name, f, x) in cases {
+        let spec = VmapSpec::default().in_axes(AxisSpec::each([1.into()]));
+        let got = vmap_with(|xs: Vec<Array>| f(&xs[0]), spec)(vec![x.clone()]);
+        let want = stack((0..B).map(|i| f(&take(x, 1, i))).collect());
+        assert_eq!(f64s(&got), f64s(&want), "{name}: vmap == loop");
+    }
+}

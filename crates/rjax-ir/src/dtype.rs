@@ -106,6 +106,18 @@ impl DType {
     pub fn is_float(self) -> bool {
         matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
     }
+    /// The gap between 1 and the next float (`finfo(dtype).eps`); `None`
+    /// for other dtypes.
+    pub fn epsilon(self) -> Option<f64> {
+        let mantissa_bits = match self {
+            DType::F16 => 10,
+            DType::BF16 => 7,
+            DType::F32 => 23,
+            DType::F64 => 52,
+            _ => return None,
+        };
+        Some(2f64.powi(-mantissa_bits))
+    }
     pub fn is_signed_int(self) -> bool {
         matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
     }

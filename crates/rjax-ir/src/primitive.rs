@@ -49,6 +49,13 @@ pub enum UnaryOp {
     Lgamma,
     /// `d/dx log Γ(x)`.
     Digamma,
+    /// `1 - erf(x)`, accurate where `erf(x)` is near 1.
+    Erfc,
+    /// `e^-|x| I₀(x)`: the exponentially scaled modified Bessel function
+    /// of the first kind, of order 0.
+    BesselI0e,
+    /// `e^-|x| I₁(x)`: the same, of order 1.
+    BesselI1e,
     /// The number of set bits (integers).
     PopulationCount,
     /// The number of leading zero bits (integers).
@@ -80,6 +87,8 @@ pub enum BinaryOp {
     NextAfter,
     /// `polygamma(n, x)`: the `n`-th derivative of digamma at `x`.
     Polygamma,
+    /// The Hurwitz zeta function `zeta(x, q) = Σₖ (q + k)^-x`.
+    Zeta,
 }
 
 /// Elementwise comparisons giving bool.
@@ -100,6 +109,10 @@ pub enum ReduceOp {
     Max,
     Min,
     Prod,
+    /// Logical (bool) or bitwise (integers) and, or and xor.
+    And,
+    Or,
+    Xor,
 }
 
 /// Index-of-extreme reductions along one axis.
@@ -195,6 +208,12 @@ pub enum Primitive {
     },
     /// The identity, with a zero derivative.
     StopGradient,
+    /// Round floats to `exponent_bits` and `mantissa_bits` (a narrower
+    /// float format) and back, keeping the dtype.
+    ReducePrecision {
+        exponent_bits: u32,
+        mantissa_bits: u32,
+    },
     /// `conv_general_dilated`: operands the input and the kernel.
     Conv(ConvParams),
     /// Windows of `slice_sizes` read at the start positions in an indices
@@ -401,6 +420,9 @@ impl UnaryOp {
             Atanh => "atanh",
             Lgamma => "lgamma",
             Digamma => "digamma",
+            Erfc => "erfc",
+            BesselI0e => "bessel_i0e",
+            BesselI1e => "bessel_i1e",
             PopulationCount => "population_count",
             Clz => "clz",
         }
@@ -428,6 +450,7 @@ impl BinaryOp {
             ShiftRightArithmetic => "shift_right_arithmetic",
             NextAfter => "nextafter",
             Polygamma => "polygamma",
+            Zeta => "zeta",
         }
     }
 }
@@ -467,12 +490,21 @@ impl RngAlgorithm {
 }
 
 impl ReduceOp {
+    /// And, or and xor: defined on bool and integers only, and never
+    /// differentiated.
+    pub fn is_logical(self) -> bool {
+        matches!(self, ReduceOp::And | ReduceOp::Or | ReduceOp::Xor)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ReduceOp::Sum => "reduce_sum",
             ReduceOp::Max => "reduce_max",
             ReduceOp::Min => "reduce_min",
             ReduceOp::Prod => "reduce_prod",
+            ReduceOp::And => "reduce_and",
+            ReduceOp::Or => "reduce_or",
+            ReduceOp::Xor => "reduce_xor",
         }
     }
 }
@@ -517,6 +549,7 @@ impl Primitive {
             Pad { .. } => "pad",
             Iota { .. } => "iota",
             StopGradient => "stop_gradient",
+            ReducePrecision { .. } => "reduce_precision",
             AllReduce {
                 op: ReduceOp::Sum, ..
             } => "psum",
@@ -529,6 +562,11 @@ impl Primitive {
             AllReduce {
                 op: ReduceOp::Prod, ..
             } => "pprod",
+            // Not bound by any collective (the shape rule refuses them).
+            AllReduce {
+                op: ReduceOp::And | ReduceOp::Or | ReduceOp::Xor,
+                ..
+            } => "all_reduce",
             AllGather { .. } => "all_gather",
             AxisIndex { .. } => "axis_index",
             Ppermute { .. } => "ppermute",
@@ -651,6 +689,10 @@ impl Primitive {
                 t(strides)
             ),
             DynamicSlice { slice_sizes } => format!("slice_sizes={}", t(slice_sizes)),
+            ReducePrecision {
+                exponent_bits,
+                mantissa_bits,
+            } => format!("exponent_bits={exponent_bits} mantissa_bits={mantissa_bits}"),
             Concatenate { dimension } => format!("dimension={dimension}"),
             Conv(p) => p.text(),
             Gather { dims, slice_sizes } => {

@@ -65,7 +65,28 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
         }
         StopGradient => check.arity::<1>()?[0].clone(),
-        AllReduce { .. } => check.arity::<1>()?[0].clone(),
+        ReducePrecision { exponent_bits, .. } => {
+            let [x] = check.arity::<1>()?;
+            if !x.dtype.is_float() {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!("not defined for {}", x.dtype.name()),
+                ));
+            }
+            if *exponent_bits < 1 {
+                return Err(check.err(ErrorKind::Param, "exponent_bits must be positive"));
+            }
+            x.clone()
+        }
+        AllReduce { op, .. } => {
+            if op.is_logical() {
+                return Err(check.err(
+                    ErrorKind::Param,
+                    "no collective reduces with this operation",
+                ));
+            }
+            check.arity::<1>()?[0].clone()
+        }
         AllGather {
             axis,
             tiled,
@@ -271,9 +292,15 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                     .collect(),
             )
         }
-        Reduce { axes, .. } => {
+        Reduce { op, axes } => {
             let [x] = check.arity::<1>()?;
             check.axes(axes, x.rank())?;
+            if op.is_logical() && !(x.dtype.is_bool() || x.dtype.is_int()) {
+                return Err(check.err(
+                    ErrorKind::DType,
+                    format!("needs bool or integers, not {}", x.dtype.name()),
+                ));
+            }
             x.with_shape(
                 x.shape
                     .iter()
@@ -737,7 +764,7 @@ impl<'a> Checker<'a> {
         let ok = match op {
             And | Or | Xor => d.is_bool() || d.is_int(),
             ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => d.is_int(),
-            Pow | Atan2 | NextAfter | Polygamma => d.is_float(),
+            Pow | Atan2 | NextAfter | Polygamma | Zeta => d.is_float(),
             Max | Min => true,
             Add | Sub | Mul | Div | Rem => d.is_numeric(),
         };

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bessel;
 mod collectives;
 mod control;
 mod emitter;

@@ -21,14 +21,15 @@ pub(crate) fn lower_eqn(
     let x = operands.first().cloned().unwrap_or_default();
     let sig = || signature(ins, out);
     let name = match prim {
-        Unary(op) => match op {
-            UnaryOp::IsFinite => e.op(format!("stablehlo.is_finite {x} : {}", sig())),
-            op if unary_op(*op).starts_with("chlo.") => {
-                e.op(format!("\"{}\"({x}) : {}", unary_op(*op), sig()))
+        Unary(UnaryOp::IsFinite) => e.op(format!("stablehlo.is_finite {x} : {}", sig())),
+        Unary(op) => match unary_op(*op) {
+            Some(name) if name.starts_with("chlo.") => {
+                e.op(format!("\"{name}\"({x}) : {}", sig()))
             }
-            _ => e.op(format!("{} {x} : {t_out}", unary_op(*op))),
+            Some(name) => e.op(format!("{name} {x} : {t_out}")),
+            None => crate::bessel::i0e(e, &x, out),
         },
-        Binary(op @ (BinaryOp::NextAfter | BinaryOp::Polygamma)) => {
+        Binary(op @ (BinaryOp::NextAfter | BinaryOp::Polygamma | BinaryOp::Zeta)) => {
             let [a, b] = splat_scalars(e, operands, ins, out);
             e.op(format!(
                 "\"{}\"({a}, {b}) : ({t_out}, {t_out}) -> {t_out}",
@@ -224,6 +225,12 @@ pub(crate) fn lower_eqn(
         }
         Iota { dimension, .. } => e.op(format!("stablehlo.iota dim = {dimension} : {t_out}")),
         StopGradient => x,
+        ReducePrecision {
+            exponent_bits,
+            mantissa_bits,
+        } => e.op(format!(
+            "stablehlo.reduce_precision {x}, format = e{exponent_bits}m{mantissa_bits} : {t_out}"
+        )),
         AllReduce { op, axis_name } => {
             collectives::all_reduce(e, &x, &ins[0], *op, axis_name, prim.name())?
         }
@@ -331,9 +338,11 @@ fn splat_scalars(e: &mut Emitter, operands: &[String], ins: &[AVal], out: &AVal)
     [fit(0), fit(1)]
 }
 
-fn unary_op(op: UnaryOp) -> &'static str {
+/// The operation of a unary primitive; `None` for `bessel_i0e`, which is
+/// spelled out by [`crate::bessel`].
+fn unary_op(op: UnaryOp) -> Option<&'static str> {
     use UnaryOp::*;
-    match op {
+    Some(match op {
         Neg => "stablehlo.negate",
         Exp => "stablehlo.exponential",
         Log => "stablehlo.log",
@@ -366,9 +375,12 @@ fn unary_op(op: UnaryOp) -> &'static str {
         Atanh => "chlo.atanh",
         Lgamma => "chlo.lgamma",
         Digamma => "chlo.digamma",
+        Erfc => "chlo.erfc",
+        BesselI1e => "chlo.bessel_i1e",
+        BesselI0e => return None,
         PopulationCount => "stablehlo.popcnt",
         Clz => "stablehlo.count_leading_zeros",
-    }
+    })
 }
 
 fn binary_op(op: BinaryOp) -> &'static str {
@@ -391,6 +403,7 @@ fn binary_op(op: BinaryOp) -> &'static str {
         ShiftRightArithmetic => "stablehlo.shift_right_arithmetic",
         NextAfter => "chlo.next_after",
         Polygamma => "chlo.polygamma",
+        Zeta => "chlo.zeta",
     }
 }
 
@@ -448,6 +461,9 @@ fn reduce_init(op: ReduceOp, d: DType) -> Literal {
         ReduceOp::Prod => Literal::int(1, d, false),
         ReduceOp::Max => extreme(false),
         ReduceOp::Min => extreme(true),
+        ReduceOp::Or | ReduceOp::Xor => Literal::int(0, d, false).cast(d),
+        // All bits set.
+        ReduceOp::And => Literal::int(-1, d, false).cast(d),
     }
 }
 
@@ -461,6 +477,9 @@ pub(crate) fn reduce_body(op: ReduceOp, d: DType) -> &'static str {
         (ReduceOp::Prod, _) => "stablehlo.multiply",
         (ReduceOp::Max, _) => "stablehlo.maximum",
         (ReduceOp::Min, _) => "stablehlo.minimum",
+        (ReduceOp::And, _) => "stablehlo.and",
+        (ReduceOp::Or, _) => "stablehlo.or",
+        (ReduceOp::Xor, _) => "stablehlo.xor",
     }
 }
 

@@ -222,7 +222,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
     let one = |v: Value, b: usize| -> Result<Batched> { Ok(vec![(v, Some(b))]) };
     let b0 = d[0];
     match prim {
-        Unary(_) | ConvertElementType { .. } | StopGradient => {
+        Unary(_) | ConvertElementType { .. } | StopGradient | ReducePrecision { .. } => {
             one(bind1(prim, &[x[0].clone()])?, b0.unwrap_or(0))
         }
         Binary(_) | Compare(_) | Select | Threefry2x32 => elementwise(prim, x, d, size),

@@ -160,7 +160,8 @@ fn jvp_rule(
         | Squeeze { .. }
         | ExpandDims { .. }
         | Rev { .. }
-        | Slice { .. } => linear(prim, x, t, &[0])?,
+        | Slice { .. }
+        | ReducePrecision { .. } => linear(prim, x, t, &[0])?,
         Reduce {
             op: ReduceOp::Sum, ..
         }
@@ -238,6 +239,11 @@ fn jvp_rule(
         | Threefry2x32
         | RngBitGenerator { .. }
         | StopGradient => None,
+        // Defined on bool and integers, which have no tangents.
+        Reduce {
+            op: ReduceOp::And | ReduceOp::Or | ReduceOp::Xor,
+            ..
+        } => None,
         Jit(_)
         | Custom(_)
         | Cond { .. }
@@ -329,6 +335,14 @@ fn unary_tangent(op: UnaryOp, x: &Value, y: &Value, t: Option<&Value>) -> Result
         Atanh => return Ok(Some(div(t, &mul(&add(&one, x)?, &sub(&one, x)?)?)?)),
         Lgamma => u(Digamma, x)?,
         Digamma => ops::binary(BinaryOp::Polygamma, &one, x)?,
+        // JAX's association: c * (t * exp(..)), as for erf.
+        Erfc => {
+            let e = u(Exp, &neg(&mul(x, x)?)?)?;
+            let c = scalar(-std::f64::consts::FRAC_2_SQRT_PI, d);
+            return Ok(Some(mul(&c, &mul(t, &e)?)?));
+        }
+        BesselI0e => sub(&u(BesselI1e, x)?, &mul(&u(Sign, x)?, y)?)?,
+        BesselI1e => bessel_i1e_derivative(x, y)?,
         Sign | Floor | Ceil | Round | Not | IsFinite | PopulationCount | Clz => return Ok(None),
     };
     Ok(Some(mul(t, &derivative)?))
@@ -406,12 +420,42 @@ fn binary_tangent(
             let right = scale(tb, &neg(&div(a, &denom)?)?)?;
             sum_opt(left, right)
         }
-        // The order of a polygamma is not differentiable (JAX errors).
+        Polygamma if ta.is_some() => Err(not_differentiable(
+            "polygamma",
+            "with respect to its order m",
+        )),
         Polygamma => scale(tb, &ops::binary(Polygamma, &add(a, &scalar(1.0, d))?, b)?),
+        Zeta => Err(not_differentiable("zeta", "of zeta")),
         And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic | NextAfter => {
             Ok(None)
         }
     }
+}
+
+/// `i0e(x) - i1e(x) (sign(x) + 1 / x)`, the derivative of `i1e`, with `x`
+/// kept away from 0 (where the limit is 1/2), as JAX computes it.
+fn bessel_i1e_derivative(x: &Value, y: &Value) -> Result<Value> {
+    let d = x.aval().dtype;
+    let eps = scalar(d.epsilon().unwrap_or(0.0), d);
+    let not_tiny = compare(Comparison::Gt, &ops::unary(UnaryOp::Abs, x)?, &eps)?;
+    let safe_x = select(&not_tiny, x, &ops::fit(&eps, &x.aval().shape)?)?;
+    let recip = div(&scalar(1.0, d), &safe_x)?;
+    let slope = mul(y, &add(&ops::unary(UnaryOp::Sign, &safe_x)?, &recip)?)?;
+    let derivative = sub(&ops::unary(UnaryOp::BesselI0e, &safe_x)?, &slope)?;
+    select(
+        &not_tiny,
+        &derivative,
+        &ops::fit(&scalar(0.5, d), &x.aval().shape)?,
+    )
+}
+
+/// The typed error of a derivative JAX does not define.
+fn not_differentiable(op: &str, what: &str) -> Error {
+    Error::new(
+        ErrorKind::Param,
+        op,
+        format!("differentiation {what} is not supported, as in JAX"),
+    )
 }
 
 /// Tangent of max/min reductions: the mean of the tangents at the

@@ -161,6 +161,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
     };
     Ok(match prim {
         Unary(UnaryOp::Neg) => vec![Some(neg(ct)?)],
+        ReducePrecision { .. } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
         AllReduce {
             op: ReduceOp::Sum, ..
         } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
