@@ -623,28 +623,27 @@ pub fn concatenate(xs: &[Array], axis: i64) -> Array {
         })?;
         let rank = first.aval()?.rank();
         let axis = normalize_axes("concatenate", &Axes::Some(vec![axis]), rank)?[0];
-        let mut dtype = first.aval()?;
-        for x in &xs[1..] {
-            let a = x.aval()?;
-            let (d, w) = promote_types((dtype.dtype, dtype.weak), (a.dtype, a.weak));
-            dtype = dtype.with_dtype(d);
-            dtype.weak = w;
-        }
-        let cast_all: Vec<Array> = xs.iter().map(|x| cast(x, dtype.dtype, false)).collect();
-        Ok(lax::concatenate(&cast_all, axis))
+        Ok(lax::concatenate(&promoted(xs)?, axis))
     })
 }
 
-/// Join arrays along a new axis.
+/// Join arrays along a new axis (promoted to their common dtype).
 #[track_caller]
 pub fn stack(xs: &[Array], axis: i64) -> Array {
-    fallible(|| {
-        let first = xs
-            .first()
-            .ok_or_else(|| Error::new(ErrorKind::Param, "stack", "needs at least one array"))?;
-        let rank = first.aval()?.rank() + 1;
-        let axis = normalize_axes("stack", &Axes::Some(vec![axis]), rank)?[0];
-        let expanded: Vec<Array> = xs.iter().map(|x| lax::expand_dims(x, &[axis])).collect();
-        Ok(concatenate(&expanded, axis as i64))
-    })
+    fallible(|| Ok(lax::stack(&promoted(xs)?, axis)))
+}
+
+/// The arrays cast to their common (promoted) dtype.
+fn promoted(xs: &[Array]) -> Result<Vec<Array>, Error> {
+    let Some(first) = xs.first() else {
+        return Ok(Vec::new());
+    };
+    let mut dtype = first.aval()?;
+    for x in &xs[1..] {
+        let a = x.aval()?;
+        let (d, w) = promote_types((dtype.dtype, dtype.weak), (a.dtype, a.weak));
+        dtype = dtype.with_dtype(d);
+        dtype.weak = w;
+    }
+    Ok(xs.iter().map(|x| cast(x, dtype.dtype, false)).collect())
 }
