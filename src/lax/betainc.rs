@@ -4,6 +4,7 @@
 //! the symmetry `I_x(a, b) = 1 - I_{1-x}(b, a)`, on `1 - x`, whichever
 //! converges fast.
 
+use super::special::{float_operands, in_f32_for_16_bit};
 use crate::custom::{JvpFn, call_staged};
 use crate::numpy::{self as jnp, fallible};
 use crate::{Array, DType, JitStatic, jit_static, lax};
@@ -32,37 +33,10 @@ pub fn betainc(a: &Array, b: &Array, x: &Array) -> Array {
             jit_static(|_: &(), (a, b, x): (Array, Array, Array)| differentiable(a, b, x));
     }
     fallible(|| {
-        let args = operands(a, b, x).map_err(|e| e.at(crate::location::current()))?;
-        PROGRAM.with(|p| p.call((), args))
+        let [a, b, x] = float_operands("betainc", ["a", "b", "x"], [a, b, x])
+            .map_err(|e| e.at(crate::location::current()))?;
+        PROGRAM.with(|p| p.call((), (a, b, x)))
     })
-}
-
-/// Floats of one dtype and one shape (rank-0 operands broadcast).
-fn operands(a: &Array, b: &Array, x: &Array) -> Result<(Array, Array, Array), Error> {
-    let avals = [a.aval()?, b.aval()?, x.aval()?];
-    let [sa, sb, sx] = &avals;
-    if !(sa.dtype == sb.dtype && sa.dtype == sx.dtype && sa.dtype.is_float()) {
-        return Err(Error::new(
-            ErrorKind::DType,
-            "betainc",
-            format!("a {sa}, b {sb} and x {sx} must be floats of one dtype"),
-        ));
-    }
-    let shape = avals
-        .iter()
-        .map(|v| &v.shape)
-        .find(|s| !s.is_empty())
-        .cloned()
-        .unwrap_or_default();
-    if avals.iter().any(|v| v.rank() > 0 && v.shape != shape) {
-        return Err(Error::new(
-            ErrorKind::Shape,
-            "betainc",
-            format!("a {sa}, b {sb} and x {sx} must have one shape (or be rank 0)"),
-        ));
-    }
-    let fit = |v: &Array| jnp::broadcast_to(v, &shape);
-    Ok((fit(a), fit(b), fit(x)))
 }
 
 /// `betainc` with its derivative in `x`, the beta density.
@@ -90,14 +64,9 @@ fn differentiable(a: Array, b: Array, x: Array) -> Array {
     call_staged("betainc", &f, (a, b, x), jvp).unwrap_or_else(Array::from_error)
 }
 
-/// In f32 for 16-bit floats, as JAX does.
+/// In f32 for 16-bit floats.
 fn upcast(a: &Array, b: &Array, x: &Array) -> Array {
-    let dtype = a.dtype();
-    if !matches!(dtype, DType::F16 | DType::BF16) {
-        return evaluate(a, b, x);
-    }
-    let up = |v: &Array| lax::convert_element_type(v, DType::F32);
-    lax::convert_element_type(&evaluate(&up(a), &up(b), &up(x)), dtype)
+    in_f32_for_16_bit([a, b, x], |[a, b, x]| evaluate(a, b, x))
 }
 
 fn evaluate(a: &Array, b: &Array, x: &Array) -> Array {

@@ -118,31 +118,55 @@ thread_local! {
 #[track_caller]
 fn run(f: Function, a: &Array, x: &Array) -> Array {
     fallible(|| {
-        let (a, x) = operands(f.name(), a, x).map_err(|e| e.at(crate::location::current()))?;
+        let [a, x] = float_operands(f.name(), ["a", "x"], [a, x])
+            .map_err(|e| e.at(crate::location::current()))?;
         PROGRAMS.with(|p| p.call(f, (a, x)))
     })
 }
 
-/// Floats of one dtype; a rank-0 operand is broadcast to the other's shape.
-fn operands(op: &str, a: &Array, x: &Array) -> Result<(Array, Array), Error> {
-    let (sa, sx) = (a.aval()?, x.aval()?);
-    if sa.dtype != sx.dtype || !sa.dtype.is_float() {
-        return Err(Error::new(
-            ErrorKind::DType,
-            op,
-            format!("a {sa} and x {sx} must be floats of one dtype"),
-        ));
+/// The operands (named `names` in messages) as floats of one dtype and
+/// one shape, rank-0 operands broadcast to the others'; else a typed error
+/// naming `op`.
+pub(super) fn float_operands<const N: usize>(
+    op: &str,
+    names: [&str; N],
+    xs: [&Array; N],
+) -> Result<[Array; N], Error> {
+    let avals = xs.iter().map(|x| x.aval()).collect::<Result<Vec<_>, _>>()?;
+    let listed = names
+        .iter()
+        .zip(&avals)
+        .map(|(n, a)| format!("{n} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if avals
+        .iter()
+        .any(|a| a.dtype != avals[0].dtype || !a.dtype.is_float())
+    {
+        let why = format!("{listed} must be floats of one dtype");
+        return Err(Error::new(ErrorKind::DType, op, why));
     }
-    match (sa.rank(), sx.rank()) {
-        _ if sa.shape == sx.shape => Ok((a.clone(), x.clone())),
-        (0, _) => Ok((jnp::broadcast_to(a, &sx.shape), x.clone())),
-        (_, 0) => Ok((a.clone(), jnp::broadcast_to(x, &sa.shape))),
-        _ => Err(Error::new(
-            ErrorKind::Shape,
-            op,
-            format!("a {sa} and x {sx} must have one shape (or one be rank 0)"),
-        )),
+    let shape = avals.iter().map(|a| &a.shape).find(|s| !s.is_empty());
+    let shape = shape.cloned().unwrap_or_default();
+    if avals.iter().any(|a| a.rank() > 0 && a.shape != shape) {
+        let why = format!("{listed} must have one shape (or be rank 0)");
+        return Err(Error::new(ErrorKind::Shape, op, why));
     }
+    Ok(xs.map(|x| jnp::broadcast_to(x, &shape)))
+}
+
+/// `f` of the operands computed in f32 when they are 16-bit floats, the
+/// result converted back, as JAX computes its special functions.
+pub(super) fn in_f32_for_16_bit<const N: usize>(
+    xs: [&Array; N],
+    f: impl FnOnce([&Array; N]) -> Array,
+) -> Array {
+    let dtype = xs[0].dtype();
+    if !matches!(dtype, DType::F16 | DType::BF16) {
+        return f(xs);
+    }
+    let up = xs.map(|x| lax::convert_element_type(x, DType::F32));
+    lax::convert_element_type(&f(std::array::from_fn(|i| &up[i])), dtype)
 }
 
 /// `f` with JAX's derivative rules: `igamma` and `igammac` differentiate
@@ -164,14 +188,9 @@ fn differentiable(f: Function, a: Array, x: Array) -> Array {
     rule.call((a, x)).unwrap_or_else(Array::from_error)
 }
 
-/// `f` computed in f32 for 16-bit floats, as JAX does.
+/// `f` computed in f32 for 16-bit floats.
 fn upcast(f: Function, a: &Array, x: &Array) -> Array {
-    let dtype = a.dtype();
-    if !matches!(dtype, DType::F16 | DType::BF16) {
-        return evaluate(f, a, x);
-    }
-    let up = |v: &Array| lax::convert_element_type(v, DType::F32);
-    lax::convert_element_type(&evaluate(f, &up(a), &up(x)), dtype)
+    in_f32_for_16_bit([a, x], |[a, x]| evaluate(f, a, x))
 }
 
 /// What the loops compute: the function itself, `∂/∂a` of it, or the

@@ -60,13 +60,11 @@ impl BatchInterpreter {
         if dims.iter().all(Option::is_none) {
             return bind(&Primitive::Jit(call.clone()), &vals);
         }
-        if crate::jit_batch::names_an_axis(&call.jaxpr) {
-            // Collectives may refer to axes of enclosing transformations,
-            // which only the surrounding trace can resolve: inline.
-            return eval_jaxpr(&call.jaxpr, &[], args);
-        }
         let batched: Vec<bool> = dims.iter().map(Option::is_some).collect();
-        let program = crate::jit_batch::batched(call, &batched, self.size, self.name.as_deref())?;
+        let found = crate::jit_batch::batched(call, &batched, self.size, self.name.as_deref())?;
+        let Some(program) = found else {
+            return eval_jaxpr(&call.jaxpr, &[], args);
+        };
         let operands = vals
             .iter()
             .zip(&dims)

@@ -1,7 +1,10 @@
 //! Jitted calls under `vmap`: the called Jaxpr is batched once per
 //! (program, batched operands, batch size, axis name) and the batched
 //! program is remembered, so that a `vmap` of a jitted function compiles
-//! once and then runs as one program per call.
+//! once and then runs as one program per call. A program with collectives
+//! is not batched (they may name axes of enclosing transformations, which
+//! only the surrounding trace can resolve): the caller inlines it, and that
+//! decision is remembered too.
 
 use crate::batch::{vmap, with_batch_axis};
 use rjax_ir::{AVal, Jaxpr, JitCall, Primitive, Result, Value, eval_jaxpr, trace_to_jaxpr};
@@ -22,7 +25,8 @@ type Key = (usize, Vec<bool>, usize, Option<String>);
 struct Entry {
     /// Keeps the program alive, so that its address stays its identity.
     _program: Arc<Jaxpr>,
-    batched: BatchedCall,
+    /// `None`: inline the call.
+    batched: Option<BatchedCall>,
 }
 
 fn cache() -> &'static Mutex<HashMap<Key, Entry>> {
@@ -31,13 +35,13 @@ fn cache() -> &'static Mutex<HashMap<Key, Entry>> {
 }
 
 /// `call` batched along axis 0 of the operands marked `batched` (its
-/// results all batched along axis 0).
+/// results all batched along axis 0), or `None` when it must be inlined.
 pub(crate) fn batched(
     call: &JitCall,
     batched: &[bool],
     size: usize,
     axis_name: Option<&str>,
-) -> Result<BatchedCall> {
+) -> Result<Option<BatchedCall>> {
     let key: Key = (
         Arc::as_ptr(&call.jaxpr) as usize,
         batched.to_vec(),
@@ -47,7 +51,10 @@ pub(crate) fn batched(
     if let Some(e) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(e.batched.clone());
     }
-    let made = trace(call, batched, size, axis_name)?;
+    let made = match names_an_axis(&call.jaxpr) {
+        true => None,
+        false => Some(trace(call, batched, size, axis_name)?),
+    };
     let mut cache = cache().lock().unwrap_or_else(|p| p.into_inner());
     // Functions jitted afresh on every call make new keys: bound the cache.
     if cache.len() >= 1024 {
@@ -62,7 +69,7 @@ pub(crate) fn batched(
 }
 
 /// Whether a collective (or an axis index) appears anywhere in `jaxpr`.
-pub(crate) fn names_an_axis(jaxpr: &Jaxpr) -> bool {
+fn names_an_axis(jaxpr: &Jaxpr) -> bool {
     jaxpr.eqns.iter().any(|e| {
         let custom = match &e.prim {
             Primitive::Custom(c) => c.0.jaxpr(),
