@@ -3,7 +3,7 @@
 //! partial evaluation) and transposes the linear program, as JAX does.
 
 use crate::Array;
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{Error, ErrorKind, Literal, Result, Value};
 use std::panic::Location;
 
@@ -16,14 +16,14 @@ fn arrays(values: Vec<Value>) -> Vec<Array> {
 }
 
 /// `f` as a function of flat values, for the transformations.
-fn flat<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn flat<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     def: &TreeDef,
     out_def: &mut Option<TreeDef>,
 ) -> impl FnOnce(&[Value]) -> Result<Vec<Value>> {
     move |xs: &[Value]| {
         let args = I::unflatten_tree(def, arrays(xs.to_vec()))?;
-        let (leaves, d) = f(args).flatten_tree();
+        let (leaves, d) = f(args).into_result()?.flatten_tree();
         *out_def = Some(d);
         values(&leaves)
     }
@@ -45,7 +45,11 @@ fn missing_output() -> Error {
 /// assert_eq!((y.item::<f32>().unwrap(), dy.item::<f32>().unwrap()), (0.0, 1.0));
 /// ```
 #[track_caller]
-pub fn jvp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I, tangents: I) -> Result<(O, O)> {
+pub fn jvp<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    primals: I,
+    tangents: I,
+) -> Result<(R::Tree, R::Tree)> {
     let location = Location::caller();
     (|| {
         let (p, def) = primals.flatten_tree();
@@ -63,8 +67,8 @@ pub fn jvp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I, tangents: I) -> Res
             rjax_transforms::jvp(flat(&f, &def, &mut out_def), &values(&p)?, &tangents)?;
         let out_def = out_def.ok_or_else(missing_output)?;
         Ok((
-            O::unflatten_tree(&out_def, arrays(outs))?,
-            O::unflatten_tree(&out_def, arrays(touts))?,
+            R::Tree::unflatten_tree(&out_def, arrays(outs))?,
+            R::Tree::unflatten_tree(&out_def, arrays(touts))?,
         ))
     })()
     .map_err(|e: Error| e.at(location))
@@ -101,14 +105,18 @@ impl<I: Tree, O: Tree> Vjp<I, O> {
 /// assert_eq!(pullback.call(Array::scalar(1.0f32)).unwrap().item::<f32>().unwrap(), 6.0);
 /// ```
 #[track_caller]
-pub fn vjp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I) -> Result<(O, Vjp<I, O>)> {
+#[allow(clippy::type_complexity)]
+pub fn vjp<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    primals: I,
+) -> Result<(R::Tree, Vjp<I, R::Tree>)> {
     let location = Location::caller();
     (|| {
         let (p, in_def) = primals.flatten_tree();
         let mut out_def = None;
         let (outs, linear) = rjax_transforms::vjp(flat(&f, &in_def, &mut out_def), &values(&p)?)?;
         let out_def = out_def.ok_or_else(missing_output)?;
-        let out = O::unflatten_tree(&out_def, arrays(outs))?;
+        let out = R::Tree::unflatten_tree(&out_def, arrays(outs))?;
         Ok((
             out,
             Vjp {
@@ -124,10 +132,10 @@ pub fn vjp<I: Tree, O: Tree>(f: impl Fn(I) -> O, primals: I) -> Result<(O, Vjp<I
 
 /// The outputs of `f` at `args` (the first must be a scalar float; the
 /// rest ride along undifferentiated) and the gradient of the first.
-fn value_and_grad_leaves<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn value_and_grad_leaves<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     args: &I,
-) -> Result<(O, Vec<Array>)> {
+) -> Result<(R::Tree, Vec<Array>)> {
     let (leaves, def) = args.flatten_tree();
     let primals = values(&leaves)?;
     if let Some(bad) = primals
@@ -160,48 +168,46 @@ fn value_and_grad_leaves<I: Tree, O: Tree>(
         seeds.push(crate::numpy::zeros(&a.shape, a.dtype).value()?.clone());
     }
     let grads = linear.transpose(&seeds)?;
-    Ok((O::unflatten_tree(&out_def, arrays(outs))?, arrays(grads)))
+    Ok((
+        R::Tree::unflatten_tree(&out_def, arrays(outs))?,
+        arrays(grads),
+    ))
 }
 
-/// `(f(x), ∇f(x))` for a scalar-valued `f`. Errors come back inside the
-/// returned arrays, so the result composes like any array function.
+/// `(f(x), ∇f(x))` for a scalar-valued `f` (which may return a `Result`).
+///
+/// ```
+/// use rjax::{value_and_grad, Array};
+/// let (v, g) = value_and_grad(|x: Array| &x * &x)(Array::scalar(3.0f32)).unwrap();
+/// assert_eq!((v.item::<f32>().unwrap(), g.item::<f32>().unwrap()), (9.0, 6.0));
+/// ```
 #[track_caller]
-pub fn value_and_grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> (Array, I) {
+pub fn value_and_grad<I: Tree, R: TreeOutput<Tree = Array>>(
+    f: impl Fn(I) -> R,
+) -> impl Fn(I) -> Result<(Array, I)> {
     let location = Location::caller();
     move |x: I| {
-        let (leaves, def) = x.flatten_tree();
-        let result =
-            value_and_grad_leaves(&f, &x).and_then(|(v, g)| Ok((v, I::unflatten_tree(&def, g)?)));
-        result.unwrap_or_else(|e| {
-            let e = e.at(location);
-            // The error takes the place of every gradient leaf; `x`'s own
-            // structure always rebuilds from as many leaves.
-            let poisoned = vec![Array::from_error(e.clone()); leaves.len()];
-            let tree = I::unflatten_tree(&def, poisoned)
-                .or_else(|_| I::unflatten_tree(&def, leaves.clone()));
-            match tree {
-                Ok(tree) => (Array::from_error(e), tree),
-                Err(_) => unreachable!("a tree rebuilds from its own structure and leaf count"),
-            }
-        })
+        let (_, def) = x.flatten_tree();
+        let (v, g) = value_and_grad_leaves(&f, &x).map_err(|e| e.at(location))?;
+        Ok((v, I::unflatten_tree(&def, g)?))
     }
 }
 
 /// The gradient of a scalar-valued `f`, as a function of the same inputs:
 /// `grad(f)(x)` has `x`'s structure. Compose freely: `grad(grad(f))`,
-/// `jit(grad(f))`.
+/// `jit(grad(f))`, `vmap(grad(f))`.
 ///
 /// ```
 /// use rjax::{grad, Array};
 /// let df = grad(|x: Array| x.tanh());
 /// let ddf = grad(&df);
-/// assert!((df(Array::scalar(1.0f32)).item::<f32>().unwrap() - 0.4199743).abs() < 1e-6);
-/// assert!((ddf(Array::scalar(1.0f32)).item::<f32>().unwrap() + 0.6397000).abs() < 1e-6);
+/// assert!((df(Array::scalar(1.0f32)).unwrap().item::<f32>().unwrap() - 0.4199743).abs() < 1e-6);
+/// assert!((ddf(Array::scalar(1.0f32)).unwrap().item::<f32>().unwrap() + 0.6397000).abs() < 1e-6);
 /// ```
 #[track_caller]
-pub fn grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> I {
+pub fn grad<I: Tree, R: TreeOutput<Tree = Array>>(f: impl Fn(I) -> R) -> impl Fn(I) -> Result<I> {
     let vg = value_and_grad(f);
-    move |x: I| vg(x).1
+    move |x: I| Ok(vg(x)?.1)
 }
 
 /// `(f(x), aux)` and `∇f(x)` for an `f` returning a scalar and auxiliary
@@ -217,8 +223,8 @@ pub fn grad<I: Tree, F: Fn(I) -> Array>(f: F) -> impl Fn(I) -> I {
 /// assert!((aux.item::<f32>().unwrap() - 2f32.sin()).abs() < 1e-6);
 /// ```
 #[track_caller]
-pub fn value_and_grad_aux<I: Tree, A: Tree, F: Fn(I) -> (Array, A)>(
-    f: F,
+pub fn value_and_grad_aux<I: Tree, A: Tree, R: TreeOutput<Tree = (Array, A)>>(
+    f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<((Array, A), I)> {
     let location = Location::caller();
     move |x: I| {

@@ -3,7 +3,7 @@
 //! one linearization's transpose over the output's basis vectors.
 
 use crate::numpy as jnp;
-use crate::{Array, lax};
+use crate::{Array, TreeOutput, lax};
 use rjax_ir::{Error, ErrorKind, Result};
 use std::panic::Location;
 
@@ -38,25 +38,26 @@ fn float_input(op: &str, x: &Array) -> Result<rjax_ir::AVal> {
 ///
 /// ```
 /// use rjax::{jacfwd, Array};
-/// let j = jacfwd(|x: Array| &x * &x)(Array::from_slice(&[1.0f32, 2.0], &[2]));
+/// let j = jacfwd(|x: Array| &x * &x)(Array::from_slice(&[1.0f32, 2.0], &[2])).unwrap();
 /// assert_eq!(j.to_vec::<f32>().unwrap(), vec![2.0, 0.0, 0.0, 4.0]);
 /// ```
 #[track_caller]
-pub fn jacfwd(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
+pub fn jacfwd<R: TreeOutput<Tree = Array>>(
+    f: impl Fn(Array) -> R,
+) -> impl Fn(Array) -> Result<Array> {
     let location = Location::caller();
     move |x: Array| {
         let run = || -> Result<Array> {
             let a = float_input("jacfwd", &x)?;
-            let pushforward =
-                |t: Array| Array::from_result(crate::jvp(&f, x.clone(), t).map(|(_, dy)| dy));
+            let pushforward = |t: Array| crate::jvp(&f, x.clone(), t).map(|(_, dy)| dy);
             // [n, out...] -> [out..., n] -> [out..., in...]
-            let columns = crate::vmap(pushforward)(basis(&a));
-            let out_rank = columns.ndim() - 1;
+            let columns = crate::vmap(pushforward)(basis(&a))?;
+            let out_shape = &columns.aval()?.shape[1..];
+            let out_rank = out_shape.len();
             let moved = lax::transpose(&columns, &(1..=out_rank).chain([0]).collect::<Vec<_>>());
-            let out_shape = &columns.shape()[1..];
             Ok(moved.reshape(&[dims(out_shape), dims(&a.shape)].concat()))
         };
-        run().unwrap_or_else(|e| Array::from_error(e.at(location)))
+        run().map_err(|e| e.at(location))
     }
 }
 
@@ -65,21 +66,23 @@ pub fn jacfwd(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
 ///
 /// ```
 /// use rjax::{jacrev, Array};
-/// let j = jacrev(|x: Array| x.sin())(Array::from_slice(&[0.0f32, 0.0], &[2]));
+/// let j = jacrev(|x: Array| x.sin())(Array::from_slice(&[0.0f32, 0.0], &[2])).unwrap();
 /// assert_eq!(j.to_vec::<f32>().unwrap(), vec![1.0, 0.0, 0.0, 1.0]);
 /// ```
 #[track_caller]
-pub fn jacrev(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
+pub fn jacrev<R: TreeOutput<Tree = Array>>(
+    f: impl Fn(Array) -> R,
+) -> impl Fn(Array) -> Result<Array> {
     let location = Location::caller();
     move |x: Array| {
         let run = || -> Result<Array> {
             let a = float_input("jacrev", &x)?;
             let (y, pullback) = crate::vjp(&f, x.clone())?;
             let ya = y.aval()?;
-            let rows = crate::vmap(|ct: Array| Array::from_result(pullback.call(ct)))(basis(&ya));
+            let rows = crate::vmap(|ct: Array| pullback.call(ct))(basis(&ya))?;
             Ok(rows.reshape(&[dims(&ya.shape), dims(&a.shape)].concat()))
         };
-        run().unwrap_or_else(|e| Array::from_error(e.at(location)))
+        run().map_err(|e| e.at(location))
     }
 }
 
@@ -87,10 +90,12 @@ pub fn jacrev(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
 ///
 /// ```
 /// use rjax::{hessian, Array};
-/// let h = hessian(|x: Array| x.tanh())(Array::scalar(1.0f32));
+/// let h = hessian(|x: Array| x.tanh())(Array::scalar(1.0f32)).unwrap();
 /// assert!((h.item::<f32>().unwrap() + 0.63969994).abs() < 1e-6);
 /// ```
 #[track_caller]
-pub fn hessian(f: impl Fn(Array) -> Array) -> impl Fn(Array) -> Array {
+pub fn hessian<R: TreeOutput<Tree = Array>>(
+    f: impl Fn(Array) -> R,
+) -> impl Fn(Array) -> Result<Array> {
     jacfwd(jacrev(f))
 }

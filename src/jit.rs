@@ -4,7 +4,7 @@
 
 use crate::Array;
 use crate::runtime::{DeviceArray, device_array, execute, runtime};
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{
     AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, JitCall, Primitive, Result, Value, trace_to_jaxpr,
 };
@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 /// Trace `f` on the abstract values of `args` (their shapes and dtypes).
 /// Returns the Jaxpr, its captured constants and the output structure.
-pub(crate) fn trace_tree<I: Tree, O: Tree>(
-    f: &dyn Fn(I) -> O,
+pub(crate) fn trace_tree<I: Tree, R: TreeOutput>(
+    f: &dyn Fn(I) -> R,
     def: &TreeDef,
     avals: &[AVal],
 ) -> Result<(ClosedJaxpr, TreeDef)> {
@@ -27,7 +27,7 @@ pub(crate) fn trace_tree<I: Tree, O: Tree>(
             def,
             tracers.iter().cloned().map(Array::from_value).collect(),
         )?;
-        let (leaves, def) = f(args).flatten_tree();
+        let (leaves, def) = f(args).into_result()?.flatten_tree();
         out_def = Some(def);
         leaves.iter().map(|a| a.value().cloned()).collect()
     })?;
@@ -56,7 +56,7 @@ pub(crate) fn flatten_args<I: Tree>(args: &I) -> Result<(Vec<Value>, Vec<AVal>, 
 /// assert_eq!(j.to_string(), "{ lambda ; a:f32[3]. let\n    b:f32[3] = mul a 2.0:f32[]\n    c:f32[3] = sin b\n  in (c,) }");
 /// ```
 #[track_caller]
-pub fn make_jaxpr<I: Tree, O: Tree>(f: impl Fn(I) -> O, args: I) -> Result<ClosedJaxpr> {
+pub fn make_jaxpr<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R, args: I) -> Result<ClosedJaxpr> {
     let location = Location::caller();
     let (_, avals, def) = flatten_args(&args).map_err(|e| e.at(location))?;
     trace_tree(&f, &def, &avals)
@@ -87,11 +87,11 @@ struct Key {
 
 /// A function compiled on first call for each input signature (tree
 /// structure, shapes, dtypes). Made by [`jit`].
-pub struct Jit<F, I, O> {
+pub struct Jit<F, I, R> {
     f: F,
     name: String,
     cache: Mutex<HashMap<Key, Arc<Staged>>>,
-    _types: PhantomData<fn(I) -> O>,
+    _types: PhantomData<fn(I) -> R>,
 }
 
 /// Compile `f` with XLA: traced once per input signature, then each call is
@@ -103,7 +103,7 @@ pub struct Jit<F, I, O> {
 /// let x = Array::from_slice(&[1.0f32, 2.0], &[2]);
 /// assert_eq!(f.call(x).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 5.0]);
 /// ```
-pub fn jit<I: Tree, O: Tree, F: Fn(I) -> O>(f: F) -> Jit<F, I, O> {
+pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
     Jit {
         f,
         name: "jit_fn".to_string(),
@@ -134,7 +134,7 @@ impl Lowered {
     }
 }
 
-impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
+impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
     /// Name the program (the StableHLO module becomes `@jit_<name>`).
     pub fn named(mut self, name: &str) -> Self {
         self.name = format!("jit_{name}");
@@ -176,12 +176,12 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
     /// outer `jit`, `make_jaxpr`, ...) the call is staged as a `pjit`
     /// equation instead.
     #[track_caller]
-    pub fn call(&self, args: I) -> Result<O> {
+    pub fn call(&self, args: I) -> Result<R::Tree> {
         let location = Location::caller();
         self.call_inner(args).map_err(|e| e.at(location))
     }
 
-    fn call_inner(&self, args: I) -> Result<O> {
+    fn call_inner(&self, args: I) -> Result<R::Tree> {
         let (values, avals, def) = flatten_args(&args)?;
         let staged = self.staged(def, avals)?;
         if rjax_ir::is_tracing() || values.iter().any(Value::is_traced) {
@@ -191,7 +191,7 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
             });
             let inputs: Vec<Value> = staged.consts.iter().chain(&values).cloned().collect();
             let outs = rjax_ir::bind(&call, &inputs)?;
-            return O::unflatten_tree(
+            return R::Tree::unflatten_tree(
                 &staged.out_def,
                 outs.into_iter().map(Array::from_value).collect(),
             );
@@ -221,7 +221,7 @@ impl<F: Fn(I) -> O, I: Tree, O: Tree> Jit<F, I, O> {
             .map(|d| &d.buffer)
             .collect();
         let outs = execute(&compiled.exe, &buffers, &staged.out_avals, &self.name)?;
-        O::unflatten_tree(
+        R::Tree::unflatten_tree(
             &staged.out_def,
             outs.into_iter()
                 .map(|d| Array::from_value(Value::Concrete(d)))

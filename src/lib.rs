@@ -67,7 +67,7 @@ pub use ops::Operand;
 pub use pmap::{PmapSpec, pmap, pmap_lower, pmap_with};
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};
 pub use rjax_macros::Tree;
-pub use tree::{Tree, TreeDef};
+pub use tree::{Tree, TreeDef, TreeOutput};
 pub use vmap::{AxisSpec, VmapSpec, vmap, vmap_with};
 
 /// What most programs import: `use rjax::prelude::*;`.

@@ -120,7 +120,7 @@ pub(crate) fn per_matrix<T: Tree>(op: &str, a: &Array, f: impl Fn(&Array) -> T) 
     }
     let batch = &shape[..r - 2];
     let flat = a.reshape(&[-1, shape[r - 2] as i64, shape[r - 1] as i64]);
-    let (leaves, def) = vmap(|m: Array| f(&m))(flat).flatten_tree();
+    let (leaves, def) = vmap(|m: Array| f(&m))(flat)?.flatten_tree();
     let unflattened = leaves
         .into_iter()
         .map(|x| {

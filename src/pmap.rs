@@ -8,7 +8,7 @@
 
 use crate::jit::flatten_args;
 use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::AxisSpec;
 use crate::{Array, Lowered};
 use rjax_ir::{
@@ -105,11 +105,11 @@ type Key = (TreeDef, Vec<AVal>, Vec<Option<usize>>);
 /// ```
 /// use rjax::{numpy as jnp, pmap, Array};
 /// let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
-/// let y = pmap(|row: Array| &row * 2.0)(x); // one row per device
+/// let y = pmap(|row: Array| &row * 2.0)(x).unwrap(); // one row per device
 /// assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0]);
 /// ```
 #[track_caller]
-pub fn pmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
+pub fn pmap<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R) -> impl Fn(I) -> Result<R::Tree> {
     pmap_with(f, PmapSpec::default())
 }
 
@@ -119,28 +119,17 @@ pub fn pmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
 /// use rjax::{lax, pmap_with, Array, PmapSpec};
 /// // The README's normalize, one element per device.
 /// let normalize = pmap_with(|x: Array| &x / &lax::psum(&x, "i"), PmapSpec::default().axis_name("i"));
-/// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
+/// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0)).unwrap();
 /// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
 /// ```
 #[track_caller]
-pub fn pmap_with<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: PmapSpec) -> impl Fn(I) -> O {
+pub fn pmap_with<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    spec: PmapSpec,
+) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
     let cache: Mutex<HashMap<Key, Arc<Compiled>>> = Mutex::default();
-    move |x: I| {
-        let (leaves, def) = x.flatten_tree();
-        let result = call(&f, &spec, &cache, &x);
-        result.unwrap_or_else(|e| {
-            let e = e.at(location);
-            let n = def.num_leaves();
-            // The error flows through `f` like any array error.
-            let poisoned = I::unflatten_tree(&def, vec![Array::from_error(e); n])
-                .or_else(|_| I::unflatten_tree(&def, leaves));
-            match poisoned {
-                Ok(p) => f(p),
-                Err(_) => unreachable!("a tree rebuilds from its own structure"),
-            }
-        })
-    }
+    move |x: I| call(&f, &spec, &cache, &x).map_err(|e| e.at(location))
 }
 
 /// What a call maps: the leaves' values, tree structure, mapped axes,
@@ -212,7 +201,11 @@ fn signature<I: Tree>(spec: &PmapSpec, x: &I) -> Result<Signature> {
 
 /// The per-device program of `pmap_with(f, spec)` applied to `x`, lowered
 /// (like `jax.pmap(f).lower(x)`).
-pub fn pmap_lower<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: &PmapSpec, x: I) -> Result<Lowered> {
+pub fn pmap_lower<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    spec: &PmapSpec,
+    x: I,
+) -> Result<Lowered> {
     let sig = signature(spec, &x)?;
     let (closed, _) = stage(&f, &sig.def, &sig.shard_avals, &spec.axis_name, sig.n)?;
     let text = crate::runtime::lower_text(
@@ -223,12 +216,12 @@ pub fn pmap_lower<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: &PmapSpec, x: I) -
     Ok(Lowered::new(text, closed))
 }
 
-fn call<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn call<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     spec: &PmapSpec,
     cache: &Mutex<HashMap<Key, Arc<Compiled>>>,
     x: &I,
-) -> Result<O> {
+) -> Result<R::Tree> {
     let sig = signature(spec, x)?;
     if rjax_ir::is_tracing() || sig.values.iter().any(Value::is_traced) {
         return call_traced(f, spec, sig);
@@ -324,7 +317,7 @@ fn call<I: Tree, O: Tree>(
         })
         .collect();
     let arrays = place_outputs(arrays, &compiled.out_def, spec, n)?;
-    O::unflatten_tree(&compiled.out_def, arrays)
+    R::Tree::unflatten_tree(&compiled.out_def, arrays)
 }
 
 /// Outputs stacked along axis 0, moved to their `out_axes`.
@@ -360,11 +353,11 @@ fn place_outputs(
 /// `pmap` under another transformation (`jit`, `grad`, `vmap`, an outer
 /// `pmap`): the per-device program is staged and bound as a `Pmap` call,
 /// which those transformations know how to handle.
-fn call_traced<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn call_traced<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     spec: &PmapSpec,
     sig: Signature,
-) -> Result<O> {
+) -> Result<R::Tree> {
     if spec.devices.is_some() {
         return Err(Error::new(
             ErrorKind::Param,
@@ -390,11 +383,11 @@ fn call_traced<I: Tree, O: Tree>(
     };
     let outs = rjax_ir::bind(&call, &args)?;
     let arrays = outs.into_iter().map(Array::from_value).collect();
-    O::unflatten_tree(&out_def, place_outputs(arrays, &out_def, spec, sig.n)?)
+    R::Tree::unflatten_tree(&out_def, place_outputs(arrays, &out_def, spec, sig.n)?)
 }
 
-fn stage<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn stage<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     def: &TreeDef,
     avals: &[AVal],
     name: &str,
@@ -406,7 +399,7 @@ fn stage<I: Tree, O: Tree>(
             def,
             tracers.iter().cloned().map(Array::from_value).collect(),
         )?;
-        let (leaves, d) = f(args).flatten_tree();
+        let (leaves, d) = f(args).into_result()?.flatten_tree();
         out_def = Some(d);
         leaves.iter().map(|a| a.value().cloned()).collect()
     })?;
@@ -416,8 +409,8 @@ fn stage<I: Tree, O: Tree>(
     ))
 }
 
-fn compile<I: Tree, O: Tree>(
-    f: &impl Fn(I) -> O,
+fn compile<I: Tree, R: TreeOutput>(
+    f: &impl Fn(I) -> R,
     def: &TreeDef,
     avals: &[AVal],
     spec: &PmapSpec,

@@ -78,6 +78,42 @@ pub trait Tree: Sized {
     }
 }
 
+/// What a function handed to a transformation may return: a [`Tree`], or
+/// a `Result` of one, so that closures can use `?` on fallible calls
+/// (`lax::cond`, `grad(f)(x)`, ...). Transformations turn either into a
+/// `Result` at their call.
+///
+/// ```
+/// use rjax::{grad, vmap, Array};
+/// // Both return a Result; the outer transformations accept either form.
+/// let df = grad(|x: Array| x.sin());
+/// let ddf = grad(&df);
+/// let ddf_all = vmap(&ddf);
+/// let x = Array::from_slice(&[0.0f32, 1.0], &[2]);
+/// let y = ddf_all(x).unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap()[0], 0.0);
+/// ```
+pub trait TreeOutput {
+    /// The tree inside.
+    type Tree: Tree;
+    /// The tree, or the error the function returned.
+    fn into_result(self) -> Result<Self::Tree>;
+}
+
+impl<T: Tree> TreeOutput for T {
+    type Tree = T;
+    fn into_result(self) -> Result<T> {
+        Ok(self)
+    }
+}
+
+impl<T: Tree> TreeOutput for Result<T> {
+    type Tree = T;
+    fn into_result(self) -> Result<T> {
+        self
+    }
+}
+
 impl Tree for Array {
     fn flatten(&self, leaves: &mut Vec<Array>) -> TreeDef {
         leaves.push(self.clone());

@@ -2,7 +2,7 @@
 //! into the primitives.
 
 use crate::Array;
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{Error, ErrorKind, Result, Value};
 use std::panic::Location;
 
@@ -132,72 +132,50 @@ impl VmapSpec {
 /// ```
 /// use rjax::{vmap, Array};
 /// let rows = vmap(|r: Array| r.sum())(Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]));
-/// assert_eq!(rows.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
+/// assert_eq!(rows.unwrap().to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
 /// ```
 #[track_caller]
-pub fn vmap<I: Tree, O: Tree>(f: impl Fn(I) -> O) -> impl Fn(I) -> O {
+pub fn vmap<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R) -> impl Fn(I) -> Result<R::Tree> {
     vmap_with(f, VmapSpec::default())
 }
 
 /// [`vmap`] with explicit input and output axes.
 #[track_caller]
-pub fn vmap_with<I: Tree, O: Tree>(f: impl Fn(I) -> O, spec: VmapSpec) -> impl Fn(I) -> O {
+pub fn vmap_with<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    spec: VmapSpec,
+) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
     move |x: I| {
-        let (leaves, def) = x.flatten_tree();
-        let prepared = prepare(&spec, &leaves, &def);
-        let (values, in_dims, size) = match prepared {
-            Ok(p) => p,
-            // The error flows through `f` like any array error.
-            Err(e) => return f(poisoned(&def, e.at(location), leaves)),
-        };
-        let mut out_def = None;
-        let result = rjax_transforms::vmap(
-            |vals| {
-                let args =
-                    I::unflatten_tree(&def, vals.iter().cloned().map(Array::from_value).collect())?;
-                let (outs, d) = f(args).flatten_tree();
-                out_def = Some(d);
-                outs.iter().map(|a| a.value().cloned()).collect()
-            },
-            &values,
-            &in_dims,
-            size,
-            spec.axis_name.as_deref(),
-        )
-        .and_then(|outs| {
-            let d = out_def
-                .clone()
-                .ok_or_else(|| Error::new(ErrorKind::Tree, "vmap", "no output"))?;
+        (|| {
+            let (leaves, def) = x.flatten_tree();
+            let (values, in_dims, size) = prepare(&spec, &leaves, &def)?;
+            let mut out_def = None;
+            let outs = rjax_transforms::vmap(
+                |vals| {
+                    let args = I::unflatten_tree(
+                        &def,
+                        vals.iter().cloned().map(Array::from_value).collect(),
+                    )?;
+                    let (outs, d) = f(args).into_result()?.flatten_tree();
+                    out_def = Some(d);
+                    outs.iter().map(|a| a.value().cloned()).collect()
+                },
+                &values,
+                &in_dims,
+                size,
+                spec.axis_name.as_deref(),
+            )?;
+            let d = out_def.ok_or_else(|| Error::new(ErrorKind::Tree, "vmap", "no output"))?;
             let axes = spec.out_axes.leaves(&d, "out_axes", "output")?;
             let arrays = outs
                 .into_iter()
                 .zip(axes)
                 .map(|((v, bdim), axis)| place_output(v, bdim, axis, size).map(Array::from_value))
                 .collect::<Result<Vec<_>>>()?;
-            O::unflatten_tree(&d, arrays)
-        });
-        match (result, out_def) {
-            (Ok(o), _) => o,
-            (Err(e), Some(d)) => {
-                let e = e.at(location);
-                let n = d.num_leaves();
-                O::unflatten_tree(&d, vec![Array::from_error(e.clone()); n])
-                    .unwrap_or_else(|_| f(poisoned(&def, e, Vec::new())))
-            }
-            (Err(e), None) => f(poisoned(&def, e.at(location), Vec::new())),
-        }
-    }
-}
-
-/// `x`'s structure with every leaf holding `e` (or the original leaves if
-/// the structure cannot be rebuilt, which a well-formed tree never hits).
-fn poisoned<I: Tree>(def: &TreeDef, e: Error, leaves: Vec<Array>) -> I {
-    let n = def.num_leaves();
-    match I::unflatten_tree(def, vec![Array::from_error(e.clone()); n]) {
-        Ok(t) => t,
-        Err(_) => I::unflatten_tree(def, leaves)
-            .unwrap_or_else(|_| unreachable!("a tree rebuilds from its own structure")),
+            R::Tree::unflatten_tree(&d, arrays)
+        })()
+        .map_err(|e: Error| e.at(location))
     }
 }
 

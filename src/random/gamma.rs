@@ -131,7 +131,7 @@ fn samples(key: &Array, a: &Array, log_space: bool) -> Array {
     let keys = split(key, size);
     let alphas = lax::reshape(a, &[size]);
     let one = |(k, alpha): (Array, Array)| gamma_one(&k, &alpha, log_space);
-    lax::reshape(&vmap(one)((keys, alphas)), &a.shape())
+    lax::reshape(&Array::from_result(vmap(one)((keys, alphas))), &a.shape())
 }
 
 /// `dx/da` for samples `x` of `a`; in log space `d log x/da = (dx/da) / x`,
