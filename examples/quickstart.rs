@@ -41,7 +41,7 @@ fn vectorization() -> rjax::Result<()> {
     let batched = rjax::vmap_with(|(p, x): (Params, Array)| predict(&p, &x), spec)((
         params.clone(),
         inputs.clone(),
-    ));
+    ))?;
     let looped = jnp::stack(
         &(0..16)
             .map(|i| {
@@ -64,9 +64,12 @@ fn vectorization() -> rjax::Result<()> {
     ));
     let grads = per_example_grads.call((params.clone(), inputs.clone(), targets.clone()))?;
     let batch_grad = grad(|p: Params| {
-        rjax::vmap(|(x, y): (Array, Array)| loss(&p, &x, &y))((inputs.clone(), targets.clone()))
-            .sum()
-    })(params);
+        let losses = rjax::vmap(|(x, y): (Array, Array)| loss(&p, &x, &y))((
+            inputs.clone(),
+            targets.clone(),
+        ))?;
+        Ok(losses.sum())
+    })(params)?;
     let err = jnp::max(
         &(jnp::sum(&grads[0].0, 0, false) - &batch_grad[0].0).abs(),
         (),
@@ -87,12 +90,12 @@ fn parallel() -> rjax::Result<()> {
     // One random matrix per device (the README's are 5000 x 6000; smaller
     // here so that the demo runs in seconds on a CPU).
     let keys = random::split(&random::PRNGKey(0), 8);
-    let mats = pmap(|key: Array| random::normal(&key, &[500, 600], DType::F32))(keys);
-    let result = pmap(|x: Array| jnp::matmul(&x, &x.t()))(mats);
+    let mats = pmap(|key: Array| random::normal(&key, &[500, 600], DType::F32))(keys)?;
+    let result = pmap(|x: Array| jnp::matmul(&x, &x.t()))(mats)?;
     println!("  result.shape = {:?}", result.shape());
     println!(
         "  pmap(mean)(result) = {}",
-        pmap(|x: Array| x.mean())(result)
+        pmap(|x: Array| x.mean())(result)?
     );
 
     let normalize = pmap_with(
@@ -101,18 +104,21 @@ fn parallel() -> rjax::Result<()> {
     );
     println!(
         "  normalize(arange(4.)) = {}",
-        normalize(jnp::arange_f32(0.0, 4.0, 1.0))
+        normalize(jnp::arange_f32(0.0, 4.0, 1.0))?
     );
 
     // Nested pmap (a 2-D device grid), differentiated inside and outside.
     let f = pmap(|x: Array| {
         let y = x.sin();
         let g = pmap(|z: Array| &(&z.cos() * &y.sum().tan()) * &x.tanh().sum());
-        grad(|w: Array| g(w).sum())(x.clone())
+        grad(|w: Array| Ok(g(w)?.sum()))(x.clone())
     });
     let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
-    println!("  f(x) =\n{}", f(x.clone()));
-    println!("  grad(sum(f))(x) =\n{}\n", grad(|x: Array| f(x).sum())(x));
+    println!("  f(x) =\n{}", f(x.clone())?);
+    println!(
+        "  grad(sum(f))(x) =\n{}\n",
+        grad(|x: Array| Ok(f(x)?.sum()))(x)?
+    );
     Ok(())
 }
 
@@ -144,20 +150,20 @@ fn abs_val(x: Array) -> Array {
 fn main() -> rjax::Result<()> {
     println!("Automatic differentiation with grad:");
     let x = Array::scalar(1.0f32);
-    println!("  grad(tanh)(1.0)             = {}", grad(tanh)(x.clone()));
+    println!("  grad(tanh)(1.0)             = {}", grad(tanh)(x.clone())?);
     println!(
         "  grad(grad(grad(tanh)))(1.0) = {}",
-        grad(grad(grad(tanh)))(x.clone())
+        grad(grad(grad(tanh)))(x.clone())?
     );
     println!(
         "  hessian(tanh)(1.0)          = {}",
-        hessian(tanh)(x.clone())
+        hessian(tanh)(x.clone())?
     );
     let dabs = grad(abs_val);
     println!(
         "  grad(abs_val)(1.0), (-1.0)  = {}, {}",
-        dabs(x.clone()),
-        dabs(Array::scalar(-1.0f32))
+        dabs(x.clone())?,
+        dabs(Array::scalar(-1.0f32))?
     );
     println!();
 

@@ -202,7 +202,7 @@ pub struct CustomJvp<F, J, I, O> {
 ///     |x: Array| (x.exp() + 1.0).log(),
 ///     |x: Array, t: Array| ((x.exp() + 1.0).log(), &t * &(1.0 - 1.0 / (x.exp() + 1.0))),
 /// );
-/// let g = grad(|x: Array| softplus.call(x).unwrap())(Array::scalar(100.0f32));
+/// let g = grad(|x: Array| softplus.call(x))(Array::scalar(100.0f32)).unwrap();
 /// assert_eq!(g.item::<f32>().unwrap(), 1.0);
 /// ```
 pub fn custom_jvp<I, O, F, J>(f: F, jvp: J) -> CustomJvp<F, J, I, O>
@@ -264,7 +264,7 @@ pub struct CustomVjp<F, Fw, B, I, O, R> {
 ///     |x: Array| (&x * &x, x.clone()),
 ///     |x: Array, g: Array| rjax::numpy::minimum(&rjax::numpy::maximum(&(&g * &x * 2.0), &Array::weak(-1.0)), &Array::weak(1.0)),
 /// );
-/// assert_eq!(grad(|x: Array| f.call(x).unwrap())(Array::scalar(3.0f32)).item::<f32>().unwrap(), 1.0);
+/// assert_eq!(grad(|x: Array| f.call(x))(Array::scalar(3.0f32)).unwrap().item::<f32>().unwrap(), 1.0);
 /// ```
 pub fn custom_vjp<I, O, R, F, Fw, B>(f: F, fwd: Fw, bwd: B) -> CustomVjp<F, Fw, B, I, O, R>
 where
@@ -400,7 +400,7 @@ impl CustomRule for CustomLinear {
 ///
 /// ```
 /// use rjax::{checkpoint, grad, Array};
-/// let g = grad(|x: Array| checkpoint(|x: Array| x.sin().sin(), x).unwrap())(Array::scalar(0.5f32));
+/// let g = grad(|x: Array| checkpoint(|x: Array| x.sin().sin(), x))(Array::scalar(0.5f32)).unwrap();
 /// let want = 0.5f32.sin().cos() * 0.5f32.cos();
 /// assert!((g.item::<f32>().unwrap() - want).abs() < 1e-6);
 /// ```

@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// let i = lax::betainc(&a, &b, &Array::scalar(0.5f32)).item::<f32>().unwrap();
 /// assert!((i - 0.6875).abs() < 1e-6);
 /// // Its derivative is the Beta(2, 3) density, 12 x (1 - x)².
-/// let d = grad(|x: Array| lax::betainc(&a, &b, &x))(Array::scalar(0.5f32));
+/// let d = grad(|x: Array| lax::betainc(&a, &b, &x))(Array::scalar(0.5f32)).unwrap();
 /// assert!((d.item::<f32>().unwrap() - 1.5).abs() < 1e-5);
 /// ```
 #[track_caller]

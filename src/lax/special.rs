@@ -36,7 +36,7 @@ use rjax_ir::{Error, ErrorKind};
 /// let p = lax::igamma(&Array::scalar(2.0f32), &Array::scalar(3.0f32));
 /// assert!((p.item::<f32>().unwrap() - 0.8008517).abs() < 1e-6);
 /// // ∂P/∂x is the gamma density: x e^-x / Γ(2) at x = 3.
-/// let dx = grad(|x: Array| lax::igamma(&Array::scalar(2.0f32), &x))(Array::scalar(3.0f32));
+/// let dx = grad(|x: Array| lax::igamma(&Array::scalar(2.0f32), &x))(Array::scalar(3.0f32)).unwrap();
 /// assert!((dx.item::<f32>().unwrap() - 3.0 * (-3.0f32).exp()).abs() < 1e-6);
 /// ```
 #[track_caller]

@@ -27,7 +27,7 @@ use rjax_ir::{Error, ErrorKind};
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.8845648, 0.72628492, 1.1290071]);
 /// // The mean of gamma(a) is a, so d E[x]/da = 1: on average over samples.
 /// let mean = |a: Array| random::gamma(&random::key(1), &a, Some(&[4000]), DType::F32).mean();
-/// let d = grad(mean)(Array::scalar(2.0f32)).item::<f32>().unwrap();
+/// let d = grad(mean)(Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap();
 /// assert!((d - 1.0).abs() < 0.05);
 /// ```
 #[track_caller]

@@ -122,7 +122,7 @@ fn differentiating_control_flow() {
         } else {
             -x.sin()
         };
-        let eager = grad(piecewise)(Array::scalar(x as f32));
+        let eager = grad(piecewise)(Array::scalar(x as f32)).unwrap();
         let jitted = jit(grad(piecewise)).call(Array::scalar(x as f32)).unwrap();
         assert_close(&f64s(&eager), &[want], 1e-5, "grad(cond)");
         assert_close(&f64s(&jitted), &[want], 1e-5, "jit(grad(cond))");
@@ -164,7 +164,7 @@ fn differentiating_control_flow() {
 #[test]
 fn vmap_of_control_flow() {
     let xs = array(&values(6, -2.0, 2.0, 1), &[6], DType::F32);
-    let batched = vmap(piecewise)(xs.clone());
+    let batched = vmap(piecewise)(xs.clone()).unwrap();
     let looped: Vec<f64> = f64s(&xs).into_iter().map(piecewise_rust).collect();
     assert_close(
         &f64s(&batched),
@@ -185,7 +185,7 @@ fn vmap_of_control_flow() {
         })
         .collect();
     assert_close(
-        &f64s(&vmap(steps)(starts.clone())),
+        &f64s(&vmap(steps)(starts.clone()).unwrap()),
         &want,
         0.0,
         "vmap(while) with a batched predicate",
@@ -273,8 +273,8 @@ fn scan_rnn_gradients_match_the_unrolled_rnn() {
         1e-5,
         "scan forward",
     );
-    let g_scan = grad(rnn_scan)(args.clone());
-    let g_unrolled = grad(rnn_unrolled)(args.clone());
+    let g_scan = grad(rnn_scan)(args.clone()).unwrap();
+    let g_unrolled = grad(rnn_unrolled)(args.clone()).unwrap();
     let g_jit = jit(grad(rnn_scan)).call(args.clone()).unwrap();
     for (name, a, b, c) in [
         ("W", &g_scan.0, &g_unrolled.0, &g_jit.0),
@@ -301,7 +301,8 @@ fn scan_rnn_gradients_match_the_unrolled_rnn() {
         rjax::AxisSpec::NONE,
         0.into(),
     ]));
-    let batched = rjax::vmap_with(rnn_scan, spec)((args.0.clone(), args.1.clone(), batch.clone()));
+    let batched =
+        rjax::vmap_with(rnn_scan, spec)((args.0.clone(), args.1.clone(), batch.clone())).unwrap();
     let looped: Vec<f64> = (0..3)
         .map(|i| {
             f64s(&rnn_unrolled((
@@ -342,7 +343,7 @@ fn scan_rnn_gradients_match_the_unrolled_rnn() {
 #[test]
 fn map_and_dynamic_fori() {
     let xs = array(&values(6, -1.0, 1.0, 9), &[3, 2], DType::F32);
-    let mapped = jit(|x: Array| lax::map(|r: Array| r.sin().sum(), x).unwrap())
+    let mapped = jit(|x: Array| lax::map(|r: Array| r.sin().sum(), x))
         .call(xs.clone())
         .unwrap();
     assert_close(

@@ -273,11 +273,9 @@ fn bad_linear_algebra() {
     expect(e, ErrorKind::Shape, "svd", &["f32[3]"]);
     // As in JAX, the full decomposition of a non-square matrix has no JVP.
     let tall = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 7.0], &[3, 2]);
-    let e = rjax::grad(|a: Array| jnp::linalg::svd(&a, true).0.sum())(tall.clone())
-        .check()
-        .unwrap_err();
+    let e = rjax::grad(|a: Array| jnp::linalg::svd(&a, true).0.sum())(tall.clone()).unwrap_err();
     assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Param, "svd"), "{e}");
-    let reduced = rjax::grad(|a: Array| jnp::linalg::svd(&a, false).1.sum())(tall);
+    let reduced = rjax::grad(|a: Array| jnp::linalg::svd(&a, false).1.sum())(tall).unwrap();
     assert!(reduced.check().is_ok());
 }
 
@@ -302,9 +300,7 @@ fn bad_special_function_operands() {
     expect(e, ErrorKind::Shape, "betainc", &["f32[2]", "f32[3]"]);
     // JAX has no derivative in the shape parameters either.
     let half = Array::scalar(0.5f32);
-    let e = rjax::grad(|a: Array| lax::betainc(&a, &half, &half))(half.clone())
-        .check()
-        .unwrap_err();
+    let e = rjax::grad(|a: Array| lax::betainc(&a, &half, &half))(half.clone()).unwrap_err();
     assert_eq!(
         (e.kind, e.op.as_str()),
         (ErrorKind::Param, "betainc"),
@@ -397,13 +393,10 @@ fn bad_lax_conveniences() {
 #[test]
 fn derivatives_jax_does_not_define() {
     let x = Array::scalar(2.0f32);
-    let e = rjax::grad(|x: Array| lax::zeta(&x, &Array::scalar(1.0f32)))(x.clone())
-        .check()
-        .unwrap_err();
+    let e = rjax::grad(|x: Array| lax::zeta(&x, &Array::scalar(1.0f32)))(x.clone()).unwrap_err();
     assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Param, "zeta"), "{e}");
-    let e = rjax::grad(|m: Array| lax::polygamma(&m, &Array::scalar(1.5f32)))(x.clone())
-        .check()
-        .unwrap_err();
+    let e =
+        rjax::grad(|m: Array| lax::polygamma(&m, &Array::scalar(1.5f32)))(x.clone()).unwrap_err();
     assert_eq!(
         (e.kind, e.op.as_str()),
         (ErrorKind::Param, "polygamma"),
