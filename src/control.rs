@@ -283,7 +283,10 @@ fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
                 let mut limit = shape.clone();
                 start[0] = i;
                 limit[0] = i + 1;
-                Ok(crate::lax::squeeze(&crate::lax::slice(x, &start, &limit, None), &[0]))
+                Ok(crate::lax::squeeze(
+                    &crate::lax::slice(x, &start, &limit, None),
+                    &[0],
+                ))
             })
             .collect::<Result<Vec<Array>>>()?;
         let (c, y) = f(carry, X::unflatten_tree(x_def, slices)?);

@@ -322,7 +322,8 @@ impl Transposed<'_> {
         let (rank, rhs_rank) = (lhs.ndim()?, rhs.ndim()?);
         let error = |kind, message: String| Error::new(kind, "conv_transpose", message);
         if rank < 2 || rhs_rank != rank {
-            let message = format!("needs operands of one rank, at least 2, not {rank} and {rhs_rank}");
+            let message =
+                format!("needs operands of one rank, at least 2, not {rank} and {rhs_rank}");
             return Err(error(ErrorKind::Shape, message));
         }
         let (l, r, o) = match layouts {

@@ -416,11 +416,9 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
             from_gamma::generalized_normal_in(key, &args[0], shape, dtype)
         }
         Sampler::Ball { d } => from_gamma::ball_in(key, &args[0], d, shape, dtype),
-        Sampler::MultivariateNormal { method } => {
-            Array::from_result(multivariate::multivariate_normal_in(
-                key, &args[0], &args[1], method, shape, dtype,
-            ))
-        }
+        Sampler::MultivariateNormal { method } => Array::from_result(
+            multivariate::multivariate_normal_in(key, &args[0], &args[1], method, shape, dtype),
+        ),
         Sampler::Geometric => Array::from_result(counts::geometric_in(key, &args[0], shape, dtype)),
         Sampler::Poisson => Array::from_result(counts::poisson_in(key, &args[0], shape, dtype)),
         Sampler::Binomial => {

@@ -248,7 +248,11 @@ fn lu_diagonal(a: &Array) -> Result<(Array, Array), Error> {
     let pivots_shape = pivots.shape()?;
     let k = pivots_shape.last().copied().unwrap_or(0);
     let steps = lax::iota(DType::I32, &[k], 0);
-    let steps = lax::broadcast_in_dim(&steps, &pivots_shape, &[pivots_shape.len().saturating_sub(1)]);
+    let steps = lax::broadcast_in_dim(
+        &steps,
+        &pivots_shape,
+        &[pivots_shape.len().saturating_sub(1)],
+    );
     let swaps = sum(&lax::ne(&pivots, &steps).astype(DType::I32), -1, false);
     let odd = lax::eq(&(&swaps % 2), &Array::scalar(1i32));
     let one = lax::convert_element_type(&Array::scalar(1.0f32), a.dtype()?);

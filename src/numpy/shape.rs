@@ -337,10 +337,7 @@ pub fn tile(x: &Array, reps: &[usize]) -> Array {
         let wide: Vec<usize> = (0..rank).flat_map(|i| [reps[i], shape[i]]).collect();
         let dims: Vec<usize> = (0..rank).map(|i| 2 * i + 1).collect();
         let out: Vec<usize> = (0..rank).map(|i| reps[i] * shape[i]).collect();
-        Ok(lax::reshape(
-            &lax::broadcast_in_dim(&x, &wide, &dims),
-            &out,
-        ))
+        Ok(lax::reshape(&lax::broadcast_in_dim(&x, &wide, &dims), &out))
     })
 }
 
@@ -526,7 +523,11 @@ pub fn diff(x: &Array, n: usize, axis: i64) -> Array {
 /// outputs' axes swapped) or `"ij"` (matrix) indexing.
 #[track_caller]
 pub fn meshgrid(xs: &[Array], indexing: &str) -> Vec<Array> {
-    let mut shape = match xs.iter().map(Array::size).collect::<Result<Vec<usize>, Error>>() {
+    let mut shape = match xs
+        .iter()
+        .map(Array::size)
+        .collect::<Result<Vec<usize>, Error>>()
+    {
         Ok(sizes) => sizes,
         Err(e) => return vec![Array::from_error(e); xs.len()],
     };
@@ -556,7 +557,11 @@ pub fn logspace(start: f32, stop: f32, num: usize, base: f64) -> Array {
 /// Arrays broadcast to their common shape.
 #[track_caller]
 pub fn broadcast_arrays(xs: &[Array]) -> Vec<Array> {
-    let shapes = match xs.iter().map(Array::shape).collect::<Result<Vec<_>, Error>>() {
+    let shapes = match xs
+        .iter()
+        .map(Array::shape)
+        .collect::<Result<Vec<_>, Error>>()
+    {
         Ok(shapes) => shapes,
         Err(e) => return vec![Array::from_error(e); xs.len()],
     };

@@ -36,12 +36,7 @@ pub fn geometric(key: &Array, p: &Array, shape: Option<&[usize]>, dtype: DType) 
 }
 
 /// `geometric`'s program, in `p`'s float type.
-pub(super) fn geometric_in(
-    key: &Array,
-    p: &Array,
-    shape: &[usize],
-    dtype: DType,
-) -> Result<Array> {
+pub(super) fn geometric_in(key: &Array, p: &Array, shape: &[usize], dtype: DType) -> Result<Array> {
     let p = to_float(p);
     let float = p.dtype()?;
     let u = uniform_in(key, shape, float, 0.0, 1.0);
@@ -76,12 +71,7 @@ pub fn poisson(key: &Array, lam: &Array, shape: Option<&[usize]>, dtype: DType) 
 }
 
 /// `poisson`'s program.
-pub(super) fn poisson_in(
-    key: &Array,
-    lam: &Array,
-    shape: &[usize],
-    dtype: DType,
-) -> Result<Array> {
+pub(super) fn poisson_in(key: &Array, lam: &Array, shape: &[usize], dtype: DType) -> Result<Array> {
     let f32 = DType::F32;
     let lam = lax::convert_element_type(&jnp::broadcast_to(lam, shape), f32);
     let knuth_rate = lax::bitwise_or(&lax::ne(&lam, &lam), &lax::lt(&lam, &constant(10.0, f32)));
@@ -127,12 +117,7 @@ fn poisson_knuth(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> R
 }
 
 /// Hörmann's transformed rejection (PTRS) for rates of 10 and more.
-fn poisson_rejection(
-    key: &Array,
-    lam: &Array,
-    dtype: DType,
-    max_steps: &Array,
-) -> Result<Array> {
+fn poisson_rejection(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> Result<Array> {
     let shape = lam.shape()?;
     let c = |v: f64| constant(v, DType::F32);
     let log_lam = lax::log(lam);
@@ -255,7 +240,11 @@ pub(super) fn binomial_in(
 /// The number of geometric waiting times of success probability `prob`
 /// that fit in `count` trials.
 fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
-    let AVal { shape, dtype: float, .. } = prob.aval()?;
+    let AVal {
+        shape,
+        dtype: float,
+        ..
+    } = prob.aval()?;
     let one = constant(1.0, float);
     let log_q = lax::log1p(&lax::neg(prob));
     let cond = |[_, total, _]: &[Array; 3]| any(&lax::le(total, count));
@@ -279,7 +268,11 @@ fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) ->
 /// Hörmann's BTRS (transformed rejection with squeeze) for
 /// `count · prob > 10`.
 fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
-    let AVal { shape, dtype: float, .. } = prob.aval()?;
+    let AVal {
+        shape,
+        dtype: float,
+        ..
+    } = prob.aval()?;
     let c = |v: f64| constant(v, float);
     let (add, sub, mul, div, log) = (lax::add, lax::sub, lax::mul, lax::div, lax::log);
     let q = sub(&c(1.0), prob);

@@ -144,9 +144,10 @@ fn sample_grad(a: &Array, x: &Array, log_space: bool) -> Array {
         return lax::random_gamma_grad(a, x);
     }
     let x = lax::exp(x);
-    let tiny = Array::from_result(x.dtype().map(|dtype| {
-        jnp::full_like(&x, jnp::finfo(dtype).map_or(0.0, |f| f.tiny), None)
-    }));
+    let tiny = Array::from_result(
+        x.dtype()
+            .map(|dtype| jnp::full_like(&x, jnp::finfo(dtype).map_or(0.0, |f| f.tiny), None)),
+    );
     let x = lax::select(&jnp::equal(&x, &Array::weak(0.0)), &tiny, &x);
     lax::div(&lax::random_gamma_grad(a, &x), &x)
 }
