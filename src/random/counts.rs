@@ -8,7 +8,7 @@ use super::discrete::limits;
 use super::{Sampler, constant, draw_params, failed, int_scalar, subkeys, uniform_in};
 use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, to_float};
-use crate::{AVal, Array, DType, Result, lax};
+use crate::{Array, DType, Result, lax};
 
 /// `value` in `dtype`, broadcast to `shape`.
 fn fill(value: f64, dtype: DType, shape: &[usize]) -> Array {
@@ -240,11 +240,7 @@ pub(super) fn binomial_in(
 /// The number of geometric waiting times of success probability `prob`
 /// that fit in `count` trials.
 fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
-    let AVal {
-        shape,
-        dtype: float,
-        ..
-    } = prob.aval()?;
+    let (shape, float) = (prob.shape()?, prob.dtype()?);
     let one = constant(1.0, float);
     let log_q = lax::log1p(&lax::neg(prob));
     let cond = |[_, total, _]: &[Array; 3]| any(&lax::le(total, count));
@@ -268,11 +264,7 @@ fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) ->
 /// Hörmann's BTRS (transformed rejection with squeeze) for
 /// `count · prob > 10`.
 fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
-    let AVal {
-        shape,
-        dtype: float,
-        ..
-    } = prob.aval()?;
+    let (shape, float) = (prob.shape()?, prob.dtype()?);
     let c = |v: f64| constant(v, float);
     let (add, sub, mul, div, log) = (lax::add, lax::sub, lax::mul, lax::div, lax::log);
     let q = sub(&c(1.0), prob);
