@@ -78,7 +78,7 @@ fn vectorization() -> rjax::Result<()> {
     .item::<f32>()?;
     println!(
         "jit(vmap(grad(loss))): per-example W1 grads {:?}, their sum vs the batch gradient: max |difference| = {err:.1e}\n",
-        grads[0].0.shape()
+        grads[0].0.shape()?
     );
     Ok(())
 }
@@ -92,7 +92,7 @@ fn parallel() -> rjax::Result<()> {
     let keys = random::split(&random::PRNGKey(0), 8);
     let mats = pmap(|key: Array| random::normal(&key, &[500, 600], DType::F32))(keys)?;
     let result = pmap(|x: Array| jnp::matmul(&x, &x.t()))(mats)?;
-    println!("  result.shape = {:?}", result.shape());
+    println!("  result.shape = {:?}", result.shape()?);
     println!(
         "  pmap(mean)(result) = {}",
         pmap(|x: Array| x.mean())(result)?

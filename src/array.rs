@@ -111,24 +111,54 @@ impl Array {
         self.value().map(Value::aval)
     }
 
-    /// The shape (empty if this array holds an error).
-    pub fn shape(&self) -> Vec<usize> {
-        self.aval().map(|a| a.shape).unwrap_or_default()
+    /// The shape, or the error this array holds.
+    ///
+    /// ```
+    /// use rjax::{Array, ErrorKind};
+    /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(x.shape().unwrap(), [2, 3]);
+    /// let bad = &x + &Array::from_slice(&[1.0f32, 2.0], &[2]);
+    /// let e = bad.shape().unwrap_err();
+    /// assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Shape, "add"));
+    /// ```
+    pub fn shape(&self) -> Result<Vec<usize>> {
+        self.aval().map(|a| a.shape)
     }
 
-    /// Number of axes.
-    pub fn ndim(&self) -> usize {
-        self.shape().len()
+    /// Number of axes, or the error this array holds.
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(x.ndim().unwrap(), 2);
+    /// assert!(x.reshape(&[4]).ndim().is_err());
+    /// ```
+    pub fn ndim(&self) -> Result<usize> {
+        self.shape().map(|s| s.len())
     }
 
-    /// Number of elements.
-    pub fn size(&self) -> usize {
-        self.shape().iter().product()
+    /// Number of elements, or the error this array holds.
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(x.size().unwrap(), 6);
+    /// assert!(x.reshape(&[4]).size().is_err());
+    /// ```
+    pub fn size(&self) -> Result<usize> {
+        self.aval().map(|a| a.size())
     }
 
-    /// The element type (f32 if this array holds an error).
-    pub fn dtype(&self) -> DType {
-        self.aval().map(|a| a.dtype).unwrap_or(DType::F32)
+    /// The element type, or the error this array holds.
+    ///
+    /// ```
+    /// use rjax::{Array, DType};
+    /// let x = Array::from_slice(&[1i32, 2, 3], &[3]);
+    /// assert_eq!(x.dtype().unwrap(), DType::I32);
+    /// assert!(x.reshape(&[2]).dtype().is_err());
+    /// ```
+    pub fn dtype(&self) -> Result<DType> {
+        self.aval().map(|a| a.dtype)
     }
 
     /// Whether this array is traced (inside `jit`, `make_jaxpr`, ...).

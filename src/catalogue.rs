@@ -4,7 +4,7 @@
 //! ```
 //! let p = rjax::catalogue::find("broadcast_add").unwrap();
 //! let out = p.run().unwrap();
-//! assert_eq!(out[0].shape(), vec![2, 3]);
+//! assert_eq!(out[0].shape().unwrap(), [2, 3]);
 //! ```
 
 use crate::numpy as jnp;

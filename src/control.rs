@@ -278,14 +278,17 @@ fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
         let slices = xs
             .iter()
             .map(|x| {
-                let shape = x.shape();
+                let shape = x.shape()?;
                 let mut start = vec![0; shape.len()];
                 let mut limit = shape.clone();
                 start[0] = i;
                 limit[0] = i + 1;
-                crate::lax::squeeze(&crate::lax::slice(x, &start, &limit, None), &[0])
+                Ok(crate::lax::squeeze(
+                    &crate::lax::slice(x, &start, &limit, None),
+                    &[0],
+                ))
             })
-            .collect();
+            .collect::<Result<Vec<Array>>>()?;
         let (c, y) = f(carry, X::unflatten_tree(x_def, slices)?);
         let (leaves, d) = y.flatten_tree();
         y_def = Some(d);

@@ -171,7 +171,11 @@ fn parse_dims(lhs: &str, rhs: &str, out: &str) -> Result<ConvDims, Error> {
 /// ```
 #[track_caller]
 pub fn conv_general_dilated(lhs: &Array, rhs: &Array, options: &ConvOptions) -> Array {
-    let rank = lhs.ndim();
+    let (lhs_shape, rhs_shape) = match (lhs.shape(), rhs.shape()) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => return Array::from_error(e),
+    };
+    let rank = lhs_shape.len();
     let n = rank.saturating_sub(2);
     let dims = match &options.dimension_numbers {
         Some((l, r, o)) => parse_dims(l, r, o),
@@ -182,11 +186,11 @@ pub fn conv_general_dilated(lhs: &Array, rhs: &Array, options: &ConvOptions) -> 
         }),
     };
     let dims = match dims {
-        Ok(d) if d.lhs.spatial.len() == n && rhs.ndim() == rank => d,
+        Ok(d) if d.lhs.spatial.len() == n && rhs_shape.len() == rank => d,
         Ok(d) => {
             let e = layout_error(format!(
                 "layouts {d:?} do not fit operands of rank {rank} and {}",
-                rhs.ndim()
+                rhs_shape.len()
             ));
             return Array::from_error(e.at(crate::location::current()));
         }
@@ -195,7 +199,6 @@ pub fn conv_general_dilated(lhs: &Array, rhs: &Array, options: &ConvOptions) -> 
     let ones = |v: &[usize]| if v.is_empty() { vec![1; n] } else { v.to_vec() };
     let (window_strides, rhs_dilation) =
         (ones(&options.window_strides), ones(&options.rhs_dilation));
-    let (lhs_shape, rhs_shape) = (lhs.shape(), rhs.shape());
     let inputs: Vec<usize> = dims.lhs.spatial.iter().map(|&a| lhs_shape[a]).collect();
     let windows: Vec<usize> = (0..n)
         .map(|i| {
@@ -316,13 +319,11 @@ impl Transposed<'_> {
         rhs: &Array,
         layouts: Option<(String, String, String)>,
     ) -> Result<(Array, ConvOptions), Error> {
-        let rank = lhs.ndim();
+        let (rank, rhs_rank) = (lhs.ndim()?, rhs.ndim()?);
         let error = |kind, message: String| Error::new(kind, "conv_transpose", message);
-        if rank < 2 || rhs.ndim() != rank {
-            let message = format!(
-                "needs operands of one rank, at least 2, not {rank} and {}",
-                rhs.ndim()
-            );
+        if rank < 2 || rhs_rank != rank {
+            let message =
+                format!("needs operands of one rank, at least 2, not {rank} and {rhs_rank}");
             return Err(error(ErrorKind::Shape, message));
         }
         let (l, r, o) = match layouts {
@@ -348,7 +349,7 @@ impl Transposed<'_> {
             let message = format!("strides and dilations need {n} entries, one per spatial axis");
             return Err(error(ErrorKind::Param, message));
         }
-        let shape = rhs.shape();
+        let shape = rhs.shape()?;
         let pads = match &self.padding {
             Padding::Explicit(p) => p.clone(),
             Padding::Valid | Padding::Same => (0..n)

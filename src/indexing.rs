@@ -360,8 +360,8 @@ impl Resolved {
     }
 
     /// `x[index]` with static slices, reversals and reshapes.
-    fn sliced(&self, x: &Array) -> Array {
-        let shape = x.shape();
+    fn sliced(&self, x: &Array) -> Result<Array, Error> {
+        let shape = x.shape()?;
         let mut start = vec![0; shape.len()];
         let mut limit = shape.clone();
         let mut strides = vec![1; shape.len()];
@@ -391,15 +391,15 @@ impl Resolved {
         } else {
             lax::rev(&y, &reversed)
         };
-        lax::reshape(&y, &self.shape(true))
+        Ok(lax::reshape(&y, &self.shape(true)))
     }
 
     /// The gather reading `x[index]` (and the scatter writing it), new
     /// axes left out. Every axis gets an index component; negative
     /// positions in index arrays count from the end. With `mask`, also
     /// which gathered elements were read in bounds.
-    fn gather(&self, x: &Array, mask: bool) -> Gather {
-        let shape = x.shape();
+    fn gather(&self, x: &Array, mask: bool) -> Result<Gather, Error> {
+        let shape = x.shape()?;
         // The indices' batch axes, in result order: one per strided range,
         // and those of the broadcast index arrays.
         let mut batch = Vec::new();
@@ -494,13 +494,13 @@ impl Resolved {
             .collect();
         let valid =
             valid.map(|v| lax::broadcast_in_dim(&jnp::broadcast_to(&v, &batch), &out, &batch_axes));
-        Gather {
+        Ok(Gather {
             indices: lax::concatenate(&components, batch.len()),
             dims,
             slice_sizes,
             shape: out,
             valid,
-        }
+        })
     }
 }
 
@@ -536,19 +536,19 @@ pub(crate) fn read(x: &Array, index: &[Index], mode: IndexMode) -> Array {
     fallible(|| {
         let r = Resolved::new(x, index)?;
         if !r.has_arrays() && mode == IndexMode::Clip {
-            return Ok(r.sliced(x));
+            return r.sliced(x);
         }
         let shape = r.shape(true);
         if shape.contains(&0) {
-            return Ok(jnp::zeros(&shape, x.dtype()));
+            return Ok(jnp::zeros(&shape, x.dtype()?));
         }
-        let g = r.gather(x, mode == IndexMode::Fill);
+        let g = r.gather(x, mode == IndexMode::Fill)?;
         let y = lax::gather(x, &g.indices, &g.dims, &g.slice_sizes);
         let y = match g.valid {
             Some(valid) => lax::select(
                 &valid,
                 &y,
-                &lax::broadcast_in_dim(&fill_value(x.dtype()), &g.shape, &[]),
+                &lax::broadcast_in_dim(&fill_value(x.dtype()?), &g.shape, &[]),
             ),
             None => y,
         };
@@ -564,7 +564,7 @@ impl Array {
     /// use rjax::{Array, idx, indexing::Index};
     /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     /// assert_eq!(x.get(idx![.., -1]).to_vec::<f32>().unwrap(), vec![3.0, 6.0]);
-    /// assert_eq!(x.get(idx![Index::NewAxis, 1, ..2]).shape(), vec![1, 2]);
+    /// assert_eq!(x.get(idx![Index::NewAxis, 1, ..2]).shape().unwrap(), [1, 2]);
     /// ```
     #[track_caller]
     pub fn get(&self, index: impl AsRef<[Index]>) -> Array {
@@ -663,8 +663,9 @@ impl At {
             if target.contains(&0) {
                 return Ok(x.clone());
             }
-            let g = r.gather(x, false);
-            let values = jnp::broadcast_to(&lax::convert_element_type(&values, x.dtype()), &target);
+            let g = r.gather(x, false)?;
+            let values =
+                jnp::broadcast_to(&lax::convert_element_type(&values, x.dtype()?), &target);
             let updates = lax::reshape(&values, &g.shape);
             Ok(lax::scatter_with(op, x, &g.indices, &updates, &g.dims))
         })

@@ -6,7 +6,7 @@
 //! use rjax::{lax, Array, DType};
 //! let x = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
 //! let y = lax::broadcast_in_dim(&x, &[2, 3], &[1]);
-//! assert_eq!(y.shape(), vec![2, 3]);
+//! assert_eq!(y.shape().unwrap(), [2, 3]);
 //! assert_eq!(lax::convert_element_type(&x, DType::I32).to_vec::<i32>().unwrap(), vec![1, 2, 3]);
 //! ```
 
@@ -481,7 +481,7 @@ pub fn rev(x: &Array, dimensions: &[usize]) -> Array {
 /// use rjax::{lax, Array, DType, lax::RngAlgorithm};
 /// let key = Array::from_slice(&[0u32, 1, 2, 3], &[4]);
 /// let (next, bits) = lax::rng_bit_generator(&key, &[3], DType::U32, RngAlgorithm::ThreeFry);
-/// assert_eq!((next.shape(), bits.shape()), (vec![4], vec![3]));
+/// assert_eq!((next.shape().unwrap(), bits.shape().unwrap()), (vec![4], vec![3]));
 /// ```
 #[track_caller]
 pub fn rng_bit_generator(
@@ -581,8 +581,9 @@ scatters! {
 /// derivative is 1 strictly inside the bounds, 0 on and outside them.
 #[track_caller]
 pub fn clamp(min: &Array, x: &Array, max: &Array) -> Array {
-    let fit = |b: &Array| match b.ndim() {
-        0 => broadcast_in_dim(b, &x.shape(), &[]),
+    let fit = |b: &Array| match (b.ndim(), x.shape()) {
+        (Ok(0), Ok(shape)) => broadcast_in_dim(b, &shape, &[]),
+        // An error in `b` or `x` comes out of the comparisons below.
         _ => b.clone(),
     };
     let (lo, hi) = (fit(min), fit(max));

@@ -12,7 +12,7 @@
 
 use crate::lax::{self, bind1};
 use crate::numpy as jnp;
-use crate::{Array, DType, Error, ErrorKind, Result, Tree, control, location, vmap};
+use crate::{AVal, Array, DType, Error, ErrorKind, Result, Tree, control, location, vmap};
 use rjax_ir::Primitive;
 
 mod eigh;
@@ -107,7 +107,7 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
 /// batch axes, mapped with `vmap`), or a typed error naming `op` when `a`
 /// has fewer than two axes.
 pub(crate) fn per_matrix<T: Tree>(op: &str, a: &Array, f: impl Fn(&Array) -> T) -> Result<T> {
-    let shape = a.shape();
+    let shape = a.shape()?;
     let r = shape.len();
     if r < 2 {
         return Err(
@@ -126,18 +126,20 @@ pub(crate) fn per_matrix<T: Tree>(op: &str, a: &Array, f: impl Fn(&Array) -> T) 
         .map(|x| {
             let dims: Vec<i64> = batch
                 .iter()
-                .chain(&x.shape()[1..])
+                .chain(&x.shape()?[1..])
                 .map(|&d| d as i64)
                 .collect();
-            x.reshape(&dims)
+            Ok(x.reshape(&dims))
         })
-        .collect();
+        .collect::<Result<Vec<Array>>>()?;
     T::unflatten_tree(&def, unflattened)
 }
 
 /// [`lu`] of one matrix.
 fn lu_of_matrix(a: &Array) -> (Array, Array, Array) {
-    let shape = a.shape();
+    let Ok(AVal { shape, dtype, .. }) = a.aval() else {
+        return (a.clone(), a.clone(), a.clone());
+    };
     let (m, n) = (shape[0], shape[1]);
     let rows = lax::iota(DType::I32, &[m], 0);
     let step = |k: Array, (a, pivots, perm): (Array, Array, Array)| {
@@ -176,10 +178,10 @@ fn lu_of_matrix(a: &Array) -> (Array, Array, Array) {
         let multipliers = jnp::where_(
             &strictly_below,
             &(&column / &pivot),
-            &jnp::zeros(&[m], a.dtype()),
+            &jnp::zeros(&[m], dtype),
         );
         let right = lax::gt(&lax::iota(DType::I32, &[n], 0), &k);
-        let trailing = jnp::where_(&right, &pivot_row, &jnp::zeros(&[n], a.dtype()));
+        let trailing = jnp::where_(&right, &pivot_row, &jnp::zeros(&[n], dtype));
         let update = jnp::outer(&multipliers, &trailing);
         let is_k =
             lax::broadcast_in_dim(&lax::eq(&lax::iota(DType::I32, &[n], 0), &k), &[m, n], &[1]);

@@ -16,14 +16,14 @@ pub mod initializers;
 use crate::lax::{self, Padding, Window};
 use crate::numpy::{self as jnp, Axes};
 use crate::{Array, custom_jvp};
-use rjax_ir::DType;
+use rjax_ir::{DType, Result};
 
 fn weak(v: f64) -> Array {
     Array::weak(v)
 }
 
 fn mask(cond: &Array, like: &Array) -> Array {
-    jnp::cast(cond, like.dtype(), false)
+    Array::from_result(like.dtype().map(|dtype| jnp::cast(cond, dtype, false)))
 }
 
 /// `max(x, 0)`, with derivative 0 at 0.
@@ -205,8 +205,13 @@ pub fn one_hot(labels: &Array, num_classes: usize, dtype: DType) -> Array {
 
 /// The spatial window of pooling over the axes between the first (batch)
 /// and the last (features) of a channels-last array.
-fn spatial_window(x: &Array, window: &[usize], strides: &[usize], padding: Padding) -> Window {
-    let rank = x.ndim();
+fn spatial_window(
+    x: &Array,
+    window: &[usize],
+    strides: &[usize],
+    padding: Padding,
+) -> Result<Window> {
+    let rank = x.ndim()?;
     let full = |v: &[usize]| -> Vec<usize> {
         std::iter::once(1)
             .chain(v.iter().copied())
@@ -218,23 +223,27 @@ fn spatial_window(x: &Array, window: &[usize], strides: &[usize], padding: Paddi
         Padding::Explicit(p) => Padding::Explicit([&[(0, 0)][..], &p, &[(0, 0)]].concat()),
         other => other,
     };
-    Window::new(&full(window), &full(strides), padding)
+    Ok(Window::new(&full(window), &full(strides), padding))
 }
 
 /// Max pooling of a channels-last array (`N, spatial..., C`).
 #[track_caller]
 pub fn max_pool(x: &Array, window: &[usize], strides: &[usize], padding: Padding) -> Array {
-    let init = jnp::full_like(&Array::scalar(0.0f32), f64::NEG_INFINITY, Some(x.dtype()));
-    let w = spatial_window(x, window, strides, padding);
-    lax::reduce_window(x, &init, lax::max, &w)
+    jnp::fallible(|| {
+        let init = jnp::full_like(&Array::scalar(0.0f32), f64::NEG_INFINITY, Some(x.dtype()?));
+        let w = spatial_window(x, window, strides, padding)?;
+        Ok(lax::reduce_window(x, &init, lax::max, &w))
+    })
 }
 
 /// Average pooling of a channels-last array (`N, spatial..., C`); padded
 /// positions count as zeros, as in JAX's `stax.AvgPool` with `Valid`.
 #[track_caller]
 pub fn avg_pool(x: &Array, window: &[usize], strides: &[usize], padding: Padding) -> Array {
-    let init = jnp::zeros(&[], x.dtype());
-    let w = spatial_window(x, window, strides, padding);
-    let count: usize = window.iter().product();
-    lax::reduce_window(x, &init, lax::add, &w) / count as f64
+    jnp::fallible(|| {
+        let init = jnp::zeros(&[], x.dtype()?);
+        let w = spatial_window(x, window, strides, padding)?;
+        let count: usize = window.iter().product();
+        Ok(lax::reduce_window(x, &init, lax::add, &w) / count as f64)
+    })
 }

@@ -55,14 +55,16 @@ pub fn PRNGKey(seed: u64) -> Array {
 /// The two words of a key, as uint32 scalars.
 #[track_caller]
 fn words(key: &Array) -> (Array, Array) {
-    if key.check().is_ok() && (key.shape() != [2] || key.dtype() != DType::U32) {
+    if let Ok(aval) = key.aval()
+        && (aval.shape != [2] || aval.dtype != DType::U32)
+    {
         let e = rjax_ir::Error::new(
             rjax_ir::ErrorKind::Shape,
             "random",
             format!(
                 "a key is a uint32[2] array (random::key), got {}{:?}",
-                key.dtype().name(),
-                key.shape()
+                aval.dtype.name(),
+                aval.shape
             ),
         )
         .at(crate::location::current());
@@ -389,9 +391,9 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
         }
         Sampler::Rademacher => rademacher_in(key, shape, dtype),
         Sampler::TruncatedNormal => truncated_normal_in(key, &args[0], &args[1], shape, dtype),
-        Sampler::Randint => discrete::randint_in(key, args, shape, dtype),
+        Sampler::Randint => Array::from_result(discrete::randint_in(key, args, shape, dtype)),
         Sampler::Shuffle { axis, independent } => {
-            discrete::shuffle(key, &args[0], axis, independent)
+            Array::from_result(discrete::shuffle(key, &args[0], axis, independent))
         }
         Sampler::Gamma { log_space } => gamma::gamma_in(key, &args[0], log_space, shape, dtype),
         Sampler::Beta => gamma::beta_in(key, &args[0], &args[1], shape, dtype),
@@ -414,12 +416,14 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
             from_gamma::generalized_normal_in(key, &args[0], shape, dtype)
         }
         Sampler::Ball { d } => from_gamma::ball_in(key, &args[0], d, shape, dtype),
-        Sampler::MultivariateNormal { method } => {
-            multivariate::multivariate_normal_in(key, &args[0], &args[1], method, shape, dtype)
+        Sampler::MultivariateNormal { method } => Array::from_result(
+            multivariate::multivariate_normal_in(key, &args[0], &args[1], method, shape, dtype),
+        ),
+        Sampler::Geometric => Array::from_result(counts::geometric_in(key, &args[0], shape, dtype)),
+        Sampler::Poisson => Array::from_result(counts::poisson_in(key, &args[0], shape, dtype)),
+        Sampler::Binomial => {
+            Array::from_result(counts::binomial_in(key, &args[0], &args[1], shape, dtype))
         }
-        Sampler::Geometric => counts::geometric_in(key, &args[0], shape, dtype),
-        Sampler::Poisson => counts::poisson_in(key, &args[0], shape, dtype),
-        Sampler::Binomial => counts::binomial_in(key, &args[0], &args[1], shape, dtype),
     }
 }
 
@@ -514,7 +518,7 @@ fn tiny(dtype: DType) -> f64 {
 /// ```
 /// use rjax::{random, DType};
 /// let x = random::normal(&random::key(42), &[2], DType::F32);
-/// assert_eq!(x.shape(), vec![2]);
+/// assert_eq!(x.shape().unwrap(), [2]);
 /// ```
 #[track_caller]
 pub fn normal(key: &Array, shape: &[usize], dtype: DType) -> Array {

@@ -50,12 +50,12 @@ pub fn sort_key_val(keys: &Array, values: &Array, dimension: usize) -> (Array, A
 /// ```
 #[track_caller]
 pub fn top_k(x: &Array, k: usize) -> (Array, Array) {
-    let shape = x.shape();
+    let shape = match x.shape() {
+        Ok(shape) => shape,
+        Err(e) => return (Array::from_error(e.clone()), Array::from_error(e)),
+    };
     let last = shape.len().saturating_sub(1);
     let n = shape.get(last).copied().unwrap_or(0);
-    if let Err(e) = x.value() {
-        return (Array::from_error(e.clone()), Array::from_error(e.clone()));
-    }
     if k > n {
         let e = rjax_ir::Error::new(
             rjax_ir::ErrorKind::Shape,

@@ -53,7 +53,10 @@ pub fn reduce_window(
     op: impl Fn(&Array, &Array) -> Array,
     window: &Window,
 ) -> Array {
-    let rank = x.ndim();
+    let Ok(shape) = x.shape() else {
+        return x.clone();
+    };
+    let rank = shape.len();
     let or_ones = |v: &[usize]| {
         if v.is_empty() {
             vec![1; rank]
@@ -77,7 +80,6 @@ pub fn reduce_window(
         .with_operands(x.value().map(|v| vec![v.aval()]).unwrap_or_default());
         return Array::from_error(e.at(crate::location::current()));
     }
-    let shape = x.shape();
     let spans: Vec<usize> = (0..rank)
         .map(|i| dilate(window.dimensions[i], dilation[i]))
         .collect();
@@ -86,7 +88,9 @@ pub fn reduce_window(
         .map(|i| (pads[i].0, pads[i].1, base[i] - 1))
         .collect();
     let padded = lax::pad(x, init, &config);
-    let padded_shape = padded.shape();
+    let Ok(padded_shape) = padded.shape() else {
+        return padded;
+    };
     let out: Vec<usize> = (0..rank)
         .map(|i| match padded_shape.get(i) {
             Some(&p) if p >= spans[i] => (p - spans[i]) / strides[i] + 1,

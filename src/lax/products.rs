@@ -26,19 +26,25 @@ pub fn dot(
     let dims = match dims {
         Some(d) => d,
         None => {
-            let (l, r) = (lhs.shape(), rhs.shape());
-            let ranks_fit = (1..=2).contains(&l.len()) && (1..=2).contains(&r.len());
-            if !ranks_fit || l.last() != r.first() {
-                return shape_error(
-                    "dot",
-                    "without dimension numbers, needs vectors or matrices whose inner sizes agree",
-                    &[lhs, rhs],
-                );
-            }
-            DotDims {
-                lhs_contracting: vec![l.len() - 1],
-                rhs_contracting: vec![0],
-                ..DotDims::default()
+            let fit = |l: &[usize], r: &[usize]| {
+                let ranks_fit = (1..=2).contains(&l.len()) && (1..=2).contains(&r.len());
+                ranks_fit && l.last() == r.first()
+            };
+            match (lhs.shape(), rhs.shape()) {
+                (Ok(l), Ok(r)) if fit(&l, &r) => DotDims {
+                    lhs_contracting: vec![l.len() - 1],
+                    rhs_contracting: vec![0],
+                    ..DotDims::default()
+                },
+                // An operand's own error comes out first.
+                _ => {
+                    return shape_error(
+                        "dot",
+                        "without dimension numbers, needs vectors or matrices whose inner sizes \
+                         agree",
+                        &[lhs, rhs],
+                    );
+                }
             }
         }
     };
@@ -52,18 +58,21 @@ pub fn dot(
 /// use rjax::{lax, numpy as jnp, DType};
 /// let a = jnp::ones(&[4, 2, 3], DType::F32);
 /// let b = jnp::ones(&[4, 3, 5], DType::F32);
-/// assert_eq!(lax::batch_matmul(&a, &b).shape(), vec![4, 2, 5]);
+/// assert_eq!(lax::batch_matmul(&a, &b).shape().unwrap(), [4, 2, 5]);
 /// ```
 #[track_caller]
 pub fn batch_matmul(lhs: &Array, rhs: &Array) -> Array {
-    let rank = lhs.ndim();
-    if rank < 2 || rhs.ndim() != rank {
-        return shape_error(
-            "batch_matmul",
-            "needs operands of one rank, at least 2",
-            &[lhs, rhs],
-        );
-    }
+    let rank = match (lhs.ndim(), rhs.ndim()) {
+        (Ok(l), Ok(r)) if l >= 2 && r == l => l,
+        // An operand's own error comes out first.
+        _ => {
+            return shape_error(
+                "batch_matmul",
+                "needs operands of one rank, at least 2",
+                &[lhs, rhs],
+            );
+        }
+    };
     let batch: Vec<usize> = (0..rank - 2).collect();
     let dims = DotDims {
         lhs_contracting: vec![rank - 1],

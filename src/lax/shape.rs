@@ -70,7 +70,7 @@ pub fn full_like(
 ///
 /// ```
 /// use rjax::{lax, DType};
-/// assert_eq!(lax::empty(&[2, 3], DType::I32).shape(), vec![2, 3]);
+/// assert_eq!(lax::empty(&[2, 3], DType::I32).shape().unwrap(), [2, 3]);
 /// ```
 #[track_caller]
 pub fn empty(shape: &[usize], dtype: DType) -> Array {
@@ -107,7 +107,10 @@ pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>, Error> {
 /// ```
 #[track_caller]
 pub fn broadcast(x: &Array, sizes: &[usize]) -> Array {
-    let shape = [sizes, &x.shape()].concat();
+    let Ok(x_shape) = x.shape() else {
+        return x.clone();
+    };
+    let shape = [sizes, &x_shape].concat();
     let dims: Vec<usize> = (sizes.len()..shape.len()).collect();
     lax::broadcast_in_dim(x, &shape, &dims)
 }
@@ -131,12 +134,12 @@ pub fn broadcasted_iota(dtype: DType, shape: &[usize], dimension: usize) -> Arra
 /// ```
 /// use rjax::{lax, Array};
 /// let x = lax::broadcast_to_rank(&Array::from_slice(&[1.0f32, 2.0], &[2]), 3);
-/// assert_eq!(x.shape(), vec![1, 1, 2]);
+/// assert_eq!(x.shape().unwrap(), [1, 1, 2]);
 /// ```
 #[track_caller]
 pub fn broadcast_to_rank(x: &Array, rank: usize) -> Array {
-    match rank.checked_sub(x.ndim()) {
-        Some(extra) if extra > 0 => broadcast(x, &vec![1; extra]),
+    match x.ndim().map(|r| rank.checked_sub(r)) {
+        Ok(Some(extra)) if extra > 0 => broadcast(x, &vec![1; extra]),
         _ => x.clone(),
     }
 }
@@ -147,8 +150,8 @@ pub fn broadcast_to_rank(x: &Array, rank: usize) -> Array {
 /// ```
 /// use rjax::{lax, numpy as jnp, DType};
 /// let x = jnp::zeros(&[2, 3, 4], DType::F32);
-/// assert_eq!(lax::collapse(&x, 0, Some(2)).shape(), vec![6, 4]);
-/// assert_eq!(lax::collapse(&x, -2, None).shape(), vec![2, 12]);
+/// assert_eq!(lax::collapse(&x, 0, Some(2)).shape().unwrap(), [6, 4]);
+/// assert_eq!(lax::collapse(&x, -2, None).shape().unwrap(), [2, 12]);
 /// ```
 #[track_caller]
 pub fn collapse(x: &Array, start: i64, stop: Option<i64>) -> Array {

@@ -129,7 +129,7 @@ pub fn dynamic_slice_in_dim(x: &Array, start: &Array, size: usize, axis: i64) ->
     fallible(|| {
         let (axis, starts) = starts_along("dynamic_slice_in_dim", x, start, axis)
             .map_err(|e| e.at(location::current()))?;
-        let mut sizes = x.shape();
+        let mut sizes = x.shape()?;
         sizes[axis] = size;
         Ok(lax::dynamic_slice(x, &starts, &sizes))
     })
@@ -228,7 +228,7 @@ pub fn index_take(src: &Array, indices: &[Array], axes: &[usize]) -> Array {
         let columns: Vec<Array> = indices.iter().map(|i| lax::expand_dims(i, &[1])).collect();
         let points = lax::concatenate(&columns, 1);
         let sizes: Vec<i64> = axes.iter().map(|&a| shape[a] as i64).collect();
-        let bounds = Array::from_slice(&sizes, &[1, sizes.len()]).astype(points.dtype());
+        let bounds = Array::from_slice(&sizes, &[1, sizes.len()]).astype(points.dtype()?);
         let points = jnp::remainder(&points, &bounds);
         let mut slice_sizes = shape.clone();
         for &a in axes {

@@ -8,7 +8,7 @@ use super::jacobi::{Lines, Sweep, angle, entry, off_diagonal, set_entry, turn};
 use super::per_matrix;
 use crate::indexing::IndexMode;
 use crate::numpy as jnp;
-use crate::{Array, DType, Error, ErrorKind, custom_jvp, location};
+use crate::{AVal, Array, DType, Error, ErrorKind, custom_jvp, location};
 
 /// Eigenvalues (ascending) and eigenvectors (the columns of `V`, with
 /// `a = V diag(w) Vᵀ`) of each symmetric matrix `a` (`[..., n, n]`),
@@ -28,8 +28,11 @@ use crate::{Array, DType, Error, ErrorKind, custom_jvp, location};
 #[track_caller]
 pub fn eigh(a: &Array) -> (Array, Array) {
     let location = location::current();
-    let shape = a.shape();
-    if shape.len() >= 2 && shape[shape.len() - 1] != shape[shape.len() - 2] {
+    // An error `a` holds comes out of `per_matrix`.
+    if let Ok(shape) = a.shape()
+        && shape.len() >= 2
+        && shape[shape.len() - 1] != shape[shape.len() - 2]
+    {
         let e = Error::new(ErrorKind::Shape, "eigh", "needs square matrices")
             .with_operands(a.aval().into_iter().collect())
             .at(location);
@@ -47,14 +50,17 @@ pub fn eigh(a: &Array) -> (Array, Array) {
 /// [`eigh`] of one matrix with JAX's JVP: `dw = diag(Vᵀ dA V)` and
 /// `dV = V (F ∘ Vᵀ dA V)`, `F_ij = 1 / (w_j - w_i)` off the diagonal.
 fn differentiable(a: &Array) -> (Array, Array) {
+    let Ok(shape) = a.shape() else {
+        return (a.clone(), a.clone());
+    };
+    let n = shape[0];
     let rule = custom_jvp(
         |a: Array| jacobi(&symmetrize(&a)),
-        |a: Array, da: Array| {
+        move |a: Array, da: Array| {
             let (v, w) = jacobi(&symmetrize(&a));
             let da = symmetrize(&da);
             let projected = jnp::matmul(&jnp::matmul(&v.t(), &da), &v);
             let dw = jnp::diagonal(&projected, 0, 0, 1);
-            let n = w.shape()[0];
             let gaps = &jnp::expand_dims(&w, 0) - &jnp::expand_dims(&w, 1);
             let off = jnp::logical_not(&jnp::eye(n, None, 0, DType::Bool));
             let inverse = jnp::where_(
@@ -82,8 +88,10 @@ fn symmetrize(a: &Array) -> Array {
 /// exactly; sweeps stop when the off-diagonal part is below rounding of
 /// the whole.
 fn jacobi(a: &Array) -> (Array, Array) {
-    let n = a.shape()[0];
-    let dtype = a.dtype();
+    let Ok(AVal { shape, dtype, .. }) = a.aval() else {
+        return (a.clone(), a.clone());
+    };
+    let n = shape[0];
     let eps = jnp::finfo(dtype).map_or(f64::EPSILON, |f| f.eps);
     let rotate = |p: &Array, q: &Array, (a, v): (Array, Array)| {
         let (app, aqq, apq) = (entry(&a, p, p), entry(&a, q, q), entry(&a, p, q));

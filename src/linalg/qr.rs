@@ -6,7 +6,7 @@
 use super::per_matrix;
 use crate::lax;
 use crate::numpy as jnp;
-use crate::{Array, DType, control, location};
+use crate::{AVal, Array, DType, control, location};
 
 /// The QR decomposition of each matrix `a` (`[..., m, n]`): `a = Q R` with
 /// `Q` orthonormal and `R` upper triangular. With `full_matrices`, `Q` is
@@ -34,9 +34,11 @@ pub fn qr(a: &Array, full_matrices: bool) -> (Array, Array) {
 }
 
 fn qr_of_matrix(a: &Array, full_matrices: bool) -> (Array, Array) {
-    let (m, n) = (a.shape()[0], a.shape()[1]);
+    let Ok(AVal { shape, dtype, .. }) = a.aval() else {
+        return (a.clone(), a.clone());
+    };
+    let (m, n) = (shape[0], shape[1]);
     let k = m.min(n);
-    let dtype = a.dtype();
     let rows = lax::iota(DType::I32, &[m], 0);
     let zeros = jnp::zeros(&[m], dtype);
     let step = |j: Array, (a, q): (Array, Array)| {

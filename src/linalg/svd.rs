@@ -7,7 +7,7 @@ use super::jacobi::{Lines, Sweep, angle, off_diagonal, turn};
 use super::{per_matrix, qr};
 use crate::indexing::IndexMode;
 use crate::numpy as jnp;
-use crate::{Array, DType, Error, ErrorKind, custom_jvp, lax, location};
+use crate::{AVal, Array, DType, Error, ErrorKind, Result, custom_jvp, lax, location};
 
 /// The singular value decomposition `a = U diag(s) Vᵀ` of each matrix
 /// (`[..., m, n]`, `k = min(m, n)`): `(s, U, Vᵀ)` with `s` descending, `U`
@@ -42,7 +42,10 @@ pub fn svd(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
 
 /// [`svd`] of one matrix, with JAX's JVP (reduced or square).
 fn differentiable(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
-    let (m, n) = (a.shape()[0], a.shape()[1]);
+    let Ok(shape) = a.shape() else {
+        return (a.clone(), a.clone(), a.clone());
+    };
+    let (m, n) = (shape[0], shape[1]);
     let rule = custom_jvp(
         move |a: Array| decompose(&a, full_matrices),
         move |a: Array, da: Array| {
@@ -57,7 +60,10 @@ fn differentiable(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
                 return ((s, u, vt), (e.clone(), e.clone(), e));
             }
             // Here the decomposition is the reduced one.
-            let tangents = tangent(&s, &u, &vt, &da);
+            let tangents = tangent(&s, &u, &vt, &da).unwrap_or_else(|e| {
+                let e = Array::from_error(e);
+                (e.clone(), e.clone(), e)
+            });
             ((s, u, vt), tangents)
         },
     );
@@ -68,19 +74,20 @@ fn differentiable(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
 }
 
 /// The tangents `(ds, dU, dVᵀ)` of the reduced decomposition for `da`.
-fn tangent(s: &Array, u: &Array, vt: &Array, da: &Array) -> (Array, Array, Array) {
-    let (m, n) = (u.shape()[0], vt.shape()[1]);
-    let k = s.shape()[0];
+fn tangent(s: &Array, u: &Array, vt: &Array, da: &Array) -> Result<(Array, Array, Array)> {
+    let (m, n) = (u.shape()?[0], vt.shape()?[1]);
+    let AVal { shape, dtype, .. } = s.aval()?;
+    let k = shape[0];
     let v = vt.t();
     let projected = jnp::matmul(&jnp::matmul(&u.t(), da), &v);
     let ds = jnp::diagonal(&projected, 0, 0, 1);
     let row = jnp::expand_dims(s, 0);
-    let eye = jnp::eye(k, None, 0, s.dtype());
+    let eye = jnp::eye(k, None, 0, dtype);
     // F_ij = 1 / (s_j² - s_i²) off the diagonal, 0 on it.
     let gaps = &(&row + &row.t()) * &(&row - &row.t());
     let f = &(1.0 / &(&gaps + &eye)) - &eye;
     let inverse = |x: &Array| {
-        let zero = jnp::equal(x, &Array::weak(0.0)).astype(x.dtype());
+        let zero = jnp::equal(x, &Array::weak(0.0)).astype(dtype);
         &(1.0 / &(x + &zero)) - &zero
     };
     let ps = &row * &projected;
@@ -96,18 +103,20 @@ fn tangent(s: &Array, u: &Array, vt: &Array, da: &Array) -> (Array, Array, Array
         let dau = jnp::matmul(&da.t(), u);
         dv = &dv + &(&(&dau - &jnp::matmul(&v, &jnp::matmul(vt, &dau))) / &row);
     }
-    (ds, du, dv.t())
+    Ok((ds, du, dv.t()))
 }
 
 /// `(s, U, Vᵀ)` by one-sided Jacobi on the columns (of `aᵀ` when `a` is
 /// wide).
 fn decompose(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
-    let (m, n) = (a.shape()[0], a.shape()[1]);
+    let Ok(AVal { shape, dtype, .. }) = a.aval() else {
+        return (a.clone(), a.clone(), a.clone());
+    };
+    let (m, n) = (shape[0], shape[1]);
     if m < n {
         let (s, u, vt) = decompose(&a.t(), full_matrices);
         return (s, vt.t(), u.t());
     }
-    let dtype = a.dtype();
     let eps = jnp::finfo(dtype).map_or(f64::EPSILON, |f| f.eps);
     // Rotating columns p and q of U by the angle that diagonalizes their
     // 2 × 2 Gram matrix makes them orthogonal.

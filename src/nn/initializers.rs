@@ -9,7 +9,7 @@
 //! use rjax::{nn::initializers, random, DType};
 //! let init = initializers::glorot_uniform(initializers::FanAxes::default());
 //! let w = init.init(&random::key(42), &[4, 5], DType::F32);
-//! assert_eq!(w.shape(), vec![4, 5]);
+//! assert_eq!(w.shape().unwrap(), [4, 5]);
 //! let b = initializers::zeros().init(&random::key(42), &[5], DType::F32);
 //! assert_eq!(b.to_vec::<f32>().unwrap(), vec![0.0; 5]);
 //! ```
@@ -211,7 +211,7 @@ pub fn uniform(scale: f64) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers, random, DType};
 /// let x = initializers::normal(0.01).init(&random::key(42), &[3, 2], DType::F32);
-/// assert_eq!(x.shape(), vec![3, 2]);
+/// assert_eq!(x.shape().unwrap(), [3, 2]);
 /// ```
 pub fn normal(stddev: f64) -> Initializer {
     Initializer::Normal { stddev }
@@ -248,7 +248,7 @@ pub fn truncated_normal(stddev: f64, lower: f64, upper: f64) -> Initializer {
 /// let he = initializers::variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal, FanAxes::default());
 /// assert_eq!(he, initializers::he_normal(FanAxes::default()));
 /// let w = init.init(&random::key(0), &[64, 32], DType::F32);
-/// assert_eq!(w.shape(), vec![64, 32]);
+/// assert_eq!(w.shape().unwrap(), [64, 32]);
 /// ```
 pub fn variance_scaling(
     scale: f64,
@@ -282,7 +282,7 @@ pub fn glorot_uniform(axes: FanAxes) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers::{self, FanAxes}, random, DType};
 /// let w = initializers::glorot_normal(FanAxes::default()).init(&random::key(0), &[3, 3, 8, 16], DType::F32);
-/// assert_eq!(w.shape(), vec![3, 3, 8, 16]);
+/// assert_eq!(w.shape().unwrap(), [3, 3, 8, 16]);
 /// ```
 pub fn glorot_normal(axes: FanAxes) -> Initializer {
     variance_scaling(1.0, FanMode::FanAvg, Distribution::TruncatedNormal, axes)
@@ -294,7 +294,7 @@ pub fn glorot_normal(axes: FanAxes) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers::{self, FanAxes}, random, DType};
 /// let w = initializers::he_uniform(FanAxes::default()).init(&random::key(0), &[16, 8], DType::F32);
-/// assert_eq!(w.shape(), vec![16, 8]);
+/// assert_eq!(w.shape().unwrap(), [16, 8]);
 /// ```
 pub fn he_uniform(axes: FanAxes) -> Initializer {
     variance_scaling(2.0, FanMode::FanIn, Distribution::Uniform, axes)
@@ -306,7 +306,7 @@ pub fn he_uniform(axes: FanAxes) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers::{self, FanAxes}, random, DType};
 /// let w = initializers::he_normal(FanAxes::default()).init(&random::key(0), &[16, 8], DType::F16);
-/// assert_eq!(w.dtype(), DType::F16);
+/// assert_eq!(w.dtype().unwrap(), DType::F16);
 /// ```
 pub fn he_normal(axes: FanAxes) -> Initializer {
     variance_scaling(2.0, FanMode::FanIn, Distribution::TruncatedNormal, axes)
@@ -318,7 +318,7 @@ pub fn he_normal(axes: FanAxes) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers::{self, FanAxes}, random, DType};
 /// let w = initializers::lecun_uniform(FanAxes::default()).init(&random::key(0), &[16, 8], DType::F32);
-/// assert_eq!(w.shape(), vec![16, 8]);
+/// assert_eq!(w.shape().unwrap(), [16, 8]);
 /// ```
 pub fn lecun_uniform(axes: FanAxes) -> Initializer {
     variance_scaling(1.0, FanMode::FanIn, Distribution::Uniform, axes)
@@ -330,7 +330,7 @@ pub fn lecun_uniform(axes: FanAxes) -> Initializer {
 /// ```
 /// use rjax::{nn::initializers::{self, FanAxes}, random, DType};
 /// let w = initializers::lecun_normal(FanAxes::default()).init(&random::key(0), &[16, 8], DType::F32);
-/// assert_eq!(w.shape(), vec![16, 8]);
+/// assert_eq!(w.shape().unwrap(), [16, 8]);
 /// ```
 pub fn lecun_normal(axes: FanAxes) -> Initializer {
     variance_scaling(1.0, FanMode::FanIn, Distribution::TruncatedNormal, axes)

@@ -15,7 +15,7 @@ use rjax_ir::DType;
 /// let x = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0], &[2, 2]);
 /// let i = Array::from_slice(&[1i32, -1, 5], &[3]);
 /// let y = jnp::take(&x, &i, Some(1), IndexMode::Fill);
-/// assert_eq!(y.shape(), vec![2, 3]);
+/// assert_eq!(y.shape().unwrap(), [2, 3]);
 /// assert!(y.to_vec::<f32>().unwrap()[2].is_nan());
 /// ```
 #[track_caller]

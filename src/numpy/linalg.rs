@@ -40,7 +40,7 @@ pub enum QrMode {
 /// use rjax::{Array, numpy as jnp};
 /// let a = Array::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]);
 /// let (q, r) = jnp::linalg::qr(&a, jnp::linalg::QrMode::Reduced);
-/// assert_eq!((q.shape(), r.shape()), (vec![3, 2], vec![2, 2]));
+/// assert_eq!((q.shape().unwrap(), r.shape().unwrap()), (vec![3, 2], vec![2, 2]));
 /// let back = jnp::matmul(&q, &r).to_vec::<f32>().unwrap();
 /// assert!(back.iter().zip(1..=6).all(|(x, y)| (x - y as f32).abs() < 1e-5));
 /// ```
@@ -80,7 +80,7 @@ pub fn eigvalsh(a: &Array) -> Array {
 /// use rjax::{Array, numpy as jnp};
 /// let a = Array::from_slice(&[2.0f32, 0.0, 0.0, 0.0, -3.0, 0.0], &[2, 3]);
 /// let (u, s, vt) = jnp::linalg::svd(&a, false);
-/// assert_eq!((u.shape(), vt.shape()), (vec![2, 2], vec![2, 3]));
+/// assert_eq!((u.shape().unwrap(), vt.shape().unwrap()), (vec![2, 2], vec![2, 3]));
 /// assert_eq!(s.to_vec::<f32>().unwrap(), vec![3.0, 2.0]);
 /// ```
 #[track_caller]
@@ -109,9 +109,9 @@ pub fn svdvals(a: &Array) -> Array {
 #[track_caller]
 pub fn pinv(a: &Array, rtol: Option<f64>) -> Array {
     fallible(|| {
-        let shape = a.shape();
+        let (shape, dtype) = (a.shape()?, a.dtype()?);
         let (u, s, vt) = svd(a, false);
-        let rtol = rtol.unwrap_or_else(|| default_rtol(a.dtype(), &shape));
+        let rtol = rtol.unwrap_or_else(|| default_rtol(dtype, &shape));
         let cutoff = &jnp_max_last(&s) * rtol;
         let kept = s.gt(&cutoff);
         let inverse = lax::select(&kept, &(1.0 / &s), &super::zeros_like(&s, None));
@@ -131,9 +131,9 @@ pub fn pinv(a: &Array, rtol: Option<f64>) -> Array {
 #[track_caller]
 pub fn matrix_rank(a: &Array, rtol: Option<f64>) -> Array {
     fallible(|| {
-        let shape = a.shape();
+        let (shape, dtype) = (a.shape()?, a.dtype()?);
         let s = svdvals(a);
-        let rtol = rtol.unwrap_or_else(|| default_rtol(a.dtype(), &shape) / 10.0);
+        let rtol = rtol.unwrap_or_else(|| default_rtol(dtype, &shape) / 10.0);
         let above = s.gt(&(&jnp_max_last(&s) * rtol));
         Ok(sum(&above.astype(DType::I32), -1, false))
     })
@@ -161,7 +161,7 @@ fn jnp_max_last(s: &Array) -> Array {
 #[track_caller]
 pub fn solve(a: &Array, b: &Array) -> Array {
     fallible(|| {
-        let (ra, rb) = (a.ndim(), b.ndim());
+        let (ra, rb) = (a.ndim()?, b.ndim()?);
         if ra < 2 || (rb != ra && rb + 1 != ra) {
             return Err(Error::new(
                 ErrorKind::Shape,
@@ -202,17 +202,22 @@ pub fn solve(a: &Array, b: &Array) -> Array {
 /// ```
 #[track_caller]
 pub fn inv(a: &Array) -> Array {
-    let shape = a.shape();
-    let n = shape.last().copied().unwrap_or(0);
-    let eye = super::eye(n, None, 0, a.dtype());
-    solve(a, &super::broadcast_to(&eye, &shape))
+    fallible(|| {
+        let shape = a.shape()?;
+        let n = shape.last().copied().unwrap_or(0);
+        let eye = super::eye(n, None, 0, a.dtype()?);
+        Ok(solve(a, &super::broadcast_to(&eye, &shape)))
+    })
 }
 
 /// The sign (±1, or 0 for a singular matrix) and the log of the absolute
 /// value of each matrix's determinant.
 #[track_caller]
 pub fn slogdet(a: &Array) -> (Array, Array) {
-    let (diagonal, parity) = lu_diagonal(a);
+    let (diagonal, parity) = match lu_diagonal(a) {
+        Ok(found) => found,
+        Err(e) => return (Array::from_error(e.clone()), Array::from_error(e)),
+    };
     let sign = &prod(&lax::sign(&diagonal), -1, false) * &parity;
     let logabsdet = sum(&lax::log(&lax::abs(&diagonal)), -1, false);
     (sign, logabsdet)
@@ -228,22 +233,29 @@ pub fn slogdet(a: &Array) -> (Array, Array) {
 /// ```
 #[track_caller]
 pub fn det(a: &Array) -> Array {
-    let (diagonal, parity) = lu_diagonal(a);
-    &prod(&diagonal, -1, false) * &parity
+    fallible(|| {
+        let (diagonal, parity) = lu_diagonal(a)?;
+        Ok(&prod(&diagonal, -1, false) * &parity)
+    })
 }
 
 /// `U`'s diagonal of the LU decomposition, and `(-1)^(row swaps)`.
 #[track_caller]
-fn lu_diagonal(a: &Array) -> (Array, Array) {
+fn lu_diagonal(a: &Array) -> Result<(Array, Array), Error> {
     let (lu, pivots, _) = lax_linalg::lu(a);
-    let r = lu.ndim();
+    let r = lu.ndim()?;
     let diagonal = super::diagonal(&lu, 0, r as i64 - 2, r as i64 - 1);
-    let k = pivots.shape().last().copied().unwrap_or(0);
+    let pivots_shape = pivots.shape()?;
+    let k = pivots_shape.last().copied().unwrap_or(0);
     let steps = lax::iota(DType::I32, &[k], 0);
-    let steps = lax::broadcast_in_dim(&steps, &pivots.shape(), &[pivots.ndim().saturating_sub(1)]);
+    let steps = lax::broadcast_in_dim(
+        &steps,
+        &pivots_shape,
+        &[pivots_shape.len().saturating_sub(1)],
+    );
     let swaps = sum(&lax::ne(&pivots, &steps).astype(DType::I32), -1, false);
     let odd = lax::eq(&(&swaps % 2), &Array::scalar(1i32));
-    let one = lax::convert_element_type(&Array::scalar(1.0f32), a.dtype());
+    let one = lax::convert_element_type(&Array::scalar(1.0f32), a.dtype()?);
     let parity = crate::numpy::where_(&odd, &lax::neg(&one), &one);
-    (diagonal, parity)
+    Ok((diagonal, parity))
 }

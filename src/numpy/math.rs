@@ -159,15 +159,20 @@ pub fn arctan2(x: &Array, y: &Array) -> Array {
 /// Neither infinite nor NaN (always true for integers).
 #[track_caller]
 pub fn isfinite(x: &Array) -> Array {
-    if x.dtype().is_float() {
-        lax::is_finite(x)
-    } else {
-        true_like(x)
-    }
+    fallible(|| {
+        Ok(if x.dtype()?.is_float() {
+            lax::is_finite(x)
+        } else {
+            true_like(x)
+        })
+    })
 }
 
 fn true_like(x: &Array) -> Array {
-    lax::broadcast_in_dim(&Array::scalar(true), &x.shape(), &[])
+    Array::from_result(
+        x.shape()
+            .map(|shape| lax::broadcast_in_dim(&Array::scalar(true), &shape, &[])),
+    )
 }
 
 /// Not a number.
@@ -179,11 +184,13 @@ pub fn isnan(x: &Array) -> Array {
 /// Positive or negative infinity.
 #[track_caller]
 pub fn isinf(x: &Array) -> Array {
-    if x.dtype().is_float() {
-        equal(&abs(x), &weak(f64::INFINITY))
-    } else {
-        lax::not(&true_like(x))
-    }
+    fallible(|| {
+        Ok(if x.dtype()?.is_float() {
+            equal(&abs(x), &weak(f64::INFINITY))
+        } else {
+            lax::not(&true_like(x))
+        })
+    })
 }
 
 /// Positive infinity.
@@ -201,13 +208,15 @@ pub fn isneginf(x: &Array) -> Array {
 /// The sign bit is set (true for -0.0).
 #[track_caller]
 pub fn signbit(x: &Array) -> Array {
-    match x.dtype() {
-        DType::F64 => lax::bitcast_convert_type(x, DType::I64).lt(0),
-        DType::F32 => lax::bitcast_convert_type(x, DType::I32).lt(0),
-        DType::F16 | DType::BF16 => lax::bitcast_convert_type(x, DType::I16).lt(0),
-        d if d.is_signed_int() => x.lt(0),
-        _ => lax::not(&true_like(x)),
-    }
+    fallible(|| {
+        Ok(match x.dtype()? {
+            DType::F64 => lax::bitcast_convert_type(x, DType::I64).lt(0),
+            DType::F32 => lax::bitcast_convert_type(x, DType::I32).lt(0),
+            DType::F16 | DType::BF16 => lax::bitcast_convert_type(x, DType::I16).lt(0),
+            d if d.is_signed_int() => x.lt(0),
+            _ => lax::not(&true_like(x)),
+        })
+    })
 }
 
 /// `|x|` with the sign of `y`.
@@ -246,7 +255,7 @@ pub fn remainder(x: &Array, y: &Array) -> Array {
     fallible(|| {
         let (x, y) = promote_broadcast("remainder", x, y)?;
         let r = lax::rem(&x, &y);
-        let zero = cast(&Array::scalar(0i32), x.dtype(), false);
+        let zero = cast(&Array::scalar(0i32), x.dtype()?, false);
         let differs = not_equal(&lax::lt(&r, &zero), &lax::lt(&y, &zero));
         let fix = lax::bitwise_and(&not_equal(&r, &zero), &differs);
         Ok(lax::select(&fix, &lax::add(&r, &y), &r))
@@ -273,14 +282,14 @@ pub fn fmod(x: &Array, y: &Array) -> Array {
 pub fn floor_divide(x: &Array, y: &Array) -> Array {
     fallible(|| {
         let (x, y) = promote_broadcast("floor_divide", x, y)?;
-        if x.dtype().is_float() {
+        if x.dtype()?.is_float() {
             return Ok(floor(&lax::div(&x, &y)));
         }
         let q = lax::div(&x, &y);
-        let zero = cast(&Array::scalar(0i32), x.dtype(), false);
+        let zero = cast(&Array::scalar(0i32), x.dtype()?, false);
         let inexact = not_equal(&lax::rem(&x, &y), &zero);
         let negative = not_equal(&lax::lt(&x, &zero), &lax::lt(&y, &zero));
-        let one = cast(&Array::scalar(1i32), x.dtype(), false);
+        let one = cast(&Array::scalar(1i32), x.dtype()?, false);
         Ok(lax::select(
             &lax::bitwise_and(&inexact, &negative),
             &lax::sub(&q, &one),
@@ -337,10 +346,12 @@ pub fn sinc(x: &Array) -> Array {
 /// NaN to `nan`, ±inf to `posinf`/`neginf` (default: the dtype's extremes).
 #[track_caller]
 pub fn nan_to_num(x: &Array, nan: f64, posinf: Option<f64>, neginf: Option<f64>) -> Array {
-    let d = x.dtype();
-    if !d.is_float() {
-        return x.clone();
-    }
+    // Integers have no NaN or infinity; an array holding an error is
+    // returned as it is.
+    let d = match x.dtype() {
+        Ok(d) if d.is_float() => d,
+        _ => return x.clone(),
+    };
     let big = match d {
         DType::F16 => 65504.0,
         DType::BF16 => 3.389_531_389_251_535_5e38,
@@ -376,10 +387,10 @@ pub fn allclose(a: &Array, b: &Array, rtol: f64, atol: f64) -> Array {
 /// Same shape and equal elements, as a bool scalar.
 #[track_caller]
 pub fn array_equal(a: &Array, b: &Array) -> Array {
-    if a.shape() != b.shape() {
-        return Array::scalar(false);
+    match (a.shape(), b.shape()) {
+        (Ok(sa), Ok(sb)) if sa != sb => Array::scalar(false),
+        _ => super::all(&equal(a, b), Axes::All, false),
     }
-    super::all(&equal(a, b), Axes::All, false)
 }
 
 macro_rules! logical {
@@ -418,7 +429,7 @@ macro_rules! bitwise {
         pub fn $name(x: &Array, y: &Array) -> Array {
             fallible(|| {
                 let (x, y) = promote_broadcast(stringify!($name), x, y)?;
-                if x.dtype().is_float() {
+                if x.dtype()?.is_float() {
                     return Err(Error::new(ErrorKind::DType, stringify!($name), "needs integer or bool operands")
                         .with_operands(vec![x.aval()?, y.aval()?])
                         .at(location::current()));
@@ -445,7 +456,7 @@ bitwise! {
 pub fn right_shift(x: &Array, y: &Array) -> Array {
     fallible(|| {
         let (x, y) = promote_broadcast("right_shift", x, y)?;
-        Ok(if x.dtype().is_signed_int() {
+        Ok(if x.dtype()?.is_signed_int() {
             lax::shift_right_arithmetic(&x, &y)
         } else {
             lax::shift_right_logical(&x, &y)

@@ -529,7 +529,7 @@ pub fn transpose(x: &Array, axes: Option<&[i64]>) -> Array {
 pub fn dot(a: &Array, b: &Array) -> Array {
     fallible(|| {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
-        let (ra, rb) = (a.ndim(), b.ndim());
+        let (ra, rb) = (a.ndim()?, b.ndim()?);
         if ra == 0 || rb == 0 {
             return Ok(multiply(&a, &b));
         }
@@ -549,7 +549,7 @@ pub fn dot(a: &Array, b: &Array) -> Array {
 pub fn matmul(a: &Array, b: &Array) -> Array {
     fallible(|| {
         let (a, b) = promote_broadcast_dtype_only(a, b)?;
-        let (ra, rb) = (a.ndim(), b.ndim());
+        let (ra, rb) = (a.ndim()?, b.ndim()?);
         if ra == 0 || rb == 0 {
             return Err(Error::new(
                 ErrorKind::Shape,
@@ -572,7 +572,7 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
         } else {
             b.clone()
         };
-        let (sa, sb) = (a2.shape(), b2.shape());
+        let (sa, sb) = (a2.shape()?, b2.shape()?);
         let operands = vec![a2.aval()?, b2.aval()?];
         let batch =
             broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {

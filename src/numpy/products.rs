@@ -32,10 +32,11 @@ pub fn outer(a: &Array, b: &Array) -> Array {
 #[track_caller]
 pub fn inner(a: &Array, b: &Array) -> Array {
     fallible(|| {
-        if a.ndim() == 0 || b.ndim() == 0 {
+        let (ra, rb) = (a.ndim()?, b.ndim()?);
+        if ra == 0 || rb == 0 {
             return Ok(super::multiply(a, b));
         }
-        contract(a, b, vec![a.ndim() - 1], vec![b.ndim() - 1])
+        contract(a, b, vec![ra - 1], vec![rb - 1])
     })
 }
 
@@ -48,23 +49,25 @@ pub fn vdot(a: &Array, b: &Array) -> Array {
 /// Contract the last `axes` axes of `a` with the first `axes` of `b`.
 #[track_caller]
 pub fn tensordot(a: &Array, b: &Array, axes: usize) -> Array {
-    let (ra, _) = (a.ndim(), b.ndim());
-    tensordot_axes(
-        a,
-        b,
-        &((ra.saturating_sub(axes)..ra)
-            .map(|i| i as i64)
-            .collect::<Vec<_>>()),
-        &((0..axes).map(|i| i as i64).collect::<Vec<_>>()),
-    )
+    fallible(|| {
+        let ra = a.ndim()?;
+        Ok(tensordot_axes(
+            a,
+            b,
+            &((ra.saturating_sub(axes)..ra)
+                .map(|i| i as i64)
+                .collect::<Vec<_>>()),
+            &((0..axes).map(|i| i as i64).collect::<Vec<_>>()),
+        ))
+    })
 }
 
 /// Contract axes `a_axes` of `a` with `b_axes` of `b` (pairwise).
 #[track_caller]
 pub fn tensordot_axes(a: &Array, b: &Array, a_axes: &[i64], b_axes: &[i64]) -> Array {
     fallible(|| {
-        let la = super::normalize_axes("tensordot", &Axes::Some(a_axes.to_vec()), a.ndim())?;
-        let lb = super::normalize_axes("tensordot", &Axes::Some(b_axes.to_vec()), b.ndim())?;
+        let la = super::normalize_axes("tensordot", &Axes::Some(a_axes.to_vec()), a.ndim()?)?;
+        let lb = super::normalize_axes("tensordot", &Axes::Some(b_axes.to_vec()), b.ndim()?)?;
         contract(a, b, la, lb)
     })
 }
@@ -73,16 +76,16 @@ pub fn tensordot_axes(a: &Array, b: &Array, a_axes: &[i64], b_axes: &[i64]) -> A
 #[track_caller]
 pub fn kron(a: &Array, b: &Array) -> Array {
     fallible(|| {
-        let rank = a.ndim().max(b.ndim());
-        let lift = |x: &Array| {
-            let mut s = x.shape();
+        let rank = a.ndim()?.max(b.ndim()?);
+        let lift = |x: &Array| -> Result<Array, Error> {
+            let mut s = x.shape()?;
             while s.len() < rank {
                 s.insert(0, 1);
             }
-            lax::reshape(x, &s)
+            Ok(lax::reshape(x, &s))
         };
-        let (a, b) = (lift(a), lift(b));
-        let (sa, sb) = (a.shape(), b.shape());
+        let (a, b) = (lift(a)?, lift(b)?);
+        let (sa, sb) = (a.shape()?, b.shape()?);
         // a[i0, j0, ...] * b[i1, j1, ...] at (i0, i1, j0, j1, ...).
         let wide: Vec<usize> = (0..rank).flat_map(|i| [sa[i], sb[i]]).collect();
         let da: Vec<usize> = (0..rank).map(|i| 2 * i).collect();
@@ -128,11 +131,11 @@ pub fn einsum(subscripts: &str, operands: &[Array]) -> Array {
         let output: Vec<char> = output.chars().collect();
         let mut current: Option<(Array, Vec<char>)> = None;
         for (k, (term, x)) in terms.iter().zip(operands).enumerate() {
-            if term.len() != x.ndim() {
+            if term.len() != x.ndim()? {
                 return Err(err(format!(
                     "term {:?} does not fit an operand of rank {}",
                     term.iter().collect::<String>(),
-                    x.ndim()
+                    x.ndim()?
                 )));
             }
             let (x, term) = take_diagonals(x, term);
@@ -239,7 +242,10 @@ pub fn norm(x: &Array, ord: Option<f64>, axis: impl Into<Axes>, keepdims: bool) 
         None | Some(2.0) => sqrt(&sum(&(&x * &x), axis, keepdims)),
         Some(f64::INFINITY) => max(&x, axis, keepdims),
         Some(f64::NEG_INFINITY) => min(&x, axis, keepdims),
-        Some(0.0) => sum(&super::cast(&x.gt(0.0), x.dtype(), false), axis, keepdims),
+        Some(0.0) => Array::from_result(
+            x.dtype()
+                .map(|d| sum(&super::cast(&x.gt(0.0), d, false), axis, keepdims)),
+        ),
         Some(1.0) => sum(&x, axis, keepdims),
         Some(p) => power(
             &sum(&power(&x, &Array::weak(p)), axis, keepdims),

@@ -10,7 +10,7 @@ use crate::lax;
 use rjax_ir::{DType, Error};
 
 fn one_axis(op: &str, x: &Array, axis: i64) -> Result<usize, Error> {
-    Ok(normalize_axes(op, &Axes::Some(vec![axis]), x.ndim())?[0])
+    Ok(normalize_axes(op, &Axes::Some(vec![axis]), x.ndim()?)?[0])
 }
 
 /// `x` flattened when `axis` is `None`, with the axis to work along.
@@ -51,8 +51,8 @@ pub fn var(x: &Array, axis: impl Into<Axes>, ddof: usize, keepdims: bool) -> Arr
     let axis = axis.into();
     fallible(|| {
         let x = to_float(x);
-        let axes = normalize_axes("var", &axis, x.ndim())?;
-        let shape = x.shape();
+        let axes = normalize_axes("var", &axis, x.ndim()?)?;
+        let shape = x.shape()?;
         let count: usize = axes.iter().map(|&i| shape[i]).product();
         let centered = &x - &mean(&x, axis.clone(), true);
         let squares = sum(&(&centered * &centered), axis.clone(), keepdims);
@@ -100,7 +100,7 @@ pub fn nansum(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
 pub fn nanmean(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     let axis = axis.into();
     let count = sum(&lax::not(&isnan(x)), axis.clone(), keepdims);
-    nansum(x, axis, keepdims) / cast(&count, x.dtype(), false)
+    nansum(x, axis, keepdims) / Array::from_result(x.dtype().map(|d| cast(&count, d, false)))
 }
 
 /// Maximum over `axis` ignoring NaN.
@@ -155,7 +155,7 @@ pub fn sort(x: &Array, axis: Option<i64>) -> Array {
 pub fn argsort(x: &Array, axis: Option<i64>) -> Array {
     fallible(|| {
         let (x, a) = along("argsort", x, axis)?;
-        let index = lax::iota(DType::I32, &x.shape(), a);
+        let index = lax::iota(DType::I32, &x.shape()?, a);
         Ok(lax::sort_key_val(&x, &index, a).1)
     })
 }
@@ -167,14 +167,14 @@ pub fn median(x: &Array, axis: Option<i64>, keepdims: bool) -> Array {
     fallible(|| {
         let (sorted_x, a) = along("median", &to_float(x), axis)?;
         let sorted_x = sort(&sorted_x, Some(a as i64));
-        let n = sorted_x.shape()[a];
+        let n = sorted_x.shape()?[a];
         let lower = take_slice(&sorted_x, a, (n.max(1) - 1) / 2);
         let upper = take_slice(&sorted_x, a, n / 2);
         let m = (lower + upper) * 0.5;
         Ok(match (keepdims, axis) {
             (false, _) => m,
             (true, Some(_)) => lax::expand_dims(&m, &[a]),
-            (true, None) => lax::reshape(&m, &vec![1; x.ndim()]),
+            (true, None) => lax::reshape(&m, &vec![1; x.ndim()?]),
         })
     })
 }
@@ -185,7 +185,7 @@ pub fn quantile(x: &Array, q: f64, axis: Option<i64>) -> Array {
     fallible(|| {
         let (flat, a) = along("quantile", &to_float(x), axis)?;
         let sorted_x = sort(&flat, Some(a as i64));
-        let n = sorted_x.shape()[a];
+        let n = sorted_x.shape()?[a];
         let pos = q.clamp(0.0, 1.0) * (n.max(1) - 1) as f64;
         let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
         let frac = pos - lo as f64;

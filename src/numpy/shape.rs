@@ -7,7 +7,13 @@ use crate::{Array, location};
 use rjax_ir::{DType, Error, ErrorKind};
 
 pub(crate) fn axis_of(op: &str, x: &Array, axis: i64) -> Result<usize, Error> {
-    Ok(normalize_axes(op, &Axes::Some(vec![axis]), x.ndim())?[0])
+    Ok(normalize_axes(op, &Axes::Some(vec![axis]), x.ndim()?)?[0])
+}
+
+/// `axis` normalized against `x`'s rank, and the length of that axis.
+fn axis_and_len(op: &str, x: &Array, axis: i64) -> Result<(usize, usize), Error> {
+    let a = axis_of(op, x, axis)?;
+    Ok((a, x.shape()?[a]))
 }
 
 /// Element `index` along `axis`, that axis removed.
@@ -19,7 +25,7 @@ pub(crate) fn take_slice(x: &Array, axis: usize, index: usize) -> Array {
 #[track_caller]
 pub(crate) fn index_first(x: &Array, i: i64) -> Array {
     fallible(|| {
-        let n = x.shape().first().copied().unwrap_or(0) as i64;
+        let n = x.shape()?.first().copied().unwrap_or(0) as i64;
         if i < -n || i >= n {
             return Err(Error::new(
                 ErrorKind::Shape,
@@ -35,14 +41,15 @@ pub(crate) fn index_first(x: &Array, i: i64) -> Array {
 
 /// Elements `start, start + step, ...` below `stop` along `axis`.
 pub(crate) fn slice_along(x: &Array, axis: usize, start: usize, stop: usize, step: usize) -> Array {
-    let shape = x.shape();
-    let mut lo = vec![0; shape.len()];
-    let mut hi = shape;
-    let mut strides = vec![1; lo.len()];
-    lo[axis] = start.min(stop);
-    hi[axis] = stop;
-    strides[axis] = step;
-    lax::slice(x, &lo, &hi, Some(&strides))
+    Array::from_result(x.shape().map(|shape| {
+        let mut lo = vec![0; shape.len()];
+        let mut hi = shape;
+        let mut strides = vec![1; lo.len()];
+        lo[axis] = start.min(stop);
+        hi[axis] = stop;
+        strides[axis] = step;
+        lax::slice(x, &lo, &hi, Some(&strides))
+    }))
 }
 
 /// `start..stop` along `axis`.
@@ -53,20 +60,33 @@ fn range_along(x: &Array, axis: usize, start: usize, stop: usize) -> Array {
 /// Zeros shaped like `x` (of `dtype`, or `x`'s).
 #[track_caller]
 pub fn zeros_like(x: &Array, dtype: Option<DType>) -> Array {
-    zeros(&x.shape(), dtype.unwrap_or(x.dtype()))
+    fallible(|| {
+        let a = x.aval()?;
+        Ok(zeros(&a.shape, dtype.unwrap_or(a.dtype)))
+    })
 }
 
 /// Ones shaped like `x` (of `dtype`, or `x`'s).
 #[track_caller]
 pub fn ones_like(x: &Array, dtype: Option<DType>) -> Array {
-    super::ones(&x.shape(), dtype.unwrap_or(x.dtype()))
+    fallible(|| {
+        let a = x.aval()?;
+        Ok(super::ones(&a.shape, dtype.unwrap_or(a.dtype)))
+    })
 }
 
 /// `value` broadcast to `x`'s shape (of `dtype`, or `x`'s).
 #[track_caller]
 pub fn full_like(x: &Array, value: f64, dtype: Option<DType>) -> Array {
-    let d = dtype.unwrap_or(x.dtype());
-    lax::broadcast_in_dim(&cast(&Array::scalar(value), d, false), &x.shape(), &[])
+    fallible(|| {
+        let a = x.aval()?;
+        let d = dtype.unwrap_or(a.dtype);
+        Ok(lax::broadcast_in_dim(
+            &cast(&Array::scalar(value), d, false),
+            &a.shape,
+            &[],
+        ))
+    })
 }
 
 /// The `n x n` identity matrix.
@@ -86,7 +106,7 @@ pub fn tri(n: usize, m: Option<usize>, k: i64, dtype: DType) -> Array {
 
 fn triangle(op: &str, x: &Array, k: i64, lower: bool) -> Array {
     fallible(|| {
-        let shape = x.shape();
+        let shape = x.shape()?;
         if shape.len() < 2 {
             return Err(Error::new(ErrorKind::Shape, op, "needs at least 2 axes")
                 .with_operands(vec![x.aval()?])
@@ -122,10 +142,10 @@ pub fn diagonal(x: &Array, offset: i64, axis1: i64, axis2: i64) -> Array {
             axis_of("diagonal", x, axis1)?,
             axis_of("diagonal", x, axis2)?,
         );
-        let rest: Vec<usize> = (0..x.ndim()).filter(|&i| i != a1 && i != a2).collect();
+        let rest: Vec<usize> = (0..x.ndim()?).filter(|&i| i != a1 && i != a2).collect();
         let perm: Vec<i64> = rest.iter().chain(&[a1, a2]).map(|&i| i as i64).collect();
         let t = transpose(x, Some(&perm));
-        let shape = t.shape();
+        let shape = t.shape()?;
         let r = shape.len();
         let (n, m) = (shape[r - 2] as i64, shape[r - 1] as i64);
         let (row0, col0) = if offset >= 0 {
@@ -154,18 +174,18 @@ pub fn diagonal(x: &Array, offset: i64, axis1: i64, axis2: i64) -> Array {
 /// A 1-d `v` as the diagonal `k` of a square matrix; a 2-d `v`'s diagonal.
 #[track_caller]
 pub fn diag(v: &Array, k: i64) -> Array {
-    fallible(|| match v.ndim() {
+    fallible(|| match v.ndim()? {
         1 => {
-            let n = v.shape()[0] + k.unsigned_abs() as usize;
+            let n = v.shape()?[0] + k.unsigned_abs() as usize;
             let mask = super::eye(n, None, k, DType::Bool);
             let (row0, col0) = if k >= 0 {
                 (0, k as usize)
             } else {
                 ((-k) as usize, 0)
             };
-            let padded = lax::pad(v, &zeros(&[], v.dtype()), &[(col0 as i64, row0 as i64, 0)]);
+            let padded = lax::pad(v, &zeros(&[], v.dtype()?), &[(col0 as i64, row0 as i64, 0)]);
             let rows = lax::broadcast_in_dim(&padded, &[n, n], &[1]);
-            Ok(lax::select(&mask, &rows, &zeros(&[n, n], v.dtype())))
+            Ok(lax::select(&mask, &rows, &zeros(&[n, n], v.dtype()?)))
         }
         2 => Ok(diagonal(v, k, 0, 1)),
         _ => Err(
@@ -188,7 +208,7 @@ pub fn trace(x: &Array, offset: i64) -> Array {
 pub fn squeeze(x: &Array, axis: impl Into<Axes>) -> Array {
     let axis = axis.into();
     fallible(|| {
-        let shape = x.shape();
+        let shape = x.shape()?;
         let axes = match axis {
             Axes::All => (0..shape.len()).filter(|&i| shape[i] == 1).collect(),
             some => normalize_axes("squeeze", &some, shape.len())?,
@@ -201,7 +221,7 @@ pub fn squeeze(x: &Array, axis: impl Into<Axes>) -> Array {
 #[track_caller]
 pub fn expand_dims(x: &Array, axis: i64) -> Array {
     fallible(|| {
-        let a = normalize_axes("expand_dims", &Axes::Some(vec![axis]), x.ndim() + 1)?[0];
+        let a = normalize_axes("expand_dims", &Axes::Some(vec![axis]), x.ndim()? + 1)?[0];
         Ok(lax::expand_dims(x, &[a]))
     })
 }
@@ -214,7 +234,7 @@ pub fn moveaxis(x: &Array, source: i64, destination: i64) -> Array {
             axis_of("moveaxis", x, source)?,
             axis_of("moveaxis", x, destination)?,
         );
-        let mut perm: Vec<usize> = (0..x.ndim()).filter(|&i| i != s).collect();
+        let mut perm: Vec<usize> = (0..x.ndim()?).filter(|&i| i != s).collect();
         perm.insert(d, s);
         Ok(lax::transpose(x, &perm))
     })
@@ -228,7 +248,7 @@ pub fn swapaxes(x: &Array, axis1: i64, axis2: i64) -> Array {
             axis_of("swapaxes", x, axis1)?,
             axis_of("swapaxes", x, axis2)?,
         );
-        let mut perm: Vec<usize> = (0..x.ndim()).collect();
+        let mut perm: Vec<usize> = (0..x.ndim()?).collect();
         perm.swap(a, b);
         Ok(lax::transpose(x, &perm))
     })
@@ -238,7 +258,7 @@ pub fn swapaxes(x: &Array, axis1: i64, axis2: i64) -> Array {
 #[track_caller]
 pub fn flip(x: &Array, axis: impl Into<Axes>) -> Array {
     let axis = axis.into();
-    fallible(|| Ok(lax::rev(x, &normalize_axes("flip", &axis, x.ndim())?)))
+    fallible(|| Ok(lax::rev(x, &normalize_axes("flip", &axis, x.ndim()?)?)))
 }
 
 /// Reverse the columns (axis 1).
@@ -279,7 +299,7 @@ pub fn roll(x: &Array, shift: i64, axis: Option<i64>) -> Array {
             None => (ravel(x), 0),
             Some(a) => (x.clone(), axis_of("roll", x, a)?),
         };
-        let n = flat.shape()[a];
+        let n = flat.shape()?[a];
         if n == 0 {
             return Ok(x.clone());
         }
@@ -292,7 +312,7 @@ pub fn roll(x: &Array, shift: i64, axis: Option<i64>) -> Array {
             a,
         );
         Ok(if axis.is_none() {
-            lax::reshape(&rolled, &x.shape())
+            lax::reshape(&rolled, &x.shape()?)
         } else {
             rolled
         })
@@ -302,21 +322,23 @@ pub fn roll(x: &Array, shift: i64, axis: Option<i64>) -> Array {
 /// Repeat the whole array `reps` times along each axis.
 #[track_caller]
 pub fn tile(x: &Array, reps: &[usize]) -> Array {
-    let rank = x.ndim().max(reps.len());
-    let mut shape = x.shape();
-    while shape.len() < rank {
-        shape.insert(0, 1);
-    }
-    let mut reps = reps.to_vec();
-    while reps.len() < rank {
-        reps.insert(0, 1);
-    }
-    let x = lax::reshape(x, &shape);
-    // Broadcast to (r0, s0, r1, s1, ...), then merge each pair.
-    let wide: Vec<usize> = (0..rank).flat_map(|i| [reps[i], shape[i]]).collect();
-    let dims: Vec<usize> = (0..rank).map(|i| 2 * i + 1).collect();
-    let out: Vec<usize> = (0..rank).map(|i| reps[i] * shape[i]).collect();
-    lax::reshape(&lax::broadcast_in_dim(&x, &wide, &dims), &out)
+    fallible(|| {
+        let mut shape = x.shape()?;
+        let rank = shape.len().max(reps.len());
+        while shape.len() < rank {
+            shape.insert(0, 1);
+        }
+        let mut reps = reps.to_vec();
+        while reps.len() < rank {
+            reps.insert(0, 1);
+        }
+        let x = lax::reshape(x, &shape);
+        // Broadcast to (r0, s0, r1, s1, ...), then merge each pair.
+        let wide: Vec<usize> = (0..rank).flat_map(|i| [reps[i], shape[i]]).collect();
+        let dims: Vec<usize> = (0..rank).map(|i| 2 * i + 1).collect();
+        let out: Vec<usize> = (0..rank).map(|i| reps[i] * shape[i]).collect();
+        Ok(lax::reshape(&lax::broadcast_in_dim(&x, &wide, &dims), &out))
+    })
 }
 
 /// Repeat each element `repeats` times along `axis` (of the flattened
@@ -328,7 +350,7 @@ pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Array {
             None => (ravel(x), 0),
             Some(a) => (x.clone(), axis_of("repeat", x, a)?),
         };
-        let shape = flat.shape();
+        let shape = flat.shape()?;
         let mut wide = shape.clone();
         wide.insert(a + 1, repeats);
         let dims: Vec<usize> = (0..shape.len())
@@ -347,11 +369,10 @@ pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Array {
 #[track_caller]
 pub fn split(x: &Array, sections: usize, axis: i64) -> Vec<Array> {
     let location = std::panic::Location::caller();
-    let a = match axis_of("split", x, axis) {
-        Ok(a) => a,
+    let (a, n) = match axis_and_len("split", x, axis) {
+        Ok(found) => found,
         Err(e) => return vec![Array::from_error(e); sections.max(1)],
     };
-    let n = x.shape()[a];
     if sections == 0 || n % sections != 0 {
         let e = Error::new(
             ErrorKind::Shape,
@@ -370,11 +391,10 @@ pub fn split(x: &Array, sections: usize, axis: i64) -> Vec<Array> {
 /// Split along `axis` before each of `indices`.
 #[track_caller]
 pub fn split_at(x: &Array, indices: &[usize], axis: i64) -> Vec<Array> {
-    let a = match axis_of("split_at", x, axis) {
-        Ok(a) => a,
+    let (a, n) = match axis_and_len("split_at", x, axis) {
+        Ok(found) => found,
         Err(e) => return vec![Array::from_error(e); indices.len() + 1],
     };
-    let n = x.shape()[a];
     let bounds: Vec<usize> = std::iter::once(0)
         .chain(indices.iter().map(|&i| i.min(n)))
         .chain(std::iter::once(n))
@@ -388,8 +408,11 @@ pub fn split_at(x: &Array, indices: &[usize], axis: i64) -> Vec<Array> {
 /// Split into `sections` nearly equal parts (the first ones one longer).
 #[track_caller]
 pub fn array_split(x: &Array, sections: usize, axis: i64) -> Vec<Array> {
-    let n = axis_of("array_split", x, axis).map_or(0, |a| x.shape()[a]);
     let sections = sections.max(1);
+    let n = match axis_and_len("array_split", x, axis) {
+        Ok((_, n)) => n,
+        Err(e) => return vec![Array::from_error(e); sections],
+    };
     let (base, extra) = (n / sections, n % sections);
     let mut at = 0;
     let indices: Vec<usize> = (0..sections - 1)
@@ -402,14 +425,13 @@ pub fn array_split(x: &Array, sections: usize, axis: i64) -> Vec<Array> {
 }
 
 fn at_least(x: &Array, rank: usize) -> Array {
-    let shape = x.shape();
-    match (shape.len(), rank) {
+    Array::from_result(x.shape().map(|shape| match (shape.len(), rank) {
         (r, n) if r >= n => x.clone(),
         (0, _) => lax::reshape(x, &vec![1; rank]),
         (1, 2) => lax::reshape(x, &[1, shape[0]]),
         (1, _) => lax::reshape(x, &[1, shape[0], 1]),
         _ => lax::reshape(x, &[shape[0], shape[1], 1]),
-    }
+    }))
 }
 
 /// `x` with at least 1 axis.
@@ -439,13 +461,12 @@ pub fn vstack(xs: &[Array]) -> Array {
 /// Stack as columns: join 1-d arrays end to end, others along axis 1.
 #[track_caller]
 pub fn hstack(xs: &[Array]) -> Array {
-    let xs: Vec<Array> = xs.iter().map(atleast_1d).collect();
-    let axis = if xs.first().is_some_and(|x| x.ndim() == 1) {
-        0
-    } else {
-        1
-    };
-    concatenate(&xs, axis)
+    fallible(|| {
+        let xs: Vec<Array> = xs.iter().map(atleast_1d).collect();
+        let first_rank = xs.first().map(Array::ndim).transpose()?;
+        let axis = if first_rank == Some(1) { 0 } else { 1 };
+        Ok(concatenate(&xs, axis))
+    })
 }
 
 /// Join along axis 2 of the at-least-3-d arrays.
@@ -457,17 +478,19 @@ pub fn dstack(xs: &[Array]) -> Array {
 /// 1-d arrays as the columns of a matrix; 2-d ones joined along axis 1.
 #[track_caller]
 pub fn column_stack(xs: &[Array]) -> Array {
-    let cols: Vec<Array> = xs
-        .iter()
-        .map(|x| {
-            if x.ndim() < 2 {
-                lax::reshape(x, &[x.size(), 1])
-            } else {
-                x.clone()
-            }
-        })
-        .collect();
-    concatenate(&cols, 1)
+    fallible(|| {
+        let cols = xs
+            .iter()
+            .map(|x| {
+                Ok(if x.ndim()? < 2 {
+                    lax::reshape(x, &[x.size()?, 1])
+                } else {
+                    x.clone()
+                })
+            })
+            .collect::<Result<Vec<Array>, Error>>()?;
+        Ok(concatenate(&cols, 1))
+    })
 }
 
 /// `values` appended to `x` along `axis` (both flattened for `None`).
@@ -486,7 +509,7 @@ pub fn diff(x: &Array, n: usize, axis: i64) -> Array {
         let a = axis_of("diff", x, axis)?;
         let mut out = x.clone();
         for _ in 0..n {
-            let len = out.shape()[a];
+            let len = out.shape()?[a];
             if len == 0 {
                 break;
             }
@@ -500,7 +523,14 @@ pub fn diff(x: &Array, n: usize, axis: i64) -> Array {
 /// outputs' axes swapped) or `"ij"` (matrix) indexing.
 #[track_caller]
 pub fn meshgrid(xs: &[Array], indexing: &str) -> Vec<Array> {
-    let mut shape: Vec<usize> = xs.iter().map(Array::size).collect();
+    let mut shape = match xs
+        .iter()
+        .map(Array::size)
+        .collect::<Result<Vec<usize>, Error>>()
+    {
+        Ok(sizes) => sizes,
+        Err(e) => return vec![Array::from_error(e); xs.len()],
+    };
     let cartesian = indexing == "xy" && xs.len() >= 2;
     if cartesian {
         shape.swap(0, 1);
@@ -527,7 +557,14 @@ pub fn logspace(start: f32, stop: f32, num: usize, base: f64) -> Array {
 /// Arrays broadcast to their common shape.
 #[track_caller]
 pub fn broadcast_arrays(xs: &[Array]) -> Vec<Array> {
-    let shapes: Vec<Vec<usize>> = xs.iter().map(Array::shape).collect();
+    let shapes = match xs
+        .iter()
+        .map(Array::shape)
+        .collect::<Result<Vec<_>, Error>>()
+    {
+        Ok(shapes) => shapes,
+        Err(e) => return vec![Array::from_error(e); xs.len()],
+    };
     let common = shapes
         .iter()
         .try_fold(Vec::new(), |acc, s| rjax_ir::broadcast_shapes(&acc, s));
@@ -575,7 +612,7 @@ pub enum PadMode {
 #[track_caller]
 pub fn pad(x: &Array, pad_width: &[(usize, usize)], mode: PadMode) -> Array {
     fallible(|| {
-        let rank = x.ndim();
+        let rank = x.ndim()?;
         let widths: Vec<(usize, usize)> = match pad_width.len() {
             1 => vec![pad_width[0]; rank],
             n if n == rank => pad_width.to_vec(),
@@ -596,7 +633,7 @@ pub fn pad(x: &Array, pad_width: &[(usize, usize)], mode: PadMode) -> Array {
                 .collect();
             return Ok(lax::pad(
                 x,
-                &cast(&Array::scalar(v), x.dtype(), false),
+                &cast(&Array::scalar(v), x.dtype()?, false),
                 &config,
             ));
         }
@@ -617,7 +654,7 @@ fn pad_axis(
     after: usize,
     mode: &PadMode,
 ) -> Result<Array, Error> {
-    let n = x.shape()[axis];
+    let n = x.shape()?[axis];
     if before == 0 && after == 0 {
         return Ok(x.clone());
     }

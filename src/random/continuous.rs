@@ -146,7 +146,7 @@ pub(super) fn weibull_min_in(
 ) -> Array {
     let u = uniform_in(key, shape, dtype, 0.0, 1.0);
     let c = to_float(concentration);
-    let exponent = lax::div(&constant(1.0, c.dtype()), &c);
+    let exponent = Array::from_result(c.dtype().map(|d| lax::div(&constant(1.0, d), &c)));
     let cast = |x: &Array| lax::convert_element_type(x, dtype);
     let x = jnp::power(&lax::neg(&lax::log1p(&lax::neg(&u))), &cast(&exponent));
     &x * &cast(scale)

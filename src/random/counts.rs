@@ -8,7 +8,7 @@ use super::discrete::limits;
 use super::{Sampler, constant, draw_params, failed, int_scalar, subkeys, uniform_in};
 use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, to_float};
-use crate::{Array, DType, lax};
+use crate::{Array, DType, Result, lax};
 
 /// `value` in `dtype`, broadcast to `shape`.
 fn fill(value: f64, dtype: DType, shape: &[usize]) -> Array {
@@ -36,9 +36,9 @@ pub fn geometric(key: &Array, p: &Array, shape: Option<&[usize]>, dtype: DType) 
 }
 
 /// `geometric`'s program, in `p`'s float type.
-pub(super) fn geometric_in(key: &Array, p: &Array, shape: &[usize], dtype: DType) -> Array {
+pub(super) fn geometric_in(key: &Array, p: &Array, shape: &[usize], dtype: DType) -> Result<Array> {
     let p = to_float(p);
-    let float = p.dtype();
+    let float = p.dtype()?;
     let u = uniform_in(key, shape, float, 0.0, 1.0);
     let u = lax::select(
         &lax::eq(&u, &constant(0.0, float)),
@@ -47,7 +47,10 @@ pub(super) fn geometric_in(key: &Array, p: &Array, shape: &[usize], dtype: DType
     );
     let log_q = jnp::broadcast_to(&lax::log1p(&lax::neg(&p)), shape);
     let trials = lax::floor(&lax::div(&lax::log(&u), &log_q));
-    lax::convert_element_type(&lax::add(&trials, &constant(1.0, float)), dtype)
+    Ok(lax::convert_element_type(
+        &lax::add(&trials, &constant(1.0, float)),
+        dtype,
+    ))
 }
 
 /// Poisson samples of rate `lam` (converted to float32), of an integer
@@ -68,7 +71,7 @@ pub fn poisson(key: &Array, lam: &Array, shape: Option<&[usize]>, dtype: DType) 
 }
 
 /// `poisson`'s program.
-pub(super) fn poisson_in(key: &Array, lam: &Array, shape: &[usize], dtype: DType) -> Array {
+pub(super) fn poisson_in(key: &Array, lam: &Array, shape: &[usize], dtype: DType) -> Result<Array> {
     let f32 = DType::F32;
     let lam = lax::convert_element_type(&jnp::broadcast_to(lam, shape), f32);
     let knuth_rate = lax::bitwise_or(&lax::ne(&lam, &lam), &lax::lt(&lam, &constant(10.0, f32)));
@@ -77,20 +80,20 @@ pub(super) fn poisson_in(key: &Array, lam: &Array, shape: &[usize], dtype: DType
     let large = lax::select(&knuth_rate, &fill(1e5, f32, shape), &lam);
     let x = lax::select(
         &knuth_rate,
-        &poisson_knuth(key, &small, dtype, &max_steps),
-        &poisson_rejection(key, &large, dtype, &max_steps),
+        &poisson_knuth(key, &small, dtype, &max_steps)?,
+        &poisson_rejection(key, &large, dtype, &max_steps)?,
     );
     let zero = lax::eq(&lam, &constant(0.0, f32));
-    lax::select(
+    Ok(lax::select(
         &zero,
         &lax::broadcast_in_dim(&int_scalar(0, dtype), shape, &[]),
         &x,
-    )
+    ))
 }
 
 /// Knuth: count uniforms until their product falls below `exp(-lam)`.
-fn poisson_knuth(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> Array {
-    let shape = lam.shape();
+fn poisson_knuth(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> Result<Array> {
+    let shape = lam.shape()?;
     let limit = lax::neg(lam);
     let step = |i: &Array| lax::add(i, &int_scalar(1, DType::I32));
     let cond = |[i, _, _, log_prod]: &[Array; 4]| {
@@ -110,12 +113,12 @@ fn poisson_knuth(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> A
         fill(0.0, DType::F32, &shape),
     ];
     let [_, k, _, _] = lax::while_loop(cond, body, init).unwrap_or_else(failed);
-    lax::sub(&k, &int_scalar(1, dtype))
+    Ok(lax::sub(&k, &int_scalar(1, dtype)))
 }
 
 /// Hörmann's transformed rejection (PTRS) for rates of 10 and more.
-fn poisson_rejection(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> Array {
-    let shape = lam.shape();
+fn poisson_rejection(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) -> Result<Array> {
+    let shape = lam.shape()?;
     let c = |v: f64| constant(v, DType::F32);
     let log_lam = lax::log(lam);
     let b = lax::add(&c(0.931), &lax::mul(&c(2.53), &lax::sqrt(lam)));
@@ -151,7 +154,7 @@ fn poisson_rejection(key: &Array, lam: &Array, dtype: DType, max_steps: &Array) 
         key.clone(),
     ];
     let [_, k, _, _] = lax::while_loop(cond, body, init).unwrap_or_else(failed);
-    lax::convert_element_type(&k, dtype)
+    Ok(lax::convert_element_type(&k, dtype))
 }
 
 /// Two uniforms of `dtype`: `u - 1/2`, `v` and `1/2 - |u - 1/2|`, the
@@ -195,9 +198,9 @@ pub(super) fn binomial_in(
     p: &Array,
     shape: &[usize],
     dtype: DType,
-) -> Array {
+) -> Result<Array> {
     let prob = jnp::broadcast_to(&to_float(p), shape);
-    let float = prob.dtype();
+    let float = prob.dtype()?;
     let c = |v: f64| constant(v, float);
     let count = jnp::broadcast_to(&lax::convert_element_type(n, float), shape);
     let or = lax::bitwise_or;
@@ -219,8 +222,8 @@ pub(super) fn binomial_in(
     };
     let x = lax::select(
         &inversion,
-        &binomial_inversion(key, &pick(&count, 0.0, true), &q, dtype),
-        &btrs(key, &pick(&count, 1e4, false), &pick(&q, 0.5, false), dtype),
+        &binomial_inversion(key, &pick(&count, 0.0, true), &q, dtype)?,
+        &btrs(key, &pick(&count, 1e4, false), &pick(&q, 0.5, false), dtype)?,
     );
     let invalid = or(&or(&negative_q, &nan_q), &bad_count);
     let x = lax::select(&invalid, &fill(f64::NAN, dtype, shape), &x);
@@ -231,13 +234,13 @@ pub(super) fn binomial_in(
     );
     let as_is = or(&or(&or(&low_p, &bad_count), &nan_q), &infinite);
     let flipped = lax::sub(&lax::convert_element_type(&count, dtype), &x);
-    lax::select(&as_is, &x, &flipped)
+    Ok(lax::select(&as_is, &x, &flipped))
 }
 
 /// The number of geometric waiting times of success probability `prob`
 /// that fit in `count` trials.
-fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Array {
-    let (shape, float) = (prob.shape(), prob.dtype());
+fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
+    let (shape, float) = (prob.shape()?, prob.dtype()?);
     let one = constant(1.0, float);
     let log_q = lax::log1p(&lax::neg(prob));
     let cond = |[_, total, _]: &[Array; 3]| any(&lax::le(total, count));
@@ -255,13 +258,13 @@ fn binomial_inversion(key: &Array, count: &Array, prob: &Array, dtype: DType) ->
         key.clone(),
     ];
     let [k, _, _] = lax::while_loop(cond, body, init).unwrap_or_else(failed);
-    lax::convert_element_type(&lax::sub(&k, &one), dtype)
+    Ok(lax::convert_element_type(&lax::sub(&k, &one), dtype))
 }
 
 /// Hörmann's BTRS (transformed rejection with squeeze) for
 /// `count · prob > 10`.
-fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Array {
-    let (shape, float) = (prob.shape(), prob.dtype());
+fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Result<Array> {
+    let (shape, float) = (prob.shape()?, prob.dtype()?);
     let c = |v: f64| constant(v, float);
     let (add, sub, mul, div, log) = (lax::add, lax::sub, lax::mul, lax::div, lax::log);
     let q = sub(&c(1.0), prob);
@@ -300,13 +303,13 @@ fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Array {
                 &add(&k, &c(0.5)),
                 &log(&div(&mul(&r, &rest_k), &add(&k, &c(1.0)))),
             ),
-            stirling_tail(&m),
-            stirling_tail(&sub(count, &m)),
+            stirling_tail(&m, float),
+            stirling_tail(&sub(count, &m), float),
         ];
         let bound = terms[1..].iter().fold(terms[0].clone(), |s, t| add(&s, t));
         let bound = sub(
-            &sub(&bound, &stirling_tail(&k)),
-            &stirling_tail(&sub(count, &k)),
+            &sub(&bound, &stirling_tail(&k, float)),
+            &stirling_tail(&sub(count, &k), float),
         );
         let accept = either(&squeeze, &reject, &lax::le(&v, &bound));
         let k_out = lax::select(&accept, &k, &k_out);
@@ -318,12 +321,12 @@ fn btrs(key: &Array, count: &Array, prob: &Array, dtype: DType) -> Array {
         key.clone(),
     ];
     let [k, _, _] = lax::while_loop(cond, body, init).unwrap_or_else(failed);
-    lax::convert_element_type(&k, dtype)
+    Ok(lax::convert_element_type(&k, dtype))
 }
 
 /// The error of Stirling's approximation of `log (k + 1)!`: tabulated for
-/// `k ≤ 9`, else the first terms of its series.
-fn stirling_tail(k: &Array) -> Array {
+/// `k ≤ 9`, else the first terms of its series, in `k`'s dtype `float`.
+fn stirling_tail(k: &Array, float: DType) -> Array {
     const TABLE: [f64; 10] = [
         0.0810614667953272,
         0.0413406959554092,
@@ -336,7 +339,6 @@ fn stirling_tail(k: &Array) -> Array {
         0.00925546218271273,
         0.00833056343336287,
     ];
-    let float = k.dtype();
     let c = |v: f64| constant(v, float);
     let small = lax::le(k, &c(9.0));
     let k = lax::clamp(&c(0.0), k, &c(9.0));

@@ -7,7 +7,7 @@ use super::{
 use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, Axes, fallible, normalize_axes};
 use crate::{Array, DType, lax};
-use rjax_ir::{Error, ErrorKind};
+use rjax_ir::{Error, ErrorKind, Result};
 
 /// The smallest and largest values of an integer dtype.
 pub(super) fn limits(dtype: DType) -> (i128, i128) {
@@ -126,9 +126,14 @@ pub fn randint(key: &Array, shape: &[usize], minval: i64, maxval: i64, dtype: DT
 
 /// The compiled part of `randint`: `low + (high_bits % span * multiplier
 /// + low_bits % span) % span` in the unsigned type of the sampled width.
-pub(super) fn randint_in(key: &Array, args: &[Array], shape: &[usize], dtype: DType) -> Array {
+pub(super) fn randint_in(
+    key: &Array,
+    args: &[Array],
+    shape: &[usize],
+    dtype: DType,
+) -> Result<Array> {
     let (low, span, multiplier) = (&args[0], &args[1], &args[2]);
-    let unsigned = span.dtype();
+    let unsigned = span.dtype()?;
     let [high_key, low_key] = subkeys(key);
     let high_bits = raw_bits(&high_key, shape, unsigned);
     let low_bits = raw_bits(&low_key, shape, unsigned);
@@ -137,8 +142,8 @@ pub(super) fn randint_in(key: &Array, args: &[Array], shape: &[usize], dtype: DT
         &lax::rem(&low_bits, span),
     );
     let offset = lax::rem(&folded, span);
-    let value = lax::add(low, &lax::convert_element_type(&offset, low.dtype()));
-    lax::convert_element_type(&value, dtype)
+    let value = lax::add(low, &lax::convert_element_type(&offset, low.dtype()?));
+    Ok(lax::convert_element_type(&value, dtype))
 }
 
 /// Samples from categorical distributions given by unnormalized log
@@ -177,7 +182,7 @@ pub fn categorical(
         batch.remove(axis);
         let shape = sample_shape("categorical", shape, &batch)?;
         let draws = shape.len() - batch.len();
-        let dtype = logits.dtype();
+        let dtype = logits.dtype()?;
         if replace {
             let mut noise_shape = shape.clone();
             noise_shape.insert(draws + axis, categories);
@@ -267,7 +272,7 @@ pub fn permutation<'a>(
             key,
             std::slice::from_ref(&x),
             &dims,
-            x.dtype(),
+            x.dtype()?,
         ))
     })
 }
@@ -275,8 +280,8 @@ pub fn permutation<'a>(
 /// The compiled part of `permutation`: rounds of a stable sort of `x`
 /// along `axis` by random uint32 keys, drawn for every element when
 /// `independent`, else one per slice.
-pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) -> Array {
-    let dims = x.shape();
+pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) -> Result<Array> {
+    let dims = x.shape()?;
     let key_shape = if independent {
         dims.clone()
     } else {
@@ -296,7 +301,7 @@ pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) ->
         x = lax::sort(&[sort_keys, x], axis, true, 1).swap_remove(1);
         key = next;
     }
-    x
+    Ok(x)
 }
 
 /// Random picks from `a`: int32 indices into `0..n` for
@@ -319,7 +324,7 @@ pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) ->
 /// let weighted = random::choice(&key, 5, &[4], true, Some(&p), 0);
 /// assert_eq!(weighted.to_vec::<i32>().unwrap(), vec![0, 0, 3, 2]);
 /// let rows = Array::from_slice(&[0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0], &[3, 2]);
-/// assert_eq!(random::choice(&key, &rows, &[2], true, None, 0).shape(), vec![2, 2]);
+/// assert_eq!(random::choice(&key, &rows, &[2], true, None, 0).shape().unwrap(), [2, 2]);
 /// ```
 #[track_caller]
 pub fn choice<'a>(
@@ -333,8 +338,8 @@ pub fn choice<'a>(
     match a.into() {
         Population::Range(n) => choose(key, n, shape, replace, p),
         Population::Of(x) => fallible(|| {
-            let axis = normalize_axes("choice", &Axes::Some(vec![axis]), x.ndim())?[0];
-            let n = x.shape()[axis];
+            let axis = normalize_axes("choice", &Axes::Some(vec![axis]), x.ndim()?)?[0];
+            let n = x.shape()?[axis];
             let picks = choose(key, n, shape, replace, p);
             Ok(jnp::take(x, &picks, Some(axis as i64), IndexMode::Clip))
         }),
@@ -363,16 +368,19 @@ fn choose(key: &Array, n: usize, shape: &[usize], replace: bool, p: Option<&Arra
         let prefix = lax::slice(&permutation(key, n, 0, false), &[0], &[draws], None);
         return lax::reshape(&prefix, shape);
     };
-    if p.check().is_ok() && p.shape() != [n] {
-        let why = format!("p must have shape [{n}], got {:?}", p.shape());
+    let p_aval = match p.aval() {
+        Ok(aval) => aval,
+        Err(e) => return Array::from_error(e),
+    };
+    if p_aval.shape != [n] {
+        let why = format!("p must have shape [{n}], got {:?}", p_aval.shape);
         return error(ErrorKind::Shape, "choice", why);
     }
-    let p = if p.dtype().is_float() {
-        p.clone()
+    let (p, dtype) = if p_aval.dtype.is_float() {
+        (p.clone(), p_aval.dtype)
     } else {
-        p.astype(DType::F32)
+        (p.astype(DType::F32), DType::F32)
     };
-    let dtype = p.dtype();
     let index = if replace {
         // The first index whose running total reaches a uniform fraction
         // of the total (a left `searchsorted`).

@@ -120,7 +120,7 @@ pub(super) fn generalized_normal_in(
     dtype: DType,
 ) -> Array {
     let [gamma_key, sign_key] = subkeys(key);
-    let inverse = lax::div(&constant(1.0, p.dtype()), p);
+    let inverse = Array::from_result(p.dtype().map(|d| lax::div(&constant(1.0, d), p)));
     let g = gamma_in(&gamma_key, &inverse, false, shape, dtype);
     let sign = rademacher_in(&sign_key, shape, dtype);
     let magnitude = lax::pow(&g, &lax::convert_element_type(&inverse, dtype));
@@ -155,7 +155,7 @@ pub(super) fn ball_in(key: &Array, p: &Array, d: usize, shape: &[usize], dtype: 
     let cast = |x: &Array| lax::convert_element_type(x, dtype);
     let powers = lax::pow(&lax::abs(&g), &cast(p));
     let total = lax::add(&jnp::sum(&powers, -1, false), &e);
-    let inverse = lax::div(&constant(1.0, p.dtype()), p);
+    let inverse = Array::from_result(p.dtype().map(|d| lax::div(&constant(1.0, d), p)));
     let radius = lax::pow(&total, &cast(&inverse));
     let batch: Vec<usize> = (0..shape.len()).collect();
     lax::div(&g, &lax::broadcast_in_dim(&radius, &points, &batch))

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::numpy::{self as jnp, fallible};
 use crate::{Array, DType, custom_jvp, lax, vmap};
-use rjax_ir::{Error, ErrorKind};
+use rjax_ir::{Error, ErrorKind, Result};
 
 /// Gamma samples of shape parameter `a` (unit rate), with `shape` (which
 /// `a`'s shape must broadcast to; default `a`'s shape) and a float `dtype`.
@@ -110,7 +110,8 @@ pub(super) fn gamma_in(
     dtype: DType,
 ) -> Array {
     let a = jnp::broadcast_to(&lax::convert_element_type(a, dtype), shape);
-    if a.size() == 0 {
+    // An empty `a` is its own result, as is one holding an error.
+    if let Ok(0) | Err(_) = a.size() {
         return a;
     }
     let rule = custom_jvp(
@@ -127,11 +128,13 @@ pub(super) fn gamma_in(
 
 /// One sample per element of `a`, each from its own key of `split(key)`.
 fn samples(key: &Array, a: &Array, log_space: bool) -> Array {
-    let size = a.size();
-    let keys = split(key, size);
-    let alphas = lax::reshape(a, &[size]);
-    let one = |(k, alpha): (Array, Array)| gamma_one(&k, &alpha, log_space);
-    lax::reshape(&Array::from_result(vmap(one)((keys, alphas))), &a.shape())
+    Array::from_result(a.aval().and_then(|aval| {
+        let size = aval.size();
+        let keys = split(key, size);
+        let alphas = lax::reshape(a, &[size]);
+        let one = |(k, alpha): (Array, Array)| gamma_one(&k, &alpha, log_space);
+        Ok(lax::reshape(&vmap(one)((keys, alphas))?, &aval.shape))
+    }))
 }
 
 /// `dx/da` for samples `x` of `a`; in log space `d log x/da = (dx/da) / x`,
@@ -141,7 +144,10 @@ fn sample_grad(a: &Array, x: &Array, log_space: bool) -> Array {
         return lax::random_gamma_grad(a, x);
     }
     let x = lax::exp(x);
-    let tiny = jnp::full_like(&x, jnp::finfo(x.dtype()).map_or(0.0, |f| f.tiny), None);
+    let tiny = Array::from_result(
+        x.dtype()
+            .map(|dtype| jnp::full_like(&x, jnp::finfo(dtype).map_or(0.0, |f| f.tiny), None)),
+    );
     let x = lax::select(&jnp::equal(&x, &Array::weak(0.0)), &tiny, &x);
     lax::div(&lax::random_gamma_grad(a, &x), &x)
 }
@@ -151,8 +157,8 @@ fn sample_grad(a: &Array, x: &Array, log_space: bool) -> Array {
 /// standard normal `x > -1/c` and accept with a uniform `u` when the
 /// squeeze `u < 1 - 0.0331 x^4` or `log u < x^2/2 + d (1 - v + log v)`
 /// holds; the sample is `d v`.
-fn gamma_one(key: &Array, alpha: &Array, log_space: bool) -> Array {
-    let dtype = alpha.dtype();
+fn gamma_one(key: &Array, alpha: &Array, log_space: bool) -> Result<Array> {
+    let dtype = alpha.dtype()?;
     let c = |v: f64| constant(v, dtype);
     let (zero, one, third) = (c(0.0), c(1.0), c(1.0 / 3.0));
     let unboosted = lax::ge(alpha, &one);
@@ -186,7 +192,7 @@ fn gamma_one(key: &Array, alpha: &Array, log_space: bool) -> Array {
     let start = [key, zero.clone(), one.clone(), c(2.0)];
     let [_, _, v, _] = lax::while_loop(rejected, propose, start).unwrap_or_else(failed);
 
-    if log_space {
+    Ok(if log_space {
         let log_u = lax::neg(&exponential_in(&boost_key, &[], dtype));
         let skip = lax::bitwise_or(&unboosted, &lax::eq(&log_u, &zero));
         let log_boost = lax::select(&skip, &zero, &lax::mul(&log_u, &lax::div(&one, alpha)));
@@ -195,7 +201,7 @@ fn gamma_one(key: &Array, alpha: &Array, log_space: bool) -> Array {
         let u = lax::sub(&one, &uniform_in(&boost_key, &[], dtype, 0.0, 1.0));
         let boost = lax::select(&unboosted, &one, &lax::pow(&u, &lax::div(&one, alpha)));
         lax::mul(&lax::mul(&d, &v), &boost)
-    }
+    })
 }
 
 /// The compiled part of `beta`.

@@ -4,7 +4,7 @@
 use super::{Sampler, draw_with, sample_shape, standard_normal};
 use crate::numpy as jnp;
 use crate::{Array, DType, lax};
-use rjax_ir::{DotDims, Error, ErrorKind, broadcast_shapes};
+use rjax_ir::{DotDims, Error, ErrorKind, Result, broadcast_shapes};
 
 /// How [`multivariate_normal`] factors the covariance `Σ = A Aᵀ` (JAX's
 /// `method`).
@@ -85,7 +85,7 @@ pub(super) fn multivariate_normal_in(
     method: CovFactor,
     shape: &[usize],
     dtype: DType,
-) -> Array {
+) -> Result<Array> {
     let cov = lax::convert_element_type(cov, dtype);
     let factor = match method {
         CovFactor::Eigh => {
@@ -98,21 +98,22 @@ pub(super) fn multivariate_normal_in(
         }
         CovFactor::Cholesky => jnp::linalg::cholesky(&cov),
     };
-    let n = mean.shape()[mean.ndim() - 1];
+    let mean_shape = mean.shape()?;
+    let n = mean_shape[mean_shape.len() - 1];
     let vectors: Vec<usize> = shape.iter().copied().chain([n]).collect();
     let z = standard_normal(key, &vectors, dtype);
     let mean = lax::convert_element_type(mean, dtype);
-    &mean + &apply(&factor, &z)
+    Ok(&mean + &apply(&factor, &z)?)
 }
 
 /// `A z` over the batch axes, as JAX's einsum contracts it: `A`'s batch
 /// axes of size 1 (against larger ones of `z`) are squeezed, the others
 /// are batch axes of one `dot_general`, `z`'s remaining axes free.
-fn apply(factor: &Array, z: &Array) -> Array {
-    let r = z.ndim() - 1;
-    let f_dims = factor.shape();
+fn apply(factor: &Array, z: &Array) -> Result<Array> {
+    let z_dims = z.shape()?;
+    let r = z_dims.len() - 1;
+    let f_dims = factor.shape()?;
     let offset = r + 2 - f_dims.len();
-    let z_dims = z.shape();
     let squeezed: Vec<usize> = (0..f_dims.len() - 2)
         .filter(|&k| f_dims[k] == 1 && z_dims[offset + k] != 1)
         .collect();
@@ -126,7 +127,7 @@ fn apply(factor: &Array, z: &Array) -> Array {
             .map(|k| f_dims[k])
             .collect::<Vec<_>>(),
     );
-    let f_rank = factor.ndim();
+    let f_rank = factor.ndim()?;
     let z_batch: Vec<usize> = kept.iter().map(|k| offset + k).collect();
     let f_batch: Vec<usize> = (0..kept.len()).collect();
     if z_batch.len() == r {
@@ -137,7 +138,7 @@ fn apply(factor: &Array, z: &Array) -> Array {
             lhs_batch: f_batch,
             rhs_batch: z_batch,
         };
-        return lax::dot_general(&factor, z, dims, None);
+        return Ok(lax::dot_general(&factor, z, dims, None));
     }
     let dims = DotDims {
         lhs_contracting: vec![r],
@@ -153,5 +154,5 @@ fn apply(factor: &Array, z: &Array) -> Array {
     for (position, axis) in order.iter().enumerate() {
         perm[*axis] = position;
     }
-    lax::transpose(&product, &perm)
+    Ok(lax::transpose(&product, &perm))
 }

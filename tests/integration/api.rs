@@ -19,10 +19,16 @@ type Case = fn(&[Array]) -> Vec<Array>;
 /// `f`'s value and VJP for the cotangent JAX's fixtures use.
 fn with_vjp(f: impl Fn(Vec<Array>) -> Array, xs: &[Array]) -> Vec<Array> {
     let (y, pullback) = vjp(f, xs.to_vec()).expect("vjp");
-    let n = y.size();
+    let n = y.size().unwrap();
     let ct = jnp::linspace(-1.0, 1.0, n)
-        .astype(y.dtype())
-        .reshape(&y.shape().iter().map(|&d| d as i64).collect::<Vec<_>>());
+        .astype(y.dtype().unwrap())
+        .reshape(
+            &y.shape()
+                .unwrap()
+                .iter()
+                .map(|&d| d as i64)
+                .collect::<Vec<_>>(),
+        );
     let mut out = vec![y];
     out.extend(pullback.call(ct).expect("pullback"));
     out
@@ -38,9 +44,13 @@ fn run_case(name: &str, f: Case) {
         assert_eq!(got.len(), want.len(), "{name}: number of outputs");
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
             let what = format!("{name} ({mode}) output {i}");
-            assert_eq!(g.shape(), w.shape, "{what}: shape");
-            assert_eq!(g.dtype().name(), w.dtype, "{what}: dtype");
-            let tol = if g.dtype().is_float() { 2e-5 } else { 0.0 };
+            assert_eq!(g.shape().unwrap(), w.shape, "{what}: shape");
+            assert_eq!(g.dtype().unwrap().name(), w.dtype, "{what}: dtype");
+            let tol = if g.dtype().unwrap().is_float() {
+                2e-5
+            } else {
+                0.0
+            };
             assert_close(&f64s(g), &w.values, tol, &what);
         }
     }

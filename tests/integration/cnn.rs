@@ -21,13 +21,13 @@ fn logits(p: &Cnn, images: &Array) -> Array {
     .with_layouts("NHWC", "HWIO", "NHWC");
     let h = nn::relu(&(lax::conv_general_dilated(images, &p.kernel, &opts) + &p.bias));
     let pooled = nn::max_pool(&h, &[2, 2], &[2, 2], Padding::Valid);
-    let flat = pooled.reshape(&[images.shape()[0] as i64, -1]);
+    let flat = pooled.reshape(&[images.shape().unwrap()[0] as i64, -1]);
     flat.matmul(&p.dense) + &p.dense_bias
 }
 
 fn loss(p: &Cnn, images: &Array, labels: &Array) -> Array {
     let log_probs = nn::log_softmax(&logits(p, images), -1);
-    -(jnp::sum(&(&log_probs * labels), (), false) / labels.shape()[0] as f64)
+    -(jnp::sum(&(&log_probs * labels), (), false) / labels.shape().unwrap()[0] as f64)
 }
 
 /// 8x8 images of one bright quadrant; the label is the quadrant.

@@ -46,13 +46,13 @@ pub fn check(
         .call(inputs)
         .unwrap_or_else(|e| panic!("{what}: jit: {e}"));
     assert_eq!(
-        eager.shape(),
-        jitted.shape(),
+        eager.shape().unwrap(),
+        jitted.shape().unwrap(),
         "{what}: eager and jit shapes"
     );
     assert_eq!(
-        eager.dtype(),
-        jitted.dtype(),
+        eager.dtype().unwrap(),
+        jitted.dtype().unwrap(),
         "{what}: eager and jit dtypes"
     );
     assert_close(&f64s(&eager), want, tol, &format!("{what} (eager)"));

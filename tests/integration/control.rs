@@ -252,7 +252,7 @@ fn rnn_scan((w, u, xs): (Array, Array, Array)) -> Array {
 fn rnn_unrolled((w, u, xs): (Array, Array, Array)) -> Array {
     let mut h = jnp::zeros(&[3], DType::F32);
     let mut total = Array::scalar(0.0f32);
-    for t in 0..xs.shape()[0] {
+    for t in 0..xs.shape().unwrap()[0] {
         let x = lax::squeeze(&lax::slice(&xs, &[t, 0], &[t + 1, 2], None), &[0]);
         h = (jnp::dot(&w, &h) + jnp::dot(&u, &x)).tanh();
         total = &total + &h.sum();
