@@ -24,7 +24,7 @@ fn bound_size(op: &str, axis_name: &str, x: Option<&Array>) -> Result<usize, Err
 /// ```
 /// use rjax::{lax, vmap_with, Array, VmapSpec};
 /// let f = vmap_with(|x: Array| &x * lax::axis_size("b").unwrap() as f64, VmapSpec::default().axis_name("b"));
-/// assert_eq!(f(Array::from_slice(&[1.0f32, 2.0], &[2])).to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+/// assert_eq!(f(Array::from_slice(&[1.0f32, 2.0], &[2])).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
 /// assert!(lax::axis_size("b").is_err());
 /// ```
 #[track_caller]
@@ -49,7 +49,7 @@ all_reduce! {
     /// use rjax::{lax, vmap_with, Array, VmapSpec};
     /// // The README's `normalize` over arange(4.).
     /// let normalize = vmap_with(|x: Array| &x / &lax::psum(&x, "i"), VmapSpec::default().axis_name("i"));
-    /// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0));
+    /// let out = normalize(rjax::numpy::arange_f32(0.0, 4.0, 1.0)).unwrap();
     /// assert_eq!(out.to_vec::<f32>().unwrap(), vec![0.0, 0.16666667, 0.33333334, 0.5]);
     /// ```
     psum => Sum;
@@ -105,7 +105,7 @@ pub fn axis_index(axis_name: &str) -> Array {
 /// // Shift right by one around a ring of 4.
 /// let ring: Vec<(usize, usize)> = (0..4).map(|i| (i, (i + 1) % 4)).collect();
 /// let f = vmap_with(move |x: Array| lax::ppermute(&x, "i", &ring), VmapSpec::default().axis_name("i"));
-/// let y = f(Array::from_slice(&[0.0f32, 1.0, 2.0, 3.0], &[4]));
+/// let y = f(Array::from_slice(&[0.0f32, 1.0, 2.0, 3.0], &[4])).unwrap();
 /// assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0, 0.0, 1.0, 2.0]);
 /// ```
 #[track_caller]
@@ -143,7 +143,7 @@ pub fn ppermute(x: &Array, axis_name: &str, perm: &[(usize, usize)]) -> Array {
 /// // Members' rows become members' columns: a transpose across the axis.
 /// let f = vmap_with(|x: Array| lax::all_to_all(&x, "i", 0, 0, false), VmapSpec::default().axis_name("i"));
 /// let x = jnp::arange_f32(0.0, 9.0, 1.0).reshape(&[3, 3]);
-/// assert_eq!(f(x.clone()).to_vec::<f32>().unwrap(), x.t().to_vec::<f32>().unwrap());
+/// assert_eq!(f(x.clone()).unwrap().to_vec::<f32>().unwrap(), x.t().to_vec::<f32>().unwrap());
 /// ```
 #[track_caller]
 pub fn all_to_all(
@@ -191,7 +191,7 @@ pub fn all_to_all(
 /// let f = vmap_with(|x: Array| lax::psum_scatter(&x, "i", 0, false), VmapSpec::default().axis_name("i"));
 /// let x = jnp::arange_f32(0.0, 4.0, 1.0).reshape(&[2, 2]);
 /// // Member j gets column sum j: [0 + 2, 1 + 3].
-/// assert_eq!(f(x).to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+/// assert_eq!(f(x).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
 /// ```
 #[track_caller]
 pub fn psum_scatter(x: &Array, axis_name: &str, scatter_dimension: usize, tiled: bool) -> Array {
