@@ -29,7 +29,7 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
 
 impl Runtime {
     fn start() -> Result<Runtime> {
-        let env = |name| std::env::var(name).ok();
+        let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         let options = ClientOptions {
             cpu_device_count: Some(cpu_device_count(env("RJAX_CPU_DEVICE_COUNT").as_deref())?),
             asynchronous: Some(asynchronous(env("RJAX_ASYNC").as_deref())?),
@@ -192,7 +192,7 @@ fn plugin_source(cuda: bool) -> Result<(PathBuf, Option<&'static str>)> {
 
 /// The most CPU devices `RJAX_CPU_DEVICE_COUNT` may ask for: each costs
 /// threads and memory in XLA, and far larger counts exhaust the host.
-pub const MAX_CPU_DEVICES: i64 = 1024;
+pub(crate) const MAX_CPU_DEVICES: i64 = 1024;
 
 /// `RJAX_CPU_DEVICE_COUNT`: an integer in `1..=MAX_CPU_DEVICES`, default 8.
 fn cpu_device_count(value: Option<&str>) -> Result<i64> {
