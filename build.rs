@@ -2,6 +2,10 @@
 //! (XLA of jaxlib 0.11.2), downloaded by name with pip, pinned by version
 //! and SHA-256, verified before it is ever loaded, and cached so later
 //! builds work offline. `RJAX_PJRT_PLUGIN` at build time skips all this.
+//!
+//! The plugin's path and SHA-256 reach the crate as `RJAX_DEFAULT_PJRT_PLUGIN`
+//! and `RJAX_DEFAULT_PJRT_PLUGIN_SHA256`: the runtime hashes the file again
+//! before loading it, since the cache may change after the build.
 
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -32,6 +36,7 @@ fn main() {
                 "cargo:rustc-env=RJAX_DEFAULT_PJRT_PLUGIN={}",
                 path.display()
             );
+            println!("cargo:rustc-env=RJAX_DEFAULT_PJRT_PLUGIN_SHA256={PLUGIN_SHA256}");
         }
         Err(e) => println!(
             "cargo:warning=rjax could not fetch its PJRT CPU plugin ({e}); set RJAX_PJRT_PLUGIN=/path/to/plugin.so at run time"

@@ -3,13 +3,13 @@
 //! one PJRT execute per call.
 
 use crate::Array;
+use crate::lru::Lru;
 use crate::runtime::{DeviceArray, device_array, execute, runtime};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{
     AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, JitCall, Primitive, Result, Value, trace_to_jaxpr,
 };
 use rjax_pjrt::{Buffer, Executable};
-use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -77,7 +77,14 @@ struct Staged {
 struct Compiled {
     exe: Executable,
     const_arrays: Vec<Arc<DeviceArray>>,
+    /// Counts this program among its function's live ones until dropped.
+    _live: Arc<()>,
 }
+
+/// How many input signatures one jitted function keeps compiled programs
+/// for (see [`Jit::cache_capacity`]); calling it with more evicts the least
+/// recently used, whose executable is freed once no call is using it.
+pub const JIT_CACHE_CAPACITY: usize = 64;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -86,11 +93,14 @@ struct Key {
 }
 
 /// A function compiled on first call for each input signature (tree
-/// structure, shapes, dtypes). Made by [`jit`].
+/// structure, shapes, dtypes). Made by [`jit`]. It keeps the programs of
+/// the [`JIT_CACHE_CAPACITY`] most recently used signatures.
 pub struct Jit<F, I, R> {
     f: F,
     name: String,
-    cache: Mutex<HashMap<Key, Arc<Staged>>>,
+    cache: Mutex<Lru<Key, Arc<Staged>>>,
+    /// One clone per live compiled program (see [`Jit::live_programs`]).
+    live: Arc<()>,
     _types: PhantomData<fn(I) -> R>,
 }
 
@@ -107,7 +117,8 @@ pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
     Jit {
         f,
         name: "jit_fn".to_string(),
-        cache: Mutex::default(),
+        cache: Mutex::new(Lru::new(JIT_CACHE_CAPACITY)),
+        live: Arc::new(()),
         _types: PhantomData,
     }
 }
@@ -141,20 +152,45 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
         self
     }
 
-    /// How many input signatures have been traced so far.
+    /// Keep programs for at most `capacity` input signatures (at least one)
+    /// instead of [`JIT_CACHE_CAPACITY`].
+    ///
+    /// ```
+    /// use rjax::{jit, Array};
+    /// let f = jit(|x: Array| &x + 1.0).cache_capacity(2);
+    /// for n in 1..=5 {
+    ///     f.call(Array::from_slice(&vec![0.0f32; n], &[n])).unwrap();
+    /// }
+    /// assert_eq!(f.cache_size(), 2);
+    /// ```
+    pub fn cache_capacity(self, capacity: usize) -> Self {
+        let evicted = self.lock_cache().set_capacity(capacity);
+        drop(evicted);
+        self
+    }
+
+    /// How many input signatures are cached (traced, and compiled once
+    /// called).
     pub fn cache_size(&self) -> usize {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock_cache().len()
+    }
+
+    /// How many compiled programs of this function are alive: those cached
+    /// and those evicted but still running. Evicted programs are freed when
+    /// their last call ends, so this never exceeds the cache size for long.
+    #[doc(hidden)]
+    pub fn live_programs(&self) -> usize {
+        Arc::strong_count(&self.live) - 1
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, Lru<Key, Arc<Staged>>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn staged(&self, def: TreeDef, avals: Vec<AVal>) -> Result<Arc<Staged>> {
         let key = Key { def, avals };
-        if let Some(s) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(s.clone());
+        if let Some(s) = self.lock_cache().get(&key) {
+            return Ok(s);
         }
         let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
         let jaxpr = rjax_transforms::dce(&closed.hoist_consts());
@@ -165,10 +201,8 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
             out_def,
             compiled: OnceLock::new(),
         });
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, staged.clone());
+        let evicted = self.lock_cache().insert(key, staged.clone());
+        drop(evicted);
         Ok(staged)
     }
 
@@ -206,7 +240,11 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
                     .iter()
                     .map(|c| device_array(c, rt, &self.name))
                     .collect::<Result<Vec<_>>>()?;
-                Ok(Compiled { exe, const_arrays })
+                Ok(Compiled {
+                    exe,
+                    const_arrays,
+                    _live: self.live.clone(),
+                })
             })
             .as_ref()
             .map_err(Clone::clone)?;
@@ -258,10 +296,11 @@ type BoxedJit<I, O> = Jit<Box<dyn Fn(I) -> O>, I, O>;
 
 /// A function with a static (compile-time) argument, made by
 /// [`jit_static`]: each distinct static value gets its own compiled
-/// programs, like JAX's `static_argnums`.
+/// programs, like JAX's `static_argnums`. It keeps those of the
+/// [`JIT_CACHE_CAPACITY`] most recently used static values.
 pub struct JitStatic<S, I, O> {
     f: StaticFn<S, I, O>,
-    jits: Mutex<HashMap<S, Arc<BoxedJit<I, O>>>>,
+    jits: Mutex<Lru<S, Arc<BoxedJit<I, O>>>>,
 }
 
 /// `jit` with a static first argument `s` that Rust code may inspect
@@ -281,7 +320,7 @@ where
 {
     JitStatic {
         f: Arc::new(f),
-        jits: Mutex::default(),
+        jits: Mutex::new(Lru::new(JIT_CACHE_CAPACITY)),
     }
 }
 
@@ -291,19 +330,28 @@ where
     I: Tree + 'static,
     O: Tree + 'static,
 {
+    /// How many static values have programs cached.
+    pub fn cache_size(&self) -> usize {
+        self.jits.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Run the program compiled for `s` (compiling it on first use).
     #[track_caller]
     pub fn call(&self, s: S, args: I) -> Result<O> {
-        let jit = {
+        let (jit, evicted) = {
             let mut jits = self.jits.lock().unwrap_or_else(|p| p.into_inner());
-            let f = self.f.clone();
-            jits.entry(s.clone())
-                .or_insert_with(|| {
-                    let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&s, x));
-                    Arc::new(jit(g))
-                })
-                .clone()
+            match jits.get(&s) {
+                Some(j) => (j, Vec::new()),
+                None => {
+                    let f = self.f.clone();
+                    let key = s.clone();
+                    let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&key, x));
+                    let j = Arc::new(jit(g));
+                    (j.clone(), jits.insert(s, j))
+                }
+            }
         };
+        drop(evicted);
         jit.call(args)
     }
 }

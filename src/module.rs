@@ -13,7 +13,8 @@ pub struct Module {
 }
 
 /// Compile StableHLO module text with the PJRT plugin. Modules asking for
-/// more than one replica are refused (they need `pmap`'s device placement).
+/// more than one replica (`mhlo.num_replicas`) are refused: they need
+/// `pmap`'s device placement.
 ///
 /// ```
 /// let m = rjax::compile_module("module @m { func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {\n %0 = stablehlo.add %arg0, %arg0 : tensor<2xf32>\n return %0 : tensor<2xf32>\n } }").unwrap();
@@ -22,11 +23,19 @@ pub struct Module {
 /// assert!(rjax::compile_module("module { not stablehlo }").is_err());
 /// ```
 pub fn compile_module(text: &str) -> Result<Module> {
-    if text.contains("mhlo.num_replicas") && !text.contains("mhlo.num_replicas = 1 ") {
+    let counts = replica_counts(text);
+    if counts.iter().any(|&n| n != Some(1)) {
         return Err(Error::new(
             ErrorKind::Param,
             "compile_module",
-            "only single-replica modules can be run here",
+            format!(
+                "only single-replica modules can be run here; this one sets mhlo.num_replicas to {}",
+                counts
+                    .iter()
+                    .map(|n| n.map_or("an unreadable value".to_string(), |n| n.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ));
     }
     let rt = runtime()?;
@@ -76,4 +85,67 @@ fn dtype_of(t: ElementType) -> Result<DType> {
                 format!("unsupported element type {t:?}"),
             )
         })
+}
+
+/// The values of every `mhlo.num_replicas` attribute in MLIR text (`None`
+/// where the value is not a plain integer), read from the code only: text in
+/// `//` comments and in string literals does not count, except that a
+/// quoted attribute name (`"mhlo.num_replicas" = 2`) does.
+fn replica_counts(text: &str) -> Vec<Option<u64>> {
+    const NAME: &str = "mhlo.num_replicas";
+    let code = code_only(text, NAME);
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || "_.$-".contains(c);
+    code.match_indices(NAME)
+        .filter(|&(at, _)| !code[..at].ends_with(is_name_char))
+        .filter_map(|(at, _)| {
+            let rest = &code[at + NAME.len()..];
+            if rest.starts_with(is_name_char) {
+                return None;
+            }
+            let value = rest.trim_start().strip_prefix('=')?.trim_start();
+            let digits = value
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(value.len());
+            Some(value[..digits].parse().ok())
+        })
+        .collect()
+}
+
+/// `text` with comments and string literals blanked out, except string
+/// literals that spell `keep`, which become that bare word.
+fn code_only(text: &str, keep: &str) -> String {
+    let mut code = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        code.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                let mut literal = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            literal.push(c);
+                            literal.extend(chars.next());
+                        }
+                        '"' => break,
+                        _ => literal.push(c),
+                    }
+                }
+                code.push(' ');
+                if literal == keep {
+                    code.push_str(keep);
+                }
+                code.push(' ');
+            }
+            _ => code.push(c),
+        }
+    }
+    code
 }

@@ -7,6 +7,7 @@
 //! `rjax-transforms`; nested calls run on a grid of devices.
 
 use crate::jit::flatten_args;
+use crate::lru::Lru;
 use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::AxisSpec;
@@ -15,7 +16,6 @@ use rjax_ir::{
     AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, Primitive, Result, SubJaxpr, Value, trace_spmd,
 };
 use rjax_pjrt::{Buffer, Executable};
-use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -113,7 +113,9 @@ pub fn pmap<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R) -> impl Fn(I) -> Result<
     pmap_with(f, PmapSpec::default())
 }
 
-/// Run `f` on as many devices as the mapped axis is long.
+/// Run `f` on as many devices as the mapped axis is long. Like `jit`, it
+/// keeps the compiled programs of its [`JIT_CACHE_CAPACITY`](crate::JIT_CACHE_CAPACITY)
+/// most recently used input signatures.
 ///
 /// ```
 /// use rjax::{lax, pmap_with, Array, PmapSpec};
@@ -128,7 +130,7 @@ pub fn pmap_with<I: Tree, R: TreeOutput>(
     spec: PmapSpec,
 ) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
-    let cache: Mutex<HashMap<Key, Arc<Compiled>>> = Mutex::default();
+    let cache = Mutex::new(Lru::new(crate::jit::JIT_CACHE_CAPACITY));
     move |x: I| call(&f, &spec, &cache, &x).map_err(|e| e.at(location))
 }
 
@@ -219,7 +221,7 @@ pub fn pmap_lower<I: Tree, R: TreeOutput>(
 fn call<I: Tree, R: TreeOutput>(
     f: &impl Fn(I) -> R,
     spec: &PmapSpec,
-    cache: &Mutex<HashMap<Key, Arc<Compiled>>>,
+    cache: &Mutex<Lru<Key, Arc<Compiled>>>,
     x: &I,
 ) -> Result<R::Tree> {
     let sig = signature(spec, x)?;
@@ -235,19 +237,16 @@ fn call<I: Tree, R: TreeOutput>(
     } = sig;
     let rt = runtime()?;
     let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
-    let cached = cache
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .cloned();
+    let cached = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key);
     let compiled = match cached {
         Some(c) => c,
         None => {
             let c = Arc::new(compile(f, &def, &shard_avals, spec, n)?);
-            cache
+            let evicted = cache
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(key, c.clone());
+            drop(evicted); // outside the lock: freeing executables calls PJRT
             c
         }
     };

@@ -29,13 +29,19 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
 
 impl Runtime {
     fn start() -> Result<Runtime> {
-        let path = plugin_path()?;
-        quiet_plugin_logs();
-        let plugin = Plugin::load(&path).map_err(|e| pjrt_error("load plugin", e))?;
+        let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         let options = ClientOptions {
-            cpu_device_count: Some(env_number("RJAX_CPU_DEVICE_COUNT").unwrap_or(8)),
-            asynchronous: Some(std::env::var("RJAX_ASYNC").is_ok_and(|v| v == "1")),
+            cpu_device_count: Some(cpu_device_count(env("RJAX_CPU_DEVICE_COUNT").as_deref())?),
+            asynchronous: Some(asynchronous(env("RJAX_ASYNC").as_deref())?),
         };
+        let cuda = is_cuda(env("RJAX_PLATFORM").as_deref())?;
+        let (path, sha256) = plugin_source(cuda)?;
+        quiet_plugin_logs();
+        let plugin = match sha256 {
+            Some(hash) => Plugin::load_verified(&path, hash),
+            None => Plugin::load(&path),
+        }
+        .map_err(|e| pjrt_error("load plugin", e))?;
         let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
         Ok(Runtime {
             client,
@@ -151,11 +157,13 @@ fn replicas(axes: &[(String, usize)]) -> usize {
     axes.iter().map(|(_, n)| n).product()
 }
 
-/// Which plugin to load: `RJAX_PJRT_PLUGIN`, else the CUDA plugin when
-/// `RJAX_PLATFORM=cuda`, else the CPU plugin the build fetched.
-fn plugin_path() -> Result<PathBuf> {
+/// Which plugin to load, and the SHA-256 it must have: `RJAX_PJRT_PLUGIN`
+/// (loaded as it is), else with `cuda` the CUDA plugin pip installed
+/// (loaded as it is), else the CPU plugin the build fetched (hashed again
+/// before loading, against the hash the build pinned).
+fn plugin_source(cuda: bool) -> Result<(PathBuf, Option<&'static str>)> {
     if let Some(p) = std::env::var_os("RJAX_PJRT_PLUGIN") {
-        return Ok(p.into());
+        return Ok((p.into(), None));
     }
     let no_plugin = |what: &str| {
         Error::new(
@@ -166,14 +174,64 @@ fn plugin_path() -> Result<PathBuf> {
             ),
         )
     };
-    if std::env::var("RJAX_PLATFORM").is_ok_and(|p| p == "cuda") {
-        return rjax_pjrt::default_cuda_plugin().ok_or_else(|| {
-            no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)")
-        });
+    if cuda {
+        return rjax_pjrt::default_cuda_plugin()
+            .map(|p| (p, None))
+            .ok_or_else(|| {
+                no_plugin("CUDA (install jax-cuda12-pjrt or jax-cuda13-pjrt with pip)")
+            });
     }
-    option_env!("RJAX_DEFAULT_PJRT_PLUGIN")
-        .map(PathBuf::from)
-        .ok_or_else(|| no_plugin("CPU"))
+    match (
+        option_env!("RJAX_DEFAULT_PJRT_PLUGIN"),
+        option_env!("RJAX_DEFAULT_PJRT_PLUGIN_SHA256"),
+    ) {
+        (Some(path), Some(hash)) => Ok((PathBuf::from(path), Some(hash))),
+        _ => Err(no_plugin("CPU")),
+    }
+}
+
+/// The most CPU devices `RJAX_CPU_DEVICE_COUNT` may ask for: each costs
+/// threads and memory in XLA, and far larger counts exhaust the host.
+pub(crate) const MAX_CPU_DEVICES: i64 = 1024;
+
+/// `RJAX_CPU_DEVICE_COUNT`: an integer in `1..=MAX_CPU_DEVICES`, default 8.
+fn cpu_device_count(value: Option<&str>) -> Result<i64> {
+    let Some(text) = value else { return Ok(8) };
+    match text.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_CPU_DEVICES).contains(&n) => Ok(n),
+        _ => Err(bad_env(
+            "RJAX_CPU_DEVICE_COUNT",
+            text,
+            &format!("an integer from 1 to {MAX_CPU_DEVICES} (how many CPU devices to create)"),
+        )),
+    }
+}
+
+/// `RJAX_ASYNC`: `1` runs programs asynchronously, `0` (the default) on
+/// the calling thread.
+fn asynchronous(value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(text) => Err(bad_env("RJAX_ASYNC", text, "0 or 1")),
+    }
+}
+
+/// `RJAX_PLATFORM`: `cpu` (the default) or `cuda`.
+fn is_cuda(value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("cpu") => Ok(false),
+        Some("cuda") => Ok(true),
+        Some(text) => Err(bad_env("RJAX_PLATFORM", text, "cpu or cuda")),
+    }
+}
+
+fn bad_env(name: &str, value: &str, expected: &str) -> Error {
+    Error::new(
+        ErrorKind::Param,
+        "runtime",
+        format!("{name}={value:?} is not valid: expected {expected}"),
+    )
 }
 
 /// XLA logs its client options at INFO level to stderr; keep warnings and
@@ -185,10 +243,6 @@ fn quiet_plugin_logs() {
         // accesses are serialized by std.
         unsafe { std::env::set_var("TF_CPP_MIN_LOG_LEVEL", "1") };
     }
-}
-
-fn env_number(name: &str) -> Option<i64> {
-    std::env::var(name).ok()?.parse().ok()
 }
 
 /// A PJRT error as a pipeline error of `op`.

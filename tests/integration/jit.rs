@@ -32,6 +32,38 @@ fn compiles_once_per_signature() {
 }
 
 #[test]
+fn the_cache_keeps_the_most_recently_used_programs_and_frees_the_rest() {
+    let f = jit(|x: Array| &x * 2.0).cache_capacity(3);
+    let call = |n: usize| {
+        let out = f.call(jnp::ones(&[n], DType::F32)).unwrap();
+        assert_eq!(out.to_vec::<f32>().unwrap(), vec![2.0; n]);
+    };
+    for n in 1..=12 {
+        call(n);
+        assert!(
+            f.cache_size() <= 3 && f.live_programs() <= 3,
+            "after {n} shapes"
+        );
+    }
+    assert_eq!((f.cache_size(), f.live_programs()), (3, 3));
+    call(10);
+    call(1);
+    call(12);
+    assert_eq!((f.cache_size(), f.live_programs()), (3, 3));
+    assert_eq!(rjax::JIT_CACHE_CAPACITY, 64);
+}
+
+#[test]
+fn jit_static_keeps_a_bounded_number_of_static_values() {
+    let scale = rjax::jit_static(|k: &u32, x: Array| &x * (*k as f64));
+    for k in 0..(rjax::JIT_CACHE_CAPACITY as u32 + 8) {
+        let y = scale.call(k, Array::scalar(1.0f32)).unwrap();
+        assert_eq!(y.item::<f32>().unwrap(), k as f32);
+    }
+    assert_eq!(scale.cache_size(), rjax::JIT_CACHE_CAPACITY);
+}
+
+#[test]
 fn make_jaxpr_prints_like_jax() {
     let x = jnp::ones(&[3], DType::F32);
     let j = make_jaxpr(|x: Array| jnp::sum(&(&x * 2.0).tanh(), (), false), x).unwrap();

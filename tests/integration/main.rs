@@ -9,6 +9,7 @@ mod control;
 mod errors;
 mod fixtures;
 mod jit;
+mod nan;
 mod pjrt;
 mod pmap;
 mod pmap_compose;

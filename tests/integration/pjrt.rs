@@ -131,3 +131,166 @@ fn errors_carry_the_plugin_message() {
         other => panic!("expected a PJRT error, got {other}"),
     }
 }
+
+/// The PJRT plugin the tests load (the build's unless RJAX_PJRT_PLUGIN).
+fn plugin_path() -> PathBuf {
+    std::env::var_os("RJAX_PJRT_PLUGIN")
+        .map(PathBuf::from)
+        .or(option_env!("RJAX_DEFAULT_PJRT_PLUGIN").map(PathBuf::from))
+        .expect("a PJRT plugin")
+}
+
+/// A temporary directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("rjax-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+/// Whether this process has mapped a file at `path`.
+fn is_mapped(path: &std::path::Path) -> bool {
+    std::fs::read_to_string("/proc/self/maps")
+        .map(|maps| maps.contains(path.to_str().unwrap()))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_changed_or_truncated_plugin_is_refused_before_loading() {
+    let original = std::fs::read(plugin_path()).unwrap();
+    let dir = TempDir::new("plugin-hash");
+    let changed = dir.0.join("changed.so");
+    let mut bytes = original.clone();
+    bytes[original.len() / 2] ^= 1;
+    std::fs::write(&changed, &bytes).unwrap();
+    let truncated = dir.0.join("truncated.so");
+    std::fs::write(&truncated, &original[..original.len() / 3]).unwrap();
+    let expected = "ad1309ac822b1b24d51b7f9947c7c9fa9ef5d67f390584cbc3d1fa2428fed9c2";
+    for copy in [&changed, &truncated] {
+        match Plugin::load_verified(copy, expected) {
+            Err(rjax_pjrt::Error::PluginHash {
+                path,
+                expected: e,
+                found,
+            }) => {
+                assert_eq!(&path, copy);
+                assert_eq!(e, expected);
+                assert_eq!(found.len(), 64);
+                assert_ne!(found, expected);
+                let message = Plugin::load_verified(copy, expected)
+                    .err()
+                    .unwrap()
+                    .to_string();
+                assert!(
+                    message.contains(&found) && message.contains(copy.to_str().unwrap()),
+                    "{message}"
+                );
+            }
+            Err(other) => panic!("{}: expected a hash error, got {other}", copy.display()),
+            Ok(_) => panic!("{} was loaded", copy.display()),
+        }
+        assert!(!is_mapped(copy), "{} was mapped", copy.display());
+    }
+    assert!(matches!(
+        Plugin::load_verified(&dir.0.join("missing.so"), expected),
+        Err(rjax_pjrt::Error::PluginLoad { .. })
+    ));
+}
+
+#[test]
+fn the_build_pins_the_plugin_hash() {
+    let (Some(path), Some(hash)) = (
+        option_env!("RJAX_DEFAULT_PJRT_PLUGIN"),
+        option_env!("RJAX_DEFAULT_PJRT_PLUGIN_SHA256"),
+    ) else {
+        return;
+    };
+    let path = std::path::Path::new(path);
+    let t = std::time::Instant::now();
+    assert!(Plugin::load_verified(path, &"0".repeat(64)).is_err());
+    let hashing = t.elapsed();
+    let t = std::time::Instant::now();
+    let plugin = Plugin::load_verified(path, hash).unwrap();
+    eprintln!(
+        "plugin: hashing {hashing:?}; hashing and loading {:?}",
+        t.elapsed()
+    );
+    assert_eq!(plugin.path(), path);
+    assert!(plugin.api_version().1 >= 81);
+}
+
+/// `stablehlo.maximum` of [NaN, 1] and [1, NaN] through the binding alone:
+/// [NaN, NaN] as in JAX, because the compile options turn XLA's fast
+/// min/max off.
+#[test]
+fn compile_options_make_max_propagate_nan() {
+    let text = "module @m {
+  func.func public @main(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<2xf32> {
+    %0 = stablehlo.maximum %a, %b : tensor<2xf32>
+    return %0 : tensor<2xf32>
+  }
+}";
+    let c = client();
+    let exe = c.compile(text, &CompileOptions::default()).unwrap();
+    let upload = |v: [f32; 2]| {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        c.buffer_from_host(&bytes, ElementType::F32, &[2], 0)
+            .unwrap()
+    };
+    let (a, b) = (upload([f32::NAN, 1.0]), upload([1.0, f32::NAN]));
+    let out = exe.execute(&[&[&a, &b]]).unwrap();
+    let mut bytes = [0u8; 8];
+    out[0][0].to_host(&mut bytes).unwrap();
+    for half in bytes.chunks(4) {
+        assert!(f32::from_le_bytes(half.try_into().unwrap()).is_nan());
+    }
+}
+
+const ADD_MODULE: &str = "module @m ATTRS {
+  func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+    %0 = stablehlo.add %arg0, %arg0 : tensor<2xf32>
+    return %0 : tensor<2xf32>
+  }
+}";
+
+#[test]
+fn compile_module_refuses_replicated_modules_however_written() {
+    let module = |attrs: &str| ADD_MODULE.replace("ATTRS", attrs);
+    for attrs in [
+        "attributes {mhlo.num_replicas = 2 : i32}",
+        "attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 8 : i32}",
+        "attributes {\"mhlo.num_replicas\" = 2 : i32}",
+        "attributes {mhlo.num_replicas=2}",
+        "attributes {mhlo.num_replicas = 2 : i32}\n// mhlo.num_replicas = 1 \n",
+        "attributes {mhlo.num_replicas = 2 : i32, rjax.note = \"mhlo.num_replicas = 1 \"}",
+        "attributes {mhlo.num_replicas = 0x2 : i32}",
+    ] {
+        let err = rjax::compile_module(&module(attrs))
+            .err()
+            .unwrap_or_else(|| panic!("{attrs}: compiled"));
+        assert_eq!(err.kind, rjax::ErrorKind::Param, "{attrs}: {err}");
+        assert!(err.message.contains("single-replica"), "{attrs}: {err}");
+    }
+    for attrs in [
+        "",
+        "attributes {mhlo.num_replicas = 1 : i32}",
+        "attributes {mhlo.num_replicas = 1 : i32}\n// mhlo.num_replicas = 8\n",
+        "attributes {rjax.note = \"mhlo.num_replicas = 8\", mhlo.num_replicas = 1 : i32}",
+        "attributes {xmhlo.num_replicas_total = 8 : i32}",
+    ] {
+        let m = rjax::compile_module(&module(attrs)).unwrap_or_else(|e| panic!("{attrs}: {e}"));
+        let out = m
+            .run(&[rjax::Array::from_slice(&[1.0f32, 2.0], &[2])])
+            .unwrap();
+        assert_eq!(out[0].to_vec::<f32>().unwrap(), vec![2.0, 4.0], "{attrs}");
+    }
+}

@@ -11,6 +11,16 @@ pub enum Error {
         path.display()
     )]
     PluginLoad { path: PathBuf, reason: String },
+    /// The plugin file's SHA-256 is not the one expected: it was not loaded.
+    #[error(
+        "refusing to load the PJRT plugin {}: its SHA-256 is {found}, expected {expected}. The file was replaced or damaged; delete it and rebuild rjax to fetch it again",
+        path.display()
+    )]
+    PluginHash {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
     /// The library loads but is not a PJRT plugin.
     #[error("{} does not export `{symbol}`: it is not a PJRT plugin", path.display())]
     MissingSymbol { path: PathBuf, symbol: String },

@@ -33,5 +33,5 @@ pub use client::{Client, Device};
 pub use discover::default_cuda_plugin;
 pub use error::{Error, Result};
 pub use executable::Executable;
-pub use options::{ClientOptions, CompileOptions};
+pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;

@@ -1,5 +1,6 @@
 //! Options: client-create named values and the `CompileOptionsProto`,
-//! encoded by hand (four fields do not justify a protobuf dependency).
+//! encoded by hand (a handful of fields do not justify a protobuf
+//! dependency).
 
 /// Options for [`crate::Client::new`], passed as PJRT named values.
 #[derive(Clone, Debug, Default)]
@@ -30,12 +31,28 @@ impl Default for CompileOptions {
     }
 }
 
+/// The XLA `DebugOptions` that JAX's `CompileOptions` sets away from XLA's
+/// defaults, so that rjax programs compute what JAX's do: XLA's CPU default
+/// `xla_cpu_enable_fast_min_max = true` makes `max`, `min`, `maximum`,
+/// `minimum` and `clip` drop NaNs; JAX turns it off (and the GPU twin,
+/// already off by default) so that NaN propagates.
+///
+/// They travel as `env_option_overrides`, which the plugin applies on top of
+/// its own defaults and `XLA_FLAGS`; a `DebugOptions` message would instead
+/// replace every option, unset ones by protobuf zeros.
+pub const JAX_DEBUG_OPTIONS: [(&str, bool); 2] = [
+    ("xla_cpu_enable_fast_min_max", false),
+    ("xla_gpu_enable_fast_min_max", false),
+];
+
 impl CompileOptions {
     /// The serialized `xla.CompileOptionsProto`: field 3
     /// (`executable_build_options`) holding `device_ordinal = -1` (field 1),
     /// `num_replicas` (field 4), `num_partitions` (field 5) and, when set,
     /// `device_assignment` (field 9: `replica_count` 1, `computation_count`
-    /// 2, and per computation the replicas' device ids, field 3 → 1).
+    /// 2, and per computation the replicas' device ids, field 3 → 1); then
+    /// [`JAX_DEBUG_OPTIONS`] as `env_option_overrides` (field 7, a map of
+    /// name (1) to `OptionOverrideProto` (2) with `bool_field` 2).
     pub fn to_proto(&self) -> Vec<u8> {
         let mut build = Vec::new();
         varint_field(&mut build, 1, -1i64 as u64);
@@ -54,6 +71,14 @@ impl CompileOptions {
         }
         let mut out = Vec::new();
         message_field(&mut out, 3, &build);
+        for (name, value) in JAX_DEBUG_OPTIONS {
+            let mut value_proto = Vec::new();
+            varint_field(&mut value_proto, 2, value as u64);
+            let mut entry = Vec::new();
+            message_field(&mut entry, 1, name.as_bytes());
+            message_field(&mut entry, 2, &value_proto);
+            message_field(&mut out, 7, &entry);
+        }
         out
     }
 }
@@ -94,6 +119,12 @@ mod tests {
         let mut want = vec![0x1a, 15, 0x08];
         want.extend([0xff; 9]);
         want.extend([0x01, 0x20, 8, 0x28, 1]);
+        for name in ["xla_cpu_enable_fast_min_max", "xla_gpu_enable_fast_min_max"] {
+            // field 7 { key (1): name, value (2): { bool_field (2): false } }
+            want.extend([0x3a, 2 + 27 + 4, 0x0a, 27]);
+            want.extend(name.as_bytes());
+            want.extend([0x12, 2, 0x10, 0]);
+        }
         assert_eq!(p, want);
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! - `stablehlo-dump list` — the built-in catalogue of programs;
 //! - `stablehlo-dump show NAME [--stage jaxpr|stablehlo]` — a program's IR;
-//! - `stablehlo-dump run FILE.mlir [--input 1,2,3]... [--seed N] [--iters N]`
-//!   — compile any StableHLO module and run it on given or seeded inputs.
+//! - `stablehlo-dump run FILE.mlir [--input 1,2,3]... [--seed N] [--iters N]
+//!   [--max-input-bytes N]` — compile any StableHLO module and run it on
+//!   given or seeded inputs, refusing modules whose inputs would take more
+//!   than `--max-input-bytes` (default [`DEFAULT_MAX_INPUT_BYTES`]).
 
 mod signature;
 
@@ -21,6 +23,10 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The most bytes `run` makes inputs of unless told otherwise: 256 MiB
+/// (the host builds them in f64 first, so it needs a few times more).
+const DEFAULT_MAX_INPUT_BYTES: usize = 256 << 20;
 
 #[derive(Subcommand)]
 enum Command {
@@ -44,6 +50,9 @@ enum Command {
         /// How many timed executions after the first.
         #[arg(long, default_value_t = 10)]
         iters: usize,
+        /// Refuse modules whose inputs together take more bytes than this.
+        #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES)]
+        max_input_bytes: usize,
     },
 }
 
@@ -86,10 +95,20 @@ fn run(cli: Cli) -> Result<(), String> {
             input,
             seed,
             iters,
+            max_input_bytes,
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let params = signature::main_params(&text)?;
+            let input_bytes = params
+                .iter()
+                .try_fold(0usize, |n, p| n.checked_add(p.bytes))
+                .unwrap_or(usize::MAX);
+            if input_bytes > max_input_bytes {
+                return Err(format!(
+                    "the inputs of @main take {input_bytes} bytes, more than --max-input-bytes {max_input_bytes}"
+                ));
+            }
             let args = params
                 .iter()
                 .enumerate()

@@ -7,6 +7,8 @@ use rjax::{Array, DType};
 pub struct Param {
     pub shape: Vec<usize>,
     pub dtype: DType,
+    /// Its size in bytes (the element count fits a `usize` too).
+    pub bytes: usize,
 }
 
 /// The parameters of `func.func public @main(...)`.
@@ -30,12 +32,14 @@ pub fn main_params(text: &str) -> Result<Vec<Param>, String> {
     text[start..end]
         .split("%arg")
         .skip(1)
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let t = p
                 .find("tensor<")
                 .ok_or_else(|| format!("parameter %arg{} is not a tensor", p.trim()))?;
             let close = p[t..].find('>').ok_or("unterminated tensor type")?;
             parse_tensor(&p[t + "tensor<".len()..t + close])
+                .map_err(|e| format!("parameter {i}: {e}"))
         })
         .collect()
 }
@@ -59,19 +63,27 @@ fn parse_tensor(body: &str) -> Result<Param, String> {
         "f64" => DType::F64,
         other => return Err(format!("unsupported element type {other}")),
     };
-    let shape = parts
+    let shape: Vec<usize> = parts
         .iter()
         .map(|d| {
             d.parse::<usize>()
                 .map_err(|_| format!("bad dimension `{d}`"))
         })
         .collect::<Result<_, _>>()?;
-    Ok(Param { shape, dtype })
+    let bytes = shape
+        .iter()
+        .try_fold(dtype.size_bytes(), |n, &d| n.checked_mul(d))
+        .ok_or_else(|| format!("tensor<{body}> has more bytes than this machine can address"))?;
+    Ok(Param {
+        shape,
+        dtype,
+        bytes,
+    })
 }
 
 impl Param {
     fn size(&self) -> usize {
-        self.shape.iter().product()
+        self.bytes / self.dtype.size_bytes()
     }
 
     /// Values given on the command line, converted to the parameter's dtype.

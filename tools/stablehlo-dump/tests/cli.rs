@@ -98,3 +98,76 @@ fn missing_plugin_is_a_clear_error() {
     let err = one_line_error(&o);
     assert!(err.contains("RJAX_PJRT_PLUGIN"), "{err}");
 }
+
+/// A module whose `@main` takes one `tensor<TYPE>` and returns it.
+fn identity_module(dir: &std::path::Path, name: &str, ty: &str) -> std::path::PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, format!("module @m {{\n  func.func public @main(%arg0: tensor<{ty}>) -> tensor<{ty}> {{\n    return %arg0 : tensor<{ty}>\n  }}\n}}\n")).unwrap();
+    file
+}
+
+#[test]
+fn oversized_inputs_are_refused_before_allocating() {
+    let dir = std::env::temp_dir().join(format!("stablehlo-dump-size-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let overflow = identity_module(&dir, "overflow.mlir", "4294967296x4294967296xf32");
+    let err = one_line_error(&dump(&["run", overflow.to_str().unwrap()]));
+    assert!(
+        err.contains("more bytes than this machine can address"),
+        "{err}"
+    );
+    let huge = identity_module(&dir, "huge.mlir", "1099511627776xf32");
+    let err = one_line_error(&dump(&["run", huge.to_str().unwrap()]));
+    assert!(
+        err.contains("4398046511104 bytes") && err.contains("--max-input-bytes 268435456"),
+        "{err}"
+    );
+    let small = identity_module(&dir, "small.mlir", "4x2xf32");
+    let err = one_line_error(&dump(&[
+        "run",
+        small.to_str().unwrap(),
+        "--max-input-bytes",
+        "31",
+    ]));
+    assert!(err.contains("32 bytes"), "{err}");
+    let o = dump(&[
+        "run",
+        small.to_str().unwrap(),
+        "--max-input-bytes",
+        "32",
+        "--iters",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_environment_variables_are_clear_errors() {
+    for (name, value, expected) in [
+        ("RJAX_CPU_DEVICE_COUNT", "-1", "1 to 1024"),
+        ("RJAX_CPU_DEVICE_COUNT", "0", "1 to 1024"),
+        ("RJAX_CPU_DEVICE_COUNT", "100000", "1 to 1024"),
+        ("RJAX_CPU_DEVICE_COUNT", "abc", "1 to 1024"),
+        ("RJAX_ASYNC", "yes", "0 or 1"),
+        ("RJAX_PLATFORM", "tpu", "cpu or cuda"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_stablehlo-dump"))
+            .args(["show", "slow_f"])
+            .env(name, value)
+            .output()
+            .unwrap();
+        let err = one_line_error(&o);
+        assert!(
+            err.contains(&format!("{name}=\"{value}\"")) && err.contains(expected),
+            "{name}={value}: {err}"
+        );
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_stablehlo-dump"))
+        .args(["show", "slow_f"])
+        .env("RJAX_CPU_DEVICE_COUNT", "2")
+        .env("RJAX_ASYNC", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
