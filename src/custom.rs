@@ -5,7 +5,7 @@
 
 use crate::Array;
 use crate::jit::{flatten_args, trace_tree};
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{
     AVal, BatchedRule, CustomCall, CustomRule, Error, ErrorKind, Jaxpr, Primitive, Result, Value,
 };
@@ -48,8 +48,8 @@ fn instantiate(tangents: &[Option<Value>], primals: &[Value]) -> Result<Vec<Arra
 
 /// Stage `f` for `args`: the Jaxpr (constants first), the constants, the
 /// argument values and the output structure.
-fn stage<I: Tree, O: Tree>(
-    f: &dyn Fn(I) -> O,
+fn stage<I: Tree, R: TreeOutput>(
+    f: &dyn Fn(I) -> R,
     args: &I,
 ) -> Result<(Jaxpr, Vec<Value>, Vec<Value>, TreeDef)> {
     let (values, avals, def) = flatten_args(args)?;
@@ -405,16 +405,16 @@ impl CustomRule for CustomLinear {
 /// assert!((g.item::<f32>().unwrap() - want).abs() < 1e-6);
 /// ```
 #[track_caller]
-pub fn checkpoint<I: Tree, O: Tree>(f: impl Fn(I) -> O, x: I) -> Result<O> {
+pub fn checkpoint<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R, x: I) -> Result<R::Tree> {
     let location = Location::caller();
     (|| {
         if !rjax_ir::is_tracing() {
-            return Ok(f(x));
+            return f(x).into_result();
         }
         let (jaxpr, consts, values, out_def) = stage(&f, &x)?;
         let args: Vec<Value> = consts.into_iter().chain(values).collect();
         let outs = rjax_ir::bind(&rjax_transforms::checkpoint_call(jaxpr), &args)?;
-        O::unflatten_tree(&out_def, arrays(&outs))
+        R::Tree::unflatten_tree(&out_def, arrays(&outs))
     })()
     .map_err(|e: Error| e.at(location))
 }
