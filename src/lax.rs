@@ -40,8 +40,8 @@ pub use elementwise::{exp2, integer_pow, mulhi, reciprocal, select_n, square};
 pub use products::{batch_matmul, dot};
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
-use rjax_ir::{DType, DotDims, Primitive, Value};
-pub use rjax_ir::{IndexDims, ScatterOp};
+use rjax_ir::{DType, Primitive, Value};
+pub use rjax_ir::{DotDims, IndexDims, ScatterOp};
 pub use shape::{
     broadcast, broadcast_shapes, broadcast_to_rank, broadcasted_iota, collapse, empty, full,
     full_like, split, stack, tile, unstack,

@@ -189,6 +189,53 @@ impl Array {
     pub fn lt(&self, other: impl Into<Operand>) -> Array {
         jnp::less(self, &other.into().0)
     }
+    /// Elementwise `self >= other`.
+    #[track_caller]
+    pub fn ge(&self, other: impl Into<Operand>) -> Array {
+        jnp::greater_equal(self, &other.into().0)
+    }
+    /// Elementwise `self <= other`.
+    #[track_caller]
+    pub fn le(&self, other: impl Into<Operand>) -> Array {
+        jnp::less_equal(self, &other.into().0)
+    }
+    /// Elementwise `self == other` (an array of booleans; NaN equals
+    /// nothing).
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[1.0f32, 2.0, f32::NAN], &[3]);
+    /// assert_eq!(x.eq(2.0).to_vec::<bool>().unwrap(), vec![false, true, false]);
+    /// assert_eq!(x.ne(&x).to_vec::<bool>().unwrap(), vec![false, false, true]);
+    /// ```
+    #[track_caller]
+    pub fn eq(&self, other: impl Into<Operand>) -> Array {
+        jnp::equal(self, &other.into().0)
+    }
+    /// Elementwise `self != other`.
+    #[track_caller]
+    pub fn ne(&self, other: impl Into<Operand>) -> Array {
+        jnp::not_equal(self, &other.into().0)
+    }
+    /// Elementwise `self ** exponent`, with numpy's type promotion
+    /// (`jnp.power`).
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[4.0f32, 9.0], &[2]);
+    /// assert_eq!(x.pow(0.5).to_vec::<f32>().unwrap(), vec![2.0, 3.0]);
+    /// assert_eq!(x.powi(2).to_vec::<f32>().unwrap(), vec![16.0, 81.0]);
+    /// ```
+    #[track_caller]
+    pub fn pow(&self, exponent: impl Into<Operand>) -> Array {
+        jnp::power(self, &exponent.into().0)
+    }
+    /// `self ** n` for an integer `n` known in Rust, by repeated
+    /// multiplication as JAX's `x ** 2` does (`lax.integer_pow`).
+    #[track_caller]
+    pub fn powi(&self, n: i32) -> Array {
+        crate::lax::integer_pow(self, n)
+    }
 }
 
 /// A right-hand operand of a comparison: an array, or a weakly typed Rust
