@@ -92,7 +92,9 @@ pub fn kron(a: &Array, b: &Array) -> Array {
             &lax::broadcast_in_dim(&a, &wide, &da),
             &lax::broadcast_in_dim(&b, &wide, &db),
         )?;
-        let out: Vec<usize> = (0..rank).map(|i| sa[i] * sb[i]).collect();
+        // Saturating: an overflowing size is already an error of the
+        // broadcast, which the reshape passes on.
+        let out: Vec<usize> = (0..rank).map(|i| sa[i].saturating_mul(sb[i])).collect();
         Ok(lax::reshape(&(&a * &b), &out))
     })
 }

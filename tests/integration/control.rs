@@ -473,5 +473,24 @@ fn dead_code_inside_loops_is_removed() {
         jit(looped).call(x.clone()).unwrap().item::<f32>().unwrap(),
         1.5
     );
-    assert_eq!(looped(x).item::<f32>().unwrap(), 1.5);
+    assert_eq!(looped(x.clone()).item::<f32>().unwrap(), 1.5);
+    // A cond's unused output goes from every branch, and so does the
+    // unused output of a nested jit.
+    let branches = |x: Array| {
+        let inner = jit(|x: Array| (x.exp(), x.cos()));
+        let (e, _) = inner.call(x.clone()).unwrap();
+        let pair = |x: Array| (&x * 2.0, x.cos());
+        let swapped = |x: Array| (&x * 3.0, &x.cos() + 1.0);
+        &lax::cond(&x.gt(0.0), pair, swapped, x).unwrap().0 + &e
+    };
+    let text = jit(branches).lower(x.clone()).unwrap();
+    assert!(!text.as_text().contains("cosine"), "{}", text.as_text());
+    let want = 1.0 + 0.5f64.exp();
+    assert_close(
+        &f64s(&jit(branches).call(x.clone()).unwrap()),
+        &[want],
+        1e-6,
+        "cond",
+    );
+    assert_close(&f64s(&branches(x)), &[want], 1e-6, "eager cond");
 }
