@@ -450,6 +450,21 @@ fn sizes_that_overflow_int64() {
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Shape, "{e}");
     assert!(e.to_string().contains("4294967296,4294967296"), "{e}");
+    let e = lax::pad(
+        &v(&[3]),
+        &Array::scalar(0.0f32),
+        &[(0, i64::MAX, usize::MAX)],
+    )
+    .check()
+    .unwrap_err();
+    expect(e, ErrorKind::Shape, "pad", &["f32[3]", "int64"]);
+    let e = jnp::tile(&v(&[4]), &[1 << 62]).check().unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "broadcast_in_dim",
+        &["f32[4611686018427387904,4]"],
+    );
     // Under jit the same check, while tracing.
     let e = jit(|x: Array| lax::reshape(&x, &[274177, 67280421310721]))
         .call(v(&[1]))

@@ -456,7 +456,10 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             let shape: Option<Vec<usize>> = (0..x.rank())
                 .map(|i| {
                     let n = x.shape[i] as i128;
-                    let grown = ((n - 1).max(0).saturating_mul(interior[i] as i128) + n)
+                    let grown = (n - 1)
+                        .max(0)
+                        .saturating_mul(interior[i] as i128)
+                        .saturating_add(n)
                         .saturating_add(low[i] as i128 + high[i] as i128);
                     (grown >= 0).then(|| usize::try_from(grown).unwrap_or(usize::MAX))
                 })
