@@ -66,7 +66,7 @@ impl Array {
     pub fn from_slice<T: Element>(data: &[T], shape: &[usize]) -> Array {
         let location = Location::caller();
         let aval = AVal::new(shape.to_vec(), T::DTYPE);
-        if aval.size() != data.len() {
+        if aval.checked_size() != Some(data.len()) {
             return Array::from_error(
                 Error::new(
                     ErrorKind::Shape,

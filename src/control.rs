@@ -1,7 +1,9 @@
 //! Structured control flow on traced values: `cond`, `switch`,
 //! `while_loop`, `fori_loop`. Under a transformation each stages its
 //! functions into sub-Jaxprs of one primitive; on concrete values they run
-//! the chosen branch or the loop directly, like JAX with jit disabled.
+//! the chosen branch or the loop directly, like JAX with jit disabled,
+//! after checking the staged primitive as binding it would: eager and
+//! staged control flow accept the same programs.
 
 use crate::Array;
 use crate::jit::{flatten_args, trace_tree};
@@ -26,12 +28,35 @@ fn staged<I: Tree, O: Tree>(
     trace_tree(f, def, avals)
 }
 
-/// `switch` with the index already an int32 scalar in range.
-fn switch_staged<I: Tree, O: Tree>(
+/// The primitive a staged control-flow function binds, its operands, and
+/// the tree of its results.
+struct Staged {
+    prim: Primitive,
+    args: Vec<Value>,
+    out_def: TreeDef,
+}
+
+impl Staged {
+    /// Bind the primitive (under a transformation, or to compile it).
+    fn bind(&self) -> Result<Vec<Array>> {
+        Ok(arrays(rjax_ir::bind(&self.prim, &self.args)?))
+    }
+
+    /// What binding checks (the primitive's shape rule), for running the
+    /// user's functions directly on concrete values: eager and staged
+    /// control flow accept the same programs.
+    fn check(&self) -> Result<()> {
+        let avals: Vec<AVal> = self.args.iter().map(Value::aval).collect();
+        rjax_ir::abstract_eval(&self.prim, &avals).map(|_| ())
+    }
+}
+
+/// `cond` of every branch, with the index already an int32 scalar in range.
+fn stage_switch<I: Tree, O: Tree>(
     index: &Array,
     branches: &[&dyn Fn(I) -> O],
     operand: &I,
-) -> Result<O> {
+) -> Result<Staged> {
     let (values, avals, def) = flatten_args(operand)?;
     let traced = branches
         .iter()
@@ -60,8 +85,11 @@ fn switch_staged<I: Tree, O: Tree>(
         .chain(consts)
         .chain(values)
         .collect();
-    let outs = rjax_ir::bind(&Primitive::Cond { branches: jaxprs }, &args)?;
-    O::unflatten_tree(&out_def, arrays(outs))
+    Ok(Staged {
+        prim: Primitive::Cond { branches: jaxprs },
+        args,
+        out_def,
+    })
 }
 
 /// `j` taking all of `consts` (its own at `offset`) before its inputs.
@@ -129,10 +157,13 @@ pub fn switch<I: Tree, O: Tree>(
             &jnp::maximum(&index.astype(DType::I32), &Array::scalar(0i32)),
             &Array::scalar(n - 1),
         );
-        if !i.is_traced() && !rjax_ir::is_tracing() {
+        let concrete = !i.is_traced() && !rjax_ir::is_tracing();
+        let staged = stage_switch(&i, branches, &operand)?;
+        if concrete {
+            staged.check()?;
             return Ok(branches[i.item::<i32>()? as usize](operand));
         }
-        switch_staged(&i, branches, &operand)
+        O::unflatten_tree(&staged.out_def, staged.bind()?)
     })()
     .map_err(|e: Error| e.at(location))
 }
@@ -188,13 +219,7 @@ pub fn while_loop<C: Tree>(
     let location = Location::caller();
     (|| {
         let (values, avals, def) = flatten_args(&init)?;
-        if !rjax_ir::is_tracing() && !values.iter().any(Value::is_traced) {
-            let mut carry = init;
-            while cond_fn(&carry).item::<bool>()? {
-                carry = body_fn(carry);
-            }
-            return Ok(carry);
-        }
+        let concrete = !rjax_ir::is_tracing() && !values.iter().any(Value::is_traced);
         let (c, _) = staged(&|x: C| cond_fn(&x), &def, &avals)?;
         let (b, body_def) = staged(&body_fn, &def, &avals)?;
         if body_def != def {
@@ -211,7 +236,20 @@ pub fn while_loop<C: Tree>(
             body_consts: b.consts.len(),
         };
         let args: Vec<Value> = c.consts.into_iter().chain(b.consts).chain(values).collect();
-        C::unflatten_tree(&def, arrays(rjax_ir::bind(&prim, &args)?))
+        let staged = Staged {
+            prim,
+            args,
+            out_def: def,
+        };
+        if concrete {
+            staged.check()?;
+            let mut carry = init;
+            while cond_fn(&carry).item::<bool>()? {
+                carry = body_fn(carry);
+            }
+            return Ok(carry);
+        }
+        C::unflatten_tree(&staged.out_def, staged.bind()?)
     })()
     .map_err(|e: Error| e.at(location))
 }
@@ -370,9 +408,6 @@ pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
             n.ok_or_else(|| Error::new(ErrorKind::Param, "scan", "xs has no leaves: give length"))?;
         let concrete =
             !rjax_ir::is_tracing() && !c_vals.iter().chain(&x_vals).any(Value::is_traced);
-        if concrete && n > 0 {
-            return scan_concrete(&f, init, &x_vals, &x_def, n, reverse);
-        }
         let slices: Vec<AVal> = x_avals
             .iter()
             .map(|a| AVal::new(a.shape[1..].to_vec(), a.dtype))
@@ -409,13 +444,22 @@ pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
             .consts
             .into_iter()
             .chain(c_vals)
-            .chain(x_vals)
+            .chain(x_vals.iter().cloned())
             .collect();
-        let mut outs = rjax_ir::bind(&prim, &args)?;
+        let staged = Staged {
+            prim,
+            args,
+            out_def,
+        };
+        if concrete && n > 0 {
+            staged.check()?;
+            return scan_concrete(&f, init, &x_vals, &x_def, n, reverse);
+        }
+        let mut outs = staged.bind()?;
         let ys = outs.split_off(nk);
         Ok((
-            C::unflatten_tree(&c_def, arrays(outs))?,
-            Y::unflatten_tree(&y_def, arrays(ys))?,
+            C::unflatten_tree(&c_def, outs)?,
+            Y::unflatten_tree(&y_def, ys)?,
         ))
     })()
     .map_err(|e: Error| e.at(location))

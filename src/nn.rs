@@ -156,7 +156,7 @@ pub fn glu(x: &Array, axis: i64) -> Array {
 #[track_caller]
 pub fn logsumexp(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     let axis = axis.into();
-    let max = jnp::max(x, axis.clone(), true);
+    let max = jnp::max_or_lowest(x, axis.clone(), true);
     let finite_max = lax::stop_gradient(&jnp::where_(&jnp::isfinite(&max), &max, &weak(0.0)));
     let total = jnp::sum(&jnp::exp(&(x - &finite_max)), axis.clone(), true);
     let out = jnp::log(&total) + &finite_max;
@@ -171,7 +171,7 @@ pub fn logsumexp(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
 #[track_caller]
 pub fn softmax(x: &Array, axis: impl Into<Axes>) -> Array {
     let axis = axis.into();
-    let shifted = x - &lax::stop_gradient(&jnp::max(x, axis.clone(), true));
+    let shifted = x - &lax::stop_gradient(&jnp::max_or_lowest(x, axis.clone(), true));
     let unnormalized = jnp::exp(&shifted);
     &unnormalized / &jnp::sum(&unnormalized, axis, true)
 }
@@ -180,7 +180,7 @@ pub fn softmax(x: &Array, axis: impl Into<Axes>) -> Array {
 #[track_caller]
 pub fn log_softmax(x: &Array, axis: impl Into<Axes>) -> Array {
     let axis = axis.into();
-    let shifted = x - &lax::stop_gradient(&jnp::max(x, axis.clone(), true));
+    let shifted = x - &lax::stop_gradient(&jnp::max_or_lowest(x, axis.clone(), true));
     let total = jnp::log(&jnp::sum(&jnp::exp(&shifted), axis, true));
     shifted - total
 }
@@ -243,7 +243,7 @@ pub fn avg_pool(x: &Array, window: &[usize], strides: &[usize], padding: Padding
     jnp::fallible(|| {
         let init = jnp::zeros(&[], x.dtype()?);
         let w = spatial_window(x, window, strides, padding)?;
-        let count: usize = window.iter().product();
-        Ok(lax::reduce_window(x, &init, lax::add, &w) / count as f64)
+        let count: f64 = window.iter().map(|&d| d as f64).product();
+        Ok(lax::reduce_window(x, &init, lax::add, &w) / count)
     })
 }

@@ -78,9 +78,12 @@ fn words(key: &Array) -> (Array, Array) {
 /// two words for every element.
 #[track_caller]
 fn counters(key: &Array, shape: &[usize]) -> (Array, Array) {
-    let n: usize = shape.iter().product();
+    // A typed error when `shape` is too large, before its size is used.
     let high = lax::broadcast_in_dim(&Array::scalar(0u32), shape, &[]);
-    let low = lax::reshape(&lax::iota(DType::U32, &[n], 0), shape);
+    let low = Array::from_result(
+        high.size()
+            .map(|n| lax::reshape(&lax::iota(DType::U32, &[n], 0), shape)),
+    );
     let (k1, k2) = words(key);
     lax::threefry2x32(&k1, &k2, &high, &low)
 }

@@ -89,10 +89,10 @@ impl FanAxes {
     fn fans(&self, shape: &[usize]) -> Result<(f64, f64), rjax_ir::Error> {
         let size = |axes: &[i64]| -> Result<f64, rjax_ir::Error> {
             let axes = normalize_axes("variance_scaling", &Axes::Some(axes.to_vec()), shape.len())?;
-            Ok(axes.iter().map(|&a| shape[a]).product::<usize>() as f64)
+            Ok(axes.iter().map(|&a| shape[a] as f64).product::<f64>())
         };
         let (inputs, outputs) = (size(&self.in_axis)?, size(&self.out_axis)?);
-        let total = shape.iter().product::<usize>() as f64;
+        let total = shape.iter().map(|&d| d as f64).product::<f64>();
         let receptive_field = total / inputs / outputs / size(&self.batch_axis)?;
         Ok((inputs * receptive_field, outputs * receptive_field))
     }

@@ -356,17 +356,36 @@ pub fn eye(n: usize, m: Option<usize>, k: i64, dtype: DType) -> Array {
     cast(&lax::eq(&(&rows + &Array::weak(k)), &cols), dtype, false)
 }
 
+/// How a reduction treats an empty axis.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Empty {
+    /// The reduction's identity is the result (sum, prod, all, any).
+    Identity,
+    /// An error, as numpy's: max and min have no identity.
+    Refused,
+}
+
 #[track_caller]
-fn reduce(
+pub(crate) fn reduce(
     op: &str,
     x: &Array,
     axis: Axes,
     keepdims: bool,
     f: fn(&Array, &[usize]) -> Array,
+    empty: Empty,
 ) -> Array {
     fallible(|| {
         let a = x.aval()?;
         let axes = normalize_axes(op, &axis, a.rank())?;
+        if empty == Empty::Refused && axes.iter().any(|&i| a.shape[i] == 0) {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                op,
+                format!("zero-size array to reduction operation {op} which has no identity"),
+            )
+            .with_operands(vec![a])
+            .at(location::current()));
+        }
         let r = f(x, &axes);
         Ok(if keepdims {
             lax::expand_dims(&r, &sorted(axes))
@@ -384,7 +403,14 @@ fn sorted(mut v: Vec<usize>) -> Vec<usize> {
 /// Sum over `axis`; bools and small ints sum as int32 like numpy's default.
 #[track_caller]
 pub fn sum(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    reduce("sum", &sum_dtype(x), axis.into(), keepdims, lax::reduce_sum)
+    reduce(
+        "sum",
+        &sum_dtype(x),
+        axis.into(),
+        keepdims,
+        lax::reduce_sum,
+        Empty::Identity,
+    )
 }
 
 /// `x` in the dtype numpy accumulates sums of it in: bools and small
@@ -408,19 +434,48 @@ pub(crate) fn sum_dtype(x: &Array) -> Array {
 /// Product over `axis`.
 #[track_caller]
 pub fn prod(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    reduce("prod", x, axis.into(), keepdims, lax::reduce_prod)
+    reduce(
+        "prod",
+        x,
+        axis.into(),
+        keepdims,
+        lax::reduce_prod,
+        Empty::Identity,
+    )
 }
 
-/// Maximum over `axis`.
+/// Maximum over `axis` (an error over an empty axis, as in numpy).
 #[track_caller]
 pub fn max(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    reduce("max", x, axis.into(), keepdims, lax::reduce_max)
+    reduce(
+        "max",
+        x,
+        axis.into(),
+        keepdims,
+        lax::reduce_max,
+        Empty::Refused,
+    )
 }
 
-/// Minimum over `axis`.
+/// [`max`], but the lowest value of the dtype (-inf for floats) over an
+/// empty axis: JAX's `max(..., initial=-inf)`, as its softmax and
+/// logsumexp use.
+#[track_caller]
+pub(crate) fn max_or_lowest(x: &Array, axis: Axes, keepdims: bool) -> Array {
+    reduce("max", x, axis, keepdims, lax::reduce_max, Empty::Identity)
+}
+
+/// Minimum over `axis` (an error over an empty axis, as in numpy).
 #[track_caller]
 pub fn min(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    reduce("min", x, axis.into(), keepdims, lax::reduce_min)
+    reduce(
+        "min",
+        x,
+        axis.into(),
+        keepdims,
+        lax::reduce_min,
+        Empty::Refused,
+    )
 }
 
 /// Arithmetic mean over `axis`; integer inputs give f32.
@@ -481,12 +536,19 @@ pub fn argmin(x: &Array, axis: Option<i64>, keepdims: bool) -> Array {
 pub fn reshape(x: &Array, shape: &[i64]) -> Array {
     let location = Location::caller();
     let Ok(a) = x.aval() else { return x.clone() };
-    let known: i64 = shape.iter().filter(|&&d| d >= 0).product();
     let holes = shape.iter().filter(|&&d| d < 0).count();
-    let bad = holes > 1
-        || shape.iter().any(|&d| d < -1)
-        || (holes == 1 && (known == 0 || a.size() as i64 % known != 0));
-    if bad {
+    let fits = |known: i64| {
+        holes <= 1
+            && shape.iter().all(|&d| d >= -1)
+            && (holes == 0 || (known != 0 && a.size() as i64 % known == 0))
+    };
+    // `None` also when the product of the given sizes overflows.
+    let known = shape
+        .iter()
+        .filter(|&&d| d >= 0)
+        .try_fold(1i64, |n, &d| n.checked_mul(d))
+        .filter(|&k| fits(k));
+    let Some(known) = known else {
         return Array::from_error(
             Error::new(
                 ErrorKind::Shape,
@@ -496,7 +558,7 @@ pub fn reshape(x: &Array, shape: &[i64]) -> Array {
             .with_operands(vec![a])
             .at(location),
         );
-    }
+    };
     let sizes: Vec<usize> = shape
         .iter()
         .map(|&d| {

@@ -95,7 +95,9 @@ pub fn kron(a: &Array, b: &Array) -> Array {
             &lax::broadcast_in_dim(&a, &wide, &da),
             &lax::broadcast_in_dim(&b, &wide, &db),
         )?;
-        let out: Vec<usize> = (0..rank).map(|i| sa[i] * sb[i]).collect();
+        // Saturating: an overflowing size is already an error of the
+        // broadcast, which the reshape passes on.
+        let out: Vec<usize> = (0..rank).map(|i| sa[i].saturating_mul(sb[i])).collect();
         Ok(lax::reshape(&(&a * &b), &out))
     })
 }
@@ -129,6 +131,7 @@ pub fn einsum(subscripts: &str, operands: &[Array]) -> Array {
             )));
         }
         let output: Vec<char> = output.chars().collect();
+        check_subscripts(subscripts, &terms, &output, operands)?;
         let mut current: Option<(Array, Vec<char>)> = None;
         for (k, (term, x)) in terms.iter().zip(operands).enumerate() {
             if term.len() != x.ndim()? {
@@ -164,6 +167,57 @@ pub fn einsum(subscripts: &str, operands: &[Array]) -> Array {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(lax::transpose(&acc, &perm))
     })
+}
+
+/// The checks JAX makes before contracting: subscripts are ASCII letters,
+/// output letters are distinct and appear in the inputs, and every letter
+/// names axes of one size (within an operand too).
+fn check_subscripts(
+    subscripts: &str,
+    terms: &[Vec<char>],
+    output: &[char],
+    operands: &[Array],
+) -> Result<(), Error> {
+    let avals = operands
+        .iter()
+        .map(Array::aval)
+        .collect::<Result<Vec<_>, _>>()?;
+    let err = |kind, m: String| {
+        Error::new(kind, "einsum", m)
+            .with_operands(avals.clone())
+            .at(location::current())
+    };
+    let letters = terms.iter().flatten().chain(output);
+    if let Some(c) = letters.clone().find(|c| !c.is_ascii_alphabetic()) {
+        return Err(err(
+            ErrorKind::Param,
+            format!("{subscripts:?}: subscripts must be ASCII letters, found {c:?}"),
+        ));
+    }
+    for (i, c) in output.iter().enumerate() {
+        if output[..i].contains(c) || !terms.iter().flatten().any(|t| t == c) {
+            return Err(err(
+                ErrorKind::Param,
+                format!("{subscripts:?}: output letter {c:?} is repeated or not in the inputs"),
+            ));
+        }
+    }
+    let mut sizes: Vec<(char, usize)> = Vec::new();
+    for (term, aval) in terms.iter().zip(&avals) {
+        for (c, &d) in term.iter().zip(&aval.shape) {
+            match sizes.iter().find(|(l, _)| l == c) {
+                Some(&(_, n)) if n != d => {
+                    return Err(err(
+                        ErrorKind::Shape,
+                        format!("{subscripts:?}: letter {c:?} names axes of sizes {n} and {d}"),
+                    ));
+                }
+                Some(_) => {}
+                None => sizes.push((*c, d)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Take the diagonal of letters repeated within one term.

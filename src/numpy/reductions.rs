@@ -2,8 +2,8 @@
 //! sorting, with numpy's axis conventions (`None` flattens).
 
 use super::{
-    Axes, cast, fallible, isnan, max, mean, min, normalize_axes, ravel, sum, take_slice, to_float,
-    where_,
+    Axes, Empty, cast, fallible, isnan, max, mean, min, normalize_axes, ravel, reduce, sum,
+    take_slice, to_float, where_,
 };
 use crate::Array;
 use crate::lax;
@@ -21,16 +21,32 @@ fn along(op: &str, x: &Array, axis: Option<i64>) -> Result<(Array, usize), Error
     }
 }
 
-/// Whether all elements over `axis` are true (nonzero).
+/// Whether all elements over `axis` are true (nonzero); true when empty.
 #[track_caller]
 pub fn all(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    min(&cast(x, DType::Bool, false), axis, keepdims)
+    let x = cast(x, DType::Bool, false);
+    reduce(
+        "all",
+        &x,
+        axis.into(),
+        keepdims,
+        lax::reduce_min,
+        Empty::Identity,
+    )
 }
 
-/// Whether any element over `axis` is true (nonzero).
+/// Whether any element over `axis` is true (nonzero); false when empty.
 #[track_caller]
 pub fn any(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    max(&cast(x, DType::Bool, false), axis, keepdims)
+    let x = cast(x, DType::Bool, false);
+    reduce(
+        "any",
+        &x,
+        axis.into(),
+        keepdims,
+        lax::reduce_max,
+        Empty::Identity,
+    )
 }
 
 /// Same as [`max`].

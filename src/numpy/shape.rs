@@ -336,7 +336,11 @@ pub fn tile(x: &Array, reps: &[usize]) -> Array {
         // Broadcast to (r0, s0, r1, s1, ...), then merge each pair.
         let wide: Vec<usize> = (0..rank).flat_map(|i| [reps[i], shape[i]]).collect();
         let dims: Vec<usize> = (0..rank).map(|i| 2 * i + 1).collect();
-        let out: Vec<usize> = (0..rank).map(|i| reps[i] * shape[i]).collect();
+        // Saturating: an overflowing size is already an error of the
+        // broadcast, which the reshape passes on.
+        let out: Vec<usize> = (0..rank)
+            .map(|i| reps[i].saturating_mul(shape[i]))
+            .collect();
         Ok(lax::reshape(&lax::broadcast_in_dim(&x, &wide, &dims), &out))
     })
 }
@@ -357,7 +361,8 @@ pub fn repeat(x: &Array, repeats: usize, axis: Option<i64>) -> Array {
             .map(|i| if i <= a { i } else { i + 1 })
             .collect();
         let mut out = shape.clone();
-        out[a] *= repeats;
+        // Saturating, as in `tile`.
+        out[a] = out[a].saturating_mul(repeats);
         Ok(lax::reshape(
             &lax::broadcast_in_dim(&flat, &wide, &dims),
             &out,

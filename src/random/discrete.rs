@@ -191,7 +191,9 @@ pub fn categorical(
             let noisy = noise + lax::expand_dims(logits, &lifted);
             return Ok(jnp::argmax(&noisy, Some((draws + axis) as i64), false));
         }
-        let count: usize = shape[..draws].iter().product();
+        let count = shape[..draws]
+            .iter()
+            .fold(1usize, |n, &d| n.saturating_mul(d));
         if count > categories || shape[draws..] != batch[..] {
             return Err(Error::new(
                 ErrorKind::Shape,
@@ -349,7 +351,7 @@ pub fn choice<'a>(
 /// [`choice`]'s int32 indices into `0..n`.
 #[track_caller]
 fn choose(key: &Array, n: usize, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
-    let draws: usize = shape.iter().product();
+    let draws = shape.iter().fold(1usize, |n, &d| n.saturating_mul(d));
     if draws == 0 {
         return jnp::zeros(shape, DType::I32);
     }

@@ -372,3 +372,126 @@ fn map_and_dynamic_fori() {
         4.0
     );
 }
+
+/// The error of `f` run eagerly equals the one `jit(f)` reports.
+#[track_caller]
+fn same_error_eager_and_jitted(f: impl Fn(Array) -> rjax::Result<Array> + Copy, x: Array) {
+    let eager = f(x.clone()).unwrap_err();
+    let staged = jit(move |x: Array| Array::from_result(f(x)))
+        .call(x)
+        .unwrap_err();
+    assert_eq!(
+        (eager.kind, &eager.op, &eager.message),
+        (staged.kind, &staged.op, &staged.message),
+        "eager: {eager}\njitted: {staged}"
+    );
+}
+
+#[test]
+fn eager_control_flow_checks_what_jit_checks() {
+    let x = Array::scalar(1.5f32);
+    let xs = Array::from_slice(&[1.0f32, 2.0], &[2]);
+    // cond branches of different dtypes.
+    same_error_eager_and_jitted(
+        |x| lax::cond(&x.gt(0.0), |x: Array| x, |x: Array| x.astype(DType::I32), x),
+        x.clone(),
+    );
+    // while_loop bodies changing the carry's dtype or shape (even when the
+    // body never runs).
+    same_error_eager_and_jitted(
+        |x| lax::while_loop(|c: &Array| c.lt(0.0), |c: Array| c.astype(DType::I32), x),
+        x.clone(),
+    );
+    same_error_eager_and_jitted(
+        |x| lax::while_loop(|c: &Array| c.lt(2.0), |c: Array| c.reshape(&[1]), x),
+        x.clone(),
+    );
+    // scan bodies changing the carry's dtype or shape.
+    let carry_to_int = |xs: Array| {
+        let step = |c: Array, x: Array| (c.astype(DType::I32), x);
+        lax::scan(step, Array::scalar(0.0f32), xs).map(|(_, ys)| ys)
+    };
+    same_error_eager_and_jitted(carry_to_int, xs.clone());
+    let carry_to_vector = |xs: Array| {
+        let step = |c: Array, x: Array| (&c.reshape(&[1]) + &x, x);
+        lax::scan(step, Array::scalar(0.0f32), xs).map(|(_, ys)| ys)
+    };
+    same_error_eager_and_jitted(carry_to_vector, xs.clone());
+    let e = carry_to_int(xs).unwrap_err();
+    assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Tree, "scan"), "{e}");
+    assert!(e.location.unwrap().file().ends_with("control.rs"), "{e}");
+}
+
+#[test]
+fn dead_code_inside_loops_is_removed() {
+    let xs = Array::from_slice(&[1.0f32, -2.0, 3.0], &[3]);
+    // A cond without outputs, a carry nothing reads (`b`) and per-step
+    // outputs nobody uses: all dead.
+    let scanned = |xs: Array| {
+        let step = |(a, b): (Array, Array), x: Array| {
+            lax::cond(&x.gt(0.0), |_: Array| (), |_: Array| (), x.clone()).unwrap();
+            ((&a + &x, b.cos()), x.sin())
+        };
+        let start = (Array::scalar(0.0f32), Array::scalar(1.0f32));
+        lax::scan(step, start, xs).unwrap().0.0
+    };
+    let text = jit(scanned).lower(xs.clone()).unwrap();
+    let text = text.as_text();
+    assert!(!text.contains("sine") && !text.contains("case"), "{text}");
+    assert_eq!(
+        jit(scanned)
+            .call(xs.clone())
+            .unwrap()
+            .item::<f32>()
+            .unwrap(),
+        2.0
+    );
+    assert_eq!(scanned(xs.clone()).item::<f32>().unwrap(), 2.0);
+    // The total and the outputs still used survive.
+    let both = |xs: Array| {
+        let step = |c: Array, x: Array| (&c + &x, x.sin());
+        let (c, ys) = lax::scan(step, Array::scalar(0.0f32), xs).unwrap();
+        &c + &ys.sum()
+    };
+    let want = 2.0 + [1.0f64, -2.0, 3.0].iter().map(|x| x.sin()).sum::<f64>();
+    assert_close(
+        &f64s(&jit(both).call(xs.clone()).unwrap()),
+        &[want],
+        1e-6,
+        "scan ys",
+    );
+    // A while loop keeps what its condition and the used carries read.
+    let looped = |x: Array| {
+        let step = |(i, a, b): (Array, Array, Array)| (&i + 1, &a + &x, b.cos());
+        let start = (Array::scalar(0i32), Array::scalar(0.0f32), x.clone());
+        let keep_going = |(i, _, _): &(Array, Array, Array)| i.lt(&Array::scalar(3i32));
+        lax::while_loop(keep_going, step, start).unwrap().1
+    };
+    let x = Array::scalar(0.5f32);
+    let text = jit(looped).lower(x.clone()).unwrap();
+    assert!(!text.as_text().contains("cosine"), "{}", text.as_text());
+    assert_eq!(
+        jit(looped).call(x.clone()).unwrap().item::<f32>().unwrap(),
+        1.5
+    );
+    assert_eq!(looped(x.clone()).item::<f32>().unwrap(), 1.5);
+    // A cond's unused output goes from every branch, and so does the
+    // unused output of a nested jit.
+    let branches = |x: Array| {
+        let inner = jit(|x: Array| (x.exp(), x.cos()));
+        let (e, _) = inner.call(x.clone()).unwrap();
+        let pair = |x: Array| (&x * 2.0, x.cos());
+        let swapped = |x: Array| (&x * 3.0, &x.cos() + 1.0);
+        &lax::cond(&x.gt(0.0), pair, swapped, x).unwrap().0 + &e
+    };
+    let text = jit(branches).lower(x.clone()).unwrap();
+    assert!(!text.as_text().contains("cosine"), "{}", text.as_text());
+    let want = 1.0 + 0.5f64.exp();
+    assert_close(
+        &f64s(&jit(branches).call(x.clone()).unwrap()),
+        &[want],
+        1e-6,
+        "cond",
+    );
+    assert_close(&f64s(&branches(x)), &[want], 1e-6, "eager cond");
+}

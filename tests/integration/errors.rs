@@ -403,3 +403,124 @@ fn derivatives_jax_does_not_define() {
         "{e}"
     );
 }
+
+#[test]
+fn sizes_that_overflow_int64() {
+    // 274177 * 67280421310721 wraps to 1 in 64 bits.
+    let e = lax::reshape(&v(&[1]), &[274177, 67280421310721])
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "reshape",
+        &["f32[1]", "67280421310721"],
+    );
+    let e = jnp::zeros(&[1 << 32, 1 << 32], DType::F32)
+        .check()
+        .unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "broadcast_in_dim",
+        &["f32[4294967296,4294967296]", "int64"],
+    );
+    // Zero-sized, but its other dimensions alone overflow: refused too.
+    let e = jnp::zeros(&[0, 1 << 62, 1 << 62], DType::U8)
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "broadcast_in_dim", &["u8[0,"]);
+    let e = Array::from_slice::<f32>(&[], &[0, 1 << 62, 1 << 62])
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "from_slice", &["[0, "]);
+    let e = jnp::reshape(&v(&[4]), &[-1, 1 << 62, 1 << 62])
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "reshape", &["f32[4]"]);
+    let e = rjax::random::normal(&rjax::random::key(0), &[1 << 32, 1 << 32], DType::F32)
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Shape, "{e}");
+    assert!(e.to_string().contains("4294967296,4294967296"), "{e}");
+    let e = lax::pad(
+        &v(&[3]),
+        &Array::scalar(0.0f32),
+        &[(0, i64::MAX, usize::MAX)],
+    )
+    .check()
+    .unwrap_err();
+    expect(e, ErrorKind::Shape, "pad", &["f32[3]", "int64"]);
+    let e = jnp::tile(&v(&[4]), &[1 << 62]).check().unwrap_err();
+    expect(
+        e,
+        ErrorKind::Shape,
+        "broadcast_in_dim",
+        &["f32[4611686018427387904,4]"],
+    );
+    // Under jit the same check, while tracing.
+    let e = jit(|x: Array| lax::reshape(&x, &[274177, 67280421310721]))
+        .call(v(&[1]))
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (ErrorKind::Shape, "reshape"),
+        "{e}"
+    );
+}
+
+#[test]
+fn representable_but_larger_than_memory() {
+    // 2^62 bytes: XLA's sizes hold it; the device refuses it with a typed
+    // error, not an abort.
+    let e = jnp::zeros(&[1 << 31, 1 << 31], DType::U8)
+        .check()
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Runtime, "{e}");
+}
+
+#[test]
+fn einsum_subscripts_are_checked() {
+    let e = jnp::einsum("ii->i", &[v(&[2, 3])]).check().unwrap_err();
+    expect(e, ErrorKind::Shape, "einsum", &["f32[2,3]", "'i'"]);
+    let e = jnp::einsum("ij,jk->ik", &[v(&[2, 3]), v(&[4, 5])])
+        .check()
+        .unwrap_err();
+    expect(e, ErrorKind::Shape, "einsum", &["f32[2,3]", "f32[4,5]"]);
+    let e = jnp::einsum("iλ->i", &[v(&[2, 2])]).check().unwrap_err();
+    expect(e, ErrorKind::Param, "einsum", &["ASCII"]);
+    let e = jnp::einsum("ij->ii", &[v(&[2, 2])]).check().unwrap_err();
+    expect(e, ErrorKind::Param, "einsum", &["repeated"]);
+    let e = jit(|x: Array| jnp::einsum("ii->i", &[x]))
+        .call(v(&[2, 3]))
+        .unwrap_err();
+    assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Shape, "einsum"), "{e}");
+    let d = jnp::einsum("ii->i", &[jnp::eye(2, None, 0, DType::F32)]);
+    assert_eq!(d.to_vec::<f32>().unwrap(), vec![1.0, 1.0]);
+}
+
+#[test]
+fn extremes_of_empty_arrays() {
+    let empty = v(&[2, 0]);
+    for (e, op, shape) in [
+        (jnp::max(&empty, (), false), "max", "f32[2,0]"),
+        (jnp::min(&empty, 1, false), "min", "f32[2,0]"),
+        (jnp::argmax(&empty, None, false), "argmax", "f32[0]"),
+        (jnp::argmin(&empty, Some(1), false), "argmin", "f32[2,0]"),
+    ] {
+        let e = e.check().unwrap_err();
+        expect(e, ErrorKind::Shape, op, &[shape]);
+    }
+    let e = jit(|x: Array| jnp::max(&x, (), false))
+        .call(empty.clone())
+        .unwrap_err();
+    assert_eq!((e.kind, e.op.as_str()), (ErrorKind::Shape, "max"), "{e}");
+    assert!(e.message.contains("no identity"), "{e}");
+    // Reductions with an identity give it; along a non-empty axis, max is
+    // fine.
+    assert_eq!(jnp::sum(&empty, (), false).item::<f32>().unwrap(), 0.0);
+    assert_eq!(jnp::prod(&empty, (), false).item::<f32>().unwrap(), 1.0);
+    assert!(jnp::all(&empty, (), false).item::<bool>().unwrap());
+    assert!(!jnp::any(&empty, (), false).item::<bool>().unwrap());
+    assert_eq!(jnp::max(&empty, 0, false).shape().unwrap(), [0]);
+}

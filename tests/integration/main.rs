@@ -1,5 +1,6 @@
 //! rjax's integration tests: one binary, so the PJRT plugin loads once.
 
+mod abort_safety;
 mod api;
 mod autodiff;
 mod catalogue;

@@ -1,7 +1,14 @@
 //! Abstract values: what tracing knows about an array (shape, dtype, weakness).
 
-use crate::DType;
+use crate::{DType, Error, ErrorKind, Result};
 use std::fmt;
+
+/// The most bytes an array may span: XLA counts elements and bytes in
+/// `int64`, and its C++ side throws (which aborts a Rust process) on a
+/// shape whose byte size overflows that. Arrays up to this size are
+/// representable; whether they fit in memory is the device's answer (a
+/// typed out-of-memory error).
+pub const MAX_ARRAY_BYTES: usize = i64::MAX as usize;
 
 /// The abstract value of an array: its shape, dtype and whether its dtype is
 /// weak (it came from a Rust scalar literal and yields to the other operand).
@@ -35,12 +42,47 @@ impl AVal {
     pub fn rank(&self) -> usize {
         self.shape.len()
     }
-    /// Number of elements.
+    /// Number of elements (saturating: exact for every abstract value that
+    /// passes [`AVal::check_size`], as all that tracing makes do).
     pub fn size(&self) -> usize {
-        self.shape.iter().product()
+        self.shape.iter().fold(1usize, |n, &d| n.saturating_mul(d))
     }
+    /// Number of bytes (saturating, as [`AVal::size`]).
     pub fn size_bytes(&self) -> usize {
-        self.size() * self.dtype.size_bytes()
+        self.size().saturating_mul(self.dtype.size_bytes())
+    }
+    /// The number of elements, or `None` when the array is too large to
+    /// represent: the product of its non-zero dimensions times its element
+    /// width exceeds [`MAX_ARRAY_BYTES`]. Zero-sized dimensions count as 1
+    /// so that every partial product of the dimensions (strides, counts
+    /// over some axes) fits too.
+    ///
+    /// ```
+    /// use rjax_ir::{AVal, DType};
+    /// assert_eq!(AVal::new(vec![2, 3], DType::F32).checked_size(), Some(6));
+    /// assert_eq!(AVal::new(vec![1 << 32, 1 << 32], DType::F32).checked_size(), None);
+    /// assert_eq!(AVal::new(vec![0, 1 << 62, 4], DType::U8).checked_size(), None);
+    /// ```
+    pub fn checked_size(&self) -> Option<usize> {
+        let extent = self
+            .shape
+            .iter()
+            .try_fold(self.dtype.size_bytes(), |n, &d| n.checked_mul(d.max(1)))?;
+        (extent <= MAX_ARRAY_BYTES).then(|| self.size())
+    }
+    /// `Ok` when [`AVal::checked_size`] is, else a typed error naming `op`.
+    pub fn check_size(&self, op: &str) -> Result<()> {
+        match self.checked_size() {
+            Some(_) => Ok(()),
+            None => Err(Error::new(
+                ErrorKind::Shape,
+                op,
+                format!(
+                    "{self} is too large: its size in bytes does not fit in int64 \
+                     (at most {MAX_ARRAY_BYTES} bytes)"
+                ),
+            )),
+        }
     }
     /// The same shape with another dtype.
     pub fn with_dtype(&self, dtype: DType) -> AVal {

@@ -80,12 +80,13 @@ pub struct ConvParams {
     pub preferred_element_type: Option<DType>,
 }
 
-/// `(size - 1) * dilation + 1`, or 0 for an empty axis.
+/// `(size - 1) * dilation + 1`, or 0 for an empty axis (saturating: an
+/// overflowing size is rejected as too large later).
 pub fn dilate(size: usize, dilation: usize) -> usize {
     if size == 0 {
         0
     } else {
-        (size - 1) * dilation + 1
+        (size - 1).saturating_mul(dilation).saturating_add(1)
     }
 }
 
@@ -147,7 +148,7 @@ impl ConvParams {
         let groups_ok = fg > 0
             && bg > 0
             && (fg == 1 || bg == 1)
-            && in_features == kernel_in * fg
+            && kernel_in.checked_mul(fg) == Some(in_features)
             && out_features % fg == 0
             && out_features % bg == 0
             && batch % bg == 0;
@@ -164,12 +165,17 @@ impl ConvParams {
         shape[d.out.feature] = out_features;
         for i in 0..n {
             let (lo, hi) = self.padding[i];
-            let input = dilate(lhs.shape[d.lhs.spatial[i]], self.lhs_dilation[i]) as i64 + lo + hi;
-            let window = dilate(rhs.shape[d.rhs.spatial[i]], self.rhs_dilation[i]) as i64;
+            // In i128 the padded extent cannot overflow; a result beyond
+            // usize saturates and fails the output's size check.
+            let input = dilate(lhs.shape[d.lhs.spatial[i]], self.lhs_dilation[i]) as i128
+                + lo as i128
+                + hi as i128;
+            let window = dilate(rhs.shape[d.rhs.spatial[i]], self.rhs_dilation[i]) as i128;
             shape[d.out.spatial[i]] = if input < window || input < 0 {
                 0
             } else {
-                ((input - window) as usize) / self.window_strides[i] + 1
+                let steps = (input - window) / self.window_strides[i] as i128 + 1;
+                usize::try_from(steps).unwrap_or(usize::MAX)
             };
         }
         let dtype = self.preferred_element_type.unwrap_or(lhs.dtype);

@@ -21,7 +21,7 @@ mod shape_rules;
 mod stage;
 mod trace;
 
-pub use aval::{AVal, broadcast_shapes};
+pub use aval::{AVal, MAX_ARRAY_BYTES, broadcast_shapes};
 pub use conv::{ConvDims, ConvLayout, ConvParams, dilate};
 pub use custom::{BatchedRule, CustomCall, CustomRule};
 pub use dtype::{ALL_DTYPES, DType, promote_types};

@@ -14,7 +14,20 @@ use crate::{AVal, DType, Error, ErrorKind, Primitive, Result};
 /// let bad = abstract_eval(&Primitive::Binary(BinaryOp::Add), &[x, AVal::new(vec![4], DType::F32)]);
 /// assert!(bad.unwrap_err().to_string().contains("add"));
 /// ```
+///
+/// Every output is checked to be representable ([`AVal::check_size`]), so
+/// no shape whose size overflows XLA's `int64` reaches it.
 pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
+    let outs = output_avals(prim, inputs)?;
+    for out in &outs {
+        out.check_size(prim.name())
+            .map_err(|e| e.with_operands(inputs.to_vec()))?;
+    }
+    Ok(outs)
+}
+
+/// The shape rules proper: [`abstract_eval`] before the size check.
+fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
     let check = Checker { prim, inputs };
     use Primitive::*;
     let out = match prim {
@@ -107,7 +120,7 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 ));
             }
             if *tiled {
-                shape[*axis] *= axis_size;
+                shape[*axis] = check.mul(shape[*axis], *axis_size)?;
             } else {
                 shape.insert(*axis, *axis_size);
             }
@@ -138,6 +151,7 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             ..
         } => {
             let [x] = check.arity::<1>()?;
+            check.axis_size(*axis_size)?;
             let rank = x.rank();
             if *split_axis >= rank || *concat_axis >= rank {
                 return Err(check.err(
@@ -155,7 +169,7 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             let mut shape = x.shape.clone();
             shape[*split_axis] /= axis_size;
-            shape[*concat_axis] *= axis_size;
+            shape[*concat_axis] = check.mul(shape[*concat_axis], *axis_size)?;
             x.with_shape(shape)
         }
         PsumScatter {
@@ -164,6 +178,7 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             ..
         } => {
             let [x] = check.arity::<1>()?;
+            check.axis_size(*axis_size)?;
             if *d >= x.rank() || x.shape[*d] % axis_size != 0 {
                 return Err(check.err(
                     ErrorKind::Shape,
@@ -241,7 +256,8 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         }
         Reshape { new_sizes } => {
             let [x] = check.arity::<1>()?;
-            if new_sizes.iter().product::<usize>() != x.size() {
+            // An unrepresentable target (its size overflows) never matches.
+            if x.with_shape(new_sizes.clone()).checked_size() != Some(x.size()) {
                 return Err(check.err(
                     ErrorKind::Shape,
                     format!(
@@ -408,7 +424,9 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                         ),
                     ));
                 }
-                shape[*dimension] += x.shape[*dimension];
+                shape[*dimension] = shape[*dimension]
+                    .checked_add(x.shape[*dimension])
+                    .ok_or_else(|| check.too_large())?;
             }
             AVal {
                 shape,
@@ -433,11 +451,17 @@ pub fn abstract_eval(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                     "pad needs a scalar padding value and one (low, high, interior) per axis",
                 ));
             }
+            // In i128, saturating: a result beyond usize fails the output's
+            // size check.
             let shape: Option<Vec<usize>> = (0..x.rank())
                 .map(|i| {
-                    let n = x.shape[i] as i64;
-                    let grown = n + (n - 1).max(0) * interior[i] as i64 + low[i] + high[i];
-                    (grown >= 0).then_some(grown as usize)
+                    let n = x.shape[i] as i128;
+                    let grown = (n - 1)
+                        .max(0)
+                        .saturating_mul(interior[i] as i128)
+                        .saturating_add(n)
+                        .saturating_add(low[i] as i128 + high[i] as i128);
+                    (grown >= 0).then(|| usize::try_from(grown).unwrap_or(usize::MAX))
                 })
                 .collect();
             x.with_shape(shape.ok_or_else(|| {
@@ -684,6 +708,26 @@ struct Checker<'a> {
 impl<'a> Checker<'a> {
     fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error::new(kind, self.prim.name(), message).with_operands(self.inputs.to_vec())
+    }
+
+    fn too_large(&self) -> Error {
+        self.err(
+            ErrorKind::Shape,
+            "the result's dimensions overflow (at most int64 elements and bytes)",
+        )
+    }
+
+    /// `a * b` for a dimension, or an error when it overflows.
+    fn mul(&self, a: usize, b: usize) -> Result<usize> {
+        a.checked_mul(b).ok_or_else(|| self.too_large())
+    }
+
+    /// A collective's axis size, which divides dimensions: not zero.
+    fn axis_size(&self, n: usize) -> Result<()> {
+        if n == 0 {
+            return Err(self.err(ErrorKind::Param, "axis_size must be positive"));
+        }
+        Ok(())
     }
 
     fn arity<const N: usize>(&self) -> Result<&'a [AVal; N]> {

@@ -16,7 +16,11 @@ pub(crate) fn lower_eqn(
     outs: &[AVal],
 ) -> Result<Vec<String>> {
     use Primitive::*;
-    let out = &outs[0];
+    // Every primitive is pure: one without results (a `cond` or loop whose
+    // outputs are all unused) computes nothing.
+    let Some(out) = outs.first() else {
+        return Ok(Vec::new());
+    };
     let t_out = tensor_type(out);
     let x = operands.first().cloned().unwrap_or_default();
     let sig = || signature(ins, out);

@@ -1,11 +1,16 @@
-//! Dead-code elimination: drop equations none of whose results are used.
+//! Dead-code elimination: drop equations none of whose results are used,
+//! and inside the programs nested in control flow and calls, the outputs,
+//! loop carries and operands nothing needs.
 
-use rjax_ir::{Atom, Jaxpr};
+use rjax_ir::{Atom, Eqn, Jaxpr, JitCall, Primitive, SubJaxpr};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The Jaxpr without equations that do not contribute to its outputs.
 /// Every primitive is pure, so an unused result means an unneeded equation.
-/// Inputs and constants are kept so the signature does not change.
+/// Inputs and constants are kept so the signature does not change; nested
+/// programs (cond branches, while and scan bodies, pmap and jit calls) are
+/// pruned to what their used results need.
 ///
 /// ```
 /// use rjax_ir::{Atom, Eqn, Jaxpr, Primitive, Var, AVal, DType, primitive::UnaryOp};
@@ -20,28 +25,208 @@ use std::collections::HashSet;
 /// assert!(rjax_transforms::dce(&j).eqns.is_empty());
 /// ```
 pub fn dce(jaxpr: &Jaxpr) -> Jaxpr {
-    let mut live: HashSet<u32> = jaxpr
-        .outvars
-        .iter()
-        .filter_map(|a| match a {
-            Atom::Var(v) => Some(v.id),
-            Atom::Lit(_) => None,
-        })
-        .collect();
+    let (pruned, _) = prune(jaxpr, &vec![true; jaxpr.outvars.len()]);
+    Jaxpr {
+        eqns: pruned.eqns,
+        ..jaxpr.clone()
+    }
+}
+
+/// `jaxpr` returning only the outputs marked in `used_outputs`, with the
+/// equations they need; and which of its inputs those equations read.
+/// Inputs are not removed here (callers remove them with [`keep_inputs`]).
+fn prune(jaxpr: &Jaxpr, used_outputs: &[bool]) -> (Jaxpr, Vec<bool>) {
+    let outvars = select(&jaxpr.outvars, used_outputs);
+    let mut live: HashSet<u32> = outvars.iter().filter_map(var_id).collect();
     let mut kept = Vec::with_capacity(jaxpr.eqns.len());
     for eqn in jaxpr.eqns.iter().rev() {
-        if eqn.outputs.iter().any(|v| live.contains(&v.id)) {
-            for a in &eqn.inputs {
-                if let Atom::Var(v) = a {
-                    live.insert(v.id);
-                }
-            }
-            kept.push(eqn.clone());
+        let used: Vec<bool> = eqn.outputs.iter().map(|v| live.contains(&v.id)).collect();
+        if !used.contains(&true) {
+            continue;
         }
+        let eqn = prune_eqn(eqn, &used);
+        live.extend(eqn.inputs.iter().filter_map(var_id));
+        kept.push(eqn);
     }
     kept.reverse();
-    Jaxpr {
+    let used_inputs = jaxpr.invars.iter().map(|v| live.contains(&v.id)).collect();
+    let pruned = Jaxpr {
         eqns: kept,
+        outvars,
         ..jaxpr.clone()
+    };
+    (pruned, used_inputs)
+}
+
+/// `eqn` with its nested programs pruned to the results marked `used`
+/// (at least one is). Equations of other primitives stay whole.
+fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
+    match &eqn.prim {
+        Primitive::Cond { branches } => prune_cond(eqn, branches, used),
+        Primitive::Scan {
+            body,
+            length,
+            reverse,
+            num_consts,
+            num_carry,
+        } => {
+            let (nc, nk) = (*num_consts, *num_carry);
+            let (body, used_in, carry) = prune_loop_body(&body.0, nc, nk, used);
+            let keep_in = [&used_in[..nc], &carry, &used_in[nc + nk..]].concat();
+            let kept_outputs = [&carry[..], &used[nk..]].concat();
+            Eqn {
+                prim: Primitive::Scan {
+                    body: sub(keep_inputs(body, &keep_in)),
+                    length: *length,
+                    reverse: *reverse,
+                    num_consts: count(&used_in[..nc]),
+                    num_carry: count(&carry),
+                },
+                inputs: select(&eqn.inputs, &keep_in),
+                outputs: select(&eqn.outputs, &kept_outputs),
+            }
+        }
+        Primitive::While {
+            cond,
+            body,
+            cond_consts,
+            body_consts,
+        } => prune_while(eqn, (&cond.0, &body.0), (*cond_consts, *body_consts), used),
+        Primitive::Pmap {
+            body,
+            axis_name,
+            axis_size,
+            mapped,
+        } => {
+            // Operands stay: a pmap keeps its device signature.
+            let (body, _) = prune(&body.0, used);
+            Eqn {
+                prim: Primitive::Pmap {
+                    body: sub(body),
+                    axis_name: axis_name.clone(),
+                    axis_size: *axis_size,
+                    mapped: mapped.clone(),
+                },
+                inputs: eqn.inputs.clone(),
+                outputs: select(&eqn.outputs, used),
+            }
+        }
+        Primitive::Jit(call) => {
+            let (body, used_in) = prune(&call.jaxpr, used);
+            Eqn {
+                prim: Primitive::Jit(JitCall {
+                    name: call.name.clone(),
+                    jaxpr: Arc::new(keep_inputs(body, &used_in)),
+                }),
+                inputs: select(&eqn.inputs, &used_in),
+                outputs: select(&eqn.outputs, used),
+            }
+        }
+        _ => eqn.clone(),
+    }
+}
+
+/// Every branch returns the used results; operands no branch reads go.
+fn prune_cond(eqn: &Eqn, branches: &[SubJaxpr], used: &[bool]) -> Eqn {
+    let pruned: Vec<(Jaxpr, Vec<bool>)> = branches.iter().map(|b| prune(&b.0, used)).collect();
+    let operands = eqn.inputs.len() - 1;
+    let keep: Vec<bool> = (0..operands)
+        .map(|i| pruned.iter().any(|(_, u)| u[i]))
+        .collect();
+    let branches = pruned
+        .into_iter()
+        .map(|(j, _)| sub(keep_inputs(j, &keep)))
+        .collect();
+    let index = eqn.inputs[0].clone();
+    Eqn {
+        prim: Primitive::Cond { branches },
+        inputs: std::iter::once(index)
+            .chain(select(&eqn.inputs[1..], &keep))
+            .collect(),
+        outputs: select(&eqn.outputs, used),
+    }
+}
+
+/// A loop body taking (`nc` constants, `nk` carries, rest) and returning
+/// (carries, per-step outputs) pruned to the `used` results. A carry stays
+/// when its result is used or the kept computation reads it (found by
+/// iterating to a fixed point). Returns the pruned body (inputs not yet
+/// removed), the inputs it reads, and the carries kept.
+fn prune_loop_body(
+    body: &Jaxpr,
+    nc: usize,
+    nk: usize,
+    used: &[bool],
+) -> (Jaxpr, Vec<bool>, Vec<bool>) {
+    let mut carry = used[..nk].to_vec();
+    loop {
+        let (pruned, used_in) = prune(body, &[&carry[..], &used[nk..]].concat());
+        let read = &used_in[nc..nc + nk];
+        if read.iter().zip(&carry).all(|(r, c)| *c || !r) {
+            return (pruned, used_in, carry);
+        }
+        carry.iter_mut().zip(read).for_each(|(c, r)| *c |= r);
+    }
+}
+
+/// A while loop keeps its condition whole and the carries it or the kept
+/// part of the body reads.
+fn prune_while(
+    eqn: &Eqn,
+    (cond, body): (&Jaxpr, &Jaxpr),
+    (cc, bc): (usize, usize),
+    used: &[bool],
+) -> Eqn {
+    let (cond, cond_in) = prune(cond, &[true]);
+    let used: Vec<bool> = used
+        .iter()
+        .zip(&cond_in[cc..])
+        .map(|(u, r)| u | r)
+        .collect();
+    let (body, body_in, carry) = prune_loop_body(body, bc, used.len(), &used);
+    let cond_keep = [&cond_in[..cc], &carry].concat();
+    let body_keep = [&body_in[..bc], &carry].concat();
+    let keep_in = [&cond_in[..cc], &body_in[..bc], &carry].concat();
+    Eqn {
+        prim: Primitive::While {
+            cond: sub(keep_inputs(cond, &cond_keep)),
+            body: sub(keep_inputs(body, &body_keep)),
+            cond_consts: count(&cond_in[..cc]),
+            body_consts: count(&body_in[..bc]),
+        },
+        inputs: select(&eqn.inputs, &keep_in),
+        outputs: select(&eqn.outputs, &carry),
+    }
+}
+
+/// `jaxpr` taking only the inputs marked in `keep`.
+fn keep_inputs(jaxpr: Jaxpr, keep: &[bool]) -> Jaxpr {
+    Jaxpr {
+        invars: select(&jaxpr.invars, keep),
+        ..jaxpr
+    }
+}
+
+fn select<T: Clone>(items: &[T], keep: &[bool]) -> Vec<T> {
+    items
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| x.clone())
+        .collect()
+}
+
+fn count(flags: &[bool]) -> usize {
+    flags.iter().filter(|f| **f).count()
+}
+
+fn sub(jaxpr: Jaxpr) -> SubJaxpr {
+    SubJaxpr(Arc::new(jaxpr))
+}
+
+fn var_id(a: &Atom) -> Option<u32> {
+    match a {
+        Atom::Var(v) => Some(v.id),
+        Atom::Lit(_) => None,
     }
 }
