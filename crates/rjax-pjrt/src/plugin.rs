@@ -12,6 +12,9 @@ pub struct Plugin {
     pub(crate) api: &'static sys::PJRT_Api,
     path: PathBuf,
     _library: libloading::Library,
+    /// The descriptor a verified plugin was loaded through, kept open so
+    /// that the library's name (`/proc/self/fd/N`) keeps naming it.
+    _file: Option<std::fs::File>,
 }
 
 // The PJRT C API is thread-safe; the table is immutable after loading.
@@ -58,7 +61,7 @@ impl Plugin {
         if !path.is_file() {
             return Err(load_error(path, "no such file".into()));
         }
-        Plugin::open(path, path)
+        Plugin::open(path, path, None)
     }
 
     /// Load the plugin at `path` only if its SHA-256 is `expected_sha256`
@@ -78,15 +81,13 @@ impl Plugin {
                 found,
             });
         }
-        Plugin::open(
-            &descriptor_path(&file).unwrap_or_else(|| path.to_path_buf()),
-            path,
-        )
+        let open_path = descriptor_path(&file).unwrap_or_else(|| path.to_path_buf());
+        Plugin::open(&open_path, path, Some(file))
     }
 
     /// `dlopen` the library at `open_path` (known to users as `path`), find
     /// the API table and initialize the plugin.
-    fn open(open_path: &Path, path: &Path) -> Result<Arc<Plugin>> {
+    fn open(open_path: &Path, path: &Path, file: Option<std::fs::File>) -> Result<Arc<Plugin>> {
         let library = unsafe { libloading::Library::new(open_path) }
             .map_err(|e| load_error(path, e.to_string()))?;
         let get_api: libloading::Symbol<unsafe extern "C" fn() -> *const sys::PJRT_Api> =
@@ -102,6 +103,7 @@ impl Plugin {
             api: unsafe { &*api },
             path: path.to_path_buf(),
             _library: library,
+            _file: file,
         };
         let mut init = args!(PJRT_Plugin_Initialize_Args {});
         call!(&plugin, PJRT_Plugin_Initialize, &mut init)?;

@@ -30,13 +30,13 @@ pub fn main_params(text: &str) -> Result<Vec<Param>, String> {
         })
         .ok_or("unbalanced parentheses in @main's signature")?;
     text[start..end]
-        .split("%arg")
+        .split('%')
         .skip(1)
         .enumerate()
         .map(|(i, p)| {
             let t = p
                 .find("tensor<")
-                .ok_or_else(|| format!("parameter %arg{} is not a tensor", p.trim()))?;
+                .ok_or_else(|| format!("parameter %{} is not a tensor", p.trim()))?;
             let close = p[t..].find('>').ok_or("unterminated tensor type")?;
             parse_tensor(&p[t + "tensor<".len()..t + close])
                 .map_err(|e| format!("parameter {i}: {e}"))

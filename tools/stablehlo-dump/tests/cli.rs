@@ -123,6 +123,20 @@ fn oversized_inputs_are_refused_before_allocating() {
         "{err}"
     );
     let small = identity_module(&dir, "small.mlir", "4x2xf32");
+    let named = dir.join("named.mlir");
+    std::fs::write(
+        &named,
+        std::fs::read_to_string(&small)
+            .unwrap()
+            .replace("%arg0", "%x"),
+    )
+    .unwrap();
+    let o = dump(&["run", named.to_str().unwrap(), "--iters", "1"]);
+    assert!(
+        o.status.success(),
+        "parameters need not be called %argN: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let err = one_line_error(&dump(&[
         "run",
         small.to_str().unwrap(),
