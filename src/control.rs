@@ -8,7 +8,7 @@
 use crate::Array;
 use crate::jit::{flatten_args, trace_tree};
 use crate::numpy as jnp;
-use crate::tree::{Tree, TreeDef};
+use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{
     AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Primitive, Result, SubJaxpr, Value, Var,
 };
@@ -20,8 +20,8 @@ fn arrays(values: Vec<Value>) -> Vec<Array> {
 }
 
 /// A staged function as a Jaxpr whose leading inputs are its constants.
-fn staged<I: Tree, O: Tree>(
-    f: &dyn Fn(I) -> O,
+fn staged<I: Tree, R: TreeOutput>(
+    f: &dyn Fn(I) -> R,
     def: &TreeDef,
     avals: &[AVal],
 ) -> Result<(ClosedJaxpr, TreeDef)> {
@@ -52,9 +52,9 @@ impl Staged {
 }
 
 /// `cond` of every branch, with the index already an int32 scalar in range.
-fn stage_switch<I: Tree, O: Tree>(
+fn stage_switch<I: Tree, R: TreeOutput>(
     index: &Array,
-    branches: &[&dyn Fn(I) -> O],
+    branches: &[&dyn Fn(I) -> R],
     operand: &I,
 ) -> Result<Staged> {
     let (values, avals, def) = flatten_args(operand)?;
@@ -127,7 +127,7 @@ fn with_unused_inputs(j: &Jaxpr, consts: &[Value], offset: usize) -> Jaxpr {
 
 /// `branches[index]` applied to `operand` (the index is clamped into
 /// range, as in JAX). All branches must return the same structure and
-/// types.
+/// types; they may return a `Result` of it.
 ///
 /// ```
 /// use rjax::{lax, Array};
@@ -138,11 +138,11 @@ fn with_unused_inputs(j: &Jaxpr, consts: &[Value], offset: usize) -> Jaxpr {
 /// assert_eq!(y.item::<f32>().unwrap(), 3.0);
 /// ```
 #[track_caller]
-pub fn switch<I: Tree, O: Tree>(
+pub fn switch<I: Tree, R: TreeOutput>(
     index: &Array,
-    branches: &[&dyn Fn(I) -> O],
+    branches: &[&dyn Fn(I) -> R],
     operand: I,
-) -> Result<O> {
+) -> Result<R::Tree> {
     let location = Location::caller();
     (|| {
         if branches.is_empty() {
@@ -161,27 +161,28 @@ pub fn switch<I: Tree, O: Tree>(
         let staged = stage_switch(&i, branches, &operand)?;
         if concrete {
             staged.check()?;
-            return Ok(branches[i.item::<i32>()? as usize](operand));
+            return branches[i.item::<i32>()? as usize](operand).into_result();
         }
-        O::unflatten_tree(&staged.out_def, staged.bind()?)
+        R::Tree::unflatten_tree(&staged.out_def, staged.bind()?)
     })()
     .map_err(|e: Error| e.at(location))
 }
 
 /// `true_fn(operand)` if `pred`, else `false_fn(operand)`, on traced
-/// predicates too (JAX's `lax.cond`).
+/// predicates too (JAX's `lax.cond`). The branches return the same tree,
+/// or a `Result` of it.
 ///
 /// ```
 /// use rjax::{jit, lax, Array};
-/// let relu = jit(|x: Array| lax::cond(&x.gt(0.0), |x: Array| x, |x: Array| &x * 0.0, x).unwrap());
+/// let relu = jit(|x: Array| lax::cond(&x.gt(0.0), |x: Array| x, |x: Array| &x * 0.0, x));
 /// assert_eq!(relu.call(Array::scalar(-2.0f32)).unwrap().item::<f32>().unwrap(), 0.0);
 /// assert_eq!(relu.call(Array::scalar(3.0f32)).unwrap().item::<f32>().unwrap(), 3.0);
 /// ```
 #[track_caller]
-pub fn cond<I: Tree, O: Tree>(
+pub fn cond<I: Tree, O: Tree, T: TreeOutput<Tree = O>, F: TreeOutput<Tree = O>>(
     pred: &Array,
-    true_fn: impl Fn(I) -> O,
-    false_fn: impl Fn(I) -> O,
+    true_fn: impl Fn(I) -> T,
+    false_fn: impl Fn(I) -> F,
     operand: I,
 ) -> Result<O> {
     let location = Location::caller();
@@ -198,22 +199,25 @@ pub fn cond<I: Tree, O: Tree>(
         .with_operands(pred.aval().into_iter().collect())
         .at(location));
     }
-    switch(&pred.astype(DType::I32), &[&false_fn, &true_fn], operand).map_err(|e| e.at(location))
+    let on_false = |x: I| false_fn(x).into_result();
+    let on_true = |x: I| true_fn(x).into_result();
+    switch(&pred.astype(DType::I32), &[&on_false, &on_true], operand).map_err(|e| e.at(location))
 }
 
 /// Repeat `body_fn` while `cond_fn` holds, starting from `init` (JAX's
-/// `lax.while_loop`). The carry keeps its structure and types.
+/// `lax.while_loop`). The carry keeps its structure and types; `body_fn`
+/// may return a `Result` of it.
 ///
 /// ```
 /// use rjax::{jit, lax, Array};
 /// // Smallest power of two at least x.
-/// let f = jit(|x: Array| lax::while_loop(|p: &Array| p.lt(&x), |p: Array| &p * 2.0, Array::scalar(1.0f32)).unwrap());
+/// let f = jit(|x: Array| lax::while_loop(|p: &Array| p.lt(&x), |p: Array| &p * 2.0, Array::scalar(1.0f32)));
 /// assert_eq!(f.call(Array::scalar(100.0f32)).unwrap().item::<f32>().unwrap(), 128.0);
 /// ```
 #[track_caller]
-pub fn while_loop<C: Tree>(
+pub fn while_loop<C: Tree, R: TreeOutput<Tree = C>>(
     cond_fn: impl Fn(&C) -> Array,
-    body_fn: impl Fn(C) -> C,
+    body_fn: impl Fn(C) -> R,
     init: C,
 ) -> Result<C> {
     let location = Location::caller();
@@ -245,7 +249,7 @@ pub fn while_loop<C: Tree>(
             staged.check()?;
             let mut carry = init;
             while cond_fn(&carry).item::<bool>()? {
-                carry = body_fn(carry);
+                carry = body_fn(carry).into_result()?;
             }
             return Ok(carry);
         }
@@ -264,13 +268,16 @@ pub fn while_loop<C: Tree>(
 /// assert_eq!(total.unwrap().item::<f32>().unwrap(), 10.0);
 /// ```
 #[track_caller]
-pub fn fori_loop<C: Tree>(
+pub fn fori_loop<C: Tree, R: TreeOutput<Tree = C>>(
     lower: i32,
     upper: i32,
-    body: impl Fn(Array, C) -> C,
+    body: impl Fn(Array, C) -> R,
     init: C,
 ) -> Result<C> {
-    let step = |(i, c): (Array, C), _: ()| ((&i + 1, body(i.clone(), c)), ());
+    let step = |(i, c): (Array, C), _: ()| {
+        let next = body(i.clone(), c).into_result()?;
+        Ok(((&i + 1, next), ()))
+    };
     let n = (upper - lower).max(0) as usize;
     let ((_, out), ()) = scan_with(step, (Array::scalar(lower), init), (), Some(n), false)?;
     Ok(out)
@@ -280,15 +287,15 @@ pub fn fori_loop<C: Tree>(
 /// known only at run time: a `while_loop`, so differentiable in forward
 /// mode only.
 #[track_caller]
-pub fn fori_loop_dynamic<C: Tree>(
+pub fn fori_loop_dynamic<C: Tree, R: TreeOutput<Tree = C>>(
     lower: &Array,
     upper: &Array,
-    body: impl Fn(Array, C) -> C,
+    body: impl Fn(Array, C) -> R,
     init: C,
 ) -> Result<C> {
     let (_, _, out) = while_loop(
         |(i, n, _): &(Array, Array, C)| i.lt(n),
-        |(i, n, c): (Array, Array, C)| (&i + 1, n, body(i.clone(), c)),
+        |(i, n, c): (Array, Array, C)| Ok((&i + 1, n, body(i.clone(), c).into_result()?)),
         (lower.astype(DType::I32), upper.astype(DType::I32), init),
     )?;
     Ok(out)
@@ -296,7 +303,7 @@ pub fn fori_loop_dynamic<C: Tree>(
 
 /// `scan` on concrete values: a Rust loop over slices, outputs stacked.
 fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
-    f: &impl Fn(C, X) -> (C, Y),
+    f: &impl Fn(C, X) -> Result<(C, Y)>,
     init: C,
     xs: &[Value],
     x_def: &TreeDef,
@@ -327,7 +334,7 @@ fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
                 ))
             })
             .collect::<Result<Vec<Array>>>()?;
-        let (c, y) = f(carry, X::unflatten_tree(x_def, slices)?);
+        let (c, y) = f(carry, X::unflatten_tree(x_def, slices)?)?;
         let (leaves, d) = y.flatten_tree();
         y_def = Some(d);
         steps.push(leaves);
@@ -352,8 +359,14 @@ fn scan_concrete<C: Tree, X: Tree, Y: Tree>(
 /// assert_eq!(rows.to_vec::<f32>().unwrap(), vec![3.0, 7.0]);
 /// ```
 #[track_caller]
-pub fn map<X: Tree, Y: Tree>(f: impl Fn(X) -> Y, xs: X) -> Result<Y> {
-    let ((), ys) = scan_with(|(), x: X| ((), f(x)), (), xs, None, false)?;
+pub fn map<X: Tree, Y: Tree, R: TreeOutput<Tree = Y>>(f: impl Fn(X) -> R, xs: X) -> Result<Y> {
+    let ((), ys) = scan_with(
+        |(), x: X| Ok(((), f(x).into_result()?)),
+        (),
+        xs,
+        None,
+        false,
+    )?;
     Ok(ys)
 }
 
@@ -368,8 +381,8 @@ pub fn map<X: Tree, Y: Tree>(f: impl Fn(X) -> Y, xs: X) -> Result<Y> {
 /// assert_eq!(partial.to_vec::<f32>().unwrap(), vec![1.0, 3.0, 6.0, 10.0]);
 /// ```
 #[track_caller]
-pub fn scan<C: Tree, X: Tree, Y: Tree>(
-    f: impl Fn(C, X) -> (C, Y),
+pub fn scan<C: Tree, X: Tree, Y: Tree, R: TreeOutput<Tree = (C, Y)>>(
+    f: impl Fn(C, X) -> R,
     init: C,
     xs: X,
 ) -> Result<(C, Y)> {
@@ -378,10 +391,11 @@ pub fn scan<C: Tree, X: Tree, Y: Tree>(
 
 /// JAX's `lax.scan`: thread a carry through `f` over the leading axis of
 /// every leaf of `xs` (`length` steps when `xs` has no leaves), stacking
-/// the per-step outputs; `reverse` walks from the end.
+/// the per-step outputs; `reverse` walks from the end. `f` may return a
+/// `Result` of its `(carry, output)` pair.
 #[track_caller]
-pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
-    f: impl Fn(C, X) -> (C, Y),
+pub fn scan_with<C: Tree, X: Tree, Y: Tree, R: TreeOutput<Tree = (C, Y)>>(
+    f: impl Fn(C, X) -> R,
     init: C,
     xs: X,
     length: Option<usize>,
@@ -453,7 +467,8 @@ pub fn scan_with<C: Tree, X: Tree, Y: Tree>(
         };
         if concrete && n > 0 {
             staged.check()?;
-            return scan_concrete(&f, init, &x_vals, &x_def, n, reverse);
+            let step = |c: C, x: X| f(c, x).into_result();
+            return scan_concrete(&step, init, &x_vals, &x_def, n, reverse);
         }
         let mut outs = staged.bind()?;
         let ys = outs.split_off(nk);
