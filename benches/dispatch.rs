@@ -110,12 +110,14 @@ fn vmap_of_jit() {
     let jitted = jit(layer.clone());
     let x = jnp::ones(&[128, 64], DType::F32);
     let of_jit = median_us(11, 200, || {
-        rjax::vmap(|x: Array| jitted.call(x).unwrap())(x.clone())
+        rjax::vmap(|x: Array| jitted.call(x))(x.clone())
+            .unwrap()
             .block_until_ready()
             .unwrap();
     });
     let op_by_op = median_us(11, 50, || {
         rjax::vmap(layer.clone())(x.clone())
+            .unwrap()
             .block_until_ready()
             .unwrap();
     });
@@ -135,11 +137,11 @@ fn pmap_dispatch() {
     let tiny = rjax::pmap(|x: Array| &x + 1.0);
     let x8 = jnp::ones(&[8, 1000], DType::F32);
     let pmapped = median_us(11, 200, || {
-        tiny(x8.clone()).block_until_ready().unwrap();
+        tiny(x8.clone()).unwrap().block_until_ready().unwrap();
     });
-    let resident = tiny(x8.clone());
+    let resident = tiny(x8.clone()).unwrap();
     let chained = median_us(11, 200, || {
-        tiny(resident.clone()).block_until_ready().unwrap();
+        tiny(resident.clone()).unwrap().block_until_ready().unwrap();
     });
     let f = jit(|x: Array| &x + 1.0);
     let x = jnp::ones(&[1000], DType::F32);
@@ -154,7 +156,7 @@ fn pmap_dispatch() {
     );
     let big = jnp::ones(&[8, 262_144], DType::F32);
     let all_reduce = median_us(11, 20, || {
-        reduce(big.clone()).block_until_ready().unwrap();
+        reduce(big.clone()).unwrap().block_until_ready().unwrap();
     });
     println!("pmap over 8 CPU devices (call + wait until ready, median):");
     println!(

@@ -40,13 +40,13 @@ fn loss(params: &Params, x: &Array, y: &Array) -> Array {
     (&d * &d).mean()
 }
 
-fn step((params, x, y): (Params, Array, Array)) -> Params {
-    let grads = grad(|p: Params| loss(&p, &x, &y))(params.clone());
-    params
+fn step((params, x, y): (Params, Array, Array)) -> rjax::Result<Params> {
+    let grads = grad(|p: Params| loss(&p, &x, &y))(params.clone())?;
+    Ok(params
         .iter()
         .zip(&grads)
         .map(|((w, b), (gw, gb))| (w - &(gw * 0.01), b - &(gb * 0.01)))
-        .collect()
+        .collect())
 }
 
 fn main() {
