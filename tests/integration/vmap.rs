@@ -317,6 +317,29 @@ fn errors_name_the_argument() {
 }
 
 #[test]
+fn an_error_before_the_function_runs_does_not_run_it() {
+    // The error is returned; the user's function is not run to build an
+    // output tree to carry it.
+    let calls = std::cell::Cell::new(0);
+    let counted = |x: Array| {
+        calls.set(calls.get() + 1);
+        x.sin()
+    };
+    let x = jnp::ones(&[3, 2], DType::F32);
+    let e = vmap_with(&counted, VmapSpec::default().in_axes(2))(x.clone()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Axis, "{e}");
+    let e = rjax::pmap(&counted)(jnp::ones(&[64, 2], DType::F32)).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Shape, "{e}");
+    let e = grad(&counted)(x.astype(DType::I32)).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DType, "{e}");
+    assert_eq!(calls.get(), 0);
+    // An error inside the function comes out of the call, once.
+    let e = vmap(|x: Array| &counted(x) + &jnp::ones(&[5], DType::F32))(x).unwrap_err();
+    assert_eq!(e.op, "add", "{e}");
+    assert_eq!(calls.get(), 1);
+}
+
+#[test]
 fn snapshot_of_per_example_gradients() {
     let p = vec![
         Layer {
