@@ -81,8 +81,9 @@ pub enum Computed {
     /// it has not.
     Arithmetic,
     /// Through XLA's approximations of exp, log, erf_inv, tan..., which it
-    /// generates for the host CPU, and f16/bf16 arithmetic, which XLA keeps
-    /// in f32 or rounds after each operation depending on the CPU.
+    /// evaluates with fused multiply-adds where the CPU has them, and any
+    /// f16/bf16 value, which a CPU with native FP16 arithmetic can compute
+    /// in f16 where others compute in f32 and round once.
     Transcendental,
     /// By rjax another way than JAX (a VJP summed in another order, a
     /// composition of other primitives): equal to the dtype's rounding
