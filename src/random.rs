@@ -1,8 +1,10 @@
 //! `random`: JAX's counter-based pseudo-random numbers. A key is a uint32
 //! array of shape `[2]` (what `jax.random.PRNGKey` returns); every function
 //! is a pure function of its key, and the same key, shape and dtype give
-//! bit for bit the numbers JAX 0.10 gives (Threefry-2x32 with JAX's default
-//! `jax_threefry_partitionable=True`). Besides keys and raw bits there are
+//! bit for bit the numbers JAX 0.10 gives on the same CPU (Threefry-2x32
+//! with JAX's default `jax_threefry_partitionable=True`; keys, bits and
+//! integer draws on any CPU, floats through XLA's transcendental functions
+//! within a few ulps elsewhere). Besides keys and raw bits there are
 //! continuous samplers (`uniform`, `normal`, `truncated_normal`, ...),
 //! discrete ones (`randint`, `categorical`, `permutation`, `choice`,
 //! `bernoulli`, `rademacher`), the gamma family (`gamma`, `loggamma`,

@@ -3,7 +3,7 @@
 //! [`Initializer`] value — a plain description (comparable, printable,
 //! storable in a model's configuration) — whose [`Initializer::init`] draws
 //! the array. The random ones give JAX's values bit for bit for the same
-//! key, shape and dtype.
+//! key, shape and dtype on the same CPU.
 //!
 //! ```
 //! use rjax::{nn::initializers, random, DType};
