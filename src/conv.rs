@@ -29,8 +29,10 @@ impl Padding {
                     let stride = strides.get(i).copied().unwrap_or(1).max(1);
                     let window = windows.get(i).copied().unwrap_or(1);
                     let out = inputs[i].div_ceil(stride);
-                    let total =
-                        ((out.max(1) - 1) * stride + window).saturating_sub(inputs[i]) as i64;
+                    let reach = (out.max(1) - 1)
+                        .saturating_mul(stride)
+                        .saturating_add(window);
+                    let total = i64::try_from(reach.saturating_sub(inputs[i])).unwrap_or(i64::MAX);
                     let small = total / 2;
                     if lower {
                         (total - small, small)

@@ -34,7 +34,7 @@ mod products;
 mod shape;
 mod slicing;
 mod special;
-pub use crate::windows::{Window, reduce_window};
+pub use crate::windows::{MAX_WINDOW_ELEMENTS, Window, reduce_window};
 pub use betainc::betainc;
 pub use elementwise::{exp2, integer_pow, mulhi, reciprocal, select_n, square};
 pub use products::{batch_matmul, dot};

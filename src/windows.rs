@@ -35,8 +35,15 @@ impl Window {
     }
 }
 
+/// The most elements a window of [`reduce_window`] may have: it emits one
+/// strided slice per window element, so a larger window would trace (and
+/// compile) that many operations. Reduce over whole axes with `jnp::sum`,
+/// `jnp::max`, ... instead.
+pub const MAX_WINDOW_ELEMENTS: usize = 4096;
+
 /// Reduce each window of `x` with the associative `op` starting from
-/// `init` (a scalar of `x`'s dtype), JAX's `lax.reduce_window`.
+/// `init` (a scalar of `x`'s dtype), JAX's `lax.reduce_window`. Windows
+/// have at most [`MAX_WINDOW_ELEMENTS`] elements.
 ///
 /// ```
 /// use rjax::{lax, Array};
@@ -71,34 +78,53 @@ pub fn reduce_window(
         .iter()
         .all(|v| v.len() == rank && v.iter().all(|&s| s > 0));
     let pads_fit = !matches!(&window.padding, Padding::Explicit(p) if p.len() != rank);
+    let fail = |message: String| {
+        let e = Error::new(ErrorKind::Param, "reduce_window", message)
+            .with_operands(x.value().map(|v| vec![v.aval()]).unwrap_or_default());
+        Array::from_error(e.at(crate::location::current()))
+    };
     if !all_fit || !pads_fit {
-        let e = Error::new(
-            ErrorKind::Param,
-            "reduce_window",
-            format!("window {window:?} does not fit an operand of rank {rank}"),
-        )
-        .with_operands(x.value().map(|v| vec![v.aval()]).unwrap_or_default());
-        return Array::from_error(e.at(crate::location::current()));
+        return fail(format!(
+            "window {window:?} does not fit an operand of rank {rank}"
+        ));
     }
     let spans: Vec<usize> = (0..rank)
         .map(|i| dilate(window.dimensions[i], dilation[i]))
         .collect();
     let pads = window.padding.pairs(&shape, &spans, &strides);
+    // Windows per axis, from the padded extent (in i128: an oversized pad
+    // is the pad's own error below).
+    let out: Vec<usize> = (0..rank)
+        .map(|i| {
+            let padded = dilate(shape[i], base[i]) as i128 + pads[i].0 as i128 + pads[i].1 as i128;
+            let room = padded - spans[i] as i128;
+            if room < 0 {
+                0
+            } else {
+                usize::try_from(room / strides[i] as i128 + 1).unwrap_or(usize::MAX)
+            }
+        })
+        .collect();
+    if out.contains(&0) {
+        // No window fits: an empty result, whatever the window's size.
+        return lax::broadcast_in_dim(init, &out, &[]);
+    }
+    let count = window
+        .dimensions
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_WINDOW_ELEMENTS);
+    let Some(count) = count else {
+        return fail(format!(
+            "window {:?} has more than {MAX_WINDOW_ELEMENTS} elements (one slice each)",
+            window.dimensions
+        ));
+    };
     let config: Vec<(i64, i64, usize)> = (0..rank)
         .map(|i| (pads[i].0, pads[i].1, base[i] - 1))
         .collect();
     let padded = lax::pad(x, init, &config);
-    let Ok(padded_shape) = padded.shape() else {
-        return padded;
-    };
-    let out: Vec<usize> = (0..rank)
-        .map(|i| match padded_shape.get(i) {
-            Some(&p) if p >= spans[i] => (p - spans[i]) / strides[i] + 1,
-            _ => 0,
-        })
-        .collect();
     let mut acc: Option<Array> = None;
-    let count: usize = window.dimensions.iter().product();
     for flat in 0..count {
         let mut rest = flat;
         let mut start = vec![0; rank];

@@ -524,3 +524,29 @@ fn extremes_of_empty_arrays() {
     assert!(!jnp::any(&empty, (), false).item::<bool>().unwrap());
     assert_eq!(jnp::max(&empty, 0, false).shape().unwrap(), [0]);
 }
+
+#[test]
+fn windows_larger_than_the_composite_allows() {
+    use rjax::lax::{Padding, Window};
+    let x = jnp::ones(&[6], DType::F32);
+    let init = Array::scalar(0.0f32);
+    // A window that fits nowhere gives an empty result, at once.
+    let w = Window::new(&[1 << 40], &[1], Padding::Valid);
+    let y = lax::reduce_window(&x, &init, lax::add, &w);
+    assert_eq!(y.shape().unwrap(), [0]);
+    // A window with more elements than the composite emits slices for is
+    // a typed error, not a hang; so is one whose size overflows.
+    for dims in [vec![5000], vec![1 << 40, 1 << 40]] {
+        let x = jnp::ones(&vec![1; dims.len()], DType::F32);
+        let w = Window::new(&dims, &vec![1; dims.len()], Padding::Same);
+        let e = lax::reduce_window(&x, &init, lax::add, &w)
+            .check()
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.op.as_str()),
+            (ErrorKind::Param, "reduce_window"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("4096"), "{e}");
+    }
+}
