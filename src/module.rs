@@ -38,6 +38,16 @@ pub fn compile_module(text: &str) -> Result<Module> {
             ),
         ));
     }
+    if let Some(t) = oversized_tensor_type(text) {
+        return Err(Error::new(
+            ErrorKind::Shape,
+            "compile_module",
+            format!(
+                "tensor<{t}> is too large: its size in bytes does not fit in int64, \
+                 which XLA cannot represent"
+            ),
+        ));
+    }
     let rt = runtime()?;
     let exe = rt
         .client
@@ -109,6 +119,33 @@ fn replica_counts(text: &str) -> Vec<Option<u64>> {
             Some(value[..digits].parse().ok())
         })
         .collect()
+}
+
+/// The body of the first static `tensor<...>` type in the code whose byte
+/// size overflows int64 (XLA's C++ side throws on such a type, which would
+/// abort the process). Element types of unknown width count as 8 bytes.
+fn oversized_tensor_type(text: &str) -> Option<String> {
+    let code = code_only(text, "");
+    code.match_indices("tensor<").find_map(|(at, _)| {
+        let body = &code[at + "tensor<".len()..];
+        let body = &body[..body.find('>')?];
+        let mut parts: Vec<&str> = body.split('x').collect();
+        let element = parts.pop()?;
+        let width = match element.trim() {
+            "i1" | "i8" | "ui8" => 1,
+            "i16" | "ui16" | "f16" | "bf16" => 2,
+            "i32" | "ui32" | "f32" => 4,
+            _ => 8,
+        };
+        let bytes = parts
+            .iter()
+            .filter_map(|d| d.trim().parse::<u64>().ok())
+            .try_fold(width, |n: u64, d| n.checked_mul(d.max(1)));
+        match bytes {
+            Some(b) if b <= i64::MAX as u64 => None,
+            _ => Some(body.to_string()),
+        }
+    })
 }
 
 /// `text` with comments and string literals blanked out, except string

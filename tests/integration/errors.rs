@@ -134,6 +134,22 @@ fn a_module_xla_rejects() {
         .expect("XLA must reject a type mismatch");
     assert_eq!(err.kind, ErrorKind::Runtime, "{err}");
     assert!(err.to_string().contains("compile_module"), "{err}");
+    // A type XLA cannot represent is refused before XLA sees it (its C++
+    // side would throw); a comment mentioning one does not count.
+    let huge = "tensor<4294967296x4294967296xf32>";
+    let module = |t: &str| {
+        format!(
+            "module @m {{ func.func public @main(%arg0: {t}) -> {t} {{\n return %arg0 : {t}\n }} }}"
+        )
+    };
+    let err = rjax::compile_module(&module(huge)).err().expect("refused");
+    assert_eq!(err.kind, ErrorKind::Shape, "{err}");
+    assert!(
+        err.to_string().contains("4294967296x4294967296xf32"),
+        "{err}"
+    );
+    let commented = format!("// {huge}\n{}", module("tensor<2xf32>"));
+    assert!(rjax::compile_module(&commented).is_ok());
 }
 
 #[test]
