@@ -78,10 +78,11 @@ pub fn reduce_window(
         .iter()
         .all(|v| v.len() == rank && v.iter().all(|&s| s > 0));
     let pads_fit = !matches!(&window.padding, Padding::Explicit(p) if p.len() != rank);
+    let location = crate::location::current();
     let fail = |message: String| {
         let e = Error::new(ErrorKind::Param, "reduce_window", message)
             .with_operands(x.value().map(|v| vec![v.aval()]).unwrap_or_default());
-        Array::from_error(e.at(crate::location::current()))
+        Array::from_error(e.at(location))
     };
     if !all_fit || !pads_fit {
         return fail(format!(
