@@ -1,21 +1,25 @@
 //! Steady-state memory: repeated dispatch must not grow the process. This
 //! is its own test binary with a single test, so nothing else allocates
-//! while resident memory is measured.
+//! while resident memory is measured. It reads `/proc`, so it runs on
+//! Linux only.
+#![cfg(target_os = "linux")]
 
 use rjax::numpy as jnp;
 use rjax::{Array, DType, jit};
 use rjax_pjrt::{Client, ClientOptions, CompileOptions, ElementType, Plugin};
 use std::path::PathBuf;
 
-/// Resident memory of this process in KiB.
+/// Resident memory of this process in KiB (4 KiB pages). A `/proc` that
+/// cannot be read fails the test rather than measuring zero growth.
 fn rss_kib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm is readable");
+    let pages = statm
         .split_whitespace()
         .nth(1)
         .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 4
+        .expect("/proc/self/statm has a resident page count");
+    assert!(pages > 0, "a running process has resident pages");
+    pages * 4
 }
 
 /// Run `f` `warmup` times, then `n` times, and return the RSS growth of
