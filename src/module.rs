@@ -123,7 +123,8 @@ fn replica_counts(text: &str) -> Vec<Option<u64>> {
 
 /// The body of the first static `tensor<...>` type in the code whose byte
 /// size overflows int64 (XLA's C++ side throws on such a type, which would
-/// abort the process). Element types of unknown width count as 8 bytes.
+/// abort the process). Element types rjax does not know (complex, f8...)
+/// count as 16 bytes.
 fn oversized_tensor_type(text: &str) -> Option<String> {
     let code = code_only(text, "");
     code.match_indices("tensor<").find_map(|(at, _)| {
@@ -131,12 +132,8 @@ fn oversized_tensor_type(text: &str) -> Option<String> {
         let body = &body[..body.find('>')?];
         let mut parts: Vec<&str> = body.split('x').collect();
         let element = parts.pop()?;
-        let width = match element.trim() {
-            "i1" | "i8" | "ui8" => 1,
-            "i16" | "ui16" | "f16" | "bf16" => 2,
-            "i32" | "ui32" | "f32" => 4,
-            _ => 8,
-        };
+        let width =
+            rjax_lower::dtype_of_element(element.trim()).map_or(16, |d| d.size_bytes()) as u64;
         let bytes = parts
             .iter()
             .filter_map(|d| d.trim().parse::<u64>().ok())

@@ -20,7 +20,7 @@ mod sort;
 mod threefry;
 mod types;
 
-pub use types::{element_type, tensor_type};
+pub use types::{dtype_of_element, element_type, tensor_type};
 
 use emitter::Emitter;
 use rjax_ir::{Jaxpr, Result};

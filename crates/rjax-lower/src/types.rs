@@ -22,6 +22,14 @@ pub fn element_type(d: DType) -> &'static str {
     }
 }
 
+/// The dtype whose MLIR element type is `name` (the inverse of
+/// [`element_type`]), if rjax has one.
+pub fn dtype_of_element(name: &str) -> Option<DType> {
+    rjax_ir::ALL_DTYPES
+        .into_iter()
+        .find(|&d| element_type(d) == name)
+}
+
 /// The MLIR tensor type: `tensor<2x3xf32>`, `tensor<f32>` for scalars.
 pub fn tensor_type(a: &AVal) -> String {
     let mut s = String::from("tensor<");
