@@ -3,7 +3,7 @@
 //! one PJRT execute per call.
 
 use crate::Array;
-use crate::lru::Lru;
+use crate::lru::OnceLru;
 use crate::runtime::{DeviceArray, device_array, execute, runtime};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{
@@ -12,7 +12,7 @@ use rjax_ir::{
 use rjax_pjrt::{Buffer, Executable};
 use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// Trace `f` on the abstract values of `args` (their shapes and dtypes).
 /// Returns the Jaxpr, its captured constants and the output structure.
@@ -98,7 +98,7 @@ struct Key {
 pub struct Jit<F, I, R> {
     f: F,
     name: String,
-    cache: Mutex<Lru<Key, Arc<Staged>>>,
+    cache: OnceLru<Key, Arc<Staged>>,
     /// One clone per live compiled program (see [`Jit::live_programs`]).
     live: Arc<()>,
     _types: PhantomData<fn(I) -> R>,
@@ -117,7 +117,7 @@ pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
     Jit {
         f,
         name: "jit_fn".to_string(),
-        cache: Mutex::new(Lru::new(JIT_CACHE_CAPACITY)),
+        cache: OnceLru::new(JIT_CACHE_CAPACITY),
         live: Arc::new(()),
         _types: PhantomData,
     }
@@ -164,15 +164,14 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
     /// assert_eq!(f.cache_size(), 2);
     /// ```
     pub fn cache_capacity(self, capacity: usize) -> Self {
-        let evicted = self.lock_cache().set_capacity(capacity);
-        drop(evicted);
+        self.cache.set_capacity(capacity);
         self
     }
 
     /// How many input signatures are cached (traced, and compiled once
     /// called).
     pub fn cache_size(&self) -> usize {
-        self.lock_cache().len()
+        self.cache.len()
     }
 
     /// How many compiled programs of this function are alive: those cached
@@ -183,27 +182,21 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
         Arc::strong_count(&self.live) - 1
     }
 
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, Lru<Key, Arc<Staged>>> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
+    /// The staged program for this signature, traced once however many
+    /// threads ask for it at the same time.
     fn staged(&self, def: TreeDef, avals: Vec<AVal>) -> Result<Arc<Staged>> {
         let key = Key { def, avals };
-        if let Some(s) = self.lock_cache().get(&key) {
-            return Ok(s);
-        }
-        let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
-        let jaxpr = rjax_transforms::dce(&closed.hoist_consts());
-        let staged = Arc::new(Staged {
-            out_avals: jaxpr.out_avals(),
-            jaxpr: Arc::new(jaxpr),
-            consts: closed.consts,
-            out_def,
-            compiled: OnceLock::new(),
-        });
-        let evicted = self.lock_cache().insert(key, staged.clone());
-        drop(evicted);
-        Ok(staged)
+        self.cache.get_or_try_make(&key, || {
+            let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
+            let jaxpr = rjax_transforms::dce(&closed.hoist_consts());
+            Ok(Arc::new(Staged {
+                out_avals: jaxpr.out_avals(),
+                jaxpr: Arc::new(jaxpr),
+                consts: closed.consts,
+                out_def,
+                compiled: OnceLock::new(),
+            }))
+        })
     }
 
     /// Run the compiled function. Under another transformation (inside an
@@ -300,7 +293,7 @@ type BoxedJit<I, O> = Jit<Box<dyn Fn(I) -> O>, I, O>;
 /// [`JIT_CACHE_CAPACITY`] most recently used static values.
 pub struct JitStatic<S, I, O> {
     f: StaticFn<S, I, O>,
-    jits: Mutex<Lru<S, Arc<BoxedJit<I, O>>>>,
+    jits: OnceLru<S, Arc<BoxedJit<I, O>>>,
 }
 
 /// `jit` with a static first argument `s` that Rust code may inspect
@@ -320,7 +313,7 @@ where
 {
     JitStatic {
         f: Arc::new(f),
-        jits: Mutex::new(Lru::new(JIT_CACHE_CAPACITY)),
+        jits: OnceLru::new(JIT_CACHE_CAPACITY),
     }
 }
 
@@ -332,26 +325,18 @@ where
 {
     /// How many static values have programs cached.
     pub fn cache_size(&self) -> usize {
-        self.jits.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.jits.len()
     }
 
     /// Run the program compiled for `s` (compiling it on first use).
     #[track_caller]
     pub fn call(&self, s: S, args: I) -> Result<O> {
-        let (jit, evicted) = {
-            let mut jits = self.jits.lock().unwrap_or_else(|p| p.into_inner());
-            match jits.get(&s) {
-                Some(j) => (j, Vec::new()),
-                None => {
-                    let f = self.f.clone();
-                    let key = s.clone();
-                    let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&key, x));
-                    let j = Arc::new(jit(g));
-                    (j.clone(), jits.insert(s, j))
-                }
-            }
-        };
-        drop(evicted);
+        let jit = self.jits.get_or_try_make(&s, || {
+            let f = self.f.clone();
+            let key = s.clone();
+            let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&key, x));
+            Ok::<_, Error>(Arc::new(jit(g)))
+        })?;
         jit.call(args)
     }
 }

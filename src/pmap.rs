@@ -7,7 +7,7 @@
 //! `rjax-transforms`; nested calls run on a grid of devices.
 
 use crate::jit::flatten_args;
-use crate::lru::Lru;
+use crate::lru::OnceLru;
 use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::AxisSpec;
@@ -17,8 +17,8 @@ use rjax_ir::{
 };
 use rjax_pjrt::{Buffer, Executable};
 use std::panic::Location;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// How [`pmap_with`] maps: which leaves are split across devices (axis) or
 /// copied to each (`None`), and the axis name collectives use.
@@ -130,7 +130,7 @@ pub fn pmap_with<I: Tree, R: TreeOutput>(
     spec: PmapSpec,
 ) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
-    let cache = Mutex::new(Lru::new(crate::jit::JIT_CACHE_CAPACITY));
+    let cache = OnceLru::new(crate::jit::JIT_CACHE_CAPACITY);
     move |x: I| call(&f, &spec, &cache, &x).map_err(|e| e.at(location))
 }
 
@@ -221,7 +221,7 @@ pub fn pmap_lower<I: Tree, R: TreeOutput>(
 fn call<I: Tree, R: TreeOutput>(
     f: &impl Fn(I) -> R,
     spec: &PmapSpec,
-    cache: &Mutex<Lru<Key, Arc<Compiled>>>,
+    cache: &OnceLru<Key, Arc<Compiled>>,
     x: &I,
 ) -> Result<R::Tree> {
     let sig = signature(spec, x)?;
@@ -237,19 +237,9 @@ fn call<I: Tree, R: TreeOutput>(
     } = sig;
     let rt = runtime()?;
     let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
-    let cached = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key);
-    let compiled = match cached {
-        Some(c) => c,
-        None => {
-            let c = Arc::new(compile(f, &def, &shard_avals, spec, n)?);
-            let evicted = cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, c.clone());
-            drop(evicted); // outside the lock: freeing executables calls PJRT
-            c
-        }
-    };
+    let compiled = cache.get_or_try_make(&key, || {
+        compile(f, &def, &shard_avals, spec, n).map(Arc::new)
+    })?;
     // Per-device argument lists: constants (uploaded at compile time) and
     // unmapped leaves on every device, mapped leaves split — or taken as
     // they are when they already live sharded on these devices.

@@ -19,8 +19,11 @@ use crate::{Array, DType, Error, ErrorKind, lax, location};
 /// ```
 #[track_caller]
 pub fn cholesky(a: &Array) -> Array {
-    let symmetric = &(a + &swapaxes(a, -1, -2)) * 0.5;
-    lax_linalg::cholesky(&symmetric)
+    fallible(|| {
+        square_matrices("cholesky", a)?;
+        let symmetric = &(a + &swapaxes(a, -1, -2)) * 0.5;
+        Ok(lax_linalg::cholesky(&symmetric))
+    })
 }
 
 /// Which factors [`qr`] returns: `Q` of `[..., m, k]` and `R` of `[..., k,
@@ -161,8 +164,8 @@ fn jnp_max_last(s: &Array) -> Array {
 #[track_caller]
 pub fn solve(a: &Array, b: &Array) -> Array {
     fallible(|| {
-        let (ra, rb) = (a.ndim()?, b.ndim()?);
-        if ra < 2 || (rb != ra && rb + 1 != ra) {
+        let (ra, rb) = (square_matrices("solve", a)?.len(), b.ndim()?);
+        if rb != ra && rb + 1 != ra {
             return Err(Error::new(
                 ErrorKind::Shape,
                 "solve",
@@ -203,8 +206,8 @@ pub fn solve(a: &Array, b: &Array) -> Array {
 #[track_caller]
 pub fn inv(a: &Array) -> Array {
     fallible(|| {
-        let shape = a.shape()?;
-        let n = shape.last().copied().unwrap_or(0);
+        let shape = square_matrices("inv", a)?;
+        let n = shape[shape.len() - 1];
         let eye = super::eye(n, None, 0, a.dtype()?);
         Ok(solve(a, &super::broadcast_to(&eye, &shape)))
     })
@@ -214,7 +217,8 @@ pub fn inv(a: &Array) -> Array {
 /// value of each matrix's determinant.
 #[track_caller]
 pub fn slogdet(a: &Array) -> (Array, Array) {
-    let (diagonal, parity) = match lu_diagonal(a) {
+    let found = square_matrices("slogdet", a).and_then(|_| lu_diagonal(a));
+    let (diagonal, parity) = match found {
         Ok(found) => found,
         Err(e) => return (Array::from_error(e.clone()), Array::from_error(e)),
     };
@@ -234,9 +238,27 @@ pub fn slogdet(a: &Array) -> (Array, Array) {
 #[track_caller]
 pub fn det(a: &Array) -> Array {
     fallible(|| {
+        square_matrices("det", a)?;
         let (diagonal, parity) = lu_diagonal(a)?;
         Ok(&prod(&diagonal, -1, false) * &parity)
     })
+}
+
+/// `a`'s shape, checked to be a stack of square matrices `[..., n, n]`;
+/// the error names `op` and the caller's line.
+#[track_caller]
+fn square_matrices(op: &str, a: &Array) -> Result<Vec<usize>, Error> {
+    let shape = a.shape()?;
+    match shape.as_slice() {
+        [.., m, n] if m == n => Ok(shape),
+        _ => Err(Error::new(
+            ErrorKind::Shape,
+            op,
+            "the argument must be a stack of square matrices [..., n, n]",
+        )
+        .with_operands(vec![a.aval()?])
+        .at(location::current())),
+    }
 }
 
 /// `U`'s diagonal of the LU decomposition, and `(-1)^(row swaps)`.

@@ -566,3 +566,20 @@ fn windows_larger_than_the_composite_allows() {
         assert!(e.to_string().contains("4096"), "{e}");
     }
 }
+
+#[test]
+fn linear_algebra_of_non_square_matrices_names_the_function() {
+    let a = v(&[2, 3]);
+    let b = v(&[2]);
+    for (op, result) in [
+        ("inv", jnp::linalg::inv(&a)),
+        ("det", jnp::linalg::det(&a)),
+        ("slogdet", jnp::linalg::slogdet(&a).1),
+        ("solve", jnp::linalg::solve(&a, &b)),
+        ("cholesky", jnp::linalg::cholesky(&a)),
+        ("inv", jnp::linalg::inv(&v(&[3]))),
+    ] {
+        let e = result.check().unwrap_err();
+        expect(e, ErrorKind::Shape, op, &["f32["]);
+    }
+}

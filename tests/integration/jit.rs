@@ -64,6 +64,43 @@ fn jit_static_keeps_a_bounded_number_of_static_values() {
 }
 
 #[test]
+fn concurrent_first_calls_trace_and_compile_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let traces = AtomicUsize::new(0);
+    let fs: Vec<_> = (0..20)
+        .map(|k| {
+            let traces = &traces;
+            jit(move |x: Array| {
+                traces.fetch_add(1, Ordering::SeqCst);
+                &x * (k as f64)
+            })
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for (k, f) in fs.iter().enumerate() {
+                    let y = f.call(jnp::ones(&[2], DType::F32)).unwrap();
+                    assert_eq!(y.to_vec::<f32>().unwrap(), vec![k as f32; 2]);
+                }
+            });
+        }
+    });
+    assert_eq!(traces.load(Ordering::SeqCst), 20);
+    assert!(
+        fs.iter()
+            .all(|f| f.cache_size() == 1 && f.live_programs() == 1)
+    );
+}
+
+#[test]
+fn a_failed_trace_is_not_cached() {
+    let f = jit(|x: Array| lax::reshape(&x, &[5]));
+    assert!(f.call(jnp::ones(&[2], DType::F32)).is_err());
+    assert_eq!(f.cache_size(), 0);
+}
+
+#[test]
 fn make_jaxpr_prints_like_jax() {
     let x = jnp::ones(&[3], DType::F32);
     let j = make_jaxpr(|x: Array| jnp::sum(&(&x * 2.0).tanh(), (), false), x).unwrap();
