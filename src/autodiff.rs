@@ -79,6 +79,8 @@ pub struct Vjp<I, O> {
     linear: rjax_transforms::Linearized,
     in_def: TreeDef,
     out_def: TreeDef,
+    /// Zero cotangents of the auxiliary outputs (see [`vjp_aux`]).
+    aux_zeros: Vec<Value>,
     _types: std::marker::PhantomData<fn(O) -> I>,
 }
 
@@ -93,7 +95,9 @@ impl<I: Tree, O: Tree> Vjp<I, O> {
                 "cotangents do not have the outputs' structure",
             ));
         }
-        I::unflatten_tree(&self.in_def, arrays(self.linear.transpose(&values(&c)?)?))
+        let mut cotangents = values(&c)?;
+        cotangents.extend(self.aux_zeros.iter().cloned());
+        I::unflatten_tree(&self.in_def, arrays(self.linear.transpose(&cotangents)?))
     }
 }
 
@@ -123,9 +127,51 @@ pub fn vjp<I: Tree, R: TreeOutput>(
                 linear,
                 in_def,
                 out_def,
+                aux_zeros: Vec::new(),
                 _types: std::marker::PhantomData,
             },
         ))
+    })()
+    .map_err(|e: Error| e.at(location))
+}
+
+/// [`vjp`] of an `f` returning `(output, aux)` (JAX's `has_aux=True`):
+/// the output, its pullback, and `aux`, which is not differentiated.
+///
+/// ```
+/// use rjax::{vjp_aux, Array};
+/// let (y, pullback, aux) = vjp_aux(|x: Array| (&x * &x, x.sin()), Array::scalar(3.0f32)).unwrap();
+/// assert_eq!(y.item::<f32>().unwrap(), 9.0);
+/// assert_eq!(pullback.call(Array::scalar(1.0f32)).unwrap().item::<f32>().unwrap(), 6.0);
+/// assert!((aux.item::<f32>().unwrap() - 3f32.sin()).abs() < 1e-6);
+/// ```
+#[track_caller]
+#[allow(clippy::type_complexity)]
+pub fn vjp_aux<I: Tree, O: Tree, A: Tree, R: TreeOutput<Tree = (O, A)>>(
+    f: impl Fn(I) -> R,
+    primals: I,
+) -> Result<(O, Vjp<I, O>, A)> {
+    let location = Location::caller();
+    (|| {
+        let (p, in_def) = primals.flatten_tree();
+        let mut out_def = None;
+        let (outs, linear) = rjax_transforms::vjp(flat(&f, &in_def, &mut out_def), &values(&p)?)?;
+        let (y, aux) =
+            <(O, A)>::unflatten_tree(&out_def.ok_or_else(missing_output)?, arrays(outs))?;
+        let (aux_leaves, _) = aux.flatten_tree();
+        let aux_zeros = aux_leaves
+            .iter()
+            .map(|a| Ok(crate::numpy::zeros_like(a, None).value()?.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let (_, out_def) = y.flatten_tree();
+        let pullback = Vjp {
+            linear,
+            in_def,
+            out_def,
+            aux_zeros,
+            _types: std::marker::PhantomData,
+        };
+        Ok((y, pullback, aux))
     })()
     .map_err(|e: Error| e.at(location))
 }

@@ -16,5 +16,6 @@ mod pmap;
 mod pmap_compose;
 mod primitives;
 mod random;
+mod transforms;
 mod trees;
 mod vmap;
