@@ -73,8 +73,10 @@ impl Module {
             .unwrap_or_default()
             .into_iter()
             .map(|buffer| {
-                let shape = buffer.dims().iter().map(|&d| d as usize).collect();
-                let aval = AVal::new(shape, dtype_of(buffer.element_type())?);
+                let dims = buffer.dims().map_err(|e| pjrt_error("run", e))?;
+                let ty = buffer.element_type().map_err(|e| pjrt_error("run", e))?;
+                let shape = dims.iter().map(|&d| d as usize).collect();
+                let aval = AVal::new(shape, dtype_of(ty)?);
                 Ok(Array::from_value(Value::Concrete(Arc::new(DeviceArray {
                     aval,
                     buffer,

@@ -12,6 +12,7 @@ mod fixtures;
 mod jit;
 mod nan;
 mod pjrt;
+mod pjrt_ffi;
 mod pmap;
 mod pmap_compose;
 mod primitives;

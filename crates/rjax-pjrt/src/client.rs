@@ -16,14 +16,22 @@ pub(crate) struct ClientInner {
     pub(crate) devices: Vec<Device>,
 }
 
-// PJRT clients are thread-safe.
+// SAFETY: `ClientInner` is the only owner of `raw`, which rjax hands only to
+// the plugin; PJRT clients may be used from any thread (the C API's objects
+// are thread-safe), and `devices` are handles of the same client.
 unsafe impl Send for ClientInner {}
+// SAFETY: as for `Send`: shared use only passes `raw` to thread-safe calls.
 unsafe impl Sync for ClientInner {}
 
 impl Drop for ClientInner {
     fn drop(&mut self) {
         let mut a = args!(PJRT_Client_Destroy_Args { client: self.raw });
-        let _ = call!(&self.plugin, PJRT_Client_Destroy, &mut a);
+        // SAFETY: `self.raw` is the client this value owns alone; every
+        // buffer and executable of it holds this `ClientInner` through an
+        // `Arc`, so none is left, and the client is destroyed once, here.
+        // A failure has nowhere to go from `drop`: its error is freed and
+        // the client is abandoned to the plugin.
+        let _ = unsafe { call!(&self.plugin, PJRT_Client_Destroy, &mut a) };
     }
 }
 
@@ -35,22 +43,30 @@ pub struct Device {
     pub id: i64,
 }
 
+// SAFETY: a `Device` is an id and a handle that rjax never dereferences: it
+// only passes `raw` to the plugin, through the client whose device list it
+// was copied from (so while that client lives). PJRT devices are
+// thread-safe.
 unsafe impl Send for Device {}
+// SAFETY: as for `Send`.
 unsafe impl Sync for Device {}
 
-/// The global id of a device (its index if the plugin cannot say).
-fn device_id(plugin: &Plugin, raw: *mut sys::PJRT_Device) -> i64 {
+/// The global id of a device, from its description.
+///
+/// # Safety
+///
+/// `raw` is a device of a live client of `plugin`.
+unsafe fn device_id(plugin: &Plugin, raw: *mut sys::PJRT_Device) -> Result<i64> {
     let mut d = args!(PJRT_Device_GetDescription_Args { device: raw });
-    if call!(plugin, PJRT_Device_GetDescription, &mut d).is_err() {
-        return -1;
-    }
+    // SAFETY: `raw` is a live device (contract); the description returned is
+    // owned by the device (the C API has no destroy for it).
+    unsafe { call!(plugin, PJRT_Device_GetDescription, &mut d) }?;
     let mut a = args!(PJRT_DeviceDescription_Id_Args {
         device_description: d.device_description
     });
-    match call!(plugin, PJRT_DeviceDescription_Id, &mut a) {
-        Ok(()) => a.id as i64,
-        Err(_) => -1,
-    }
+    // SAFETY: `d.device_description` belongs to the live device `raw`.
+    unsafe { call!(plugin, PJRT_DeviceDescription_Id, &mut a) }?;
+    Ok(a.id.into())
 }
 
 impl Client {
@@ -77,27 +93,37 @@ impl Client {
             create_options: named.as_ptr(),
             num_options: named.len()
         });
-        call!(&plugin, PJRT_Client_Create, &mut a)?;
-        let raw = a.client;
-        let mut d = args!(PJRT_Client_AddressableDevices_Args { client: raw });
-        let listed = call!(&plugin, PJRT_Client_AddressableDevices, &mut d);
+        // SAFETY: `named` holds `num_options` values whose names point at
+        // `'static` strings, and outlives the call (the plugin copies the
+        // options); no key-value callbacks are given (null).
+        unsafe { call!(&plugin, PJRT_Client_Create, &mut a) }?;
+        let raw = created("PJRT_Client_Create", a.client)?;
+        // From here `inner` owns the client: an error below destroys it.
         let mut inner = ClientInner {
             plugin,
             raw,
             devices: Vec::new(),
         };
-        listed?;
-        inner.devices = if d.addressable_devices.is_null() {
-            Vec::new()
+        let mut d = args!(PJRT_Client_AddressableDevices_Args { client: raw });
+        // SAFETY: `raw` is the live client just created.
+        unsafe { call!(&inner.plugin, PJRT_Client_AddressableDevices, &mut d) }?;
+        let raw_devices = if d.addressable_devices.is_null() {
+            &[][..]
         } else {
+            // SAFETY: the plugin returned an array of
+            // `num_addressable_devices` device handles owned by the client,
+            // which `inner` keeps alive while this slice is used.
             unsafe { std::slice::from_raw_parts(d.addressable_devices, d.num_addressable_devices) }
-                .iter()
-                .map(|&raw| {
-                    let id = device_id(&inner.plugin, raw);
-                    Device { raw, id }
-                })
-                .collect()
         };
+        let devices = raw_devices
+            .iter()
+            .map(|&raw| {
+                // SAFETY: `raw` is a device of the live client `inner`.
+                let id = unsafe { device_id(&inner.plugin, raw) }?;
+                Ok(Device { raw, id })
+            })
+            .collect::<Result<Vec<Device>>>()?;
+        inner.devices = devices;
         Ok(Client {
             inner: Arc::new(inner),
         })
@@ -109,14 +135,15 @@ impl Client {
     }
 
     /// The platform's name (`cpu`, `cuda`, ...).
-    pub fn platform_name(&self) -> String {
+    pub fn platform_name(&self) -> Result<String> {
         let mut a = args!(PJRT_Client_PlatformName_Args {
             client: self.inner.raw
         });
-        match call!(&self.inner.plugin, PJRT_Client_PlatformName, &mut a) {
-            Ok(()) => text(a.platform_name, a.platform_name_size),
-            Err(_) => String::new(),
-        }
+        // SAFETY: `self.inner.raw` is this live client.
+        unsafe { call!(&self.inner.plugin, PJRT_Client_PlatformName, &mut a) }?;
+        // SAFETY: the name (`platform_name_size` bytes) is owned by the
+        // client, alive while `self` is; it is copied here.
+        Ok(unsafe { text(a.platform_name, a.platform_name_size) })
     }
 
     /// The devices this process can address.
@@ -133,8 +160,7 @@ impl Client {
         dims: &[i64],
         device: usize,
     ) -> Result<Buffer> {
-        let elements: i64 = dims.iter().product();
-        if dims.iter().any(|&d| d < 0) || elements as usize * ty.byte_size() != data.len() {
+        if byte_size(dims, ty) != Some(data.len()) {
             return Err(Error::InvalidArgument(format!(
                 "{} bytes do not hold a {ty:?} array of dimensions {dims:?}",
                 data.len()
@@ -157,9 +183,23 @@ impl Client {
             device: dev.raw,
         });
         let plugin = &self.inner.plugin;
-        call!(plugin, PJRT_Client_BufferFromHostBuffer, &mut a)?;
-        let buffer = Buffer::wrap(self.inner.clone(), a.buffer, device);
-        plugin.await_event("PJRT_Client_BufferFromHostBuffer", a.done_with_host_buffer)?;
+        // SAFETY: `self.inner.raw` is this live client and `dev.raw` one of
+        // its devices; `data` is readable for the `data.len()` bytes that
+        // `dims` (`dims.len()` values) of `ty` take (checked above), and with
+        // `kImmutableOnlyDuringCall` the plugin does not read it after the
+        // call returns.
+        unsafe { call!(plugin, PJRT_Client_BufferFromHostBuffer, &mut a) }?;
+        // SAFETY: the event is the one this call returned, now ours; it is
+        // taken (awaited and destroyed) once, here, even if the buffer below
+        // turns out null.
+        let done = unsafe {
+            plugin.await_event("PJRT_Client_BufferFromHostBuffer", a.done_with_host_buffer)
+        };
+        let raw = created("PJRT_Client_BufferFromHostBuffer", a.buffer)?;
+        // SAFETY: `raw` is the buffer the plugin just created on this client
+        // and handed to us; the new `Buffer` is its only owner.
+        let buffer = unsafe { Buffer::wrap(self.inner.clone(), raw, device) };
+        done?;
         Ok(buffer)
     }
 
@@ -179,13 +219,36 @@ impl Client {
             compile_options: proto.as_ptr().cast(),
             compile_options_size: proto.len(),
         });
-        call!(&self.inner.plugin, PJRT_Client_Compile, &mut a)?;
-        Executable::wrap(
-            self.inner.clone(),
-            a.executable,
-            options.num_replicas as usize,
-        )
+        // SAFETY: `self.inner.raw` is this live client; `program` points at
+        // `mlir` and `format`, and `proto` at the serialized options, all
+        // alive across the call, which only reads them (`code` is `char*` in
+        // the C API but is an input) and copies what it keeps.
+        unsafe { call!(&self.inner.plugin, PJRT_Client_Compile, &mut a) }?;
+        let raw = created("PJRT_Client_Compile", a.executable)?;
+        // SAFETY: `raw` is the loaded executable just compiled on this client
+        // and handed to us; `Executable::wrap` becomes its only owner.
+        unsafe { Executable::wrap(self.inner.clone(), raw, options.num_replicas as usize) }
     }
+}
+
+/// The bytes of an array of `dims` of `ty`; `None` for a negative dimension
+/// or a size beyond `usize`.
+pub(crate) fn byte_size(dims: &[i64], ty: ElementType) -> Option<usize> {
+    dims.iter().try_fold(ty.byte_size(), |bytes, &d| {
+        bytes.checked_mul(usize::try_from(d).ok()?)
+    })
+}
+
+/// `ptr`, which `call` succeeded in returning, unless the plugin left it null.
+pub(crate) fn created<T>(call: &'static str, ptr: *mut T) -> Result<*mut T> {
+    if ptr.is_null() {
+        return Err(Error::Pjrt {
+            call,
+            code: "INTERNAL".into(),
+            message: "the plugin reported success but returned no object".into(),
+        });
+    }
+    Ok(ptr)
 }
 
 fn named_value(name: &'static str, ty: sys::PJRT_NamedValue_Type) -> sys::PJRT_NamedValue {

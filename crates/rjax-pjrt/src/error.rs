@@ -34,6 +34,9 @@ pub enum Error {
     /// We refused the request before calling the plugin.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The plugin answered with something rjax does not support.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
 }
 
 /// Result with the binding's [`Error`].

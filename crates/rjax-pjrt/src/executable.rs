@@ -1,6 +1,6 @@
 //! Compiled programs and their execution.
 
-use crate::client::ClientInner;
+use crate::client::{ClientInner, created};
 use crate::plugin::{args, call};
 use crate::{Buffer, Error, Result, sys};
 use std::sync::Arc;
@@ -13,7 +13,11 @@ pub struct Executable {
     num_replicas: usize,
 }
 
+// SAFETY: `Executable` is the only owner of `raw`, which rjax hands only to
+// the plugin; PJRT executables may be run and destroyed from any thread (the
+// C API's objects are thread-safe), and the `Arc` keeps their client alive.
 unsafe impl Send for Executable {}
+// SAFETY: as for `Send`: shared use only passes `raw` to thread-safe calls.
 unsafe impl Sync for Executable {}
 
 impl Drop for Executable {
@@ -21,7 +25,11 @@ impl Drop for Executable {
         let mut a = args!(PJRT_LoadedExecutable_Destroy_Args {
             executable: self.raw
         });
-        let _ = call!(&self.client.plugin, PJRT_LoadedExecutable_Destroy, &mut a);
+        // SAFETY: `self.raw` is the live loaded executable this value owns
+        // alone, of a client kept alive by `self.client`; it is destroyed
+        // once, here (outputs of past runs are separate buffers). A failure
+        // has nowhere to go from `drop`: its error is freed.
+        let _ = unsafe { call!(&self.client.plugin, PJRT_LoadedExecutable_Destroy, &mut a) };
     }
 }
 
@@ -36,7 +44,14 @@ impl std::fmt::Debug for Executable {
 }
 
 impl Executable {
-    pub(crate) fn wrap(
+    /// Take ownership of `raw` (dropping the `Executable`, or an error here,
+    /// destroys it) and read its number of outputs.
+    ///
+    /// # Safety
+    ///
+    /// `raw` is a live, non-null loaded executable of `client` that the
+    /// plugin handed to rjax and that nothing else owns or destroys.
+    pub(crate) unsafe fn wrap(
         client: Arc<ClientInner>,
         raw: *mut sys::PJRT_LoadedExecutable,
         num_replicas: usize,
@@ -51,15 +66,21 @@ impl Executable {
         let mut get = args!(PJRT_LoadedExecutable_GetExecutable_Args {
             loaded_executable: raw
         });
-        call!(plugin, PJRT_LoadedExecutable_GetExecutable, &mut get)?;
+        // SAFETY: `raw` is live (contract), owned by `exe`.
+        unsafe { call!(plugin, PJRT_LoadedExecutable_GetExecutable, &mut get) }?;
+        let executable = created("PJRT_LoadedExecutable_GetExecutable", get.executable)?;
         let mut n = args!(PJRT_Executable_NumOutputs_Args {
-            executable: get.executable
+            executable: executable
         });
-        let counted = call!(plugin, PJRT_Executable_NumOutputs, &mut n);
+        // SAFETY: `executable` is the live executable just returned.
+        let counted = unsafe { call!(plugin, PJRT_Executable_NumOutputs, &mut n) };
         let mut d = args!(PJRT_Executable_Destroy_Args {
-            executable: get.executable
+            executable: executable
         });
-        call!(plugin, PJRT_Executable_Destroy, &mut d)?;
+        // SAFETY: the C API makes the caller destroy what `GetExecutable`
+        // returns; it is destroyed once, here, counted or not, and not used
+        // afterwards.
+        unsafe { call!(plugin, PJRT_Executable_Destroy, &mut d) }?;
         counted?;
         exe.num_outputs = n.num_outputs;
         Ok(exe)
@@ -87,6 +108,15 @@ impl Executable {
                 args.iter().map(|a| a.len()).collect::<Vec<_>>()
             )));
         }
+        if args
+            .iter()
+            .flat_map(|a| a.iter())
+            .any(|b| !b.is_of(&self.client))
+        {
+            return Err(Error::InvalidArgument(
+                "an argument buffer belongs to another client".into(),
+            ));
+        }
         let raw_args: Vec<Vec<*mut sys::PJRT_Buffer>> = args
             .iter()
             .map(|list| list.iter().map(|b| b.raw()).collect())
@@ -107,16 +137,38 @@ impl Executable {
             num_args: num_args,
             output_lists: out_lists.as_ptr(),
         });
-        call!(&self.client.plugin, PJRT_LoadedExecutable_Execute, &mut a)?;
-        Ok(outs
+        // SAFETY: `self.raw` is this live executable; `arg_lists` holds
+        // `num_devices` pointers, each to `num_args` buffers of this client
+        // (checked above) kept alive by the `args` borrow across the call;
+        // `out_lists` holds `num_devices` pointers, each to room for
+        // `num_outputs` buffer handles, the executable's output count, which
+        // the plugin fills; `options` and every vector outlive the call; no
+        // completion events are asked for (null), so none is returned.
+        unsafe { call!(&self.client.plugin, PJRT_LoadedExecutable_Execute, &mut a) }?;
+        // Wrap what came back first, so that on an error below every output
+        // is dropped, which destroys it.
+        let missing = outs.iter().flatten().any(|raw| raw.is_null());
+        let outputs: Vec<Vec<Buffer>> = outs
             .into_iter()
             .enumerate()
-            .map(|(device, list)| {
-                let device = args[device].first().map_or(device, |b| b.device_index());
+            .map(|(replica, list)| {
+                let device = args[replica].first().map_or(replica, |b| b.device_index());
                 list.into_iter()
-                    .map(|raw| Buffer::wrap(self.client.clone(), raw, device))
+                    .filter(|raw| !raw.is_null())
+                    // SAFETY: `raw` is an output buffer the plugin just
+                    // created on this client and handed to us; each is
+                    // wrapped once, so its `Buffer` is its only owner.
+                    .map(|raw| unsafe { Buffer::wrap(self.client.clone(), raw, device) })
                     .collect()
             })
-            .collect())
+            .collect();
+        if missing {
+            return Err(Error::Pjrt {
+                call: "PJRT_LoadedExecutable_Execute",
+                code: "INTERNAL".into(),
+                message: "the plugin reported success but left an output empty".into(),
+            });
+        }
+        Ok(outputs)
     }
 }

@@ -1,24 +1,60 @@
-//! Loading a plugin: `dlopen`, `GetPjrtApi`, `PJRT_Plugin_Initialize`, and
-//! turning `PJRT_Error`s into [`Error`]s.
+//! Loading a plugin (`dlopen`, `GetPjrtApi`, `PJRT_Plugin_Initialize`) and
+//! calling its functions, turning `PJRT_Error`s into [`Error`]s.
+//!
+//! # The unsafe code of this crate
+//!
+//! Every call into the plugin goes through [`call!`], which expands to the
+//! `unsafe fn` [`Plugin::call`]: each call site is an `unsafe` block whose
+//! `SAFETY:` comment says why its arguments are valid for that function of
+//! the PJRT C API (which objects are live, who owns what, which memory the
+//! plugin reads or writes and for how long). What every call shares is
+//! argued once, here:
+//!
+//! - The function table is a copy made at load time (see
+//!   [`checked_table`]): an entry the plugin's table does not reach reads
+//!   as `None`, and [`Plugin::call`] calls only `Some` entries, so a function
+//!   is called only if the plugin provides it.
+//! - The library stays loaded while the table is used: every client,
+//!   buffer and executable holds an `Arc<Plugin>`, and the `Plugin` owns the
+//!   library.
+//! - Every args struct is built by [`args!`] (its `struct_size` is ours,
+//!   every field not named is zero, so unset pointers are null and the
+//!   plugin ignores fields it does not know) and is a local that outlives
+//!   the synchronous call.
+//! - Every object the plugin returns has exactly one Rust owner from the
+//!   moment the call returns (`ClientInner`, `Buffer`, `Executable`, or a
+//!   function that destroys it before returning), so each is destroyed once.
+//!   Device and device-description handles are owned by the client and
+//!   never destroyed by rjax; error objects are destroyed by
+//!   [`Plugin::take_error`], events by [`Plugin::await_event`].
 
 use crate::sys;
 use crate::{Error, Result};
+use std::mem::{offset_of, size_of};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A loaded PJRT plugin. The library stays loaded while any client,
 /// buffer or executable made from it is alive (they hold this `Arc`).
 pub struct Plugin {
-    pub(crate) api: &'static sys::PJRT_Api,
+    /// The plugin's function table, copied by [`checked_table`].
+    pub(crate) api: sys::PJRT_Api,
     path: PathBuf,
-    _library: libloading::Library,
+    /// The loaded library; `None` only for a table made in this process
+    /// (the tests' fake plugin).
+    _library: Option<libloading::Library>,
     /// The descriptor a verified plugin was loaded through, kept open so
     /// that the library's name (`/proc/self/fd/N`) keeps naming it.
     _file: Option<std::fs::File>,
 }
 
-// The PJRT C API is thread-safe; the table is immutable after loading.
+// SAFETY: `Plugin` is an immutable copy of the plugin's function table (plus
+// the library handle and a file, both `Send + Sync`); its only raw pointer,
+// `extension_start`, is never dereferenced by rjax. The PJRT C API's
+// functions may be called from any thread: XLA's implementations lock
+// internally, and JAX calls them from many threads.
 unsafe impl Send for Plugin {}
+// SAFETY: as for `Send`: shared references only read the immutable table.
 unsafe impl Sync for Plugin {}
 
 /// Build an `*_Args` struct with its `struct_size` set and everything else
@@ -34,21 +70,15 @@ macro_rules! args {
 }
 pub(crate) use args;
 
-/// Call a function of the API table, converting a returned `PJRT_Error`.
+/// Call the entry `$name` of the plugin's function table with `$args` (a
+/// `&mut` args struct), turning a returned `PJRT_Error` into an [`Error`].
+/// It expands to the `unsafe fn` [`Plugin::call`], so it compiles only
+/// inside an `unsafe` block, whose `SAFETY:` comment says why `$args` is
+/// valid for that function.
 macro_rules! call {
     ($plugin:expr, $name:ident, $args:expr) => {{
         let plugin: &$crate::plugin::Plugin = $plugin;
-        match plugin.api.$name {
-            Some(f) => {
-                let err = unsafe { f($args) };
-                plugin.check(stringify!($name), err)
-            }
-            None => Err($crate::Error::Pjrt {
-                call: stringify!($name),
-                code: "UNIMPLEMENTED".into(),
-                message: "the plugin does not provide this function".into(),
-            }),
-        }
+        plugin.call(stringify!($name), plugin.api.$name, $args)
     }};
 }
 pub(crate) use call;
@@ -88,26 +118,62 @@ impl Plugin {
     /// `dlopen` the library at `open_path` (known to users as `path`), find
     /// the API table and initialize the plugin.
     fn open(open_path: &Path, path: &Path, file: Option<std::fs::File>) -> Result<Arc<Plugin>> {
+        // SAFETY: loading a library runs its initializers in this process;
+        // that is the trust the caller places in the file (`load` trusts the
+        // path it is given, `load_verified` checked the file's hash first).
         let library = unsafe { libloading::Library::new(open_path) }
             .map_err(|e| load_error(path, e.to_string()))?;
-        let get_api: libloading::Symbol<unsafe extern "C" fn() -> *const sys::PJRT_Api> =
-            unsafe { library.get(b"GetPjrtApi\0") }.map_err(|_| Error::MissingSymbol {
+        type GetPjrtApi = unsafe extern "C" fn() -> *const sys::PJRT_Api;
+        // SAFETY: the PJRT C API declares `const PJRT_Api* GetPjrtApi(void)`,
+        // the type given here; the symbol borrows `library`, so it is not
+        // used after the library is unloaded.
+        let get_api = unsafe { library.get::<GetPjrtApi>(b"GetPjrtApi\0") }.map_err(|_| {
+            Error::MissingSymbol {
                 path: path.to_path_buf(),
                 symbol: "GetPjrtApi".into(),
-            })?;
-        let api = unsafe { get_api() };
-        if api.is_null() {
+            }
+        })?;
+        // SAFETY: called with its declared signature; it takes no arguments
+        // and returns a pointer to the plugin's static function table.
+        let raw_api = unsafe { get_api() };
+        if raw_api.is_null() {
             return Err(load_error(path, "GetPjrtApi returned null".into()));
         }
+        // SAFETY: `raw_api` is non-null and points at the plugin's table,
+        // which lives in the still-loaded `library` and starts, like every
+        // PJRT struct, with its `struct_size`.
+        let api = unsafe { checked_table(raw_api) }.map_err(|reason| load_error(path, reason))?;
         let plugin = Plugin {
-            api: unsafe { &*api },
+            api,
             path: path.to_path_buf(),
-            _library: library,
+            _library: Some(library),
             _file: file,
         };
         let mut init = args!(PJRT_Plugin_Initialize_Args {});
-        call!(&plugin, PJRT_Plugin_Initialize, &mut init)?;
+        // SAFETY: the args struct has no pointers (its `extension_start` is
+        // null) and lives across the call; it is the first call into the
+        // plugin, as the C API requires.
+        unsafe { call!(&plugin, PJRT_Plugin_Initialize, &mut init) }?;
         Ok(Arc::new(plugin))
+    }
+
+    /// A plugin made of an in-process table (the tests' fake plugin),
+    /// checked like a loaded one.
+    #[cfg(test)]
+    pub(crate) fn from_table(table: &sys::PJRT_Api) -> Result<Arc<Plugin>> {
+        // SAFETY: `table` is a reference to a whole `PJRT_Api`, so it is
+        // readable for its `struct_size` whenever that is at most the
+        // struct's size, which the tests' tables declare.
+        let api = unsafe { checked_table(table) }.map_err(|reason| Error::PluginLoad {
+            path: "fake".into(),
+            reason,
+        })?;
+        Ok(Arc::new(Plugin {
+            api,
+            path: "fake".into(),
+            _library: None,
+            _file: None,
+        }))
     }
 
     /// The plugin's PJRT C API version (major, minor).
@@ -121,37 +187,116 @@ impl Plugin {
         &self.path
     }
 
-    /// `Ok` for a null error; otherwise its code and message, and destroy it.
-    pub(crate) fn check(&self, call: &'static str, err: *mut sys::PJRT_Error) -> Result<()> {
+    /// Call `f`, this plugin's table entry named `name`, with `args` (use
+    /// [`call!`], which passes the entry named by `name`). A returned error
+    /// becomes [`Error::Pjrt`] and is destroyed; an entry the plugin lacks
+    /// is [`Error::Pjrt`] `UNIMPLEMENTED`, without a call.
+    ///
+    /// # Safety
+    ///
+    /// `f` must be the entry `name` of this plugin's table, taking `*mut A`,
+    /// and `args` must meet that function's contract in the PJRT C API: made
+    /// by [`args!`], every input pointer valid for the whole call and naming
+    /// a live object of this plugin (client, device, buffer, executable,
+    /// event not yet destroyed) or memory of the size the struct states, and
+    /// whatever the call hands back (objects, borrowed arrays) then used
+    /// only as the C API allows.
+    pub(crate) unsafe fn call<A>(
+        &self,
+        name: &'static str,
+        f: Option<unsafe extern "C" fn(*mut A) -> *mut sys::PJRT_Error>,
+        args: &mut A,
+    ) -> Result<()> {
+        let Some(f) = f else {
+            return Err(Error::Pjrt {
+                call: name,
+                code: "UNIMPLEMENTED".into(),
+                message: "the plugin does not provide this function".into(),
+            });
+        };
+        // SAFETY: `f` is non-null and is the plugin's implementation of
+        // `name`, whose args struct is `A`; `args` is exclusive, outlives
+        // this synchronous call and meets the function's contract (this
+        // function's own contract).
+        let err = unsafe { f(args) };
+        // SAFETY: `err` was just returned by the plugin: null, or an error
+        // that the C API makes the caller's to destroy, and nobody else has.
+        unsafe { self.take_error(name, err) }
+    }
+
+    /// `Ok` for a null error; otherwise its code and message as
+    /// [`Error::Pjrt`], after destroying it.
+    ///
+    /// # Safety
+    ///
+    /// `err` is null or an error this plugin returned that nobody has
+    /// destroyed; this function takes ownership of it.
+    unsafe fn take_error(&self, call: &'static str, err: *mut sys::PJRT_Error) -> Result<()> {
         if err.is_null() {
             return Ok(());
         }
-        let mut msg = args!(PJRT_Error_Message_Args { error: err });
         let message = match self.api.PJRT_Error_Message {
             Some(f) => {
-                unsafe { f(&mut msg) };
-                text(msg.message, msg.message_size)
+                let mut a = args!(PJRT_Error_Message_Args { error: err });
+                // SAFETY: `err` is a live error (contract) and `a` outlives
+                // the call.
+                unsafe { f(&mut a) };
+                // SAFETY: the C API gives `message` (`message_size` bytes)
+                // the lifetime of `err`, which is destroyed only below,
+                // after this copy.
+                unsafe { text(a.message, a.message_size) }
             }
             None => String::new(),
         };
-        let mut code = args!(PJRT_Error_GetCode_Args { error: err });
-        let code_name = match self.api.PJRT_Error_GetCode {
-            Some(f) if unsafe { f(&mut code) }.is_null() => code_name(code.code),
-            _ => "UNKNOWN",
+        let code = match self.api.PJRT_Error_GetCode {
+            Some(f) => {
+                let mut a = args!(PJRT_Error_GetCode_Args { error: err });
+                // SAFETY: `err` is a live error (contract) and `a` outlives
+                // the call.
+                let failed = unsafe { f(&mut a) };
+                if failed.is_null() {
+                    code_name(a.code)
+                } else {
+                    // SAFETY: `failed` was just returned by the plugin and is
+                    // ours; it is not read (reading its code could fail again).
+                    unsafe { self.destroy_error(failed) };
+                    "UNKNOWN"
+                }
+            }
+            None => "UNKNOWN",
         };
-        if let Some(f) = self.api.PJRT_Error_Destroy {
-            let mut d = args!(PJRT_Error_Destroy_Args { error: err });
-            unsafe { f(&mut d) };
-        }
+        // SAFETY: `err` is live and ours (contract), and nothing reads it
+        // after this.
+        unsafe { self.destroy_error(err) };
         Err(Error::Pjrt {
             call,
-            code: code_name.into(),
+            code: code.into(),
             message,
         })
     }
 
-    /// Wait for an event, then destroy it (a null event is already done).
-    pub(crate) fn await_event(
+    /// Destroy an error without reading it.
+    ///
+    /// # Safety
+    ///
+    /// `err` is an error this plugin returned that nobody has destroyed and
+    /// that is not used afterwards.
+    unsafe fn destroy_error(&self, err: *mut sys::PJRT_Error) {
+        if let Some(f) = self.api.PJRT_Error_Destroy {
+            let mut d = args!(PJRT_Error_Destroy_Args { error: err });
+            // SAFETY: `err` is live and ours (contract); `d` outlives the call.
+            unsafe { f(&mut d) };
+        }
+    }
+
+    /// Wait for `event`, then destroy it (a null event is already done); an
+    /// error of the event is reported as one of `call`.
+    ///
+    /// # Safety
+    ///
+    /// `event` is null or an event this plugin returned that nobody has
+    /// destroyed; this function takes ownership of it.
+    pub(crate) unsafe fn await_event(
         &self,
         call: &'static str,
         event: *mut sys::PJRT_Event,
@@ -160,9 +305,14 @@ impl Plugin {
             return Ok(());
         }
         let mut a = args!(PJRT_Event_Await_Args { event: event });
-        let waited = call!(self, PJRT_Event_Await, &mut a);
+        // SAFETY: `event` is live (contract) and `a` outlives the blocking
+        // call. `checked_table` made sure the plugin has this function, so
+        // the event has completed when this returns, error or not.
+        let waited = unsafe { call!(self, PJRT_Event_Await, &mut a) };
         let mut d = args!(PJRT_Event_Destroy_Args { event: event });
-        let destroyed = call!(self, PJRT_Event_Destroy, &mut d);
+        // SAFETY: `event` is live and ours (contract); it is destroyed once,
+        // here, whether the wait failed or not, and not used afterwards.
+        let destroyed = unsafe { call!(self, PJRT_Event_Destroy, &mut d) };
         waited.map_err(|e| match e {
             Error::Pjrt { code, message, .. } => Error::Pjrt {
                 call,
@@ -173,6 +323,56 @@ impl Plugin {
         })?;
         destroyed
     }
+}
+
+/// A copy of the plugin's function table: the `struct_size` bytes the plugin
+/// declares, and zeros (`None` entries) past them, so that an entry newer
+/// than the plugin's API reads as absent rather than as bytes beyond its
+/// table. Refuses a table without the version header, of another major
+/// version, or without the functions rjax needs to free what it is given
+/// (errors, events).
+///
+/// # Safety
+///
+/// `raw` is non-null, aligned, and readable for the `struct_size` bytes it
+/// declares in its first field.
+unsafe fn checked_table(raw: *const sys::PJRT_Api) -> std::result::Result<sys::PJRT_Api, String> {
+    // SAFETY: every PJRT struct starts with its `struct_size`, and `raw` is
+    // readable for at least that field (contract).
+    let size = unsafe { std::ptr::addr_of!((*raw).struct_size).read() };
+    let header = offset_of!(sys::PJRT_Api, pjrt_api_version) + size_of::<sys::PJRT_Api_Version>();
+    if size < header {
+        return Err(format!(
+            "its API table has {size} bytes, too few for a version"
+        ));
+    }
+    // Whole words only: every entry is a pointer-sized field.
+    let len = size.min(size_of::<sys::PJRT_Api>()) / size_of::<usize>() * size_of::<usize>();
+    let mut table = sys::PJRT_Api::default();
+    // SAFETY: `raw` is readable for `size >= len` bytes (contract); `table`
+    // is a distinct local writable for `size_of::<PJRT_Api>() >= len` bytes;
+    // the copied prefix ends on a field boundary (every field is a whole
+    // number of words), and any bits are valid for those fields (integers,
+    // raw pointers, and `Option`s of function pointers, null meaning `None`).
+    unsafe { std::ptr::copy_nonoverlapping(raw.cast::<u8>(), (&raw mut table).cast::<u8>(), len) };
+    let major = table.pjrt_api_version.major_version;
+    if major != sys::PJRT_API_MAJOR as i32 {
+        return Err(format!(
+            "it implements PJRT C API major version {major}, rjax speaks {}",
+            sys::PJRT_API_MAJOR
+        ));
+    }
+    let required = [
+        ("PJRT_Error_Destroy", table.PJRT_Error_Destroy.is_some()),
+        ("PJRT_Error_Message", table.PJRT_Error_Message.is_some()),
+        ("PJRT_Error_GetCode", table.PJRT_Error_GetCode.is_some()),
+        ("PJRT_Event_Await", table.PJRT_Event_Await.is_some()),
+        ("PJRT_Event_Destroy", table.PJRT_Event_Destroy.is_some()),
+    ];
+    if let Some((name, _)) = required.iter().find(|(_, present)| !present) {
+        return Err(format!("it does not provide {name}"));
+    }
+    Ok(table)
 }
 
 fn load_error(path: &Path, reason: String) -> Error {
@@ -214,12 +414,19 @@ fn descriptor_path(_: &std::fs::File) -> Option<PathBuf> {
     None
 }
 
-/// A (pointer, length) string from the plugin.
-pub(crate) fn text(ptr: *const std::os::raw::c_char, len: usize) -> String {
+/// A (pointer, length) string from the plugin, copied (invalid UTF-8
+/// replaced); a null pointer is the empty string.
+///
+/// # Safety
+///
+/// `ptr` is null or readable for `len` bytes during this call.
+pub(crate) unsafe fn text(ptr: *const std::os::raw::c_char, len: usize) -> String {
     if ptr.is_null() {
         return String::new();
     }
-    let bytes = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
+    // SAFETY: `ptr` is non-null and readable for `len` bytes (contract); the
+    // bytes are copied before returning.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) };
     String::from_utf8_lossy(bytes).into_owned()
 }
 
