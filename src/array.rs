@@ -52,7 +52,7 @@ impl Array {
     }
 
     /// The traced or concrete value, or the error this array holds.
-    pub fn value(&self) -> Result<&Value> {
+    pub(crate) fn value(&self) -> Result<&Value> {
         self.repr.as_ref().map_err(|e| (**e).clone())
     }
 

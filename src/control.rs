@@ -389,6 +389,26 @@ pub fn scan<C: Tree, X: Tree, Y: Tree, R: TreeOutput<Tree = (C, Y)>>(
     scan_with(f, init, xs, None, false)
 }
 
+/// `scan` without `xs` (JAX's `lax.scan(f, init, None, length=n)`): `f`
+/// maps the carry to `(carry, output)`, `length` times; the outputs are
+/// stacked.
+///
+/// ```
+/// use rjax::{lax, Array};
+/// // Powers of two: double the carry, emit it.
+/// let (last, all) = lax::scan_length(|c: Array| { let d = &c * 2.0; (d.clone(), d) }, Array::scalar(1.0f32), 4).unwrap();
+/// assert_eq!(last.item::<f32>().unwrap(), 16.0);
+/// assert_eq!(all.to_vec::<f32>().unwrap(), vec![2.0, 4.0, 8.0, 16.0]);
+/// ```
+#[track_caller]
+pub fn scan_length<C: Tree, Y: Tree, R: TreeOutput<Tree = (C, Y)>>(
+    f: impl Fn(C) -> R,
+    init: C,
+    length: usize,
+) -> Result<(C, Y)> {
+    scan_with(|c, ()| f(c), init, (), Some(length), false)
+}
+
 /// JAX's `lax.scan`: thread a carry through `f` over the leading axis of
 /// every leaf of `xs` (`length` steps when `xs` has no leaves), stacking
 /// the per-step outputs; `reverse` walks from the end. `f` may return a

@@ -91,7 +91,7 @@ macro_rules! cumulative {
         $(#[$doc])*
         #[track_caller]
         pub fn $name(x: &Array, axis: usize, reverse: bool) -> Array {
-            associative_scan($op, x, reverse, axis)
+            associative_scan(|a: &Array, b: &Array| $op(a, b), x, reverse, axis)
         }
     )*};
 }

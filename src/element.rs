@@ -4,6 +4,8 @@ use half::{bf16, f16};
 use rjax_ir::{DType, Literal};
 
 mod sealed {
+    /// Keeps [`super::Element`] closed to rjax's types: unnameable on purpose.
+    #[allow(unnameable_types)]
     pub trait Sealed {}
 }
 

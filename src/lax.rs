@@ -15,7 +15,7 @@ pub use crate::collectives::{
     all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter,
 };
 pub use crate::control::{
-    cond, fori_loop, fori_loop_dynamic, map, scan, scan_with, switch, while_loop,
+    cond, fori_loop, fori_loop_dynamic, map, scan, scan_length, scan_with, switch, while_loop,
 };
 pub use crate::conv::{
     ConvOptions, Padding, conv, conv_general_dilated, conv_transpose, conv_with_general_padding,

@@ -19,6 +19,8 @@
 //! assert_eq!(slow_f(x).to_vec::<f32>().unwrap(), vec![3.0; 25]);
 //! ```
 
+#![warn(unnameable_types)]
+
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -13,8 +13,11 @@ use std::sync::Arc;
 /// function of the tangents, compiled once per tangent signature and
 /// evaluated without recomputing the primal (its residuals are constants).
 pub struct Linear<I, O> {
-    jvp: Jit<Box<dyn Fn(I) -> Result<O>>, I, Result<O>>,
+    jvp: Jit<TangentFn<I, O>, I, Result<O>>,
 }
+
+/// The tangent program of a [`Linear`], before `jit`.
+type TangentFn<I, O> = Box<dyn Fn(I) -> Result<O>>;
 
 impl<I: Tree, O: Tree> Linear<I, O> {
     /// The JVP along `tangents`, which have the primals' structure, shapes
@@ -52,6 +55,7 @@ fn tree_mismatch(op: &str, what: &str) -> Error {
 /// assert_eq!(f_jvp.call(Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap(), 2.0);
 /// ```
 #[track_caller]
+#[allow(clippy::type_complexity)]
 pub fn linearize<I: Tree + 'static, R: TreeOutput>(
     f: impl Fn(I) -> R,
     primals: I,
@@ -86,7 +90,7 @@ where
             }
             R::Tree::unflatten_tree(&out_def, arrays(linear.apply(&values(&leaves)?)?))
         };
-        let boxed: Box<dyn Fn(I) -> Result<R::Tree>> = Box::new(apply);
+        let boxed: TangentFn<I, R::Tree> = Box::new(apply);
         Ok((
             y,
             Linear {

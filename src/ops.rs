@@ -238,13 +238,34 @@ impl Array {
     }
 }
 
-/// A right-hand operand of a comparison: an array, or a weakly typed Rust
-/// number.
+/// An operand of an elementwise function or comparison: an array, or a
+/// weakly typed Rust number (`f64` or `i32`, so unsuffixed literals infer),
+/// which takes the other operand's dtype as in JAX.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let x = Array::from_slice(&[-1.0f32, 2.0], &[2]);
+/// let relu = jnp::where_(x.gt(0.0), &x, 0.0);
+/// assert_eq!(relu.to_vec::<f32>().unwrap(), vec![0.0, 2.0]);
+/// assert_eq!(jnp::maximum(&x, 1).to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+/// ```
 pub struct Operand(pub(crate) Array);
 
 impl From<&Array> for Operand {
     fn from(a: &Array) -> Operand {
         Operand(a.clone())
+    }
+}
+
+impl From<Array> for Operand {
+    fn from(a: Array) -> Operand {
+        Operand(a)
+    }
+}
+
+impl From<&&Array> for Operand {
+    fn from(a: &&Array) -> Operand {
+        Operand((*a).clone())
     }
 }
 

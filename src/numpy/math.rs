@@ -6,7 +6,7 @@ use super::{
     minimum, multiply, not_equal, promote_broadcast, sqrt, subtract, to_float, where_,
 };
 use crate::lax;
-use crate::{Array, location};
+use crate::{Array, Operand, location};
 use rjax_ir::{DType, Error, ErrorKind};
 
 fn weak(v: f64) -> Array {
@@ -115,7 +115,8 @@ pub fn trunc(x: &Array) -> Array {
 
 /// `√(x² + y²)` without overflow in the squares.
 #[track_caller]
-pub fn hypot(x: &Array, y: &Array) -> Array {
+pub fn hypot(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("hypot", &to_float(x), &to_float(y))?;
         let (x, y) = (abs(&x), abs(&y));
@@ -130,7 +131,8 @@ pub fn hypot(x: &Array, y: &Array) -> Array {
 
 /// `log(e^x + e^y)`, stable for large arguments.
 #[track_caller]
-pub fn logaddexp(x: &Array, y: &Array) -> Array {
+pub fn logaddexp(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("logaddexp", &to_float(x), &to_float(y))?;
         let max = maximum(&x, &y);
@@ -142,14 +144,16 @@ pub fn logaddexp(x: &Array, y: &Array) -> Array {
 
 /// `log2(2^x + 2^y)`.
 #[track_caller]
-pub fn logaddexp2(x: &Array, y: &Array) -> Array {
+pub fn logaddexp2(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     let ln2 = std::f64::consts::LN_2;
     logaddexp(&(to_float(x) * ln2), &(to_float(y) * ln2)) / ln2
 }
 
 /// `atan2(x, y)` with numpy's promotion.
 #[track_caller]
-pub fn arctan2(x: &Array, y: &Array) -> Array {
+pub fn arctan2(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("arctan2", &to_float(x), &to_float(y))?;
         Ok(lax::atan2(&x, &y))
@@ -221,7 +225,8 @@ pub fn signbit(x: &Array) -> Array {
 
 /// `|x|` with the sign of `y`.
 #[track_caller]
-pub fn copysign(x: &Array, y: &Array) -> Array {
+pub fn copysign(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("copysign", &to_float(x), &to_float(y))?;
         let magnitude = abs(&x);
@@ -231,7 +236,8 @@ pub fn copysign(x: &Array, y: &Array) -> Array {
 
 /// 0 for negative `x`, 1 for positive, `h0` at 0.
 #[track_caller]
-pub fn heaviside(x: &Array, h0: &Array) -> Array {
+pub fn heaviside(x: impl Into<Operand>, h0: impl Into<Operand>) -> Array {
+    let (x, h0) = (&x.into().0, &h0.into().0);
     let x = to_float(x);
     where_(&x.lt(0.0), &weak(0.0), &where_(&x.gt(0.0), &weak(1.0), h0))
 }
@@ -251,7 +257,8 @@ pub fn clip(x: &Array, min: Option<&Array>, max: Option<&Array>) -> Array {
 
 /// Python's `%`: the remainder with the sign of the divisor.
 #[track_caller]
-pub fn remainder(x: &Array, y: &Array) -> Array {
+pub fn remainder(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("remainder", x, y)?;
         let r = lax::rem(&x, &y);
@@ -264,13 +271,15 @@ pub fn remainder(x: &Array, y: &Array) -> Array {
 
 /// Same as [`remainder`].
 #[track_caller]
-pub fn mod_(x: &Array, y: &Array) -> Array {
+pub fn mod_(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     remainder(x, y)
 }
 
 /// C's `fmod`: the remainder with the sign of the dividend.
 #[track_caller]
-pub fn fmod(x: &Array, y: &Array) -> Array {
+pub fn fmod(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("fmod", x, y)?;
         Ok(lax::rem(&x, &y))
@@ -279,7 +288,8 @@ pub fn fmod(x: &Array, y: &Array) -> Array {
 
 /// Division rounding towards negative infinity.
 #[track_caller]
-pub fn floor_divide(x: &Array, y: &Array) -> Array {
+pub fn floor_divide(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("floor_divide", x, y)?;
         if x.dtype()?.is_float() {
@@ -300,13 +310,15 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
 
 /// `(floor_divide(x, y), remainder(x, y))`.
 #[track_caller]
-pub fn divmod(x: &Array, y: &Array) -> (Array, Array) {
+pub fn divmod(x: impl Into<Operand>, y: impl Into<Operand>) -> (Array, Array) {
+    let (x, y) = (&x.into().0, &y.into().0);
     (floor_divide(x, y), remainder(x, y))
 }
 
 /// Same as [`super::divide`].
 #[track_caller]
-pub fn true_divide(x: &Array, y: &Array) -> Array {
+pub fn true_divide(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     divide(x, y)
 }
 
@@ -324,13 +336,15 @@ pub fn fabs(x: &Array) -> Array {
 
 /// The larger of `x` and `y`, ignoring a NaN in one of them.
 #[track_caller]
-pub fn fmax(x: &Array, y: &Array) -> Array {
+pub fn fmax(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     where_(&isnan(x), y, &where_(&isnan(y), x, &maximum(x, y)))
 }
 
 /// The smaller of `x` and `y`, ignoring a NaN in one of them.
 #[track_caller]
-pub fn fmin(x: &Array, y: &Array) -> Array {
+pub fn fmin(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     where_(&isnan(x), y, &where_(&isnan(y), x, &minimum(x, y)))
 }
 
@@ -397,7 +411,8 @@ macro_rules! logical {
     ($($(#[$doc:meta])* $name:ident => $lax:ident;)*) => {$(
         $(#[$doc])*
         #[track_caller]
-        pub fn $name(x: &Array, y: &Array) -> Array {
+        pub fn $name(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+            let (x, y) = (&x.into().0, &y.into().0);
             let b = |v: &Array| cast(v, DType::Bool, false);
             fallible(|| {
                 let (x, y) = promote_broadcast(stringify!($name), &b(x), &b(y))?;
@@ -426,7 +441,8 @@ macro_rules! bitwise {
     ($($(#[$doc:meta])* $name:ident => $lax:ident;)*) => {$(
         $(#[$doc])*
         #[track_caller]
-        pub fn $name(x: &Array, y: &Array) -> Array {
+        pub fn $name(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+            let (x, y) = (&x.into().0, &y.into().0);
             fallible(|| {
                 let (x, y) = promote_broadcast(stringify!($name), x, y)?;
                 if x.dtype()?.is_float() {
@@ -453,7 +469,8 @@ bitwise! {
 
 /// `x >> y`: arithmetic for signed integers, logical for unsigned ones.
 #[track_caller]
-pub fn right_shift(x: &Array, y: &Array) -> Array {
+pub fn right_shift(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("right_shift", x, y)?;
         Ok(if x.dtype()?.is_signed_int() {
@@ -478,13 +495,15 @@ pub fn invert(x: &Array) -> Array {
 
 /// `x^y` computed in the wider float type, numpy's `float_power`.
 #[track_caller]
-pub fn float_power(x: &Array, y: &Array) -> Array {
+pub fn float_power(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     let f = |v: &Array| cast(v, DType::F64, false);
     super::power(&f(x), &f(y))
 }
 
 /// `x * 2^e`.
 #[track_caller]
-pub fn ldexp(x: &Array, e: &Array) -> Array {
+pub fn ldexp(x: impl Into<Operand>, e: impl Into<Operand>) -> Array {
+    let (x, e) = (&x.into().0, &e.into().0);
     multiply(&to_float(x), &exp2(e))
 }

@@ -10,7 +10,7 @@
 
 use crate::lax::{self, bind1};
 use crate::location;
-use crate::{Array, Element};
+use crate::{Array, Element, Operand};
 use rjax_ir::primitive::BinaryOp;
 use rjax_ir::{
     DType, DotDims, Error, ErrorKind, Primitive, Value, broadcast_shapes, promote_types,
@@ -203,8 +203,8 @@ macro_rules! numpy_binary {
     ($($name:ident => $prim:expr;)*) => {$(
         #[doc = concat!("Elementwise `", stringify!($name), "` with broadcasting and promotion.")]
         #[track_caller]
-        pub fn $name(x: &Array, y: &Array) -> Array {
-            binary(stringify!($name), $prim, x, y)
+        pub fn $name(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+            binary(stringify!($name), $prim, &x.into().0, &y.into().0)
         }
     )*};
 }
@@ -226,7 +226,8 @@ numpy_binary! {
 
 /// True division: integer operands give f32, as `x / y` in numpy.
 #[track_caller]
-pub fn divide(x: &Array, y: &Array) -> Array {
+pub fn divide(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = (&x.into().0, &y.into().0);
     binary(
         "divide",
         Primitive::Binary(BinaryOp::Div),
@@ -237,7 +238,12 @@ pub fn divide(x: &Array, y: &Array) -> Array {
 
 /// `x` where `condition`, else `y`, broadcasting all three.
 #[track_caller]
-pub fn where_(condition: &Array, x: &Array, y: &Array) -> Array {
+pub fn where_(
+    condition: impl Into<Operand>,
+    x: impl Into<Operand>,
+    y: impl Into<Operand>,
+) -> Array {
+    let (condition, x, y) = (&condition.into().0, &x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("where", x, y)?;
         let (ca, xa) = (condition.aval()?, x.aval()?);

@@ -946,3 +946,37 @@ const LAX_BREADTH: &[(&str, Case)] = &[
 fn lax_conveniences_and_special_functions_match_jax() {
     run_all(LAX_BREADTH);
 }
+
+#[test]
+fn rust_numbers_are_operands_and_stay_weak() {
+    let f = |x: Array| {
+        vec![
+            jnp::where_(x.gt(0.0), &x, 0.0),
+            jnp::maximum(&x, 1),
+            jnp::subtract(2.0, &x),
+            jnp::power(&x, 2),
+            jnp::arctan2(1.0, &x),
+        ]
+    };
+    let x = Array::from_slice(&[-1.5f32, 0.5, 3.0], &[3]).astype(DType::F16);
+    let expected: [Vec<f32>; 5] = [
+        vec![0.0, 0.5, 3.0],
+        vec![1.0, 1.0, 3.0],
+        vec![3.5, 1.5, -1.0],
+        vec![2.25, 0.25, 9.0],
+        [-1.5f32, 0.5, 3.0].map(|x| 1f32.atan2(x)).to_vec(),
+    ];
+    let jitted = jit(f).call(x.clone()).unwrap();
+    for (mode, got) in [("eager", f(x)), ("jit", jitted)] {
+        for (i, (g, w)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(g.dtype().unwrap(), DType::F16, "{mode} output {i}");
+            let g = g.astype(DType::F32).to_vec::<f32>().unwrap();
+            for (a, b) in g.iter().zip(w) {
+                assert!(
+                    (a - b).abs() <= 2e-3 * b.abs().max(1.0),
+                    "{mode} output {i}: {g:?} vs {w:?}"
+                );
+            }
+        }
+    }
+}

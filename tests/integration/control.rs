@@ -495,3 +495,30 @@ fn dead_code_inside_loops_is_removed() {
     );
     assert_close(&f64s(&branches(x)), &[want], 1e-6, "eager cond");
 }
+
+#[test]
+fn scan_without_xs_runs_length_steps_under_jit_and_grad() {
+    // x^4 by four multiplications of the carry.
+    let power4 = |x: Array| -> rjax::Result<Array> {
+        let (acc, partial) = lax::scan_length(
+            |acc: Array| {
+                let next = &acc * &x;
+                (next.clone(), next)
+            },
+            Array::scalar(1.0f32),
+            4,
+        )?;
+        Ok(&acc + &(&partial.sum() * 0.0))
+    };
+    let x = Array::scalar(1.5f32);
+    assert_eq!(power4(x.clone()).unwrap().item::<f32>().unwrap(), 5.0625);
+    assert_eq!(
+        jit(power4).call(x.clone()).unwrap().item::<f32>().unwrap(),
+        5.0625
+    );
+    // d/dx x^4 = 4 x^3 = 13.5
+    assert_eq!(
+        jit(grad(power4)).call(x).unwrap().item::<f32>().unwrap(),
+        13.5
+    );
+}

@@ -16,6 +16,7 @@ mod pjrt_ffi;
 mod pmap;
 mod pmap_compose;
 mod primitives;
+mod public_api;
 mod random;
 mod transforms;
 mod trees;
