@@ -55,6 +55,7 @@ mod ops;
 mod pmap;
 pub mod random;
 mod runtime;
+pub mod scipy;
 mod sorting;
 mod tree;
 mod vmap;

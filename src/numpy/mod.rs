@@ -246,16 +246,19 @@ pub fn where_(
     let (condition, x, y) = (&condition.into().0, &x.into().0, &y.into().0);
     fallible(|| {
         let (x, y) = promote_broadcast("where", x, y)?;
-        let (ca, xa) = (condition.aval()?, x.aval()?);
-        let shape = broadcast_shapes(&ca.shape, &xa.shape).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Shape,
-                "where",
-                "condition and values cannot be broadcast together",
-            )
-            .with_operands(vec![ca, xa])
-            .at(location::current())
-        })?;
+        let (ca, xa, ya) = (condition.aval()?, x.aval()?, y.aval()?);
+        // A rank-0 value is left unbroadcast by the promotion.
+        let shape = broadcast_shapes(&ca.shape, &xa.shape)
+            .and_then(|s| broadcast_shapes(&s, &ya.shape))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Shape,
+                    "where",
+                    "condition and values cannot be broadcast together",
+                )
+                .with_operands(vec![ca, xa, ya])
+                .at(location::current())
+            })?;
         let c = cast(condition, DType::Bool, false);
         Ok(lax::select(
             &broadcast_to(&c, &shape),
@@ -268,7 +271,7 @@ pub fn where_(
 /// Broadcast to `shape` with numpy's rules.
 #[track_caller]
 pub fn broadcast_to(x: &Array, shape: &[usize]) -> Array {
-    let location = Location::caller();
+    let location = location::current();
     let Ok(a) = x.aval() else { return x.clone() };
     if a.shape == shape {
         return x.clone();

@@ -966,6 +966,10 @@ fn rust_numbers_are_operands_and_stay_weak() {
         vec![2.25, 0.25, 9.0],
         [-1.5f32, 0.5, 3.0].map(|x| 1f32.atan2(x)).to_vec(),
     ];
+    // A rank-0 value broadcasts against both other operands.
+    let c = Array::from_slice(&[true, false], &[2, 1]);
+    let picked = jnp::where_(&c, 1.0, &jnp::zeros(&[2, 2], DType::F32));
+    assert_eq!(picked.to_vec::<f32>().unwrap(), vec![1.0, 1.0, 0.0, 0.0]);
     let jitted = jit(f).call(x.clone()).unwrap();
     for (mode, got) in [("eager", f(x)), ("jit", jitted)] {
         for (i, (g, w)) in got.iter().zip(&expected).enumerate() {

@@ -18,6 +18,7 @@ mod pmap_compose;
 mod primitives;
 mod public_api;
 mod random;
+mod scipy;
 mod transforms;
 mod trees;
 mod vmap;

@@ -17,6 +17,9 @@ import jax.nn
 import jax.nn.initializers
 import jax.numpy
 import jax.random
+import jax.scipy.linalg
+import jax.scipy.signal
+import jax.scipy.special
 from jax import lax
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -28,6 +31,9 @@ MODULES = {
     "random": (jax.random, ["src/random.rs", "src/random/*.rs"]),
     "nn": (jax.nn, ["src/nn.rs"]),
     "nn.initializers": (jax.nn.initializers, ["src/nn/initializers.rs"]),
+    "scipy.special": (jax.scipy.special, ["src/scipy/special.rs"]),
+    "scipy.linalg": (jax.scipy.linalg, ["src/scipy/linalg.rs"]),
+    "scipy.signal": (jax.scipy.signal, ["src/scipy/signal.rs"]),
 }
 
 PUB_FN = re.compile(r"^\s*pub fn (\w+)", re.M)
@@ -52,6 +58,8 @@ def rust_names(globs):
                     names.update(re.findall(r"\w+", body))
             for use in PUB_USE.findall(text):
                 names.update(ALIAS.findall(use))
+                # `pub use path::{det, inv}`: functions re-exported as they are.
+                names.update(n for n in re.findall(r"[{,]\s*([a-z]\w*)\s*(?=[,}])", use))
     return {n.rstrip("_") for n in names if not n.startswith("$")}
 
 
@@ -66,8 +74,8 @@ def main():
     out = ["# API coverage", "",
            f"Public functions of rjax per JAX module, against JAX {jax.__version__}.",
            "Written by `tools/coverage/api_coverage.sh`; a function counts when rjax has",
-           "one of the same name (tested against JAX's values in `tests/fixtures/api.txt`",
-           "or `random.txt`, or by the property tests).", "",
+           "one of the same name (tested against JAX's values in `tests/fixtures/api.txt`,",
+           "`random.txt` or `scipy.txt`, or by the property tests).", "",
            "| module | rjax functions | of them JAX names | JAX functions | covered |",
            "|---|---|---|---|---|"]
     details = []
