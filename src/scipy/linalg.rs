@@ -228,3 +228,94 @@ pub fn expm(a: &Array) -> Array {
         crate::control::fori_loop_dynamic(&Array::scalar(0i32), &count, |_, r: Array| mm(&r, &r), r)
     })
 }
+
+/// The Cholesky factor of each matrix: `L` (`a = L Lᵀ`) when `lower`,
+/// else `U = Lᵀ` (SciPy's default is upper).
+#[track_caller]
+pub fn cholesky(a: &Array, lower: bool) -> Array {
+    cho_factor(a, lower).0
+}
+
+/// `(P, L, U)` with `a = P L U`: a permutation matrix, unit lower
+/// triangular `L` and upper triangular `U`.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp, scipy::linalg};
+/// let a = Array::from_slice(&[0.0f64, 2.0, 1.0, 1.0], &[2, 2]);
+/// let (p, l, u) = linalg::lu(&a);
+/// let back = jnp::matmul(&p, &jnp::matmul(&l, &u));
+/// assert_eq!(back.to_vec::<f64>().unwrap(), vec![0.0, 2.0, 1.0, 1.0]);
+/// ```
+#[track_caller]
+pub fn lu(a: &Array) -> (Array, Array, Array) {
+    let (packed, _, permutation) = lax_linalg::lu(a);
+    let result = (|| -> Result<(Array, Array, Array)> {
+        let shape = packed.shape()?;
+        let (m, n) = (shape[shape.len() - 2], shape[shape.len() - 1]);
+        let k = m.min(n);
+        let dtype = packed.dtype()?;
+        let unit = jnp::eye(m, Some(k), 0, dtype);
+        let l = &jnp::tril(&lax::slice_in_dim(&packed, None, Some(k as i64), 1, -1), -1) + &unit;
+        let u = jnp::triu(&lax::slice_in_dim(&packed, None, Some(k as i64), 1, -2), 0);
+        // Row i of `a` is row permutation[i] of `L U`: P has ones at
+        // (permutation[i], i).
+        let rows = jnp::eye(m, None, 0, dtype);
+        let p = jnp::swapaxes(
+            &jnp::take(
+                &rows,
+                &permutation,
+                Some(-2),
+                crate::indexing::IndexMode::Clip,
+            ),
+            -1,
+            -2,
+        );
+        Ok((p, l, u))
+    })();
+    match result {
+        Ok(plu) => plu,
+        Err(e) => (
+            Array::from_error(e.clone()),
+            Array::from_error(e.clone()),
+            Array::from_error(e),
+        ),
+    }
+}
+
+/// The solution of `a x = b`, as `jnp.linalg.solve`.
+#[track_caller]
+pub fn solve(a: &Array, b: &Array) -> Array {
+    jnp::linalg::solve(a, b)
+}
+
+/// The Toeplitz matrix with first column `c` and first row `r` (`r[0]` is
+/// ignored; `c` alone gives the symmetric one).
+///
+/// ```
+/// use rjax::{Array, scipy::linalg};
+/// let t = linalg::toeplitz(&Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]), None);
+/// assert_eq!(t.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0, 2.0, 1.0]);
+/// ```
+#[track_caller]
+pub fn toeplitz(c: &Array, r: Option<&Array>) -> Array {
+    fallible(|| {
+        let c = jnp::ravel(c);
+        let r = r.map_or_else(|| c.clone(), jnp::ravel);
+        let (m, n) = (c.shape()?[0], r.shape()?[0]);
+        // Entry (i, j) is c[i - j] below the diagonal, r[j - i] above:
+        // index the concatenation [c reversed, r[1:]] at (m - 1) - i + j.
+        let values = jnp::concatenate(
+            &[jnp::flip(&c, 0), lax::slice_in_dim(&r, Some(1), None, 1, 0)],
+            0,
+        );
+        let i = lax::broadcasted_iota(DType::I32, &[m, n], 0);
+        let j = lax::broadcasted_iota(DType::I32, &[m, n], 1);
+        let index = &(&j - &i) + (m as i32 - 1);
+        Ok(jnp::take(
+            &values,
+            &index,
+            Some(0),
+            crate::indexing::IndexMode::Clip,
+        ))
+    })
+}

@@ -212,3 +212,141 @@ fn promoted(a: impl Into<Operand>, b: impl Into<Operand>) -> (Array, Array) {
     let zero = jnp::zeros_like(&to_float(&jnp::add(&a, &b)), None);
     (jnp::add(&zero, &a), jnp::add(&zero, &b))
 }
+
+/// `Γ(x)`, as `sign · e^{gammaln(x)}`.
+///
+/// ```
+/// use rjax::{Array, scipy::special};
+/// assert_eq!(special::gamma(&Array::scalar(5.0f64)).item::<f64>().unwrap().round(), 24.0);
+/// ```
+#[track_caller]
+pub fn gamma(x: &Array) -> Array {
+    let x = to_float(x);
+    &gammasgn(&x) * &jnp::exp(&gammaln(&x))
+}
+
+/// The sign of `Γ(x)`: 1 for positive `x`, alternating between the poles
+/// for negative `x` (NaN at the poles, as JAX).
+#[track_caller]
+pub fn gammasgn(x: &Array) -> Array {
+    let x = to_float(x);
+    let floor = jnp::floor(&x);
+    let odd = jnp::remainder(&floor, 2.0).ne(0.0);
+    let negative = jnp::where_(&odd, -1.0, 1.0);
+    let sign = jnp::where_(x.gt(0.0), 1.0, &negative);
+    let pole = jnp::logical_and(x.le(0.0), x.eq(&floor));
+    jnp::add(
+        &jnp::zeros_like(&x, None),
+        &jnp::where_(&pole, f64::NAN, &sign),
+    )
+}
+
+/// The beta function `B(a, b) = Γ(a) Γ(b) / Γ(a + b)`.
+#[track_caller]
+pub fn beta(a: impl Into<Operand>, b: impl Into<Operand>) -> Array {
+    let (a, b) = promoted(a, b);
+    let sign = &(&gammasgn(&a) * &gammasgn(&b)) * &gammasgn(&jnp::add(&a, &b));
+    &sign * &jnp::exp(&betaln(&a, &b))
+}
+
+/// `n!` as `Γ(n + 1)` (0 for negative `n`).
+#[track_caller]
+pub fn factorial(n: &Array) -> Array {
+    let n = to_float(n);
+    jnp::where_(n.lt(0.0), 0.0, &gamma(&(&n + 1.0)))
+}
+
+/// The Pochhammer symbol `(z)_m = Γ(z + m) / Γ(z)`.
+#[track_caller]
+pub fn poch(z: impl Into<Operand>, m: impl Into<Operand>) -> Array {
+    let (z, m) = promoted(z, m);
+    let zm = jnp::add(&z, &m);
+    let sign = &gammasgn(&zm) * &gammasgn(&z);
+    &sign * &jnp::exp(&(&gammaln(&zm) - &gammaln(&z)))
+}
+
+/// The multivariate log-gamma function of dimension `d`:
+/// `d(d-1)/4 · log π + Σ_{j<d} gammaln(a - j/2)`.
+#[track_caller]
+pub fn multigammaln(a: &Array, d: usize) -> Array {
+    let a = to_float(a);
+    let constant = (d * d.saturating_sub(1)) as f64 / 4.0 * std::f64::consts::PI.ln();
+    (0..d).fold(jnp::add(&jnp::zeros_like(&a, None), constant), |acc, j| {
+        &acc + &gammaln(&(&a - j as f64 / 2.0))
+    })
+}
+
+/// `I₀(x)`, the modified Bessel function of the first kind of order 0.
+#[track_caller]
+pub fn i0(x: &Array) -> Array {
+    let x = to_float(x);
+    &i0e(&x) * &jnp::exp(&jnp::abs(&x))
+}
+
+/// `I₁(x)`, the modified Bessel function of the first kind of order 1.
+#[track_caller]
+pub fn i1(x: &Array) -> Array {
+    let x = to_float(x);
+    &i1e(&x) * &jnp::exp(&jnp::abs(&x))
+}
+
+/// The relative entropy term `x log(x / y)` (0 at `x = 0`, `inf` where
+/// `x > 0` and `y ≤ 0` or either is negative).
+#[track_caller]
+pub fn rel_entr(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = promoted(x, y);
+    let both_positive = jnp::logical_and(x.gt(0.0), y.gt(0.0));
+    let safe_y = jnp::where_(&both_positive, &y, 1.0);
+    let term = xlogy(&x, &jnp::divide(&x, &safe_y));
+    let zero_x = jnp::logical_and(x.eq(0.0), y.ge(0.0));
+    jnp::where_(
+        &both_positive,
+        &term,
+        &jnp::where_(&zero_x, 0.0, f64::INFINITY),
+    )
+}
+
+/// The Kullback–Leibler term `x log(x / y) - x + y`.
+#[track_caller]
+pub fn kl_div(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
+    let (x, y) = promoted(x, y);
+    &(&rel_entr(&x, &y) - &x) + &y
+}
+
+/// `softmax` over `axis` (as `jax.nn.softmax`).
+#[track_caller]
+pub fn softmax(x: &Array, axis: impl Into<Axes>) -> Array {
+    crate::nn::softmax(x, axis)
+}
+
+/// `log_softmax` over `axis` (as `jax.nn.log_softmax`).
+#[track_caller]
+pub fn log_softmax(x: &Array, axis: impl Into<Axes>) -> Array {
+    crate::nn::log_softmax(x, axis)
+}
+
+/// The Box-Cox transform `(x^λ - 1) / λ`, `log x` at `λ = 0`.
+#[track_caller]
+pub fn boxcox(x: impl Into<Operand>, lmbda: impl Into<Operand>) -> Array {
+    let (x, l) = promoted(x, lmbda);
+    boxcox_of_log(&jnp::log(&x), &l)
+}
+
+/// The Box-Cox transform of `1 + x`, accurate for small `x`.
+#[track_caller]
+pub fn boxcox1p(x: impl Into<Operand>, lmbda: impl Into<Operand>) -> Array {
+    let (x, l) = promoted(x, lmbda);
+    boxcox_of_log(&jnp::log1p(&x), &l)
+}
+
+/// `(e^{λ log} - 1) / λ = expm1(λ log) / λ`, `log` at `λ = 0`.
+#[track_caller]
+fn boxcox_of_log(log: &Array, l: &Array) -> Array {
+    let zero = l.eq(0.0);
+    let safe = jnp::where_(&zero, 1.0, l);
+    jnp::where_(
+        &zero,
+        log,
+        &jnp::divide(&jnp::expm1(&jnp::multiply(&safe, log)), &safe),
+    )
+}

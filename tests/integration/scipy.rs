@@ -66,6 +66,19 @@ fn special_functions() {
         ("zeta", |x| vec![special::zeta(&x[0], &x[1])]),
         ("polygamma", |x| vec![special::polygamma(&x[0], &x[1])]),
         ("logsumexp", |x| vec![special::logsumexp(&x[0], 1, false)]),
+        ("beta", |x| vec![special::beta(&x[0], &x[1])]),
+        ("poch", |x| vec![special::poch(&x[0], &x[1])]),
+        ("multigammaln", |x| vec![special::multigammaln(&x[0], 3)]),
+        ("rel_entr", |x| vec![special::rel_entr(&x[0], &x[1])]),
+        ("kl_div", |x| vec![special::kl_div(&x[0], &x[1])]),
+        ("boxcox", |x| vec![special::boxcox(&x[0], &x[1])]),
+        ("boxcox1p", |x| vec![special::boxcox1p(&x[0], &x[1])]),
+    ]);
+    run(&unary_cases![
+        "gamma" => special::gamma,
+        "factorial" => special::factorial,
+        "i0" => special::i0,
+        "i1" => special::i1,
     ]);
 }
 
@@ -163,6 +176,14 @@ fn linear_algebra() {
         ("expm_large_f64", |x| vec![linalg::expm(&x[0])]),
         ("scipy_det", |x| vec![linalg::det(&x[0])]),
         ("scipy_inv", |x| vec![linalg::inv(&x[0])]),
+        ("scipy_cholesky_upper", |x| {
+            vec![linalg::cholesky(&x[0], false)]
+        }),
+        ("scipy_lu", |x| {
+            let (p, l, u) = linalg::lu(&x[0]);
+            vec![p, l, u]
+        }),
+        ("toeplitz", |x| vec![linalg::toeplitz(&x[0], Some(&x[1]))]),
     ]);
 }
 
