@@ -3,7 +3,7 @@
 //! and under `jit`; `*_vjp` cases also check the VJP JAX computed for the
 //! cotangent `linspace(-1, 1, size)`.
 
-use crate::fixtures::{Computed, assert_matches, case};
+use crate::fixtures::{Case, check_case};
 use rjax::indexing::{Index, IndexMode, slice, step};
 use rjax::lax::linalg::SolveOptions;
 use rjax::lax::{self, ConvOptions, Padding, Window};
@@ -12,8 +12,6 @@ use rjax::numpy::{self as jnp, PadMode};
 use rjax::{Array, DType, idx, jit, nn, vjp};
 
 const FIXTURES: &str = include_str!("../fixtures/api.txt");
-
-type Case = fn(&[Array]) -> Vec<Array>;
 
 /// `f`'s value and VJP for the cotangent JAX's fixtures use.
 fn with_vjp(f: impl Fn(Vec<Array>) -> Array, xs: &[Array]) -> Vec<Array> {
@@ -31,21 +29,6 @@ fn with_vjp(f: impl Fn(Vec<Array>) -> Array, xs: &[Array]) -> Vec<Array> {
     let mut out = vec![y];
     out.extend(pullback.call(ct).expect("pullback"));
     out
-}
-
-fn run_case(name: &str, f: Case) {
-    let (inputs, want) = case(FIXTURES, name);
-    let eager = f(&inputs);
-    let jitted = jit(move |xs: Vec<Array>| f(&xs))
-        .call(inputs)
-        .unwrap_or_else(|e| panic!("{name}: jit: {e}"));
-    for (mode, got) in [("eager", eager), ("jit", jitted)] {
-        assert_eq!(got.len(), want.len(), "{name}: number of outputs");
-        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            let what = format!("{name} ({mode}) output {i}");
-            assert_matches(&what, g, w, Computed::Differently);
-        }
-    }
 }
 
 fn conv_opts(strides: &[usize], padding: Padding) -> ConvOptions {
@@ -398,7 +381,7 @@ fn numpy_matches_jax() {
 
 fn run_all(cases: &[(&str, Case)]) {
     for (name, f) in cases {
-        run_case(name, *f);
+        check_case(FIXTURES, name, *f);
     }
 }
 

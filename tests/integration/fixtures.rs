@@ -66,6 +66,26 @@ pub fn case(text: &str, name: &str) -> (Vec<Array>, Vec<Fixture>) {
     (inputs, outputs)
 }
 
+/// A fixture case computed by rjax: outputs for the case's inputs.
+pub type Case = fn(&[Array]) -> Vec<Array>;
+
+/// Run `f` on the inputs of case `name` in a fixture file's `text`, eagerly
+/// and under `jit`, and compare both with JAX's outputs.
+pub fn check_case(text: &str, name: &str, f: Case) {
+    let (inputs, want) = case(text, name);
+    let eager = f(&inputs);
+    let jitted = rjax::jit(move |xs: Vec<Array>| f(&xs))
+        .call(inputs)
+        .unwrap_or_else(|e| panic!("{name}: jit: {e}"));
+    for (mode, got) in [("eager", eager), ("jit", jitted)] {
+        assert_eq!(got.len(), want.len(), "{name}: number of outputs");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let what = format!("{name} ({mode}) output {i}");
+            assert_matches(&what, g, w, Computed::Differently);
+        }
+    }
+}
+
 /// What produced a fixture's floating-point values, which decides how far
 /// rjax may be from JAX's value on another CPU (docs/decisions.md gives the
 /// measurements behind each bound). Integers and booleans always match

@@ -1,33 +1,20 @@
 //! `rjax::scipy` against JAX's `jax.scipy` (tests/fixtures/scipy.txt,
 //! written by tools/fixtures/generate.sh), eager and under `jit`.
 
-use crate::fixtures::{Computed, assert_matches, case};
+use crate::fixtures::{Case, Computed, assert_matches, case, check_case};
+use rjax::Array;
 use rjax::scipy::signal::{self, Mode};
 use rjax::scipy::stats::{
     bernoulli, beta, cauchy, dirichlet, gamma, laplace, multivariate_normal, norm, poisson, t,
     uniform,
 };
 use rjax::scipy::{linalg, special};
-use rjax::{Array, jit};
 
 const FIXTURES: &str = include_str!("../fixtures/scipy.txt");
 
-type Case = fn(&[Array]) -> Vec<Array>;
-
 fn run(cases: &[(&str, Case)]) {
     for &(name, f) in cases {
-        let (inputs, want) = case(FIXTURES, name);
-        let eager = f(&inputs);
-        let jitted = jit(move |xs: Vec<Array>| f(&xs))
-            .call(inputs)
-            .unwrap_or_else(|e| panic!("{name}: jit: {e}"));
-        for (mode, got) in [("eager", eager), ("jit", jitted)] {
-            assert_eq!(got.len(), want.len(), "{name}: number of outputs");
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                let what = format!("{name} ({mode}) output {i}");
-                assert_matches(&what, g, w, Computed::Differently);
-            }
-        }
+        check_case(FIXTURES, name, f);
     }
 }
 
