@@ -6,7 +6,10 @@
 //! [`BinaryOp`], [`Comparison`]) are sub-enums: each member is a primitive of
 //! its own, matched exhaustively the same way, sharing one shape rule.
 
-use crate::{ConvParams, CustomCall, DType, IndexDims, Jaxpr, ScatterOp};
+use crate::{
+    ConvParams, CustomCall, DType, IndexDims, Jaxpr, ScanParams, ScatterOp, TriangularSolveParams,
+    WhileParams,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -236,17 +239,10 @@ pub enum Primitive {
     /// lower triangle of the input is read; the strict upper triangle of the
     /// result is unspecified (the facade zeroes it).
     Cholesky,
-    /// Solve `op(a) x = b` (`left_side`) or `x op(a) = b` for `x`, with `a`
-    /// triangular (`lower` or upper, only that triangle read; its diagonal
-    /// taken as ones when `unit_diagonal`) and `op` the transpose when
-    /// `transpose_a`. Operands `a` (`[..., m, m]`) and `b`; leading axes are
-    /// batch axes.
-    TriangularSolve {
-        left_side: bool,
-        lower: bool,
-        transpose_a: bool,
-        unit_diagonal: bool,
-    },
+    /// Solve `op(a) x = b` or `x op(a) = b` for a triangular `a`
+    /// ([`TriangularSolveParams`]). Operands `a` (`[..., m, m]`) and `b`;
+    /// leading axes are batch axes.
+    TriangularSolve(TriangularSolveParams),
     /// XLA's stateful-style generator: from a `uint32[4]` key, a new key
     /// and random bits of an unsigned `dtype` in `shape`.
     RngBitGenerator {
@@ -325,26 +321,11 @@ pub enum Primitive {
     Cond {
         branches: Vec<SubJaxpr>,
     },
-    /// Operands: `cond_consts` constants of `cond`, `body_consts` of
-    /// `body`, then the loop carry; `cond` maps (consts, carry) to a bool
-    /// scalar, `body` maps (consts, carry) to the next carry.
-    While {
-        cond: SubJaxpr,
-        body: SubJaxpr,
-        cond_consts: usize,
-        body_consts: usize,
-    },
-    /// Operands: `num_consts` constants, `num_carry` carried values, then
-    /// arrays scanned along their leading axis of `length`. `body` maps
-    /// (consts, carry, slices) to (carry, output slices); the results are
-    /// the final carry and the stacked outputs.
-    Scan {
-        body: SubJaxpr,
-        length: usize,
-        reverse: bool,
-        num_consts: usize,
-        num_carry: usize,
-    },
+    /// A loop while a condition holds ([`WhileParams`]).
+    While(WhileParams),
+    /// A loop over the leading axis of its scanned operands
+    /// ([`ScanParams`]).
+    Scan(ScanParams),
 }
 
 /// The parameters of a [`Primitive::Jit`] call: a named, closed-over-nothing
@@ -542,7 +523,7 @@ impl Primitive {
             Gather { .. } => "gather",
             Scatter { op, .. } => op.name(),
             Cholesky => "cholesky",
-            TriangularSolve { .. } => "triangular_solve",
+            TriangularSolve(_) => "triangular_solve",
             RngBitGenerator { .. } => "rng_bit_generator",
             Rev { .. } => "rev",
             Sort { .. } => "sort",
@@ -575,57 +556,170 @@ impl Primitive {
             Pmap { .. } => "xla_pmap",
             Custom(_) => "custom_call",
             Cond { .. } => "cond",
-            While { .. } => "while",
-            Scan { .. } => "scan",
+            While(_) => "while",
+            Scan(_) => "scan",
             Jit(_) => "pjit",
         }
     }
 
     /// Jaxprs nested in the parameters, with their names (for printing).
     pub fn sub_jaxprs(&self) -> Vec<(String, &Jaxpr)> {
+        use Primitive::*;
         match self {
-            Primitive::Jit(call) => vec![("jaxpr".into(), &*call.jaxpr)],
-            Primitive::Cond { branches } => branches
+            Jit(call) => vec![("jaxpr".into(), &*call.jaxpr)],
+            Cond { branches } => branches
                 .iter()
                 .enumerate()
                 .map(|(i, b)| (format!("branch{i}"), &*b.0))
                 .collect(),
-            Primitive::While { cond, body, .. } => vec![
-                ("cond_jaxpr".into(), &*cond.0),
-                ("body_jaxpr".into(), &*body.0),
+            While(p) => vec![
+                ("cond_jaxpr".into(), &*p.cond.0),
+                ("body_jaxpr".into(), &*p.body.0),
             ],
-            Primitive::Scan { body, .. } => vec![("jaxpr".into(), &*body.0)],
-            Primitive::Pmap { body, .. } => vec![("call_jaxpr".into(), &*body.0)],
-            _ => Vec::new(),
+            Scan(p) => vec![("jaxpr".into(), &*p.body.0)],
+            Pmap { body, .. } => vec![("call_jaxpr".into(), &*body.0)],
+            // A custom rule's program, if it has one, is its
+            // `CustomRule::jaxpr`, not a parameter.
+            Custom(_) => Vec::new(),
+            Unary(_)
+            | Binary(_)
+            | Compare(_)
+            | Select
+            | ConvertElementType { .. }
+            | BitcastConvertType { .. }
+            | Threefry2x32
+            | BroadcastInDim { .. }
+            | Reshape { .. }
+            | Transpose { .. }
+            | Squeeze { .. }
+            | ExpandDims { .. }
+            | Reduce { .. }
+            | ArgReduce { .. }
+            | DotGeneral { .. }
+            | Slice { .. }
+            | DynamicSlice { .. }
+            | DynamicUpdateSlice
+            | Concatenate { .. }
+            | Pad { .. }
+            | Iota { .. }
+            | StopGradient
+            | ReducePrecision { .. }
+            | Conv(_)
+            | Gather { .. }
+            | Scatter { .. }
+            | Cholesky
+            | TriangularSolve(_)
+            | RngBitGenerator { .. }
+            | Rev { .. }
+            | Sort { .. }
+            | AllReduce { .. }
+            | AllGather { .. }
+            | AxisIndex { .. }
+            | Ppermute { .. }
+            | AllToAll { .. }
+            | PsumScatter { .. } => Vec::new(),
         }
     }
 
     /// The mapped axis a collective communicates over.
     pub fn axis_name(&self) -> Option<&str> {
+        use Primitive::*;
         match self {
-            Primitive::AllReduce { axis_name, .. }
-            | Primitive::AllGather { axis_name, .. }
-            | Primitive::AxisIndex { axis_name }
-            | Primitive::Ppermute { axis_name, .. }
-            | Primitive::AllToAll { axis_name, .. }
-            | Primitive::PsumScatter { axis_name, .. } => Some(axis_name),
-            _ => None,
+            AllReduce { axis_name, .. }
+            | AllGather { axis_name, .. }
+            | AxisIndex { axis_name }
+            | Ppermute { axis_name, .. }
+            | AllToAll { axis_name, .. }
+            | PsumScatter { axis_name, .. } => Some(axis_name),
+            // A pmap binds its axis name for its body; it does not
+            // communicate over it.
+            Pmap { .. } => None,
+            Unary(_)
+            | Binary(_)
+            | Compare(_)
+            | Select
+            | ConvertElementType { .. }
+            | BitcastConvertType { .. }
+            | Threefry2x32
+            | BroadcastInDim { .. }
+            | Reshape { .. }
+            | Transpose { .. }
+            | Squeeze { .. }
+            | ExpandDims { .. }
+            | Reduce { .. }
+            | ArgReduce { .. }
+            | DotGeneral { .. }
+            | Slice { .. }
+            | DynamicSlice { .. }
+            | DynamicUpdateSlice
+            | Concatenate { .. }
+            | Pad { .. }
+            | Iota { .. }
+            | StopGradient
+            | ReducePrecision { .. }
+            | Conv(_)
+            | Gather { .. }
+            | Scatter { .. }
+            | Cholesky
+            | TriangularSolve(_)
+            | RngBitGenerator { .. }
+            | Rev { .. }
+            | Sort { .. }
+            | Custom(_)
+            | Jit(_)
+            | Cond { .. }
+            | While(_)
+            | Scan(_) => None,
         }
     }
 
     /// How many results the primitive produces when applied to
     /// `num_operands` operands.
     pub fn num_outputs(&self, num_operands: usize) -> usize {
+        use Primitive::*;
         match self {
-            Primitive::Jit(call) => call.jaxpr.outvars.len(),
-            Primitive::Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
-            Primitive::While { body, .. }
-            | Primitive::Scan { body, .. }
-            | Primitive::Pmap { body, .. } => body.0.outvars.len(),
-            Primitive::Custom(c) => c.0.num_outputs(),
-            Primitive::Threefry2x32 | Primitive::RngBitGenerator { .. } => 2,
-            Primitive::Sort { .. } => num_operands,
-            _ => 1,
+            Jit(call) => call.jaxpr.outvars.len(),
+            Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
+            While(WhileParams { body, .. }) | Scan(ScanParams { body, .. }) | Pmap { body, .. } => {
+                body.0.outvars.len()
+            }
+            Custom(c) => c.0.num_outputs(),
+            Threefry2x32 | RngBitGenerator { .. } => 2,
+            Sort { .. } => num_operands,
+            Unary(_)
+            | Binary(_)
+            | Compare(_)
+            | Select
+            | ConvertElementType { .. }
+            | BitcastConvertType { .. }
+            | BroadcastInDim { .. }
+            | Reshape { .. }
+            | Transpose { .. }
+            | Squeeze { .. }
+            | ExpandDims { .. }
+            | Reduce { .. }
+            | ArgReduce { .. }
+            | DotGeneral { .. }
+            | Slice { .. }
+            | DynamicSlice { .. }
+            | DynamicUpdateSlice
+            | Concatenate { .. }
+            | Pad { .. }
+            | Iota { .. }
+            | StopGradient
+            | ReducePrecision { .. }
+            | Conv(_)
+            | Gather { .. }
+            | Scatter { .. }
+            | Cholesky
+            | TriangularSolve(_)
+            | Rev { .. }
+            | AllReduce { .. }
+            | AllGather { .. }
+            | AxisIndex { .. }
+            | Ppermute { .. }
+            | AllToAll { .. }
+            | PsumScatter { .. } => 1,
         }
     }
 
@@ -699,18 +793,7 @@ impl Primitive {
                 format!("{} slice_sizes={}", dims.text(), t(slice_sizes))
             }
             Scatter { dims, .. } => dims.text(),
-            TriangularSolve {
-                left_side,
-                lower,
-                transpose_a,
-                unit_diagonal,
-            } => format!(
-                "left_side={} lower={} transpose_a={} unit_diagonal={}",
-                py_bool(*left_side),
-                py_bool(*lower),
-                py_bool(*transpose_a),
-                py_bool(*unit_diagonal)
-            ),
+            TriangularSolve(p) => p.text(),
             RngBitGenerator {
                 shape,
                 dtype,
@@ -754,23 +837,8 @@ impl Primitive {
             Jit(call) => format!("name={}", call.name),
             Custom(c) => format!("name={}", c.0.name()),
             Cond { branches } => format!("branches={}", branches.len()),
-            While {
-                cond_consts,
-                body_consts,
-                ..
-            } => format!("body_nconsts={body_consts} cond_nconsts={cond_consts}"),
-            Scan {
-                length,
-                reverse,
-                num_consts,
-                num_carry,
-                ..
-            } => {
-                format!(
-                    "length={length} num_carry={num_carry} num_consts={num_consts} reverse={}",
-                    py_bool(*reverse)
-                )
-            }
+            While(p) => p.text(),
+            Scan(p) => p.text(),
             AllReduce { axis_name, .. } | AxisIndex { axis_name } => {
                 format!("axis_name={axis_name}")
             }
@@ -849,6 +917,6 @@ fn tuple(v: &[usize]) -> String {
     }
 }
 
-fn py_bool(b: bool) -> &'static str {
+pub(crate) fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }

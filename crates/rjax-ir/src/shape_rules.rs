@@ -488,7 +488,7 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             check.square_matrices(a)?;
             a.clone()
         }
-        TriangularSolve { left_side, .. } => {
+        TriangularSolve(crate::TriangularSolveParams { left_side, .. }) => {
             let [a, b] = check.arity::<2>()?;
             check.same_dtype(&[a, b])?;
             check.float(a)?;
@@ -572,12 +572,12 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             return Ok(first.0.out_avals());
         }
-        While {
+        While(crate::WhileParams {
             cond,
             body,
             cond_consts,
             body_consts,
-        } => {
+        }) => {
             let carry = &inputs[(cond_consts + body_consts).min(inputs.len())..];
             let cond_in: Vec<AVal> = inputs[..*cond_consts]
                 .iter()
@@ -607,13 +607,13 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
             }
             return Ok(carry.to_vec());
         }
-        Scan {
+        Scan(crate::ScanParams {
             body,
             length,
             num_consts,
             num_carry,
             ..
-        } => {
+        }) => {
             let split = (num_consts + num_carry).min(inputs.len());
             let mut body_in: Vec<AVal> = inputs[..split].to_vec();
             for x in &inputs[split..] {
@@ -792,7 +792,11 @@ impl<'a> Checker<'a> {
             Neg | Abs | Sign => d.is_numeric(),
             Not => d.is_bool() || d.is_int(),
             PopulationCount | Clz => d.is_int(),
-            _ => d.is_float(),
+            Exp | Log | Log1p | Expm1 | Tanh | Logistic | Sin | Cos | Tan | Sqrt | Rsqrt
+            | Floor | Ceil | Round | IsFinite | Erf | ErfInv | Cbrt | Sinh | Cosh | Asin | Acos
+            | Atan | Asinh | Acosh | Atanh | Lgamma | Digamma | Erfc | BesselI0e | BesselI1e => {
+                d.is_float()
+            }
         };
         if ok {
             Ok(())

@@ -5,7 +5,7 @@ use crate::control;
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, RngAlgorithm, UnaryOp};
-use rjax_ir::{AVal, DType, Literal, Primitive, Result};
+use rjax_ir::{AVal, DType, Literal, Primitive, Result, TriangularSolveParams};
 
 /// Emit `prim` applied to `operands` and return the names of its results.
 pub(crate) fn lower_eqn(
@@ -199,12 +199,12 @@ pub(crate) fn lower_eqn(
             ))
         }
         Cholesky => e.op(format!("\"stablehlo.cholesky\"({x}) {{lower = true}} : {}", sig())),
-        TriangularSolve {
+        TriangularSolve(TriangularSolveParams {
             left_side,
             lower,
             transpose_a,
             unit_diagonal,
-        } => e.op(format!(
+        }) => e.op(format!(
             "\"stablehlo.triangular_solve\"({x}, {}) {{left_side = {left_side}, lower = {lower}, unit_diagonal = {unit_diagonal}, transpose_a = #stablehlo<transpose {}>}} : {}",
             operands[1],
             if *transpose_a { "TRANSPOSE" } else { "NO_TRANSPOSE" },
@@ -276,39 +276,8 @@ pub(crate) fn lower_eqn(
             let js: Vec<&rjax_ir::Jaxpr> = branches.iter().map(|b| &*b.0).collect();
             return control::cond(e, operands, &js, outs);
         }
-        Scan {
-            body,
-            length,
-            reverse,
-            num_consts,
-            num_carry,
-        } => {
-            return control::scan(
-                e,
-                operands,
-                ins,
-                &body.0,
-                (*length, *reverse),
-                (*num_consts, *num_carry),
-                outs,
-            );
-        }
-        While {
-            cond,
-            body,
-            cond_consts,
-            body_consts,
-        } => {
-            return control::while_loop(
-                e,
-                operands,
-                ins,
-                &cond.0,
-                &body.0,
-                *cond_consts,
-                *body_consts,
-            );
-        }
+        Scan(p) => return control::scan(e, operands, ins, p, outs),
+        While(p) => return control::while_loop(e, operands, ins, p),
         Custom(c) => match c.0.jaxpr() {
             Some(j) => return e.jaxpr(j, operands.to_vec()),
             None => return Err(c.0.unsupported("lowering")),

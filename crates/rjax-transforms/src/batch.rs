@@ -336,7 +336,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             one(v, b)
         }
         RngBitGenerator { .. } => per_member(prim, &x[0], b0, size),
-        Cholesky | TriangularSolve { .. } => one(crate::linalg::batched(prim, x, d, size)?, 0),
+        Cholesky | TriangularSolve(_) => one(crate::linalg::batched(prim, x, d, size)?, 0),
         Gather { dims, slice_sizes } => one(
             crate::gather::batched_gather(dims, slice_sizes, x, d, size)?,
             0,
@@ -490,13 +490,8 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             };
             one(bind1(&inner, &[v])?, 0)
         }
-        While {
-            cond,
-            body,
-            cond_consts,
-            body_consts,
-        } => crate::control::while_batched(cond, body, (*cond_consts, *body_consts), x, d, size),
-        Scan { .. } => crate::control::scan_batched(prim, x, d, size),
+        While(p) => crate::control::while_batched(p, x, d, size),
+        Scan(p) => crate::control::scan_batched(p, x, d, size),
         Iota { .. } | Jit(_) | AxisIndex { .. } | Cond { .. } => Err(Error::new(
             ErrorKind::Param,
             prim.name(),

@@ -12,7 +12,8 @@ use crate::ops::{self, zeros};
 use crate::{jvp, transpose};
 use rjax_ir::primitive::{Comparison, ReduceOp};
 use rjax_ir::{
-    AVal, Jaxpr, Literal, Primitive, Result, SubJaxpr, Value, bind, eval_jaxpr, trace_to_jaxpr,
+    AVal, Jaxpr, Literal, Primitive, Result, ScanParams, SubJaxpr, Value, WhileParams, bind,
+    eval_jaxpr, trace_to_jaxpr,
 };
 use std::sync::Arc;
 
@@ -149,19 +150,13 @@ pub(crate) fn cond_transpose(
 }
 
 pub(crate) fn while_jvp(
-    cond: &SubJaxpr,
-    body: &SubJaxpr,
-    (cc, bc): (usize, usize),
+    p: &WhileParams,
     x: &[Value],
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Vec<Option<Value>>)> {
-    let prim = Primitive::While {
-        cond: cond.clone(),
-        body: body.clone(),
-        cond_consts: cc,
-        body_consts: bc,
-    };
-    let outs = bind(&prim, x)?;
+    let (cond, body) = (&p.cond, &p.body);
+    let (cc, bc) = (p.cond_consts, p.body_consts);
+    let outs = bind(&Primitive::While(p.clone()), x)?;
     if t[cc..].iter().all(Option::is_none) {
         let n = outs.len();
         return Ok((outs, vec![None; n]));
@@ -200,12 +195,12 @@ pub(crate) fn while_jvp(
         .cloned()
         .collect();
     let both = bind(
-        &Primitive::While {
+        &Primitive::While(WhileParams {
             cond: cond2,
             body: body2,
             cond_consts: cc,
             body_consts: 2 * bc,
-        },
+        }),
         &args,
     )?;
     Ok((outs, both[n..].iter().cloned().map(Some).collect()))
@@ -236,13 +231,13 @@ pub(crate) fn cond_batched(branches: &[SubJaxpr], args: &[Value]) -> Result<Vec<
 /// loop runs while any member's condition holds, and members that are done
 /// keep their carry.
 pub(crate) fn while_batched(
-    cond: &SubJaxpr,
-    body: &SubJaxpr,
-    (cc, bc): (usize, usize),
+    p: &WhileParams,
     vals: &[Value],
     dims: &[Option<usize>],
     size: usize,
 ) -> Result<Vec<(Value, Option<usize>)>> {
+    let (cond, body) = (&p.cond, &p.body);
+    let (cc, bc) = (p.cond_consts, p.body_consts);
     let carry: Vec<Value> = vals[cc + bc..]
         .iter()
         .zip(&dims[cc + bc..])
@@ -295,61 +290,15 @@ pub(crate) fn while_batched(
     let args: Vec<Value> = consts.iter().chain(consts).cloned().chain(carry).collect();
     let k = cc + bc;
     let outs = bind(
-        &Primitive::While {
+        &Primitive::While(WhileParams {
             cond: cond2,
             body: body2,
             cond_consts: k,
             body_consts: k,
-        },
+        }),
         &args,
     )?;
     Ok(outs.into_iter().map(|v| (v, Some(0))).collect())
-}
-
-/// Scan parameters: body, length, direction, counts of consts and carry.
-#[derive(Clone)]
-struct ScanSpec {
-    body: SubJaxpr,
-    length: usize,
-    reverse: bool,
-    num_consts: usize,
-    num_carry: usize,
-}
-
-impl ScanSpec {
-    /// The parameters of a `Primitive::Scan`.
-    fn of(prim: &Primitive) -> Result<ScanSpec> {
-        match prim {
-            Primitive::Scan {
-                body,
-                length,
-                reverse,
-                num_consts,
-                num_carry,
-            } => Ok(ScanSpec {
-                body: body.clone(),
-                length: *length,
-                reverse: *reverse,
-                num_consts: *num_consts,
-                num_carry: *num_carry,
-            }),
-            _ => Err(rjax_ir::Error::new(
-                rjax_ir::ErrorKind::Param,
-                prim.name(),
-                "is not a scan",
-            )),
-        }
-    }
-
-    fn prim(&self) -> Primitive {
-        Primitive::Scan {
-            body: self.body.clone(),
-            length: self.length,
-            reverse: self.reverse,
-            num_consts: self.num_consts,
-            num_carry: self.num_carry,
-        }
-    }
 }
 
 /// One slice of a scanned operand's abstract value.
@@ -358,12 +307,11 @@ fn slice_aval(a: &AVal) -> AVal {
 }
 
 pub(crate) fn scan_jvp(
-    prim: &Primitive,
+    s: &ScanParams,
     x: &[Value],
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Vec<Option<Value>>)> {
-    let s = &ScanSpec::of(prim)?;
-    let outs = bind(&s.prim(), x)?;
+    let outs = bind(&Primitive::Scan(s.clone()), x)?;
     if t.iter().all(Option::is_none) {
         let n = outs.len();
         return Ok((outs, vec![None; n]));
@@ -399,7 +347,7 @@ pub(crate) fn scan_jvp(
             Ok(p[..nk].iter().chain(&t).cloned().collect())
         },
     )?;
-    let spec = ScanSpec {
+    let spec = ScanParams {
         body: body_t,
         num_consts: 2 * nc,
         num_carry: 2 * nk,
@@ -414,7 +362,7 @@ pub(crate) fn scan_jvp(
         .chain(xt)
         .cloned()
         .collect();
-    let both = bind(&spec.prim(), &args)?;
+    let both = bind(&Primitive::Scan(spec), &args)?;
     Ok((outs, both[nk..].iter().cloned().map(Some).collect()))
 }
 
@@ -423,11 +371,10 @@ pub(crate) fn scan_jvp(
 /// `scan_jvp`); its per-step values are recomputed by a forward scan, then
 /// a scan in the opposite direction runs each step's transpose.
 pub(crate) fn scan_transpose(
-    prim: &Primitive,
+    s: &ScanParams,
     known: &[Option<Value>],
     cts: &[Value],
 ) -> Result<Vec<Option<Value>>> {
-    let s = &ScanSpec::of(prim)?;
     let (nc, nk) = (s.num_consts, s.num_carry);
     let body = &*s.body.0;
     // A carry is linear if its initial value is, or if the body feeds a
@@ -489,13 +436,16 @@ pub(crate) fn scan_transpose(
                 .collect())
         },
     )?;
-    let forward = ScanSpec {
+    let forward = ScanParams {
         body: body_known,
         num_consts: kc.len(),
         num_carry: kk.len(),
         ..s.clone()
     };
-    let fwd_out = bind(&forward.prim(), &[get(&kc), get(&kk), get(&kx)].concat())?;
+    let fwd_out = bind(
+        &Primitive::Scan(forward),
+        &[get(&kc), get(&kk), get(&kx)].concat(),
+    )?;
     let carries = fwd_out[kk.len()..].to_vec();
     // 2. One step's linear map, transposed, in the opposite direction.
     let step = Jaxpr {
@@ -550,7 +500,7 @@ pub(crate) fn scan_transpose(
             .chain(g_x.iter().cloned())
             .collect())
     })?;
-    let backward = ScanSpec {
+    let backward = ScanParams {
         body: body_back,
         reverse: !s.reverse,
         num_consts: kc.len(),
@@ -563,7 +513,7 @@ pub(crate) fn scan_transpose(
         .collect::<Result<Vec<_>>>()?;
     let ct_carry: Vec<Value> = lk.iter().map(|&i| cts[i - nc].clone()).collect();
     let args = [get(&kc), acc0, ct_carry, carries, get(&kx), ct_ys.to_vec()].concat();
-    let back = bind(&backward.prim(), &args)?;
+    let back = bind(&Primitive::Scan(backward), &args)?;
     for (slot, v) in lc.iter().chain(&lk).chain(&lx).zip(back) {
         // Operands that were given as known values need no cotangent.
         if known[*slot].is_none() {
@@ -601,12 +551,11 @@ fn reaches(j: &Jaxpr, linear: &[bool]) -> Vec<bool> {
 /// `scan` on batched operands: consts and carry batched along axis 0, the
 /// scanned operands along axis 1 (axis 0 is the scan's).
 pub(crate) fn scan_batched(
-    prim: &Primitive,
+    s: &ScanParams,
     vals: &[Value],
     dims: &[Option<usize>],
     size: usize,
 ) -> Result<Vec<(Value, Option<usize>)>> {
-    let s = &ScanSpec::of(prim)?;
     let (nc, nk) = (s.num_consts, s.num_carry);
     let mut args = Vec::with_capacity(vals.len());
     let mut inner_dims = Vec::with_capacity(vals.len());
@@ -639,11 +588,11 @@ pub(crate) fn scan_batched(
             .map(|(o, d)| with_batch_axis(&o, d, size, 0))
             .collect()
     })?;
-    let spec = ScanSpec {
+    let spec = ScanParams {
         body: body_b,
         ..s.clone()
     };
-    let outs = bind(&spec.prim(), &args)?;
+    let outs = bind(&Primitive::Scan(spec), &args)?;
     Ok(outs
         .into_iter()
         .enumerate()

@@ -117,17 +117,8 @@ fn jvp_rule(
     match prim {
         Custom(c) => return c.0.jvp(x, t),
         Cond { branches } => return crate::control::cond_jvp(branches, x, t),
-        While {
-            cond,
-            body,
-            cond_consts,
-            body_consts,
-        } => {
-            return crate::control::while_jvp(cond, body, (*cond_consts, *body_consts), x, t);
-        }
-        Scan { .. } => {
-            return crate::control::scan_jvp(prim, x, t);
-        }
+        While(p) => return crate::control::while_jvp(p, x, t),
+        Scan(p) => return crate::control::scan_jvp(p, x, t),
         Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
         Scatter { dims, op } => {
             let (y, ty) = crate::gather::scatter_jvp(*op, dims, x, t)?;
@@ -184,9 +175,8 @@ fn jvp_rule(
             Some(ta) => Some(crate::linalg::cholesky_jvp(&y[0], ta)?),
             None => None,
         },
-        TriangularSolve { .. } => {
-            let p = crate::linalg::Solve::of(prim).expect("a triangular solve");
-            crate::linalg::triangular_solve_jvp(p, &x[0], &y[0], t[0].as_ref(), t[1].as_ref())?
+        TriangularSolve(p) => {
+            crate::linalg::triangular_solve_jvp(*p, &x[0], &y[0], t[0].as_ref(), t[1].as_ref())?
         }
         DotGeneral { .. } | Conv(_) => {
             let left = t[0]
@@ -247,8 +237,8 @@ fn jvp_rule(
         Jit(_)
         | Custom(_)
         | Cond { .. }
-        | While { .. }
-        | Scan { .. }
+        | While(_)
+        | Scan(_)
         | Pmap { .. }
         | Scatter { .. }
         | Sort { .. } => {

@@ -119,9 +119,7 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
                 .collect()
         };
         let in_cts = match &eqn.prim {
-            Primitive::Scan { .. } => {
-                crate::control::scan_transpose(&eqn.prim, &known(), &out_cts)?
-            }
+            Primitive::Scan(p) => crate::control::scan_transpose(p, &known(), &out_cts)?,
             Primitive::Cond { branches } => {
                 crate::control::cond_transpose(branches, &known(), &out_cts)?
             }
@@ -394,12 +392,11 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
             }
         }
         Rev { .. } => vec![Some(bind1(prim, std::slice::from_ref(ct))?)],
-        TriangularSolve { .. } if !linear(0) => {
-            let p = crate::linalg::Solve::of(prim).expect("a triangular solve");
+        TriangularSolve(p) if !linear(0) => {
             let a = x[0].known(prim)?;
             vec![
                 None,
-                Some(crate::linalg::triangular_solve_transpose(p, a, ct)?),
+                Some(crate::linalg::triangular_solve_transpose(*p, a, ct)?),
             ]
         }
         Gather { dims, slice_sizes } => {
@@ -427,7 +424,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], ct: &Value) -> Result<Vec<Opt
             let t = crate::gather::scatter_mul_transpose(dims, ct, indices, updates)?;
             vec![Some(t), None, None]
         }
-        While { .. } => {
+        While(_) => {
             return Err(Error::new(
                 ErrorKind::Param,
                 "while",
