@@ -7,8 +7,8 @@
 //! its own, matched exhaustively the same way, sharing one shape rule.
 
 use crate::{
-    ConvParams, CustomCall, DType, IndexDims, Jaxpr, ScanParams, ScatterOp, TriangularSolveParams,
-    WhileParams,
+    ConvParams, CustomCall, DType, IndexDims, Jaxpr, PmapParams, ScanParams, ScatterOp,
+    TriangularSolveParams, WhileParams,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -302,16 +302,9 @@ pub enum Primitive {
         scatter_dimension: usize,
         axis_size: usize,
     },
-    /// `pmap`'s call: `body` runs once per member of the mapped axis
-    /// `axis_name` (`axis_size` members, one per device). Operands marked
-    /// `mapped` are split along their axis 0, the others reach every member
-    /// whole; the results are stacked along a new axis 0.
-    Pmap {
-        body: SubJaxpr,
-        axis_name: String,
-        axis_size: usize,
-        mapped: Vec<bool>,
-    },
+    /// `pmap`'s call ([`PmapParams`]): its body runs once per member of
+    /// the mapped axis.
+    Pmap(PmapParams),
     /// A user-defined primitive (custom derivative rules, checkpointing).
     Custom(CustomCall),
     /// A call of a staged function (what `jit` binds when it is traced).
@@ -553,7 +546,7 @@ impl Primitive {
             Ppermute { .. } => "ppermute",
             AllToAll { .. } => "all_to_all",
             PsumScatter { .. } => "reduce_scatter",
-            Pmap { .. } => "xla_pmap",
+            Pmap(_) => "xla_pmap",
             Custom(_) => "custom_call",
             Cond { .. } => "cond",
             While(_) => "while",
@@ -577,7 +570,7 @@ impl Primitive {
                 ("body_jaxpr".into(), &*p.body.0),
             ],
             Scan(p) => vec![("jaxpr".into(), &*p.body.0)],
-            Pmap { body, .. } => vec![("call_jaxpr".into(), &*body.0)],
+            Pmap(p) => vec![("call_jaxpr".into(), &*p.body.0)],
             // A custom rule's program, if it has one, is its
             // `CustomRule::jaxpr`, not a parameter.
             Custom(_) => Vec::new(),
@@ -633,7 +626,7 @@ impl Primitive {
             | PsumScatter { axis_name, .. } => Some(axis_name),
             // A pmap binds its axis name for its body; it does not
             // communicate over it.
-            Pmap { .. } => None,
+            Pmap(_) => None,
             Unary(_)
             | Binary(_)
             | Compare(_)
@@ -680,9 +673,9 @@ impl Primitive {
         match self {
             Jit(call) => call.jaxpr.outvars.len(),
             Cond { branches } => branches.first().map_or(0, |b| b.0.outvars.len()),
-            While(WhileParams { body, .. }) | Scan(ScanParams { body, .. }) | Pmap { body, .. } => {
-                body.0.outvars.len()
-            }
+            While(WhileParams { body, .. })
+            | Scan(ScanParams { body, .. })
+            | Pmap(PmapParams { body, .. }) => body.0.outvars.len(),
             Custom(c) => c.0.num_outputs(),
             Threefry2x32 | RngBitGenerator { .. } => 2,
             Sort { .. } => num_operands,
@@ -872,21 +865,7 @@ impl Primitive {
             } => format!(
                 "axis_name={axis_name} axis_size={axis_size} scatter_dimension={scatter_dimension} tiled=True"
             ),
-            Pmap {
-                axis_name,
-                axis_size,
-                mapped,
-                ..
-            } => {
-                let axes: Vec<&str> = mapped
-                    .iter()
-                    .map(|&m| if m { "0" } else { "None" })
-                    .collect();
-                format!(
-                    "axis_name={axis_name} axis_size={axis_size} in_axes=({},) out_axes=(0,)",
-                    axes.join(", ")
-                )
-            }
+            Pmap(p) => p.text(),
         }
     }
 }

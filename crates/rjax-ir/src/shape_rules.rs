@@ -639,12 +639,12 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
                 .map(|y| y.with_shape([&[*length][..], &y.shape].concat()));
             return Ok(carry.iter().cloned().chain(ys).collect());
         }
-        Pmap {
+        Pmap(crate::PmapParams {
             body,
             axis_size,
             mapped,
             ..
-        } => {
+        }) => {
             let shards: Option<Vec<AVal>> = (mapped.len() == inputs.len())
                 .then(|| {
                     inputs

@@ -265,12 +265,9 @@ pub(crate) fn lower_eqn(
             scatter_dimension,
             ..
         } => collectives::reduce_scatter(e, &x, (&ins[0], out), axis_name, *scatter_dimension)?,
-        Pmap {
-            body,
-            axis_name,
-            mapped,
-            ..
-        } => return collectives::pmap(e, &body.0, axis_name, mapped, operands, (ins, outs)),
+        Pmap(p) => {
+            return collectives::pmap(e, &p.body.0, &p.axis_name, &p.mapped, operands, (ins, outs));
+        }
         Jit(call) => return e.jaxpr(&call.jaxpr, operands.to_vec()),
         Cond { branches } => {
             let js: Vec<&rjax_ir::Jaxpr> = branches.iter().map(|b| &*b.0).collect();

@@ -474,7 +474,7 @@ fn batch_rule(prim: &Primitive, x: &[Value], d: &[Option<usize>], size: usize) -
             let v = with_batch_axis(&x[0], b0, size, 0)?;
             one(crate::spmd::collective_of_batched(prim, &v, 0)?, 0)
         }
-        Pmap { .. } => crate::spmd::pmap_batched(prim, x, d, size),
+        Pmap(p) => crate::spmd::pmap_batched(p, x, d, size),
         AllGather {
             axis_name,
             axis,

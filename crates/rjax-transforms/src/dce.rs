@@ -2,7 +2,9 @@
 //! and inside the programs nested in control flow and calls, the outputs,
 //! loop carries and operands nothing needs.
 
-use rjax_ir::{Atom, Eqn, Jaxpr, JitCall, Primitive, ScanParams, SubJaxpr, WhileParams};
+use rjax_ir::{
+    Atom, Eqn, Jaxpr, JitCall, PmapParams, Primitive, ScanParams, SubJaxpr, WhileParams,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -80,21 +82,14 @@ fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
             }
         }
         Primitive::While(p) => prune_while(eqn, p, used),
-        Primitive::Pmap {
-            body,
-            axis_name,
-            axis_size,
-            mapped,
-        } => {
+        Primitive::Pmap(p) => {
             // Operands stay: a pmap keeps its device signature.
-            let (body, _) = prune(&body.0, used);
+            let (body, _) = prune(&p.body.0, used);
             Eqn {
-                prim: Primitive::Pmap {
+                prim: Primitive::Pmap(PmapParams {
                     body: sub(body),
-                    axis_name: axis_name.clone(),
-                    axis_size: *axis_size,
-                    mapped: mapped.clone(),
-                },
+                    ..p.clone()
+                }),
                 inputs: eqn.inputs.clone(),
                 outputs: select(&eqn.outputs, used),
             }

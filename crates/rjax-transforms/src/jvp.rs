@@ -119,7 +119,7 @@ fn jvp_rule(
         Cond { branches } => return crate::control::cond_jvp(branches, x, t),
         While(p) => return crate::control::while_jvp(p, x, t),
         Scan(p) => return crate::control::scan_jvp(p, x, t),
-        Pmap { .. } => return crate::spmd::pmap_jvp(prim, x, t),
+        Pmap(p) => return crate::spmd::pmap_jvp(p, x, t),
         Scatter { dims, op } => {
             let (y, ty) = crate::gather::scatter_jvp(*op, dims, x, t)?;
             return Ok((vec![y], vec![ty]));
@@ -239,7 +239,7 @@ fn jvp_rule(
         | Cond { .. }
         | While(_)
         | Scan(_)
-        | Pmap { .. }
+        | Pmap(_)
         | Scatter { .. }
         | Sort { .. } => {
             return Err(Error::new(

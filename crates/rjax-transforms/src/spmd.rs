@@ -15,37 +15,23 @@ use crate::control::{avals, instantiate, split_known};
 use crate::ops::{reduce_sum, reshape, zeros};
 use crate::{jvp, transpose, vmap};
 use rjax_ir::{
-    AVal, Error, ErrorKind, Primitive, Result, SubJaxpr, Value, bind, bind1, eval_jaxpr, trace_spmd,
+    AVal, Error, ErrorKind, PmapParams, Primitive, Result, SubJaxpr, Value, bind, bind1,
+    eval_jaxpr, trace_spmd,
 };
 use std::sync::Arc;
 
-/// The parameters of a `Pmap` equation.
-pub(crate) struct PmapCall<'a> {
-    pub body: &'a SubJaxpr,
-    pub axis_name: &'a str,
-    pub axis_size: usize,
-    pub mapped: &'a [bool],
+/// Building new `Pmap` calls over the axis of an existing one.
+trait PmapCall {
+    fn body_of(
+        &self,
+        in_avals: &[AVal],
+        mapped: &[bool],
+        f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+    ) -> Result<SubJaxpr>;
+    fn bind(&self, body: SubJaxpr, mapped: Vec<bool>, args: &[Value]) -> Result<Vec<Value>>;
 }
 
-impl<'a> PmapCall<'a> {
-    /// The parameters of `prim`, which must be a `Pmap`.
-    pub fn of(prim: &'a Primitive) -> Result<PmapCall<'a>> {
-        match prim {
-            Primitive::Pmap {
-                body,
-                axis_name,
-                axis_size,
-                mapped,
-            } => Ok(PmapCall {
-                body,
-                axis_name,
-                axis_size: *axis_size,
-                mapped,
-            }),
-            _ => Err(Error::new(ErrorKind::Param, prim.name(), "is not a pmap")),
-        }
-    }
-
+impl PmapCall for PmapParams {
     /// Trace a new per-member program over operands of `in_avals` (whole
     /// operands; those marked in `mapped` lose their axis 0).
     fn body_of(
@@ -65,38 +51,34 @@ impl<'a> PmapCall<'a> {
                 }
             })
             .collect();
-        let closed = trace_spmd(&shards, (self.axis_name, self.axis_size), f)?;
+        let closed = trace_spmd(&shards, (&self.axis_name, self.axis_size), f)?;
         Ok(SubJaxpr(Arc::new(closed.hoist_consts())))
     }
 
     /// Bind a `Pmap` over the same axis with another body.
     fn bind(&self, body: SubJaxpr, mapped: Vec<bool>, args: &[Value]) -> Result<Vec<Value>> {
-        bind(
-            &Primitive::Pmap {
-                body,
-                axis_name: self.axis_name.to_string(),
-                axis_size: self.axis_size,
-                mapped,
-            },
-            args,
-        )
+        let params = PmapParams {
+            body,
+            mapped,
+            ..self.clone()
+        };
+        bind(&Primitive::Pmap(params), args)
     }
 }
 
 /// The call on the primals, and a tangent call taking (primals, tangents).
 pub(crate) fn pmap_jvp(
-    prim: &Primitive,
+    call: &PmapParams,
     x: &[Value],
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Vec<Option<Value>>)> {
-    let call = PmapCall::of(prim)?;
-    let outs = bind(prim, x)?;
+    let outs = bind(&Primitive::Pmap(call.clone()), x)?;
     if t.iter().all(Option::is_none) {
         let n = outs.len();
         return Ok((outs, vec![None; n]));
     }
     let tangents = instantiate(t, x)?;
-    let mapped = [call.mapped, call.mapped].concat();
+    let mapped = [&call.mapped[..], &call.mapped[..]].concat();
     let body = call.body_of(&[avals(x), avals(&tangents)].concat(), &mapped, |xs| {
         let (p, t) = xs.split_at(xs.len() / 2);
         let t: Vec<Option<Value>> = t.iter().cloned().map(Some).collect();
@@ -111,16 +93,15 @@ pub(crate) fn pmap_jvp(
 /// member, with the known operands as its constants. A linear operand that
 /// every member received whole gets the sum of the members' cotangents.
 pub(crate) fn pmap_transpose(
-    prim: &Primitive,
+    call: &PmapParams,
     known: &[Option<Value>],
     cts: &[Value],
 ) -> Result<Vec<Option<Value>>> {
-    let call = PmapCall::of(prim)?;
     let j = &call.body.0;
     let known_vals: Vec<Value> = known.iter().flatten().cloned().collect();
     let known_mapped: Vec<bool> = known
         .iter()
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .filter(|(k, _)| k.is_some())
         .map(|(_, &m)| m)
         .collect();
@@ -137,7 +118,7 @@ pub(crate) fn pmap_transpose(
     let mut linear_cts = call.bind(body, mapped, &args)?.into_iter();
     known
         .iter()
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .map(|(k, &m)| {
             if k.is_some() {
                 return Ok(None);
@@ -155,23 +136,22 @@ pub(crate) fn pmap_transpose(
 /// every member runs the batched body, and results carry the batch at
 /// axis 1.
 pub(crate) fn pmap_batched(
-    prim: &Primitive,
+    call: &PmapParams,
     x: &[Value],
     d: &[Option<usize>],
     size: usize,
 ) -> Result<Vec<(Value, Option<usize>)>> {
-    let call = PmapCall::of(prim)?;
     let args: Vec<Value> = x
         .iter()
         .zip(d)
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .map(|((v, b), &m)| match b {
             Some(b) => moveaxis(v, *b, usize::from(m)),
             None => Ok(v.clone()),
         })
         .collect::<Result<_>>()?;
     let inner: Vec<Option<usize>> = d.iter().map(|b| b.map(|_| 0)).collect();
-    let body = call.body_of(&avals(&args), call.mapped, |ys| {
+    let body = call.body_of(&avals(&args), &call.mapped, |ys| {
         vmap(
             |zs| eval_jaxpr(&call.body.0, &[], zs),
             ys,
@@ -183,7 +163,7 @@ pub(crate) fn pmap_batched(
         .map(|(v, b)| with_batch_axis(&v, b, size, 0))
         .collect()
     })?;
-    let outs = call.bind(body, call.mapped.to_vec(), &args)?;
+    let outs = call.bind(body, call.mapped.clone(), &args)?;
     Ok(outs.into_iter().map(|v| (v, Some(1))).collect())
 }
 

@@ -123,7 +123,7 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
             Primitive::Cond { branches } => {
                 crate::control::cond_transpose(branches, &known(), &out_cts)?
             }
-            Primitive::Pmap { .. } => crate::spmd::pmap_transpose(&eqn.prim, &known(), &out_cts)?,
+            Primitive::Pmap(p) => crate::spmd::pmap_transpose(p, &known(), &out_cts)?,
             Primitive::Custom(c) => c.0.transpose(&known(), &out_cts)?,
             Primitive::Sort {
                 dimension,
