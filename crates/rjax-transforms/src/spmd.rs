@@ -167,69 +167,6 @@ pub(crate) fn pmap_batched(
     Ok(outs.into_iter().map(|v| (v, Some(1))).collect())
 }
 
-/// Transposes of the data-movement collectives (all linear).
-pub(crate) fn collective_transpose(
-    prim: &Primitive,
-    ct: &Value,
-    x: &AVal,
-) -> Result<Option<Value>> {
-    use Primitive::*;
-    let t = match prim {
-        Ppermute { axis_name, perm } => bind1(
-            &Ppermute {
-                axis_name: axis_name.clone(),
-                perm: perm.iter().map(|&(s, d)| (d, s)).collect(),
-            },
-            std::slice::from_ref(ct),
-        )?,
-        AllToAll {
-            axis_name,
-            split_axis,
-            concat_axis,
-            axis_size,
-        } => bind1(
-            &AllToAll {
-                axis_name: axis_name.clone(),
-                split_axis: *concat_axis,
-                concat_axis: *split_axis,
-                axis_size: *axis_size,
-            },
-            std::slice::from_ref(ct),
-        )?,
-        PsumScatter {
-            axis_name,
-            scatter_dimension,
-            axis_size,
-        } => bind1(
-            &AllGather {
-                axis_name: axis_name.clone(),
-                axis: *scatter_dimension,
-                tiled: true,
-                axis_size: *axis_size,
-            },
-            std::slice::from_ref(ct),
-        )?,
-        AllGather {
-            axis_name,
-            axis,
-            axis_size,
-            ..
-        } => {
-            let scattered = bind1(
-                &PsumScatter {
-                    axis_name: axis_name.clone(),
-                    scatter_dimension: *axis,
-                    axis_size: *axis_size,
-                },
-                std::slice::from_ref(ct),
-            )?;
-            reshape(&scattered, &x.shape)?
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(t))
-}
-
 /// A data-movement collective over an enclosing axis, applied to batched
 /// values: the batch axis goes first and the collective's axes shift.
 pub(crate) fn collective_of_batched(prim: &Primitive, x: &Value, b: usize) -> Result<Value> {
