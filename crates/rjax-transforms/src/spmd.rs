@@ -1,7 +1,5 @@
-//! Rules of `pmap`'s call primitive ([`Primitive::Pmap`]) and of the
-//! collectives that only move data between members (`ppermute`,
-//! `all_to_all`, `psum_scatter`), for the JVP, transpose and batching
-//! interpreters.
+//! Rules of `pmap`'s call primitive ([`Primitive::Pmap`]) for the JVP,
+//! transpose and batching interpreters.
 //!
 //! Each rule builds a new per-member program by running the transformation
 //! over the body under an SPMD trace of the same axis, so that the body's
@@ -12,11 +10,11 @@
 
 use crate::batch::{moveaxis, with_batch_axis};
 use crate::control::{avals, instantiate, split_known};
-use crate::ops::{reduce_sum, reshape, zeros};
+use crate::ops::reduce_sum;
 use crate::{jvp, transpose, vmap};
 use rjax_ir::{
-    AVal, Error, ErrorKind, PmapParams, Primitive, Result, SubJaxpr, Value, bind, bind1,
-    eval_jaxpr, trace_spmd,
+    AVal, Error, ErrorKind, PmapParams, Primitive, Result, SubJaxpr, Value, bind, eval_jaxpr,
+    trace_spmd,
 };
 use std::sync::Arc;
 
@@ -165,100 +163,4 @@ pub(crate) fn pmap_batched(
     })?;
     let outs = call.bind(body, call.mapped.clone(), &args)?;
     Ok(outs.into_iter().map(|v| (v, Some(1))).collect())
-}
-
-/// A data-movement collective over an enclosing axis, applied to batched
-/// values: the batch axis goes first and the collective's axes shift.
-pub(crate) fn collective_of_batched(prim: &Primitive, x: &Value, b: usize) -> Result<Value> {
-    use Primitive::*;
-    let v = moveaxis(x, b, 0)?;
-    let shifted = match prim.clone() {
-        AllToAll {
-            axis_name,
-            split_axis,
-            concat_axis,
-            axis_size,
-        } => AllToAll {
-            axis_name,
-            split_axis: split_axis + 1,
-            concat_axis: concat_axis + 1,
-            axis_size,
-        },
-        PsumScatter {
-            axis_name,
-            scatter_dimension,
-            axis_size,
-        } => PsumScatter {
-            axis_name,
-            scatter_dimension: scatter_dimension + 1,
-            axis_size,
-        },
-        other => other,
-    };
-    bind1(&shifted, &[v])
-}
-
-/// A data-movement collective over the vmapped axis itself, on the
-/// members stacked along axis 0 of `v`: the result, stacked the same way.
-pub(crate) fn collective_of_stack(prim: &Primitive, v: &Value, n: usize) -> Result<Value> {
-    use Primitive::*;
-    let a = v.aval();
-    let member = |i: usize| -> Result<Value> {
-        let mut start = vec![0; a.rank()];
-        let mut limit = a.shape.clone();
-        start[0] = i;
-        limit[0] = i + 1;
-        bind1(
-            &Slice {
-                start,
-                limit,
-                strides: vec![1; a.rank()],
-            },
-            std::slice::from_ref(v),
-        )
-    };
-    match prim {
-        Ppermute { perm, .. } => {
-            let parts = (0..n)
-                .map(|dst| match perm.iter().find(|p| p.1 == dst) {
-                    Some(&(src, _)) => member(src),
-                    None => zeros(&a.with_shape([&[1][..], &a.shape[1..]].concat())),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            bind1(&Concatenate { dimension: 0 }, &parts)
-        }
-        AllToAll {
-            split_axis,
-            concat_axis,
-            ..
-        } => {
-            // Member axis i, then the member's axes with the split axis
-            // cut into (destination j, chunk): move j to the front, then
-            // i next to the concat axis and merge them.
-            let (s, c) = (split_axis + 1, concat_axis + 1);
-            let mut shape = a.shape.clone();
-            let chunk = shape[s] / n;
-            shape.splice(s..=s, [n, chunk]);
-            let y = moveaxis(&reshape(v, &shape)?, s, 0)?;
-            let y = moveaxis(&y, 1, c)?;
-            let mut merged = y.aval().shape;
-            let joined = merged[c] * merged[c + 1];
-            merged.splice(c..=c + 1, [joined]);
-            reshape(&y, &merged)
-        }
-        PsumScatter {
-            scatter_dimension, ..
-        } => {
-            let total = reduce_sum(v, &[0])?;
-            let mut shape = total.aval().shape;
-            let chunk = shape[*scatter_dimension] / n;
-            shape.splice(*scatter_dimension..=*scatter_dimension, [n, chunk]);
-            moveaxis(&reshape(&total, &shape)?, *scatter_dimension, 0)
-        }
-        _ => Err(Error::new(
-            ErrorKind::Param,
-            prim.name(),
-            "is not a data-movement collective",
-        )),
-    }
 }
