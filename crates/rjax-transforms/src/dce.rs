@@ -105,7 +105,46 @@ fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
                 outputs: select(&eqn.outputs, used),
             }
         }
-        _ => eqn.clone(),
+        // Primitives without nested programs stay whole, as do custom
+        // ones (their program is the rule's business).
+        Primitive::Custom(_)
+        | Primitive::Unary(_)
+        | Primitive::Binary(_)
+        | Primitive::Compare(_)
+        | Primitive::Select
+        | Primitive::ConvertElementType { .. }
+        | Primitive::BitcastConvertType { .. }
+        | Primitive::Threefry2x32
+        | Primitive::BroadcastInDim { .. }
+        | Primitive::Reshape { .. }
+        | Primitive::Transpose { .. }
+        | Primitive::Squeeze { .. }
+        | Primitive::ExpandDims { .. }
+        | Primitive::Reduce { .. }
+        | Primitive::ArgReduce { .. }
+        | Primitive::DotGeneral { .. }
+        | Primitive::Slice { .. }
+        | Primitive::DynamicSlice { .. }
+        | Primitive::DynamicUpdateSlice
+        | Primitive::Concatenate { .. }
+        | Primitive::Pad { .. }
+        | Primitive::Iota { .. }
+        | Primitive::StopGradient
+        | Primitive::ReducePrecision { .. }
+        | Primitive::Conv(_)
+        | Primitive::Gather { .. }
+        | Primitive::Scatter { .. }
+        | Primitive::Cholesky
+        | Primitive::TriangularSolve(_)
+        | Primitive::RngBitGenerator { .. }
+        | Primitive::Rev { .. }
+        | Primitive::Sort { .. }
+        | Primitive::AllReduce { .. }
+        | Primitive::AllGather { .. }
+        | Primitive::AxisIndex { .. }
+        | Primitive::Ppermute { .. }
+        | Primitive::AllToAll { .. }
+        | Primitive::PsumScatter { .. } => eqn.clone(),
     }
 }
 

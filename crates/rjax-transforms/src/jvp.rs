@@ -54,13 +54,7 @@ impl Interpreter for JvpInterpreter {
         args: &[Value],
         out_avals: Vec<AVal>,
     ) -> Result<Vec<Value>> {
-        if let Primitive::Jit(call) = prim {
-            // Differentiate through the call by evaluating its body here.
-            return eval_jaxpr(&call.jaxpr, &[], args);
-        }
-        let (primals, tangents): (Vec<Value>, Vec<Option<Value>>) =
-            args.iter().map(|a| self.split(a)).unzip();
-        let (outs, touts) = jvp_rule(prim, &primals, &tangents, &out_avals)?;
+        let (outs, touts) = jvp_rule(self, prim, args, &out_avals)?;
         Ok(outs
             .into_iter()
             .zip(touts)
@@ -106,45 +100,56 @@ pub fn jvp(
 
 type Tangents = Vec<Option<Value>>;
 
-/// Primal outputs and tangent outputs of one primitive.
+/// Primal outputs and tangent outputs of one primitive: one arm per
+/// primitive, so that a new primitive makes the compiler ask for its JVP.
 fn jvp_rule(
+    interp: &JvpInterpreter,
     prim: &Primitive,
-    x: &[Value],
-    t: &[Option<Value>],
+    args: &[Value],
     out_avals: &[AVal],
 ) -> Result<(Vec<Value>, Tangents)> {
     use Primitive::*;
+    let (x, t): (Vec<Value>, Tangents) = args.iter().map(|a| interp.split(a)).unzip();
+    let (x, t) = (&x[..], &t[..]);
+    // The primal result, and the tangent `rule` makes from it (none when no
+    // operand has one or the result has no floats).
+    let with = |rule: &dyn Fn(&[Value]) -> Result<Option<Value>>| {
+        let y = bind(prim, x)?;
+        if t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float() {
+            let n = y.len();
+            return Ok((y, vec![None; n]));
+        }
+        let tangent = rule(&y)?;
+        Ok((y, vec![tangent]))
+    };
+    let linear_in = |positions: &[usize]| with(&|_| linear(prim, x, t, positions));
     match prim {
-        Custom(c) => return c.0.jvp(x, t),
-        Cond { branches } => return crate::control::cond_jvp(branches, x, t),
-        While(p) => return crate::control::while_jvp(p, x, t),
-        Scan(p) => return crate::control::scan_jvp(p, x, t),
-        Pmap(p) => return crate::spmd::pmap_jvp(p, x, t),
+        Custom(c) => c.0.jvp(x, t),
+        Cond { branches } => crate::control::cond_jvp(branches, x, t),
+        While(p) => crate::control::while_jvp(p, x, t),
+        Scan(p) => crate::control::scan_jvp(p, x, t),
+        Pmap(p) => crate::spmd::pmap_jvp(p, x, t),
+        // Differentiate through the call by evaluating its body here.
+        Jit(call) => Ok(eval_jaxpr(&call.jaxpr, &[], args)?
+            .iter()
+            .map(|o| interp.split(o))
+            .unzip()),
         Scatter { dims, op } => {
             let (y, ty) = crate::gather::scatter_jvp(*op, dims, x, t)?;
-            return Ok((vec![y], vec![ty]));
+            Ok((vec![y], vec![ty]))
         }
         Sort {
             dimension,
             num_keys,
             ..
-        } => return sort_jvp(prim, (*dimension, *num_keys), x, t),
-        _ => {}
-    }
-    let y = bind(prim, x)?;
-    let no_tangent = t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float();
-    if no_tangent {
-        let n = y.len();
-        return Ok((y, vec![None; n]));
-    }
-    let tangent = match prim {
-        Unary(op) => unary_tangent(*op, &x[0], &y[0], t[0].as_ref())?,
-        Binary(op) => binary_tangent(*op, &x[0], &x[1], &y[0], &t[0], &t[1])?,
-        ConvertElementType { new_dtype, .. } => match &t[0] {
-            Some(t) if x[0].aval().dtype.is_float() => Some(convert(t, *new_dtype)?),
-            _ => None,
-        },
-        Select => linear(prim, x, t, &[1, 2])?,
+        } => sort_jvp(prim, (*dimension, *num_keys), x, t),
+        Unary(op) => with(&|y| unary_tangent(*op, &x[0], &y[0], t[0].as_ref())),
+        Binary(op) => with(&|y| binary_tangent(*op, &x[0], &x[1], &y[0], &t[0], &t[1])),
+        ConvertElementType { new_dtype, .. } => with(&|_| match &t[0] {
+            Some(t) if x[0].aval().dtype.is_float() => Ok(Some(convert(t, *new_dtype)?)),
+            _ => Ok(None),
+        }),
+        Select => linear_in(&[1, 2]),
         BroadcastInDim { .. }
         | Reshape { .. }
         | Transpose { .. }
@@ -152,33 +157,42 @@ fn jvp_rule(
         | ExpandDims { .. }
         | Rev { .. }
         | Slice { .. }
-        | ReducePrecision { .. } => linear(prim, x, t, &[0])?,
+        | ReducePrecision { .. }
+        | DynamicSlice { .. }
+        | Gather { .. }
+        | AllGather { .. }
+        | Ppermute { .. }
+        | AllToAll { .. }
+        | PsumScatter { .. } => linear_in(&[0]),
         Reduce {
             op: ReduceOp::Sum, ..
         }
-        | DynamicSlice { .. }
-        | Gather { .. } => linear(prim, x, t, &[0])?,
+        | AllReduce {
+            op: ReduceOp::Sum, ..
+        } => linear_in(&[0]),
+        DynamicUpdateSlice | Pad { .. } => linear_in(&[0, 1]),
+        Concatenate { .. } => linear_in(&(0..x.len()).collect::<Vec<_>>()),
         Reduce {
             op: ReduceOp::Max | ReduceOp::Min,
             axes,
-        } => extreme_tangent(&x[0], &y[0], t[0].as_ref(), axes)?,
+        } => with(&|y| extreme_tangent(&x[0], &y[0], t[0].as_ref(), axes)),
         Reduce {
             op: ReduceOp::Prod,
             axes,
-        } => match &t[0] {
-            Some(t0) => Some(product_tangent(&x[0], t0, axes)?),
-            None => None,
-        },
-        DynamicUpdateSlice | Pad { .. } => linear(prim, x, t, &[0, 1])?,
-        Concatenate { .. } => linear(prim, x, t, &(0..x.len()).collect::<Vec<_>>())?,
-        Cholesky => match &t[0] {
-            Some(ta) => Some(crate::linalg::cholesky_jvp(&y[0], ta)?),
-            None => None,
-        },
-        TriangularSolve(p) => {
-            crate::linalg::triangular_solve_jvp(*p, &x[0], &y[0], t[0].as_ref(), t[1].as_ref())?
-        }
-        DotGeneral { .. } | Conv(_) => {
+        } => with(&|_| {
+            t[0].as_ref()
+                .map(|t0| product_tangent(&x[0], t0, axes))
+                .transpose()
+        }),
+        Cholesky => with(&|y| {
+            t[0].as_ref()
+                .map(|ta| crate::linalg::cholesky_jvp(&y[0], ta))
+                .transpose()
+        }),
+        TriangularSolve(p) => with(&|y| {
+            crate::linalg::triangular_solve_jvp(*p, &x[0], &y[0], t[0].as_ref(), t[1].as_ref())
+        }),
+        DotGeneral { .. } | Conv(_) => with(&|_| {
             let left = t[0]
                 .as_ref()
                 .map(|ta| bind1(prim, &[ta.clone(), x[1].clone()]))
@@ -187,37 +201,13 @@ fn jvp_rule(
                 .as_ref()
                 .map(|tb| bind1(prim, &[x[0].clone(), tb.clone()]))
                 .transpose()?;
-            sum_opt(left, right)?
-        }
-        AllReduce {
-            op: ReduceOp::Sum, ..
-        }
-        | AllGather { .. }
-        | Ppermute { .. }
-        | AllToAll { .. }
-        | PsumScatter { .. } => linear(prim, x, t, &[0])?,
-        AllReduce { op, axis_name } => match &t[0] {
-            Some(t0) => {
-                // Like max/min reductions: the mean of the tangents of the
-                // members attaining the extreme (a product scales by y/x).
-                let psum = |v: &Value| {
-                    bind1(
-                        &AllReduce {
-                            op: ReduceOp::Sum,
-                            axis_name: axis_name.clone(),
-                        },
-                        std::slice::from_ref(v),
-                    )
-                };
-                if *op == ReduceOp::Prod {
-                    Some(mul(&y[0], &psum(&div(t0, &x[0])?)?)?)
-                } else {
-                    let mask = convert(&compare(Comparison::Eq, &x[0], &y[0])?, x[0].aval().dtype)?;
-                    Some(div(&psum(&mul(t0, &mask)?)?, &psum(&mask)?)?)
-                }
-            }
-            None => None,
-        },
+            sum_opt(left, right)
+        }),
+        AllReduce { op, axis_name } => with(&|y| {
+            t[0].as_ref()
+                .map(|t0| extreme_member_tangent(*op, axis_name, &x[0], &y[0], t0))
+                .transpose()
+        }),
         Compare(_)
         | ArgReduce {
             op: ArgOp::ArgMax | ArgOp::ArgMin,
@@ -228,28 +218,40 @@ fn jvp_rule(
         | BitcastConvertType { .. }
         | Threefry2x32
         | RngBitGenerator { .. }
-        | StopGradient => None,
+        | StopGradient => with(&|_| Ok(None)),
         // Defined on bool and integers, which have no tangents.
         Reduce {
             op: ReduceOp::And | ReduceOp::Or | ReduceOp::Xor,
             ..
-        } => None,
-        Jit(_)
-        | Custom(_)
-        | Cond { .. }
-        | While(_)
-        | Scan(_)
-        | Pmap(_)
-        | Scatter { .. }
-        | Sort { .. } => {
-            return Err(Error::new(
-                ErrorKind::Param,
-                prim.name(),
-                "calls, custom rules, sorts and scatters have their own JVP, applied before this match",
-            ));
-        }
+        } => with(&|_| Ok(None)),
+    }
+}
+
+/// The tangent of a max, min or product across the members of a mapped
+/// axis: like max/min reductions, the mean of the tangents of the members
+/// attaining the extreme (a product scales by y/x).
+fn extreme_member_tangent(
+    op: ReduceOp,
+    axis_name: &str,
+    x: &Value,
+    y: &Value,
+    t: &Value,
+) -> Result<Value> {
+    let psum = |v: &Value| {
+        bind1(
+            &Primitive::AllReduce {
+                op: ReduceOp::Sum,
+                axis_name: axis_name.to_string(),
+            },
+            std::slice::from_ref(v),
+        )
     };
-    Ok((y, vec![tangent]))
+    if op == ReduceOp::Prod {
+        mul(y, &psum(&div(t, x)?)?)
+    } else {
+        let mask = convert(&compare(Comparison::Eq, x, y)?, x.aval().dtype)?;
+        div(&psum(&mul(t, &mask)?)?, &psum(&mask)?)
+    }
 }
 
 /// Apply a primitive that is linear in the operands at `positions` to their
