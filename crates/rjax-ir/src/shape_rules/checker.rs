@@ -147,7 +147,11 @@ impl<'a> Checker<'a> {
         if want.len() != inputs.len() || !want.iter().zip(inputs).all(|(a, b)| a.same_type(b)) {
             return Err(self.err(
                 ErrorKind::Tree,
-                format!("{name} takes {want:?} but is given {inputs:?}"),
+                format!(
+                    "{name} takes {} but is given {}",
+                    AVal::list(&want),
+                    AVal::list(inputs)
+                ),
             ));
         }
         Ok(())

@@ -27,7 +27,11 @@ pub(super) fn cond(check: &Checker, branches: &[SubJaxpr]) -> Result<Vec<AVal>> 
         if !want.iter().zip(&got).all(|(a, b)| a.same_type(b)) || want.len() != got.len() {
             return Err(check.err(
                 ErrorKind::Tree,
-                format!("branch 0 returns {want:?} but branch {i} returns {got:?}"),
+                format!(
+                    "branch 0 returns {} but branch {i} returns {}",
+                    AVal::list(&want),
+                    AVal::list(&got)
+                ),
             ));
         }
     }
@@ -55,14 +59,21 @@ pub(super) fn while_loop(
     if pred.len() != 1 || pred[0].rank() != 0 || pred[0].dtype != DType::Bool {
         return Err(check.err(
             ErrorKind::DType,
-            format!("the loop condition must return one bool scalar, it returns {pred:?}"),
+            format!(
+                "the loop condition must return one bool scalar, it returns {}",
+                AVal::list(&pred)
+            ),
         ));
     }
     let out = body.0.out_avals();
     if out.len() != carry.len() || !out.iter().zip(carry).all(|(a, b)| a.same_type(b)) {
         return Err(check.err(
             ErrorKind::Tree,
-            format!("the loop body takes a carry of {carry:?} but returns {out:?}"),
+            format!(
+                "the loop body takes a carry of {} but returns {}",
+                AVal::list(carry),
+                AVal::list(&out)
+            ),
         ));
     }
     Ok(carry.to_vec())
@@ -93,7 +104,11 @@ pub(super) fn scan(
     if outs.len() < carry.len() || !outs.iter().zip(carry).all(|(a, b)| a.same_type(b)) {
         return Err(check.err(
             ErrorKind::Tree,
-            format!("the scan body takes a carry of {carry:?} but returns {outs:?}"),
+            format!(
+                "the scan body takes a carry of {} but returns {}",
+                AVal::list(carry),
+                AVal::list(&outs)
+            ),
         ));
     }
     let ys = outs[carry.len()..]
@@ -132,7 +147,8 @@ pub(super) fn pmap(
         return Err(check.err(
             ErrorKind::Shape,
             format!(
-                "operands do not split into {axis_size} members of the per-device signature {expected:?}"
+                "operands do not split into {axis_size} members of the per-device signature {}",
+                AVal::list(&expected)
             ),
         ));
     }
@@ -155,8 +171,51 @@ pub(super) fn jit(check: &Checker, call: &JitCall) -> Result<Vec<AVal>> {
     if !matches {
         return Err(check.err(
             ErrorKind::Shape,
-            format!("arguments do not match the staged signature {expected:?}"),
+            format!(
+                "arguments do not match the staged signature {}",
+                AVal::list(&expected)
+            ),
         ));
     }
     Ok(call.jaxpr.outvars.iter().map(|a| a.aval()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{AVal, DType, JitCall, Primitive, SubJaxpr, abstract_eval, trace_to_jaxpr};
+    use std::sync::Arc;
+
+    fn identity(aval: AVal) -> Arc<crate::Jaxpr> {
+        Arc::new(trace_to_jaxpr(&[aval], |xs| Ok(xs.to_vec())).unwrap().jaxpr)
+    }
+
+    /// Messages print abstract values as `f32[1]`, never in Debug form.
+    #[test]
+    fn signature_errors_print_avals_in_display_form() {
+        let f32_1 = AVal::new(vec![1], DType::F32);
+        let call = Primitive::Jit(JitCall {
+            name: "f".into(),
+            jaxpr: identity(f32_1.clone()),
+        });
+        let message = abstract_eval(&call, &[AVal::new(vec![2], DType::F32)])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("signature [f32[1]]"), "{message}");
+        assert!(!message.contains("AVal {"), "{message}");
+
+        let cond = Primitive::Cond {
+            branches: vec![
+                SubJaxpr(identity(f32_1.clone())),
+                SubJaxpr(identity(f32_1.with_dtype(DType::I32))),
+            ],
+        };
+        let message = abstract_eval(&cond, &[AVal::scalar(DType::I32), f32_1])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("takes [i32[1]] but is given [f32[1]]"),
+            "{message}"
+        );
+        assert!(!message.contains("AVal {"), "{message}");
+    }
 }
