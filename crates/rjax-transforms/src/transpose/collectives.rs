@@ -1,8 +1,23 @@
 //! Transposes of the data-movement collectives, all linear: each moves
 //! the cotangent back the way the value came.
 
+use super::not_linear;
 use crate::ops::reshape;
+use rjax_ir::primitive::ReduceOp;
 use rjax_ir::{AVal, Primitive, Result, Value, bind1};
+
+/// A `psum` is its own transpose; the other all-reduces are not linear.
+pub(super) fn all_reduce(op: ReduceOp, prim: &Primitive, ct: &Value) -> Result<Value> {
+    match op {
+        ReduceOp::Sum => bind1(prim, std::slice::from_ref(ct)),
+        ReduceOp::Max
+        | ReduceOp::Min
+        | ReduceOp::Prod
+        | ReduceOp::And
+        | ReduceOp::Or
+        | ReduceOp::Xor => Err(not_linear(prim)),
+    }
+}
 
 /// Send each member's cotangent back to where its value came from.
 pub(super) fn ppermute(axis_name: &str, perm: &[(usize, usize)], ct: &Value) -> Result<Value> {

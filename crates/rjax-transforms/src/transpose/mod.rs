@@ -2,15 +2,13 @@
 //! output cotangents into input cotangents. One rule per linear primitive.
 
 mod collectives;
-mod dot;
 mod elementwise;
+mod indexing;
+mod products;
 mod structural;
 
 use crate::ops::{add, convert, zeros};
-use rjax_ir::primitive::ReduceOp;
-use rjax_ir::{
-    AVal, Atom, Error, ErrorKind, Jaxpr, Primitive, Result, ScatterOp, Value, bind, bind1,
-};
+use rjax_ir::{AVal, Atom, Error, ErrorKind, Jaxpr, Primitive, Result, Value, bind, bind1};
 use std::collections::HashMap;
 
 /// An equation operand during transposition: a linear input (only its
@@ -139,7 +137,6 @@ pub fn transpose(jaxpr: &Jaxpr, residuals: &[Value], cotangents: &[Value]) -> Re
 fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<Option<Value>>> {
     use Primitive::*;
     let ct = &cts[0];
-    let linear = |i: usize| x[i].is_linear();
     let only = |i: usize, v: Value| -> Vec<Option<Value>> {
         (0..x.len()).map(|j| (j == i).then(|| v.clone())).collect()
     };
@@ -152,7 +149,6 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
             })
             .collect()
     };
-    let itself = || -> Result<Vec<Option<Value>>> { Ok(vec![Some(bind1(prim, cts)?)]) };
     Ok(match prim {
         Scan(p) => crate::control::scan_transpose(p, &known(), cts)?,
         Cond { branches } => crate::control::cond_transpose(branches, &known(), cts)?,
@@ -164,10 +160,8 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
             ..
         } => structural::sort(*dimension, *num_keys, x, cts)?,
         Unary(op) => vec![Some(elementwise::unary(*op, prim, ct)?)],
-        ReducePrecision { .. } | Rev { .. } => itself()?,
-        AllReduce {
-            op: ReduceOp::Sum, ..
-        } => itself()?,
+        ReducePrecision { .. } | Rev { .. } => vec![Some(bind1(prim, cts)?)],
+        AllReduce { op, .. } => vec![Some(collectives::all_reduce(*op, prim, ct)?)],
         Binary(op) => elementwise::binary(*op, prim, x, ct)?,
         ConvertElementType { .. } => vec![Some(convert(ct, x[0].aval().dtype)?)],
         Reshape { .. } | Squeeze { .. } | ExpandDims { .. } => {
@@ -183,10 +177,7 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
             &x[0].aval(),
             ct,
         )?)],
-        Reduce {
-            op: ReduceOp::Sum,
-            axes,
-        } => vec![Some(structural::reduce_sum(axes, &x[0].aval(), ct)?)],
+        Reduce { op, axes } => vec![Some(structural::reduce(*op, axes, prim, &x[0].aval(), ct)?)],
         Select => elementwise::select(prim, x, ct)?,
         Slice { start, strides, .. } => {
             vec![Some(structural::slice(start, strides, &x[0].aval(), ct)?)]
@@ -202,53 +193,11 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
         DotGeneral {
             dims,
             preferred_element_type,
-        } => dot::dot_general(prim, dims, *preferred_element_type, x, ct)?,
-        Conv(p) if linear(0) => {
-            let rhs = x[1].known(prim)?;
-            vec![
-                Some(crate::conv::transpose_lhs(p, ct, &x[0].aval(), rhs)?),
-                None,
-            ]
-        }
-        Conv(p) => {
-            let lhs = x[0].known(prim)?;
-            vec![
-                None,
-                Some(crate::conv::transpose_rhs(p, ct, lhs, &x[1].aval())?),
-            ]
-        }
-        TriangularSolve(p) if !linear(0) => {
-            let a = x[0].known(prim)?;
-            vec![
-                None,
-                Some(crate::linalg::triangular_solve_transpose(*p, a, ct)?),
-            ]
-        }
-        Gather { dims, slice_sizes } => {
-            let indices = x[1].known(prim)?;
-            let t = crate::gather::gather_transpose(dims, slice_sizes, ct, &x[0].aval(), indices)?;
-            vec![Some(t), None]
-        }
-        Scatter {
-            dims,
-            op: ScatterOp::Add,
-        } => {
-            let indices = x[1].known(prim)?;
-            let updates = linear(2)
-                .then(|| {
-                    crate::gather::scatter_add_updates_transpose(dims, ct, indices, &x[2].aval())
-                })
-                .transpose()?;
-            vec![linear(0).then(|| ct.clone()), None, updates]
-        }
-        Scatter {
-            dims,
-            op: ScatterOp::Mul,
-        } if !linear(2) => {
-            let (indices, updates) = (x[1].known(prim)?, x[2].known(prim)?);
-            let t = crate::gather::scatter_mul_transpose(dims, ct, indices, updates)?;
-            vec![Some(t), None, None]
-        }
+        } => products::dot_general(prim, dims, *preferred_element_type, x, ct)?,
+        Conv(p) => products::conv(p, prim, x, ct)?,
+        TriangularSolve(p) => products::triangular_solve(*p, prim, x, ct)?,
+        Gather { dims, slice_sizes } => indexing::gather(dims, slice_sizes, prim, x, ct)?,
+        Scatter { dims, op } => indexing::scatter(dims, *op, prim, x, ct)?,
         Ppermute { axis_name, perm } => vec![Some(collectives::ppermute(axis_name, perm, ct)?)],
         AllToAll {
             axis_name,
@@ -290,38 +239,13 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
                 "reverse-mode differentiation does not work through while_loop (its trip count is not known in advance); use scan, or fori_loop with static bounds",
             ));
         }
-        Reduce {
-            op:
-                ReduceOp::Max
-                | ReduceOp::Min
-                | ReduceOp::Prod
-                | ReduceOp::And
-                | ReduceOp::Or
-                | ReduceOp::Xor,
-            ..
-        }
-        | AllReduce {
-            op:
-                ReduceOp::Max
-                | ReduceOp::Min
-                | ReduceOp::Prod
-                | ReduceOp::And
-                | ReduceOp::Or
-                | ReduceOp::Xor,
-            ..
-        }
-        | Scatter {
-            op: ScatterOp::Mul | ScatterOp::Set | ScatterOp::Min | ScatterOp::Max,
-            ..
-        }
-        | Compare(_)
+        Compare(_)
         | BitcastConvertType { .. }
         | Threefry2x32
         | ArgReduce { .. }
         | Iota { .. }
         | StopGradient
         | Cholesky
-        | TriangularSolve(_)
         | RngBitGenerator { .. }
         | AxisIndex { .. }
         | Jit(_) => return Err(not_linear(prim)),

@@ -2,8 +2,9 @@
 //! arithmetic on it: reshapes, broadcasts, slices, pads, concatenation,
 //! dynamic slices and sorts.
 
-use super::Operand;
+use super::{Operand, not_linear};
 use crate::ops::{self, reshape, scalar, zeros};
+use rjax_ir::primitive::ReduceOp;
 use rjax_ir::{AVal, Primitive, Result, Value, bind, bind1};
 
 /// The inverse permutation applied to the cotangent.
@@ -36,10 +37,27 @@ pub(super) fn broadcast_in_dim(
     reshape(&ops::reduce_sum(ct, &summed)?, &operand.shape)
 }
 
-/// The cotangent broadcast back over the summed axes.
-pub(super) fn reduce_sum(axes: &[usize], operand: &AVal, ct: &Value) -> Result<Value> {
-    let kept: Vec<usize> = (0..operand.rank()).filter(|i| !axes.contains(i)).collect();
-    ops::broadcast(ct, &operand.shape, &kept)
+/// A sum's cotangent broadcast back over the summed axes; the other
+/// reductions are not linear.
+pub(super) fn reduce(
+    op: ReduceOp,
+    axes: &[usize],
+    prim: &Primitive,
+    operand: &AVal,
+    ct: &Value,
+) -> Result<Value> {
+    match op {
+        ReduceOp::Sum => {
+            let kept: Vec<usize> = (0..operand.rank()).filter(|i| !axes.contains(i)).collect();
+            ops::broadcast(ct, &operand.shape, &kept)
+        }
+        ReduceOp::Max
+        | ReduceOp::Min
+        | ReduceOp::Prod
+        | ReduceOp::And
+        | ReduceOp::Or
+        | ReduceOp::Xor => Err(not_linear(prim)),
+    }
 }
 
 /// The cotangent padded with zeros where the slice did not read.

@@ -1,8 +1,11 @@
-//! The transpose of `dot_general` in either operand.
+//! Transposes of the products: `dot_general` and convolutions in either
+//! operand, triangular solves in their right-hand side.
 
-use super::Operand;
+use super::{Operand, not_linear};
 use crate::ops::convert;
-use rjax_ir::{AVal, DType, DotDims, Primitive, Result, Value, bind1};
+use rjax_ir::{
+    AVal, ConvParams, DType, DotDims, Primitive, Result, TriangularSolveParams, Value, bind1,
+};
 
 /// Cotangents of a dot_general linear in one operand (the other known).
 pub(super) fn dot_general(
@@ -27,6 +30,39 @@ pub(super) fn dot_general(
         let t = dot_transpose_lhs(ct, &x[1].aval(), lhs, &swapped, true, preferred)?;
         Ok(vec![None, Some(t)])
     }
+}
+
+/// Cotangents of a convolution linear in one operand (the other known).
+pub(super) fn conv(
+    p: &ConvParams,
+    prim: &Primitive,
+    x: &[Operand],
+    ct: &Value,
+) -> Result<Vec<Option<Value>>> {
+    if x[0].is_linear() {
+        let rhs = x[1].known(prim)?;
+        let t = crate::conv::transpose_lhs(p, ct, &x[0].aval(), rhs)?;
+        Ok(vec![Some(t), None])
+    } else {
+        let lhs = x[0].known(prim)?;
+        let t = crate::conv::transpose_rhs(p, ct, lhs, &x[1].aval())?;
+        Ok(vec![None, Some(t)])
+    }
+}
+
+/// A triangular solve is linear in its right-hand side (the matrix known).
+pub(super) fn triangular_solve(
+    p: TriangularSolveParams,
+    prim: &Primitive,
+    x: &[Operand],
+    ct: &Value,
+) -> Result<Vec<Option<Value>>> {
+    if x[0].is_linear() {
+        return Err(not_linear(prim));
+    }
+    let a = x[0].known(prim)?;
+    let t = crate::linalg::triangular_solve_transpose(p, a, ct)?;
+    Ok(vec![None, Some(t)])
 }
 
 /// The cotangent of a dot_general's left operand `x` (of aval `x_aval`)
