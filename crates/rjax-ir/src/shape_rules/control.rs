@@ -2,7 +2,10 @@
 //! its operands.
 
 use super::checker::Checker;
-use crate::{AVal, CustomCall, DType, Error, ErrorKind, JitCall, Result, SubJaxpr};
+use crate::{
+    AVal, CustomCall, DType, Error, ErrorKind, JitCall, PmapParams, Result, ScanParams, SubJaxpr,
+    WhileParams,
+};
 
 pub(super) fn custom(check: &Checker, c: &CustomCall) -> Result<Vec<AVal>> {
     let inputs = check.inputs;
@@ -38,13 +41,9 @@ pub(super) fn cond(check: &Checker, branches: &[SubJaxpr]) -> Result<Vec<AVal>> 
     Ok(first.0.out_avals())
 }
 
-pub(super) fn while_loop(
-    check: &Checker,
-    cond: &SubJaxpr,
-    body: &SubJaxpr,
-    cond_consts: usize,
-    body_consts: usize,
-) -> Result<Vec<AVal>> {
+pub(super) fn while_loop(check: &Checker, p: &WhileParams) -> Result<Vec<AVal>> {
+    let (cond, body) = (&p.cond, &p.body);
+    let (cond_consts, body_consts) = (p.cond_consts, p.body_consts);
     let inputs = check.inputs;
     let carry = &inputs[(cond_consts + body_consts).min(inputs.len())..];
     let cond_in: Vec<AVal> = inputs[..cond_consts].iter().chain(carry).cloned().collect();
@@ -79,13 +78,9 @@ pub(super) fn while_loop(
     Ok(carry.to_vec())
 }
 
-pub(super) fn scan(
-    check: &Checker,
-    body: &SubJaxpr,
-    length: usize,
-    num_consts: usize,
-    num_carry: usize,
-) -> Result<Vec<AVal>> {
+pub(super) fn scan(check: &Checker, p: &ScanParams) -> Result<Vec<AVal>> {
+    let (body, length) = (&p.body, p.length);
+    let (num_consts, num_carry) = (p.num_consts, p.num_carry);
     let inputs = check.inputs;
     let split = (num_consts + num_carry).min(inputs.len());
     let mut body_in: Vec<AVal> = inputs[..split].to_vec();
@@ -117,12 +112,8 @@ pub(super) fn scan(
     Ok(carry.iter().cloned().chain(ys).collect())
 }
 
-pub(super) fn pmap(
-    check: &Checker,
-    body: &SubJaxpr,
-    axis_size: usize,
-    mapped: &[bool],
-) -> Result<Vec<AVal>> {
+pub(super) fn pmap(check: &Checker, p: &PmapParams) -> Result<Vec<AVal>> {
+    let (body, axis_size, mapped) = (&p.body, p.axis_size, &p.mapped);
     let inputs = check.inputs;
     let shards: Option<Vec<AVal>> = (mapped.len() == inputs.len())
         .then(|| {

@@ -10,7 +10,7 @@ pub(super) fn dot_general(
 ) -> Result<AVal> {
     let [l, r] = check.arity::<2>()?;
     check.same_dtype(&[l, r])?;
-    Ok(check.dot_general(dims, l, r, preferred_element_type.unwrap_or(l.dtype))?)
+    check.dot_general(dims, l, r, preferred_element_type.unwrap_or(l.dtype))
 }
 
 pub(super) fn conv(check: &Checker, params: &ConvParams) -> Result<AVal> {
@@ -22,7 +22,7 @@ pub(super) fn conv(check: &Checker, params: &ConvParams) -> Result<AVal> {
             format!("not defined for {}", l.dtype.name()),
         ));
     }
-    Ok(params.output(l, r)?)
+    params.output(l, r)
 }
 
 pub(super) fn cholesky(check: &Checker) -> Result<AVal> {

@@ -120,9 +120,7 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         } => vec![structural::pad(&check, low, high, interior)?],
         Conv(params) => vec![linalg::conv(&check, params)?],
         Cholesky => vec![linalg::cholesky(&check)?],
-        TriangularSolve(crate::TriangularSolveParams { left_side, .. }) => {
-            vec![linalg::triangular_solve(&check, *left_side)?]
-        }
+        TriangularSolve(p) => vec![linalg::triangular_solve(&check, p.left_side)?],
         Gather { dims, slice_sizes } => vec![structural::gather(&check, dims, slice_sizes)?],
         Scatter { dims, op } => vec![structural::scatter(&check, dims, *op)?],
         Rev { dimensions } => vec![structural::rev(&check, dimensions)?],
@@ -138,25 +136,9 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         } => vec![structural::iota(&check, *dtype, shape, *dimension)?],
         Custom(c) => control::custom(&check, c)?,
         Cond { branches } => control::cond(&check, branches)?,
-        While(crate::WhileParams {
-            cond,
-            body,
-            cond_consts,
-            body_consts,
-        }) => control::while_loop(&check, cond, body, *cond_consts, *body_consts)?,
-        Scan(crate::ScanParams {
-            body,
-            length,
-            num_consts,
-            num_carry,
-            ..
-        }) => control::scan(&check, body, *length, *num_consts, *num_carry)?,
-        Pmap(crate::PmapParams {
-            body,
-            axis_size,
-            mapped,
-            ..
-        }) => control::pmap(&check, body, *axis_size, mapped)?,
+        While(p) => control::while_loop(&check, p)?,
+        Scan(p) => control::scan(&check, p)?,
+        Pmap(p) => control::pmap(&check, p)?,
         Jit(call) => control::jit(&check, call)?,
     })
 }

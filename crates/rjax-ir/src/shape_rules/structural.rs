@@ -198,12 +198,12 @@ pub(super) fn pad(check: &Checker, low: &[i64], high: &[i64], interior: &[usize]
 
 pub(super) fn gather(check: &Checker, dims: &IndexDims, slice_sizes: &[usize]) -> Result<AVal> {
     let [x, i] = check.arity::<2>()?;
-    Ok(dims.gathered(x, i, slice_sizes)?)
+    dims.gathered(x, i, slice_sizes)
 }
 
 pub(super) fn scatter(check: &Checker, dims: &IndexDims, op: ScatterOp) -> Result<AVal> {
     let [x, i, u] = check.arity::<3>()?;
-    Ok(dims.check_scatter(op, x, i, u)?)
+    dims.check_scatter(op, x, i, u)
 }
 
 pub(super) fn rev(check: &Checker, dimensions: &[usize]) -> Result<AVal> {
