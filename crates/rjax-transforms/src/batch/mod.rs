@@ -124,7 +124,7 @@ impl BatchInterpreter {
         }
         let split_all = |outs: Vec<Value>| outs.iter().map(|o| self.split(o)).collect();
         let one = |v: Value, b: usize| -> Result<Batched> { Ok(vec![(v, Some(b))]) };
-        let b0 = d[0];
+        let b0 = d.first().copied().flatten();
         match prim {
             Jit(call) => Ok(split_all(self.jit_batched(call, args)?)),
             Cond { branches } => Ok(split_all(crate::control::cond_batched(branches, args)?)),
