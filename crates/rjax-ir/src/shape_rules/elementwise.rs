@@ -22,11 +22,11 @@ pub(super) fn unary(check: &Checker, op: UnaryOp) -> Result<AVal> {
 pub(super) fn binary(check: &Checker, op: BinaryOp) -> Result<AVal> {
     let [x, y] = check.arity::<2>()?;
     check.binary_dtype(op, x, y)?;
-    Ok(check.elementwise_shape(&[x, y]).map(|shape| AVal {
-        shape,
+    Ok(AVal {
+        shape: check.elementwise_shape(&[x, y])?,
         dtype: x.dtype,
         weak: x.weak && y.weak,
-    })?)
+    })
 }
 
 pub(super) fn compare(check: &Checker) -> Result<AVal> {
