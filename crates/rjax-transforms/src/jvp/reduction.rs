@@ -123,9 +123,11 @@ pub(super) fn sort_jvp(
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Tangents)> {
     let y = bind(prim, x)?;
-    let carried: Vec<usize> = (0..x.len())
-        .filter(|&i| t[i].is_some() && x[i].aval().dtype.is_float())
-        .collect();
+    // The operands whose (float) tangents the sort carries along.
+    let (carried, carried_tangents): (Vec<usize>, Vec<Value>) = (0..x.len())
+        .filter(|&i| x[i].aval().dtype.is_float())
+        .filter_map(|i| t[i].clone().map(|ti| (i, ti)))
+        .unzip();
     let mut tangents: Tangents = vec![None; x.len()];
     if carried.is_empty() {
         return Ok((y, tangents));
@@ -133,7 +135,7 @@ pub(super) fn sort_jvp(
     let args: Vec<Value> = x[..num_keys]
         .iter()
         .cloned()
-        .chain(carried.iter().map(|&i| t[i].clone().expect("carried")))
+        .chain(carried_tangents)
         .collect();
     let sorted = bind(
         &Primitive::Sort {
