@@ -233,12 +233,12 @@ pub fn while_loop<C: Tree, R: TreeOutput<Tree = C>>(
                 format!("the body takes a carry of {def:?} but returns {body_def:?}"),
             ));
         }
-        let prim = Primitive::While {
+        let prim = Primitive::While(rjax_ir::WhileParams {
             cond: SubJaxpr(Arc::new(c.hoist_consts())),
             body: SubJaxpr(Arc::new(b.hoist_consts())),
             cond_consts: c.consts.len(),
             body_consts: b.consts.len(),
-        };
+        });
         let args: Vec<Value> = c.consts.into_iter().chain(b.consts).chain(values).collect();
         let staged = Staged {
             prim,
@@ -467,13 +467,13 @@ pub fn scan_with<C: Tree, X: Tree, Y: Tree, R: TreeOutput<Tree = (C, Y)>>(
             ));
         }
         let nk = c_vals.len();
-        let prim = Primitive::Scan {
+        let prim = Primitive::Scan(rjax_ir::ScanParams {
             body: SubJaxpr(Arc::new(closed.hoist_consts())),
             length: n,
             reverse,
             num_consts: closed.consts.len(),
             num_carry: nk,
-        };
+        });
         let args: Vec<Value> = closed
             .consts
             .into_iter()

@@ -64,12 +64,12 @@ pub fn cholesky(a: &Array) -> Array {
 #[track_caller]
 pub fn triangular_solve(a: &Array, b: &Array, opts: SolveOptions) -> Array {
     bind1(
-        Primitive::TriangularSolve {
+        Primitive::TriangularSolve(rjax_ir::TriangularSolveParams {
             left_side: opts.left_side,
             lower: opts.lower,
             transpose_a: opts.transpose_a,
             unit_diagonal: opts.unit_diagonal,
-        },
+        }),
         &[a, b],
     )
 }

@@ -364,12 +364,12 @@ fn call_traced<I: Tree, R: TreeOutput>(
         });
         mapped.push(d.is_some());
     }
-    let call = Primitive::Pmap {
+    let call = Primitive::Pmap(rjax_ir::PmapParams {
         body: SubJaxpr(Arc::new(closed.hoist_consts())),
         axis_name: spec.axis_name.clone(),
         axis_size: sig.n,
         mapped,
-    };
+    });
     let outs = rjax_ir::bind(&call, &args)?;
     let arrays = outs.into_iter().map(Array::from_value).collect();
     R::Tree::unflatten_tree(&out_def, place_outputs(arrays, &out_def, spec, sig.n)?)

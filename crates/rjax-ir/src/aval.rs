@@ -102,6 +102,21 @@ impl AVal {
     }
 }
 
+impl AVal {
+    /// Abstract values as a bracketed list in their display form:
+    /// `[f32[2,3], i32[]]`, for messages.
+    ///
+    /// ```
+    /// use rjax_ir::{AVal, DType};
+    /// let avals = [AVal::new(vec![1], DType::F32), AVal::scalar(DType::I32)];
+    /// assert_eq!(AVal::list(&avals), "[f32[1], i32[]]");
+    /// ```
+    pub fn list(avals: &[AVal]) -> String {
+        let items: Vec<String> = avals.iter().map(AVal::to_string).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
 impl fmt::Display for AVal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[", self.dtype)?;

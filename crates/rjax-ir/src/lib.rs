@@ -16,8 +16,11 @@ mod error;
 mod gather;
 mod jaxpr;
 mod literal;
+mod loops;
+mod pmap;
 pub mod primitive;
 mod shape_rules;
+mod solve;
 mod stage;
 mod trace;
 
@@ -29,8 +32,11 @@ pub use error::{Error, ErrorKind, Result};
 pub use gather::{IndexDims, ScatterOp};
 pub use jaxpr::{Atom, Eqn, Jaxpr, Var};
 pub use literal::{Literal, Scalar};
+pub use loops::{ScanParams, WhileParams};
+pub use pmap::PmapParams;
 pub use primitive::{DotDims, JitCall, Primitive, SubJaxpr};
 pub use shape_rules::abstract_eval;
+pub use solve::TriangularSolveParams;
 pub use stage::{ClosedJaxpr, eval_jaxpr, trace_partial, trace_spmd, trace_to_jaxpr};
 pub use trace::{
     Concrete, Evaluator, Interpreter, MainGuard, MainId, Tracer, Value, axis_size, bind, bind1,

@@ -3,7 +3,7 @@
 
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
-use rjax_ir::{AVal, Jaxpr, Result};
+use rjax_ir::{AVal, Jaxpr, Result, ScanParams, WhileParams};
 
 /// A result name for `n` values (`%7` or `%7:3`) and the names of each.
 fn results(e: &mut Emitter, n: usize) -> (String, Vec<String>) {
@@ -59,11 +59,10 @@ pub(crate) fn while_loop(
     e: &mut Emitter,
     operands: &[String],
     ins: &[AVal],
-    cond: &Jaxpr,
-    body: &Jaxpr,
-    cond_consts: usize,
-    body_consts: usize,
+    p: &WhileParams,
 ) -> Result<Vec<String>> {
+    let (cond, body) = (&*p.cond.0, &*p.body.0);
+    let (cond_consts, body_consts) = (p.cond_consts, p.body_consts);
     let n = operands.len();
     let block = |e: &mut Emitter| -> (Vec<String>, String) {
         let args: Vec<String> = (0..n).map(|_| format!("%w{}", &e.fresh()[1..])).collect();
@@ -107,11 +106,12 @@ pub(crate) fn scan(
     e: &mut Emitter,
     operands: &[String],
     ins: &[AVal],
-    body: &Jaxpr,
-    (length, reverse): (usize, bool),
-    (num_consts, num_carry): (usize, usize),
+    p: &ScanParams,
     outs: &[AVal],
 ) -> Result<Vec<String>> {
+    let body = &*p.body.0;
+    let (length, reverse) = (p.length, p.reverse);
+    let (num_consts, num_carry) = (p.num_consts, p.num_carry);
     let i32_t = "tensor<i32>";
     let split = num_consts + num_carry;
     let ys_avals = &outs[num_carry..];

@@ -127,11 +127,11 @@ pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
 pub fn device_grid(jaxpr: &Jaxpr, outer: &[(String, usize)]) -> Result<Vec<(String, usize)>> {
     fn walk(j: &Jaxpr, grid: &mut Vec<(String, usize)>) -> Result<()> {
         for eqn in &j.eqns {
-            if let rjax_ir::Primitive::Pmap {
+            if let rjax_ir::Primitive::Pmap(rjax_ir::PmapParams {
                 axis_name,
                 axis_size,
                 ..
-            } = &eqn.prim
+            }) = &eqn.prim
             {
                 match grid.iter().find(|(n, _)| n == axis_name) {
                     Some((_, s)) if s != axis_size => {

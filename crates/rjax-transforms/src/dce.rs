@@ -2,7 +2,9 @@
 //! and inside the programs nested in control flow and calls, the outputs,
 //! loop carries and operands nothing needs.
 
-use rjax_ir::{Atom, Eqn, Jaxpr, JitCall, Primitive, SubJaxpr};
+use rjax_ir::{
+    Atom, Eqn, Jaxpr, JitCall, PmapParams, Primitive, ScanParams, SubJaxpr, WhileParams,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -63,50 +65,31 @@ fn prune(jaxpr: &Jaxpr, used_outputs: &[bool]) -> (Jaxpr, Vec<bool>) {
 fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
     match &eqn.prim {
         Primitive::Cond { branches } => prune_cond(eqn, branches, used),
-        Primitive::Scan {
-            body,
-            length,
-            reverse,
-            num_consts,
-            num_carry,
-        } => {
-            let (nc, nk) = (*num_consts, *num_carry);
-            let (body, used_in, carry) = prune_loop_body(&body.0, nc, nk, used);
+        Primitive::Scan(p) => {
+            let (nc, nk) = (p.num_consts, p.num_carry);
+            let (body, used_in, carry) = prune_loop_body(&p.body.0, nc, nk, used);
             let keep_in = [&used_in[..nc], &carry, &used_in[nc + nk..]].concat();
             let kept_outputs = [&carry[..], &used[nk..]].concat();
             Eqn {
-                prim: Primitive::Scan {
+                prim: Primitive::Scan(ScanParams {
                     body: sub(keep_inputs(body, &keep_in)),
-                    length: *length,
-                    reverse: *reverse,
                     num_consts: count(&used_in[..nc]),
                     num_carry: count(&carry),
-                },
+                    ..p.clone()
+                }),
                 inputs: select(&eqn.inputs, &keep_in),
                 outputs: select(&eqn.outputs, &kept_outputs),
             }
         }
-        Primitive::While {
-            cond,
-            body,
-            cond_consts,
-            body_consts,
-        } => prune_while(eqn, (&cond.0, &body.0), (*cond_consts, *body_consts), used),
-        Primitive::Pmap {
-            body,
-            axis_name,
-            axis_size,
-            mapped,
-        } => {
+        Primitive::While(p) => prune_while(eqn, p, used),
+        Primitive::Pmap(p) => {
             // Operands stay: a pmap keeps its device signature.
-            let (body, _) = prune(&body.0, used);
+            let (body, _) = prune(&p.body.0, used);
             Eqn {
-                prim: Primitive::Pmap {
+                prim: Primitive::Pmap(PmapParams {
                     body: sub(body),
-                    axis_name: axis_name.clone(),
-                    axis_size: *axis_size,
-                    mapped: mapped.clone(),
-                },
+                    ..p.clone()
+                }),
                 inputs: eqn.inputs.clone(),
                 outputs: select(&eqn.outputs, used),
             }
@@ -122,7 +105,46 @@ fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
                 outputs: select(&eqn.outputs, used),
             }
         }
-        _ => eqn.clone(),
+        // Primitives without nested programs stay whole, as do custom
+        // ones (their program is the rule's business).
+        Primitive::Custom(_)
+        | Primitive::Unary(_)
+        | Primitive::Binary(_)
+        | Primitive::Compare(_)
+        | Primitive::Select
+        | Primitive::ConvertElementType { .. }
+        | Primitive::BitcastConvertType { .. }
+        | Primitive::Threefry2x32
+        | Primitive::BroadcastInDim { .. }
+        | Primitive::Reshape { .. }
+        | Primitive::Transpose { .. }
+        | Primitive::Squeeze { .. }
+        | Primitive::ExpandDims { .. }
+        | Primitive::Reduce { .. }
+        | Primitive::ArgReduce { .. }
+        | Primitive::DotGeneral { .. }
+        | Primitive::Slice { .. }
+        | Primitive::DynamicSlice { .. }
+        | Primitive::DynamicUpdateSlice
+        | Primitive::Concatenate { .. }
+        | Primitive::Pad { .. }
+        | Primitive::Iota { .. }
+        | Primitive::StopGradient
+        | Primitive::ReducePrecision { .. }
+        | Primitive::Conv(_)
+        | Primitive::Gather { .. }
+        | Primitive::Scatter { .. }
+        | Primitive::Cholesky
+        | Primitive::TriangularSolve(_)
+        | Primitive::RngBitGenerator { .. }
+        | Primitive::Rev { .. }
+        | Primitive::Sort { .. }
+        | Primitive::AllReduce { .. }
+        | Primitive::AllGather { .. }
+        | Primitive::AxisIndex { .. }
+        | Primitive::Ppermute { .. }
+        | Primitive::AllToAll { .. }
+        | Primitive::PsumScatter { .. } => eqn.clone(),
     }
 }
 
@@ -171,29 +193,25 @@ fn prune_loop_body(
 
 /// A while loop keeps its condition whole and the carries it or the kept
 /// part of the body reads.
-fn prune_while(
-    eqn: &Eqn,
-    (cond, body): (&Jaxpr, &Jaxpr),
-    (cc, bc): (usize, usize),
-    used: &[bool],
-) -> Eqn {
-    let (cond, cond_in) = prune(cond, &[true]);
+fn prune_while(eqn: &Eqn, p: &WhileParams, used: &[bool]) -> Eqn {
+    let (cc, bc) = (p.cond_consts, p.body_consts);
+    let (cond, cond_in) = prune(&p.cond.0, &[true]);
     let used: Vec<bool> = used
         .iter()
         .zip(&cond_in[cc..])
         .map(|(u, r)| u | r)
         .collect();
-    let (body, body_in, carry) = prune_loop_body(body, bc, used.len(), &used);
+    let (body, body_in, carry) = prune_loop_body(&p.body.0, bc, used.len(), &used);
     let cond_keep = [&cond_in[..cc], &carry].concat();
     let body_keep = [&body_in[..bc], &carry].concat();
     let keep_in = [&cond_in[..cc], &body_in[..bc], &carry].concat();
     Eqn {
-        prim: Primitive::While {
+        prim: Primitive::While(WhileParams {
             cond: sub(keep_inputs(cond, &cond_keep)),
             body: sub(keep_inputs(body, &body_keep)),
             cond_consts: count(&cond_in[..cc]),
             body_consts: count(&body_in[..bc]),
-        },
+        }),
         inputs: select(&eqn.inputs, &keep_in),
         outputs: select(&eqn.outputs, &carry),
     }

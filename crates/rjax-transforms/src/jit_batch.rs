@@ -71,9 +71,12 @@ pub(crate) fn batched(
 /// Whether a collective (or an axis index) appears anywhere in `jaxpr`.
 fn names_an_axis(jaxpr: &Jaxpr) -> bool {
     jaxpr.eqns.iter().any(|e| {
-        let custom = match &e.prim {
-            Primitive::Custom(c) => c.0.jaxpr(),
-            _ => None,
+        // Programs nested in parameters come from `sub_jaxprs` (exhaustive
+        // over the primitives); a custom rule may carry one of its own.
+        let custom = if let Primitive::Custom(c) = &e.prim {
+            c.0.jaxpr()
+        } else {
+            None
         };
         e.prim.axis_name().is_some()
             || e.prim

@@ -5,46 +5,12 @@
 use crate::batch::with_batch_axis;
 use crate::ops::{add, broadcast, compare, mul, neg, scalar, select, zeros};
 use rjax_ir::primitive::Comparison;
-use rjax_ir::{DType, DotDims, Primitive, Result, Value, bind, bind1};
+use rjax_ir::{DType, DotDims, Primitive, Result, TriangularSolveParams, Value, bind, bind1};
 
-/// The parameters of a triangular solve.
-#[derive(Clone, Copy)]
-pub(crate) struct Solve {
-    pub left_side: bool,
-    pub lower: bool,
-    pub transpose_a: bool,
-    pub unit_diagonal: bool,
-}
-
-impl Solve {
-    pub(crate) fn of(prim: &Primitive) -> Option<Solve> {
-        match *prim {
-            Primitive::TriangularSolve {
-                left_side,
-                lower,
-                transpose_a,
-                unit_diagonal,
-            } => Some(Solve {
-                left_side,
-                lower,
-                transpose_a,
-                unit_diagonal,
-            }),
-            _ => None,
-        }
-    }
-
-    fn apply(self, a: &Value, b: &Value) -> Result<Value> {
-        bind1(
-            &Primitive::TriangularSolve {
-                left_side: self.left_side,
-                lower: self.lower,
-                transpose_a: self.transpose_a,
-                unit_diagonal: self.unit_diagonal,
-            },
-            &[a.clone(), b.clone()],
-        )
-    }
+/// `x` solving the triangular system of `p` with matrix `a` and
+/// right-hand side `b`.
+fn solve(p: TriangularSolveParams, a: &Value, b: &Value) -> Result<Value> {
+    bind1(&Primitive::TriangularSolve(p), &[a.clone(), b.clone()])
 }
 
 /// Matrix products over the last two axes, the leading ones batched.
@@ -102,14 +68,14 @@ pub(crate) fn cholesky_jvp(l: &Value, ta: &Value) -> Result<Value> {
     let d = ta.aval().dtype;
     let l = keep(l, Comparison::Ge)?;
     let sym = mul(&add(ta, &swap_last(ta)?)?, &scalar(0.5, d))?;
-    let lower = |left_side, transpose_a| Solve {
+    let lower = |left_side, transpose_a| TriangularSolveParams {
         left_side,
         lower: true,
         transpose_a,
         unit_diagonal: false,
     };
-    let right = lower(false, true).apply(&l, &sym)?;
-    let inner = lower(true, false).apply(&l, &right)?;
+    let right = solve(lower(false, true), &l, &sym)?;
+    let inner = solve(lower(true, false), &l, &right)?;
     let diagonal = mul(&keep(&inner, Comparison::Eq)?, &scalar(0.5, d))?;
     let phi = add(&keep(&inner, Comparison::Gt)?, &diagonal)?;
     matmul(&l, &phi)
@@ -118,13 +84,13 @@ pub(crate) fn cholesky_jvp(l: &Value, ta: &Value) -> Result<Value> {
 /// The tangent of `x = solve(a, b)`: the solve of `tb`, minus the solve
 /// of `op(ta)` applied to `x` (`ta` restricted to the triangle read).
 pub(crate) fn triangular_solve_jvp(
-    p: Solve,
+    p: TriangularSolveParams,
     a: &Value,
     x: &Value,
     ta: Option<&Value>,
     tb: Option<&Value>,
 ) -> Result<Option<Value>> {
-    let from_b = tb.map(|tb| p.apply(a, tb)).transpose()?;
+    let from_b = tb.map(|tb| solve(p, a, tb)).transpose()?;
     let from_a = ta
         .map(|ta| {
             let triangle = match (p.lower, p.unit_diagonal) {
@@ -140,7 +106,7 @@ pub(crate) fn triangular_solve_jvp(
             } else {
                 matmul(x, &op)?
             };
-            neg(&p.apply(a, &product)?)
+            neg(&solve(p, a, &product)?)
         })
         .transpose()?;
     Ok(match (from_a, from_b) {
@@ -151,12 +117,16 @@ pub(crate) fn triangular_solve_jvp(
 
 /// The cotangent of a solve's right-hand side: the solve by the
 /// transposed matrix.
-pub(crate) fn triangular_solve_transpose(p: Solve, a: &Value, ct: &Value) -> Result<Value> {
-    Solve {
+pub(crate) fn triangular_solve_transpose(
+    p: TriangularSolveParams,
+    a: &Value,
+    ct: &Value,
+) -> Result<Value> {
+    let transposed = TriangularSolveParams {
         transpose_a: !p.transpose_a,
         ..p
-    }
-    .apply(a, ct)
+    };
+    solve(transposed, a, ct)
 }
 
 /// `prim` with every operand's batch axis moved first (leading axes are

@@ -1,7 +1,5 @@
-//! Rules of `pmap`'s call primitive ([`Primitive::Pmap`]) and of the
-//! collectives that only move data between members (`ppermute`,
-//! `all_to_all`, `psum_scatter`), for the JVP, transpose and batching
-//! interpreters.
+//! Rules of `pmap`'s call primitive ([`Primitive::Pmap`]) for the JVP,
+//! transpose and batching interpreters.
 //!
 //! Each rule builds a new per-member program by running the transformation
 //! over the body under an SPMD trace of the same axis, so that the body's
@@ -12,40 +10,26 @@
 
 use crate::batch::{moveaxis, with_batch_axis};
 use crate::control::{avals, instantiate, split_known};
-use crate::ops::{reduce_sum, reshape, zeros};
+use crate::ops::reduce_sum;
 use crate::{jvp, transpose, vmap};
 use rjax_ir::{
-    AVal, Error, ErrorKind, Primitive, Result, SubJaxpr, Value, bind, bind1, eval_jaxpr, trace_spmd,
+    AVal, Error, ErrorKind, PmapParams, Primitive, Result, SubJaxpr, Value, bind, eval_jaxpr,
+    trace_spmd,
 };
 use std::sync::Arc;
 
-/// The parameters of a `Pmap` equation.
-pub(crate) struct PmapCall<'a> {
-    pub body: &'a SubJaxpr,
-    pub axis_name: &'a str,
-    pub axis_size: usize,
-    pub mapped: &'a [bool],
+/// Building new `Pmap` calls over the axis of an existing one.
+trait PmapCall {
+    fn body_of(
+        &self,
+        in_avals: &[AVal],
+        mapped: &[bool],
+        f: impl FnOnce(&[Value]) -> Result<Vec<Value>>,
+    ) -> Result<SubJaxpr>;
+    fn bind(&self, body: SubJaxpr, mapped: Vec<bool>, args: &[Value]) -> Result<Vec<Value>>;
 }
 
-impl<'a> PmapCall<'a> {
-    /// The parameters of `prim`, which must be a `Pmap`.
-    pub fn of(prim: &'a Primitive) -> Result<PmapCall<'a>> {
-        match prim {
-            Primitive::Pmap {
-                body,
-                axis_name,
-                axis_size,
-                mapped,
-            } => Ok(PmapCall {
-                body,
-                axis_name,
-                axis_size: *axis_size,
-                mapped,
-            }),
-            _ => Err(Error::new(ErrorKind::Param, prim.name(), "is not a pmap")),
-        }
-    }
-
+impl PmapCall for PmapParams {
     /// Trace a new per-member program over operands of `in_avals` (whole
     /// operands; those marked in `mapped` lose their axis 0).
     fn body_of(
@@ -65,38 +49,34 @@ impl<'a> PmapCall<'a> {
                 }
             })
             .collect();
-        let closed = trace_spmd(&shards, (self.axis_name, self.axis_size), f)?;
+        let closed = trace_spmd(&shards, (&self.axis_name, self.axis_size), f)?;
         Ok(SubJaxpr(Arc::new(closed.hoist_consts())))
     }
 
     /// Bind a `Pmap` over the same axis with another body.
     fn bind(&self, body: SubJaxpr, mapped: Vec<bool>, args: &[Value]) -> Result<Vec<Value>> {
-        bind(
-            &Primitive::Pmap {
-                body,
-                axis_name: self.axis_name.to_string(),
-                axis_size: self.axis_size,
-                mapped,
-            },
-            args,
-        )
+        let params = PmapParams {
+            body,
+            mapped,
+            ..self.clone()
+        };
+        bind(&Primitive::Pmap(params), args)
     }
 }
 
 /// The call on the primals, and a tangent call taking (primals, tangents).
 pub(crate) fn pmap_jvp(
-    prim: &Primitive,
+    call: &PmapParams,
     x: &[Value],
     t: &[Option<Value>],
 ) -> Result<(Vec<Value>, Vec<Option<Value>>)> {
-    let call = PmapCall::of(prim)?;
-    let outs = bind(prim, x)?;
+    let outs = bind(&Primitive::Pmap(call.clone()), x)?;
     if t.iter().all(Option::is_none) {
         let n = outs.len();
         return Ok((outs, vec![None; n]));
     }
     let tangents = instantiate(t, x)?;
-    let mapped = [call.mapped, call.mapped].concat();
+    let mapped = [&call.mapped[..], &call.mapped[..]].concat();
     let body = call.body_of(&[avals(x), avals(&tangents)].concat(), &mapped, |xs| {
         let (p, t) = xs.split_at(xs.len() / 2);
         let t: Vec<Option<Value>> = t.iter().cloned().map(Some).collect();
@@ -111,16 +91,15 @@ pub(crate) fn pmap_jvp(
 /// member, with the known operands as its constants. A linear operand that
 /// every member received whole gets the sum of the members' cotangents.
 pub(crate) fn pmap_transpose(
-    prim: &Primitive,
+    call: &PmapParams,
     known: &[Option<Value>],
     cts: &[Value],
 ) -> Result<Vec<Option<Value>>> {
-    let call = PmapCall::of(prim)?;
     let j = &call.body.0;
     let known_vals: Vec<Value> = known.iter().flatten().cloned().collect();
     let known_mapped: Vec<bool> = known
         .iter()
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .filter(|(k, _)| k.is_some())
         .map(|(_, &m)| m)
         .collect();
@@ -137,7 +116,7 @@ pub(crate) fn pmap_transpose(
     let mut linear_cts = call.bind(body, mapped, &args)?.into_iter();
     known
         .iter()
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .map(|(k, &m)| {
             if k.is_some() {
                 return Ok(None);
@@ -155,23 +134,22 @@ pub(crate) fn pmap_transpose(
 /// every member runs the batched body, and results carry the batch at
 /// axis 1.
 pub(crate) fn pmap_batched(
-    prim: &Primitive,
+    call: &PmapParams,
     x: &[Value],
     d: &[Option<usize>],
     size: usize,
 ) -> Result<Vec<(Value, Option<usize>)>> {
-    let call = PmapCall::of(prim)?;
     let args: Vec<Value> = x
         .iter()
         .zip(d)
-        .zip(call.mapped)
+        .zip(&call.mapped)
         .map(|((v, b), &m)| match b {
             Some(b) => moveaxis(v, *b, usize::from(m)),
             None => Ok(v.clone()),
         })
         .collect::<Result<_>>()?;
     let inner: Vec<Option<usize>> = d.iter().map(|b| b.map(|_| 0)).collect();
-    let body = call.body_of(&avals(&args), call.mapped, |ys| {
+    let body = call.body_of(&avals(&args), &call.mapped, |ys| {
         vmap(
             |zs| eval_jaxpr(&call.body.0, &[], zs),
             ys,
@@ -183,165 +161,6 @@ pub(crate) fn pmap_batched(
         .map(|(v, b)| with_batch_axis(&v, b, size, 0))
         .collect()
     })?;
-    let outs = call.bind(body, call.mapped.to_vec(), &args)?;
+    let outs = call.bind(body, call.mapped.clone(), &args)?;
     Ok(outs.into_iter().map(|v| (v, Some(1))).collect())
-}
-
-/// Transposes of the data-movement collectives (all linear).
-pub(crate) fn collective_transpose(
-    prim: &Primitive,
-    ct: &Value,
-    x: &AVal,
-) -> Result<Option<Value>> {
-    use Primitive::*;
-    let t = match prim {
-        Ppermute { axis_name, perm } => bind1(
-            &Ppermute {
-                axis_name: axis_name.clone(),
-                perm: perm.iter().map(|&(s, d)| (d, s)).collect(),
-            },
-            std::slice::from_ref(ct),
-        )?,
-        AllToAll {
-            axis_name,
-            split_axis,
-            concat_axis,
-            axis_size,
-        } => bind1(
-            &AllToAll {
-                axis_name: axis_name.clone(),
-                split_axis: *concat_axis,
-                concat_axis: *split_axis,
-                axis_size: *axis_size,
-            },
-            std::slice::from_ref(ct),
-        )?,
-        PsumScatter {
-            axis_name,
-            scatter_dimension,
-            axis_size,
-        } => bind1(
-            &AllGather {
-                axis_name: axis_name.clone(),
-                axis: *scatter_dimension,
-                tiled: true,
-                axis_size: *axis_size,
-            },
-            std::slice::from_ref(ct),
-        )?,
-        AllGather {
-            axis_name,
-            axis,
-            axis_size,
-            ..
-        } => {
-            let scattered = bind1(
-                &PsumScatter {
-                    axis_name: axis_name.clone(),
-                    scatter_dimension: *axis,
-                    axis_size: *axis_size,
-                },
-                std::slice::from_ref(ct),
-            )?;
-            reshape(&scattered, &x.shape)?
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(t))
-}
-
-/// A data-movement collective over an enclosing axis, applied to batched
-/// values: the batch axis goes first and the collective's axes shift.
-pub(crate) fn collective_of_batched(prim: &Primitive, x: &Value, b: usize) -> Result<Value> {
-    use Primitive::*;
-    let v = moveaxis(x, b, 0)?;
-    let shifted = match prim.clone() {
-        AllToAll {
-            axis_name,
-            split_axis,
-            concat_axis,
-            axis_size,
-        } => AllToAll {
-            axis_name,
-            split_axis: split_axis + 1,
-            concat_axis: concat_axis + 1,
-            axis_size,
-        },
-        PsumScatter {
-            axis_name,
-            scatter_dimension,
-            axis_size,
-        } => PsumScatter {
-            axis_name,
-            scatter_dimension: scatter_dimension + 1,
-            axis_size,
-        },
-        other => other,
-    };
-    bind1(&shifted, &[v])
-}
-
-/// A data-movement collective over the vmapped axis itself, on the
-/// members stacked along axis 0 of `v`: the result, stacked the same way.
-pub(crate) fn collective_of_stack(prim: &Primitive, v: &Value, n: usize) -> Result<Value> {
-    use Primitive::*;
-    let a = v.aval();
-    let member = |i: usize| -> Result<Value> {
-        let mut start = vec![0; a.rank()];
-        let mut limit = a.shape.clone();
-        start[0] = i;
-        limit[0] = i + 1;
-        bind1(
-            &Slice {
-                start,
-                limit,
-                strides: vec![1; a.rank()],
-            },
-            std::slice::from_ref(v),
-        )
-    };
-    match prim {
-        Ppermute { perm, .. } => {
-            let parts = (0..n)
-                .map(|dst| match perm.iter().find(|p| p.1 == dst) {
-                    Some(&(src, _)) => member(src),
-                    None => zeros(&a.with_shape([&[1][..], &a.shape[1..]].concat())),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            bind1(&Concatenate { dimension: 0 }, &parts)
-        }
-        AllToAll {
-            split_axis,
-            concat_axis,
-            ..
-        } => {
-            // Member axis i, then the member's axes with the split axis
-            // cut into (destination j, chunk): move j to the front, then
-            // i next to the concat axis and merge them.
-            let (s, c) = (split_axis + 1, concat_axis + 1);
-            let mut shape = a.shape.clone();
-            let chunk = shape[s] / n;
-            shape.splice(s..=s, [n, chunk]);
-            let y = moveaxis(&reshape(v, &shape)?, s, 0)?;
-            let y = moveaxis(&y, 1, c)?;
-            let mut merged = y.aval().shape;
-            let joined = merged[c] * merged[c + 1];
-            merged.splice(c..=c + 1, [joined]);
-            reshape(&y, &merged)
-        }
-        PsumScatter {
-            scatter_dimension, ..
-        } => {
-            let total = reduce_sum(v, &[0])?;
-            let mut shape = total.aval().shape;
-            let chunk = shape[*scatter_dimension] / n;
-            shape.splice(*scatter_dimension..=*scatter_dimension, [n, chunk]);
-            moveaxis(&reshape(&total, &shape)?, *scatter_dimension, 0)
-        }
-        _ => Err(Error::new(
-            ErrorKind::Param,
-            prim.name(),
-            "is not a data-movement collective",
-        )),
-    }
 }
