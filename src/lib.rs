@@ -54,6 +54,7 @@ pub mod random;
 mod runtime;
 mod sorting;
 mod tree;
+pub mod tree_util;
 mod vmap;
 mod windows;
 
