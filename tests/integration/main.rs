@@ -11,6 +11,7 @@ mod errors;
 mod fixtures;
 mod jit;
 mod nan;
+mod optim;
 mod pjrt;
 mod pmap;
 mod pmap_compose;
