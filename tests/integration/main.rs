@@ -4,6 +4,7 @@ mod abort_safety;
 mod api;
 mod autodiff;
 mod catalogue;
+mod checkpoints;
 mod cnn;
 mod common;
 mod control;

@@ -7,6 +7,7 @@
 //! [`chain`]s of the building blocks in [`transform`]; learning rates may
 //! be [`schedule`]s; [`masked`] applies a transformation to some leaves.
 //! The numbers match optax's (tests compare with fixtures optax wrote).
+//! [`checkpoint`] saves and loads any tree as a safetensors file.
 //!
 //! ```
 //! use rjax::prelude::*;
@@ -37,6 +38,7 @@
 
 mod alias;
 mod base;
+pub mod checkpoint;
 mod masking;
 pub mod schedule;
 pub mod transform;
