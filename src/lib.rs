@@ -46,6 +46,8 @@ mod linalg;
 mod location;
 mod lru;
 mod module;
+#[cfg(feature = "ndarray")]
+mod ndarray_interop;
 pub mod nn;
 pub mod numpy;
 mod ops;

@@ -12,6 +12,8 @@ mod errors;
 mod fixtures;
 mod jit;
 mod nan;
+#[cfg(feature = "ndarray")]
+mod ndarray_io;
 mod optim;
 mod pjrt;
 mod pmap;
