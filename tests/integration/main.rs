@@ -14,6 +14,8 @@ mod jit;
 mod nan;
 #[cfg(feature = "ndarray")]
 mod ndarray_io;
+#[cfg(feature = "npy")]
+mod npy;
 mod optim;
 mod pjrt;
 mod pmap;
