@@ -80,6 +80,42 @@ impl Array {
         Array::from_value_result(made.map(|d| Value::Concrete(Arc::new(d)))).located(location)
     }
 
+    /// An array of `dtype` and `shape` from its elements' little-endian bytes
+    /// in row-major order (booleans one byte each), copied to the default
+    /// device: how files in any dtype are read. A byte count that does not
+    /// fill the shape is a typed error.
+    ///
+    /// ```
+    /// use rjax::{Array, DType};
+    /// let x = Array::from_bytes(&[0, 0, 128, 63, 0, 0, 0, 64], &[2], DType::F32);
+    /// assert_eq!(x.to_vec::<f32>().unwrap(), [1.0, 2.0]);
+    /// assert!(Array::from_bytes(&[0; 7], &[2], DType::F32).check().is_err());
+    /// ```
+    #[track_caller]
+    pub fn from_bytes(bytes: &[u8], shape: &[usize], dtype: DType) -> Array {
+        let location = Location::caller();
+        let aval = AVal::new(shape.to_vec(), dtype);
+        let expected = aval
+            .checked_size()
+            .and_then(|n| n.checked_mul(dtype.size_bytes()));
+        if expected != Some(bytes.len()) {
+            return Array::from_error(
+                Error::new(
+                    ErrorKind::Shape,
+                    "from_bytes",
+                    format!(
+                        "{} bytes do not fill shape {shape:?} of {}",
+                        bytes.len(),
+                        dtype.name()
+                    ),
+                )
+                .at(location),
+            );
+        }
+        let made = runtime().and_then(|rt| rt.upload(bytes, aval));
+        Array::from_value_result(made.map(|d| Value::Concrete(Arc::new(d)))).located(location)
+    }
+
     /// A one-dimensional array of `data`.
     #[track_caller]
     pub fn from_vec<T: Element>(data: Vec<T>) -> Array {
@@ -187,6 +223,23 @@ impl Array {
             .at(location));
         }
         Ok(from_bytes(&bytes))
+    }
+
+    /// The elements' little-endian bytes in row-major order (booleans one
+    /// byte each), whatever the dtype: how arrays are written to files.
+    /// Fails on traced arrays.
+    ///
+    /// ```
+    /// use rjax::Array;
+    /// let x = Array::from_slice(&[1u16, 258], &[2]);
+    /// assert_eq!(x.to_bytes().unwrap(), [1, 0, 2, 1]);
+    /// ```
+    #[track_caller]
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let location = Location::caller();
+        self.host_bytes()
+            .map(|(bytes, _)| bytes)
+            .map_err(|e| e.at(location))
     }
 
     /// The single element of a size-1 array.

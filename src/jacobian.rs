@@ -82,6 +82,11 @@ fn graft(outer: &TreeDef, inner: &TreeDef) -> TreeDef {
         TreeDef::Node(kind, children) => {
             TreeDef::Node(kind, children.iter().map(|c| graft(c, inner)).collect())
         }
+        TreeDef::Struct(kind, fields, children) => TreeDef::Struct(
+            kind,
+            fields,
+            children.iter().map(|c| graft(c, inner)).collect(),
+        ),
         TreeDef::Dict(items) => TreeDef::Dict(
             items
                 .iter()

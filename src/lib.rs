@@ -49,6 +49,8 @@ mod linear;
 mod location;
 mod lru;
 mod module;
+#[cfg(feature = "ndarray")]
+mod ndarray_interop;
 pub mod nn;
 pub mod numpy;
 mod ops;
@@ -58,6 +60,7 @@ mod runtime;
 pub mod scipy;
 mod sorting;
 mod tree;
+pub mod tree_util;
 mod vmap;
 mod windows;
 

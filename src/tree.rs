@@ -10,8 +10,12 @@ use std::collections::BTreeMap;
 pub enum TreeDef {
     /// One array.
     Leaf,
-    /// A sequence-like node (tuple, `Vec`, array, struct) with its kind name.
+    /// A sequence-like node (tuple, `Vec`, array, tuple struct) with its
+    /// kind name.
     Node(&'static str, Vec<TreeDef>),
+    /// A struct with named fields: its name, its field names, and one child
+    /// per field (key paths name the fields; see [`crate::tree_util`]).
+    Struct(&'static str, &'static [&'static str], Vec<TreeDef>),
     /// A `BTreeMap<String, _>` with its keys in order.
     Dict(Vec<(String, TreeDef)>),
 }
@@ -21,7 +25,9 @@ impl TreeDef {
     pub fn num_leaves(&self) -> usize {
         match self {
             TreeDef::Leaf => 1,
-            TreeDef::Node(_, c) => c.iter().map(TreeDef::num_leaves).sum(),
+            TreeDef::Node(_, c) | TreeDef::Struct(_, _, c) => {
+                c.iter().map(TreeDef::num_leaves).sum()
+            }
             TreeDef::Dict(c) => c.iter().map(|(_, d)| d.num_leaves()).sum(),
         }
     }
@@ -29,7 +35,7 @@ impl TreeDef {
     /// The children of a node of the given kind, or a typed tree error.
     pub fn children(&self, kind: &'static str) -> Result<&[TreeDef]> {
         match self {
-            TreeDef::Node(k, c) if *k == kind => Ok(c),
+            TreeDef::Node(k, c) | TreeDef::Struct(k, _, c) if *k == kind => Ok(c),
             other => Err(Error::new(
                 ErrorKind::Tree,
                 "unflatten",

@@ -41,9 +41,10 @@ impl AxisSpec {
     pub(crate) fn leaves(&self, def: &TreeDef, what: &str, path: &str) -> Result<Vec<Option<i64>>> {
         match (self, def) {
             (AxisSpec::Axis(a), d) => Ok(vec![*a; d.num_leaves()]),
-            (AxisSpec::Each(specs), TreeDef::Node(_, children))
-                if specs.len() == children.len() =>
-            {
+            (
+                AxisSpec::Each(specs),
+                TreeDef::Node(_, children) | TreeDef::Struct(_, _, children),
+            ) if specs.len() == children.len() => {
                 let mut out = Vec::new();
                 for (i, (s, c)) in specs.iter().zip(children).enumerate() {
                     out.extend(s.leaves(c, what, &format!("{path}.{i}"))?);

@@ -21,6 +21,8 @@ mod finfo;
 mod indexing;
 pub mod linalg;
 mod math;
+#[cfg(feature = "npy")]
+mod npy;
 mod products;
 mod reductions;
 mod shape;
@@ -35,6 +37,8 @@ pub use math::{
     arctan2 as atan2, arctanh as atanh, bitwise_not as bitwise_invert,
     left_shift as bitwise_left_shift, right_shift as bitwise_right_shift,
 };
+#[cfg(feature = "npy")]
+pub use npy::{load, save};
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;

@@ -4,6 +4,7 @@ mod abort_safety;
 mod api;
 mod autodiff;
 mod catalogue;
+mod checkpoints;
 mod cnn;
 mod common;
 mod control;
@@ -11,6 +12,11 @@ mod errors;
 mod fixtures;
 mod jit;
 mod nan;
+#[cfg(feature = "ndarray")]
+mod ndarray_io;
+#[cfg(feature = "npy")]
+mod npy;
+mod optim;
 mod pjrt;
 mod pjrt_ffi;
 mod pmap;

@@ -27,6 +27,9 @@ pub enum ErrorKind {
     Plugin,
     /// The PJRT plugin or XLA reported an error (compile, transfer, execute).
     Runtime,
+    /// A file could not be read or written, or is not in the expected
+    /// format (checkpoints, array files).
+    Io,
 }
 
 /// A typed error naming the operation, its operands and the caller's location.

@@ -11,7 +11,8 @@ use quote::quote;
 use syn::{Data, DeriveInput, Fields, parse_macro_input};
 
 /// Derive `rjax::Tree` for a struct whose fields are all trees; fields are
-/// flattened in declaration order.
+/// flattened in declaration order, and a struct with named fields records
+/// their names in its `TreeDef::Struct` (key paths name them).
 #[proc_macro_derive(Tree)]
 pub fn derive_tree(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -26,9 +27,12 @@ pub fn derive_tree(input: TokenStream) -> TokenStream {
     let (flatten, build) = match &data.fields {
         Fields::Named(f) => {
             let names: Vec<_> = f.named.iter().filter_map(|f| f.ident.clone()).collect();
+            let labels = names.iter().map(|n| n.to_string());
             let idx = 0..names.len();
             (
-                quote! { vec![#(::rjax::Tree::flatten(&self.#names, leaves)),*] },
+                quote! {
+                    ::rjax::TreeDef::Struct(#kind, &[#(#labels),*], vec![#(::rjax::Tree::flatten(&self.#names, leaves)),*])
+                },
                 quote! { #name { #(#names: ::rjax::Tree::unflatten(&c[#idx], leaves)?),* } },
             )
         }
@@ -36,17 +40,20 @@ pub fn derive_tree(input: TokenStream) -> TokenStream {
             let idx: Vec<syn::Index> = (0..f.unnamed.len()).map(syn::Index::from).collect();
             let pos = 0..idx.len();
             (
-                quote! { vec![#(::rjax::Tree::flatten(&self.#idx, leaves)),*] },
+                quote! { ::rjax::TreeDef::Node(#kind, vec![#(::rjax::Tree::flatten(&self.#idx, leaves)),*]) },
                 quote! { #name ( #(::rjax::Tree::unflatten(&c[#pos], leaves)?),* ) },
             )
         }
-        Fields::Unit => (quote! { vec![] }, quote! { #name }),
+        Fields::Unit => (
+            quote! { ::rjax::TreeDef::Node(#kind, vec![]) },
+            quote! { #name },
+        ),
     };
     let count = data.fields.len();
     quote! {
         impl #impl_generics ::rjax::Tree for #name #ty_generics #where_clause {
             fn flatten(&self, leaves: &mut ::std::vec::Vec<::rjax::Array>) -> ::rjax::TreeDef {
-                ::rjax::TreeDef::Node(#kind, #flatten)
+                #flatten
             }
             fn unflatten(
                 def: &::rjax::TreeDef,
