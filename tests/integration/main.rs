@@ -16,6 +16,7 @@ mod pmap;
 mod pmap_compose;
 mod primitives;
 mod random;
+mod random_keys;
 mod transforms;
 mod trees;
 mod vmap;
