@@ -1,26 +1,33 @@
-//! `random`: JAX's counter-based pseudo-random numbers. A key is a uint32
-//! array of shape `[2]` (what `jax.random.PRNGKey` returns); every function
-//! is a pure function of its key, and the same key, shape and dtype give
-//! bit for bit the numbers JAX 0.10 gives on the same CPU (Threefry-2x32
-//! with JAX's default `jax_threefry_partitionable=True`; keys, bits and
-//! integer draws on any CPU, floats through XLA's transcendental functions
-//! within a few ulps elsewhere). Besides keys and raw bits there are
-//! continuous samplers (`uniform`, `normal`, `truncated_normal`, ...),
-//! discrete ones (`randint`, `categorical`, `permutation`, `choice`,
-//! `bernoulli`, `rademacher`), the gamma family (`gamma`, `loggamma`,
-//! `beta`, `dirichlet`) and what JAX builds from these: `cauchy`,
-//! `lognormal`, `pareto`, `rayleigh`, `weibull_min`, `maxwell`,
-//! `double_sided_maxwell`, `wald`, `triangular`, `chisquare`, `t`, `f`,
-//! `generalized_normal`, `ball`, `multivariate_normal`, and the counts
-//! `geometric`, `poisson` and `binomial`.
+//! `random`: JAX's counter-based pseudo-random numbers. A key is a typed
+//! [`Key`] (what `jax.random.key` returns, from a Rust integer or an integer
+//! array, traced or not) or raw uint32 key data with a last axis of 2 (what
+//! `jax.random.PRNGKey` returns); every function accepts either
+//! ([`KeyLike`]) and is a pure function of its key, and the same key, shape
+//! and dtype give bit for bit the numbers JAX 0.10 gives on the same CPU
+//! (Threefry-2x32 with JAX's default `jax_threefry_partitionable=True`;
+//! keys, bits and integer draws on any CPU, floats through XLA's
+//! transcendental functions within a few ulps elsewhere). Besides keys
+//! (`key`, `PRNGKey`, `split`, `fold_in`, `key_data`, `wrap_key_data`,
+//! `key_impl`, `clone`) and raw bits there are continuous samplers
+//! (`uniform`, `normal`, `truncated_normal`, ...), discrete ones (`randint`,
+//! `categorical`, `permutation`, `choice`, `bernoulli`, `rademacher`), the
+//! gamma family (`gamma`, `loggamma`, `beta`, `dirichlet`) and what JAX
+//! builds from these: `cauchy`, `lognormal`, `pareto`, `rayleigh`,
+//! `weibull_min`, `maxwell`, `double_sided_maxwell`, `wald`, `triangular`,
+//! `chisquare`, `t`, `f`, `generalized_normal`, `ball`,
+//! `multivariate_normal`, `orthogonal`, and the counts `geometric`,
+//! `poisson`, `binomial` and `multinomial`.
 //!
 //! ```
 //! use rjax::random;
 //! let key = random::key(0);
 //! let x = random::normal(&key, &[3], rjax::DType::F32);
 //! assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.6226422, 2.0252647, -0.43359444]);
-//! let keys = random::split(&key, 2); // [2, 2]: two new keys
-//! assert_eq!(keys.to_vec::<u32>().unwrap(), vec![1797259609, 2579123966, 928981903, 3453687069]);
+//! let keys = random::split(&key, 2); // two new keys
+//! let data = random::key_data(&keys); // their uint32 data, [2, 2]
+//! assert_eq!(data.to_vec::<u32>().unwrap(), vec![1797259609, 2579123966, 928981903, 3453687069]);
+//! let raw = random::split(&random::PRNGKey(0), 2); // raw key data in, raw out
+//! assert_eq!(raw.to_vec::<u32>().unwrap(), data.to_vec::<u32>().unwrap());
 //! ```
 
 use crate::{Array, DType, JitStatic, jit_static, lax};
@@ -31,28 +38,21 @@ mod counts;
 mod discrete;
 mod from_gamma;
 mod gamma;
+mod keys;
 mod multivariate;
 
 pub use continuous::{
     cauchy, double_sided_maxwell, lognormal, maxwell, pareto, rayleigh, triangular, wald,
     weibull_min,
 };
-pub use counts::{binomial, geometric, poisson};
+pub use counts::{binomial, geometric, multinomial, poisson};
 pub use discrete::{Population, categorical, choice, permutation, randint};
 pub use from_gamma::{ball, chisquare, f, generalized_normal, t};
 pub use gamma::{beta, dirichlet, gamma, loggamma};
-pub use multivariate::{CovFactor, multivariate_normal};
-
-/// The key of an integer seed: its high and low 32-bit words.
-pub fn key(seed: u64) -> Array {
-    Array::from_slice(&[(seed >> 32) as u32, seed as u32], &[2])
-}
-
-/// [`key`] under JAX's older name.
-#[allow(non_snake_case)]
-pub fn PRNGKey(seed: u64) -> Array {
-    key(seed)
-}
+pub use keys::{
+    Key, KeyImpl, KeyLike, PRNGKey, Seed, clone, key, key_data, key_impl, wrap_key_data,
+};
+pub use multivariate::{CovFactor, multivariate_normal, orthogonal};
 
 /// The two words of a key, as uint32 scalars.
 #[track_caller]
@@ -64,7 +64,7 @@ fn words(key: &Array) -> (Array, Array) {
             rjax_ir::ErrorKind::Shape,
             "random",
             format!(
-                "a key is a uint32[2] array (random::key), got {}{:?}",
+                "a sampler takes a single key (uint32[2] key data), got key data {}{:?}",
                 aval.dtype.name(),
                 aval.shape
             ),
@@ -90,26 +90,29 @@ fn counters(key: &Array, shape: &[usize]) -> (Array, Array) {
     lax::threefry2x32(&k1, &k2, &high, &low)
 }
 
-/// `num` new keys from `key`, stacked: shape `[num, 2]`.
+/// `num` new keys from a single key, stacked: typed keys of shape `[num]`
+/// from a typed key, raw key data `[num, 2]` from raw key data.
 #[track_caller]
-pub fn split(key: &Array, num: usize) -> Array {
-    let (a, b) = counters(key, &[num]);
+pub fn split<K: KeyLike>(key: &K, num: usize) -> K {
+    let (a, b) = counters(key.key_data(), &[num]);
     let column = |x: &Array| lax::reshape(x, &[num, 1]);
-    lax::concatenate(&[column(&a), column(&b)], 1)
+    keys::rewrap(key, lax::concatenate(&[column(&a), column(&b)], 1))
 }
 
-/// A new key from `key` and an integer (converted to uint32, wrapping).
+/// A new key from a single key and an integer (converted to uint32,
+/// wrapping), of the kind of key given.
 #[track_caller]
-pub fn fold_in(key: &Array, data: &Array) -> Array {
-    let (k1, k2) = words(key);
+pub fn fold_in<K: KeyLike>(key: &K, data: &Array) -> K {
+    let (k1, k2) = words(key.key_data());
     let data = lax::convert_element_type(data, DType::U32);
     let (a, b) = lax::threefry2x32(&k1, &k2, &Array::scalar(0u32), &data);
-    lax::concatenate(&[lax::reshape(&a, &[1]), lax::reshape(&b, &[1])], 0)
+    let new = lax::concatenate(&[lax::reshape(&a, &[1]), lax::reshape(&b, &[1])], 0);
+    keys::rewrap(key, new)
 }
 
 /// Uniformly random bits of an unsigned integer `dtype` (8 to 64 bits).
 #[track_caller]
-pub fn bits(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn bits(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Bits, key, shape, dtype)
 }
 
@@ -183,6 +186,8 @@ enum Sampler {
     Geometric,
     Poisson,
     Binomial,
+    Multinomial,
+    Orthogonal { n: usize, m: usize },
 }
 
 /// The kind of dtype a sampler produces.
@@ -232,6 +237,8 @@ impl Sampler {
             Sampler::Geometric => "geometric",
             Sampler::Poisson => "poisson",
             Sampler::Binomial => "binomial",
+            Sampler::Multinomial => "multinomial",
+            Sampler::Orthogonal { .. } => "orthogonal",
         }
     }
 
@@ -239,7 +246,7 @@ impl Sampler {
         match self {
             Sampler::Bits => Kind::Unsigned,
             Sampler::Randint | Sampler::Geometric | Sampler::Poisson => Kind::Integer,
-            Sampler::Rademacher => Kind::Number,
+            Sampler::Rademacher | Sampler::Multinomial => Kind::Number,
             Sampler::Bernoulli { .. } | Sampler::Shuffle { .. } => Kind::Any,
             _ => Kind::Float,
         }
@@ -278,18 +285,24 @@ thread_local! {
 }
 
 #[track_caller]
-fn draw(s: Sampler, key: &Array, shape: &[usize], dtype: DType) -> Array {
+fn draw(s: Sampler, key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw_with(s, key, &[], shape, dtype)
 }
 
 /// Run the compiled sampler `s` on `key` and its array arguments.
 #[track_caller]
-fn draw_with(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType) -> Array {
+fn draw_with(
+    s: Sampler,
+    key: &impl KeyLike,
+    args: &[Array],
+    shape: &[usize],
+    dtype: DType,
+) -> Array {
     let location = crate::location::current();
     if let Err(e) = s.check(dtype) {
         return Array::from_error(e.at(location));
     }
-    let call = (key.clone(), args.to_vec());
+    let call = (key.key_data().clone(), args.to_vec());
     let r = SAMPLERS.with(|c| c.call((s, shape.to_vec(), dtype), call));
     Array::from_result(r.map_err(|e| e.at(location)))
 }
@@ -341,7 +354,7 @@ fn params_shape(op: &str, params: &[&Array]) -> Result<Vec<usize>, Error> {
 #[track_caller]
 fn draw_params(
     s: Sampler,
-    key: &Array,
+    key: &impl KeyLike,
     params: &[&Array],
     shape: Option<&[usize]>,
     dtype: DType,
@@ -429,6 +442,10 @@ fn sample(s: Sampler, key: &Array, args: &[Array], shape: &[usize], dtype: DType
         Sampler::Binomial => {
             Array::from_result(counts::binomial_in(key, &args[0], &args[1], shape, dtype))
         }
+        Sampler::Multinomial => Array::from_result(counts::multinomial_in(
+            key, &args[0], &args[1], shape, dtype,
+        )),
+        Sampler::Orthogonal { n, m } => multivariate::orthogonal_in(key, n, m, shape, dtype),
     }
 }
 
@@ -468,7 +485,13 @@ fn rademacher_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// assert_eq!(u.to_vec::<f32>().unwrap(), vec![0.947667, 0.97857988, 0.33229148]);
 /// ```
 #[track_caller]
-pub fn uniform(key: &Array, shape: &[usize], dtype: DType, minval: f64, maxval: f64) -> Array {
+pub fn uniform(
+    key: &impl KeyLike,
+    shape: &[usize],
+    dtype: DType,
+    minval: f64,
+    maxval: f64,
+) -> Array {
     let s = Sampler::Uniform {
         min: minval.to_bits(),
         max: maxval.to_bits(),
@@ -526,13 +549,13 @@ fn tiny(dtype: DType) -> f64 {
 /// assert_eq!(x.shape().unwrap(), [2]);
 /// ```
 #[track_caller]
-pub fn normal(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn normal(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Normal, key, shape, dtype)
 }
 
 /// `true` with probability `p`.
 #[track_caller]
-pub fn bernoulli(key: &Array, p: f64, shape: &[usize]) -> Array {
+pub fn bernoulli(key: &impl KeyLike, p: f64, shape: &[usize]) -> Array {
     draw(
         Sampler::Bernoulli { p: p.to_bits() },
         key,
@@ -543,25 +566,25 @@ pub fn bernoulli(key: &Array, p: f64, shape: &[usize]) -> Array {
 
 /// Exponential samples of rate 1: `-log1p(-u)`.
 #[track_caller]
-pub fn exponential(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn exponential(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Exponential, key, shape, dtype)
 }
 
 /// Standard Gumbel samples: `-log(-log(u))`.
 #[track_caller]
-pub fn gumbel(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn gumbel(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Gumbel, key, shape, dtype)
 }
 
 /// Standard Laplace samples: `sign(u) * log1p(-|u|)` for `u` in (-1, 1).
 #[track_caller]
-pub fn laplace(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn laplace(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Laplace, key, shape, dtype)
 }
 
 /// Standard logistic samples: `log(u) - log1p(-u)`.
 #[track_caller]
-pub fn logistic(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn logistic(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Logistic, key, shape, dtype)
 }
 
@@ -574,7 +597,7 @@ pub fn logistic(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// assert_eq!(r.to_vec::<i32>().unwrap(), vec![-1, -1, 1, 1]);
 /// ```
 #[track_caller]
-pub fn rademacher(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn rademacher(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Rademacher, key, shape, dtype)
 }
 
@@ -591,7 +614,7 @@ pub fn rademacher(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// ```
 #[track_caller]
 pub fn truncated_normal(
-    key: &Array,
+    key: &impl KeyLike,
     lower: f64,
     upper: f64,
     shape: &[usize],

@@ -108,7 +108,7 @@ impl Initializer {
     /// assert_eq!(w.to_vec::<f32>().unwrap()[..2], [-0.14152308, 2.3356593]);
     /// ```
     #[track_caller]
-    pub fn init(&self, key: &Array, shape: &[usize], dtype: DType) -> Array {
+    pub fn init(&self, key: &impl random::KeyLike, shape: &[usize], dtype: DType) -> Array {
         let c = |v: f64| lax::convert_element_type(&Array::scalar(v), dtype);
         match self {
             Initializer::Constant(v) => lax::broadcast_in_dim(&c(*v), shape, &[]),

@@ -5,7 +5,7 @@
 //! same bits).
 
 use super::{
-    Sampler, constant, draw, draw_params, draw_with, exponential_in, param, params_shape,
+    KeyLike, Sampler, constant, draw, draw_params, draw_with, exponential_in, param, params_shape,
     rademacher_in, standard_normal, subkeys, uniform_in,
 };
 use crate::numpy::{self as jnp, to_float};
@@ -47,7 +47,7 @@ pub(super) fn rayleigh_in(key: &Array, scale: &Array, shape: &[usize], dtype: DT
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![6.0274944, 14.837895]);
 /// ```
 #[track_caller]
-pub fn cauchy(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn cauchy(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Cauchy, key, shape, dtype)
 }
 
@@ -62,7 +62,12 @@ pub fn cauchy(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![5.066459, 7.578117]);
 /// ```
 #[track_caller]
-pub fn lognormal(key: &Array, sigma: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn lognormal(
+    key: &impl KeyLike,
+    sigma: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
     draw_params(Sampler::Lognormal, key, &[sigma], shape, dtype)
 }
 
@@ -75,7 +80,7 @@ pub fn lognormal(key: &Array, sigma: &Array, shape: Option<&[usize]>, dtype: DTy
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![4.371316, 6.832648]);
 /// ```
 #[track_caller]
-pub fn pareto(key: &Array, b: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn pareto(key: &impl KeyLike, b: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Pareto, key, &[b], shape, dtype)
 }
 
@@ -88,7 +93,7 @@ pub fn pareto(key: &Array, b: &Array, shape: Option<&[usize]>, dtype: DType) -> 
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.32787833, 0.20810027]);
 /// ```
 #[track_caller]
-pub fn rayleigh(key: &Array, scale: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn rayleigh(key: &impl KeyLike, scale: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Rayleigh, key, &[scale], shape, dtype)
 }
 
@@ -107,7 +112,7 @@ pub fn rayleigh(key: &Array, scale: &Array, shape: Option<&[usize]>, dtype: DTyp
 /// ```
 #[track_caller]
 pub fn weibull_min(
-    key: &Array,
+    key: &impl KeyLike,
     scale: &Array,
     concentration: &Array,
     shape: &[usize],
@@ -160,7 +165,7 @@ pub(super) fn weibull_min_in(
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![2.6310966, 0.99103284]);
 /// ```
 #[track_caller]
-pub fn maxwell(key: &Array, shape: &[usize], dtype: DType) -> Array {
+pub fn maxwell(key: &impl KeyLike, shape: &[usize], dtype: DType) -> Array {
     draw(Sampler::Maxwell, key, shape, dtype)
 }
 
@@ -182,7 +187,7 @@ pub(super) fn maxwell_in(key: &Array, shape: &[usize], dtype: DType) -> Array {
 /// ```
 #[track_caller]
 pub fn double_sided_maxwell(
-    key: &Array,
+    key: &impl KeyLike,
     loc: &Array,
     scale: &Array,
     shape: &[usize],
@@ -226,7 +231,7 @@ pub(super) fn double_sided_maxwell_in(
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.3805977, 0.41566527]);
 /// ```
 #[track_caller]
-pub fn wald(key: &Array, mean: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn wald(key: &impl KeyLike, mean: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Wald, key, &[mean], shape, dtype)
 }
 
@@ -263,7 +268,7 @@ pub(super) fn wald_in(key: &Array, mean: &Array, shape: &[usize], dtype: DType) 
 /// ```
 #[track_caller]
 pub fn triangular(
-    key: &Array,
+    key: &impl KeyLike,
     left: &Array,
     mode: &Array,
     right: &Array,

@@ -1,11 +1,15 @@
-//! Counting distributions: `geometric`, `poisson` and `binomial`, with
+//! Counting distributions: `geometric`, `poisson`, `binomial` and
+//! `multinomial` (binomials in a scan, as JAX's), with
 //! JAX's algorithms (inversion for geometric; Knuth's product of uniforms
 //! or Hörmann's transformed rejection for Poisson; inversion by geometric
 //! waiting times or Hörmann's BTRS for binomial), chosen per element as
 //! JAX chooses. The rejection loops run until every element has accepted.
 
 use super::discrete::limits;
-use super::{Sampler, constant, draw_params, failed, int_scalar, subkeys, uniform_in};
+use super::{
+    KeyLike, Sampler, constant, draw_params, draw_with, failed, int_scalar, sample_shape, subkeys,
+    uniform_in,
+};
 use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, to_float};
 use crate::{Array, DType, Result, lax};
@@ -31,7 +35,7 @@ fn any(x: &Array) -> Array {
 /// assert_eq!(x.to_vec::<i32>().unwrap(), vec![1, 1, 4, 3, 2, 6]);
 /// ```
 #[track_caller]
-pub fn geometric(key: &Array, p: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn geometric(key: &impl KeyLike, p: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Geometric, key, &[p], shape, dtype)
 }
 
@@ -66,7 +70,7 @@ pub(super) fn geometric_in(key: &Array, p: &Array, shape: &[usize], dtype: DType
 /// assert_eq!(x.to_vec::<i32>().unwrap(), vec![0, 1, 3, 9, 40, 970]);
 /// ```
 #[track_caller]
-pub fn poisson(key: &Array, lam: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn poisson(key: &impl KeyLike, lam: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Poisson, key, &[lam], shape, dtype)
 }
 
@@ -187,7 +191,13 @@ fn either(squeeze: &Array, reject: &Array, under: &Array) -> Array {
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![2.0, 2.0, 1.0, 2.0, 1.0, 4.0]);
 /// ```
 #[track_caller]
-pub fn binomial(key: &Array, n: &Array, p: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn binomial(
+    key: &impl KeyLike,
+    n: &Array,
+    p: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
     draw_params(Sampler::Binomial, key, &[n, p], shape, dtype)
 }
 
@@ -350,4 +360,116 @@ fn stirling_tail(k: &Array, float: DType) -> Array {
     let index = lax::convert_element_type(&lax::floor(&k), DType::I32);
     let tabulated = jnp::take(&table, &index, None, IndexMode::Clip);
     lax::select(&small, &tabulated, &series)
+}
+
+/// Multinomial counts: `n` trials (which must broadcast to the batch shape,
+/// `p`'s shape without its last axis) over the outcomes along the last axis
+/// of the probabilities `p` (clipped to [0, 1] after normalizing the rest
+/// of each row, so `p` need not sum to 1). As JAX, a [`binomial`] draw per
+/// outcome, of the trials still left, with the outcome's share of the
+/// probability left. The result has `shape` (which ends in the number of
+/// outcomes and which `p` must broadcast to; default `p`'s shape) and
+/// `dtype` (JAX's default is float32), computed in the float type of `n`
+/// and `p` together. At most [`MAX_WINDOW_ELEMENTS`](crate::lax::MAX_WINDOW_ELEMENTS)
+/// outcomes (the probability left is a windowed sum, as JAX's).
+///
+/// ```
+/// use rjax::{random, Array, DType};
+/// let p = Array::from_slice(&[0.2f32, 0.3, 0.5], &[3]);
+/// let x = random::multinomial(&random::key(0), &Array::scalar(10.0f32), &p, None, DType::F32);
+/// assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.0, 1.0, 8.0]);
+/// let counts = random::multinomial(&random::key(0), &Array::scalar(20i32), &p, Some(&[2, 3]), DType::I32);
+/// assert_eq!(counts.to_vec::<i32>().unwrap().iter().sum::<i32>(), 40);
+/// ```
+#[track_caller]
+pub fn multinomial(
+    key: &impl KeyLike,
+    n: &Array,
+    p: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
+    let location = crate::location::current();
+    let result_shape = || -> Result<Vec<usize>> {
+        let op = "multinomial";
+        let dims = p.aval()?.shape;
+        if dims.is_empty() {
+            let message = "p must have at least one axis (the outcomes)";
+            return Err(rjax_ir::Error::new(rjax_ir::ErrorKind::Shape, op, message));
+        }
+        let shape = sample_shape(op, shape, &dims)?;
+        sample_shape(op, Some(&shape[..shape.len() - 1]), &n.aval()?.shape)?;
+        Ok(shape)
+    };
+    match result_shape() {
+        Ok(shape) => draw_with(
+            Sampler::Multinomial,
+            key,
+            &[n.clone(), p.clone()],
+            &shape,
+            dtype,
+        ),
+        Err(e) => Array::from_error(e.at(location)),
+    }
+}
+
+/// `multinomial`'s program: a scan over the outcomes, carrying the trials
+/// left.
+pub(super) fn multinomial_in(
+    key: &Array,
+    n: &Array,
+    p: &Array,
+    shape: &[usize],
+    dtype: DType,
+) -> Result<Array> {
+    let (promoted, _) = rjax_ir::promote_types((n.dtype()?, false), (p.dtype()?, false));
+    let float = if promoted.is_float() {
+        promoted
+    } else {
+        DType::F32
+    };
+    let (batch, outcomes) = (&shape[..shape.len() - 1], shape[shape.len() - 1]);
+    if outcomes == 0 {
+        return Ok(jnp::zeros(shape, dtype));
+    }
+    let n = jnp::broadcast_to(&lax::convert_element_type(n, float), batch);
+    let p = jnp::moveaxis(
+        &jnp::broadcast_to(&lax::convert_element_type(p, float), shape),
+        -1,
+        0,
+    );
+    let left = probability_left(&p, outcomes)?;
+    let zero = lax::eq(&left, &fill(0.0, float, &left.shape()?));
+    let ratios = lax::div(
+        &p,
+        &lax::select(&zero, &fill(1.0, float, &left.shape()?), &left),
+    );
+    let keys = super::split(key, outcomes);
+    let step = |trials: Array, (ratio, key): (Array, Array)| {
+        let ratio = lax::min(
+            &lax::max(&ratio, &constant(0.0, float)),
+            &constant(1.0, float),
+        );
+        let count = binomial_in(&key, &trials, &ratio, batch, float)?;
+        Ok((lax::sub(&trials, &count), count))
+    };
+    let (_, counts) = crate::control::scan(step, n, (ratios, keys))?;
+    Ok(lax::convert_element_type(
+        &jnp::moveaxis(&counts, 0, -1),
+        dtype,
+    ))
+}
+
+/// The probability of each outcome and those after it (along the first
+/// axis), summed left to right as XLA's windowed sum of JAX's reverse
+/// `cumsum` adds them.
+fn probability_left(p: &Array, outcomes: usize) -> Result<Array> {
+    let rank = p.ndim()?;
+    let mut window = vec![1; rank];
+    window[0] = outcomes;
+    let mut padding = vec![(0, 0); rank];
+    padding[0] = (0, outcomes as i64 - 1);
+    let zero = constant(0.0, p.dtype()?);
+    let windows = lax::Window::new(&window, &[], lax::Padding::Explicit(padding));
+    Ok(lax::reduce_window(p, &zero, lax::add, &windows))
 }

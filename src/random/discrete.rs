@@ -2,7 +2,8 @@
 //! `choice`.
 
 use super::{
-    Sampler, constant, draw, draw_with, error, int_scalar, raw_bits, sample_shape, subkeys, uniform,
+    KeyLike, Sampler, constant, draw, draw_with, error, int_scalar, raw_bits, sample_shape,
+    subkeys, uniform,
 };
 use crate::indexing::IndexMode;
 use crate::numpy::{self as jnp, Axes, fallible, normalize_axes};
@@ -117,7 +118,13 @@ impl IntRange {
 /// assert_eq!(bytes.to_vec::<u8>().unwrap(), vec![101, 80, 200]);
 /// ```
 #[track_caller]
-pub fn randint(key: &Array, shape: &[usize], minval: i64, maxval: i64, dtype: DType) -> Array {
+pub fn randint(
+    key: &impl KeyLike,
+    shape: &[usize],
+    minval: i64,
+    maxval: i64,
+    dtype: DType,
+) -> Array {
     match IntRange::new(minval, maxval, dtype) {
         Ok(range) => draw_with(Sampler::Randint, key, &range.args(), shape, dtype),
         Err(e) => Array::from_error(e.at(crate::location::current())),
@@ -168,7 +175,7 @@ pub(super) fn randint_in(
 /// ```
 #[track_caller]
 pub fn categorical(
-    key: &Array,
+    key: &impl KeyLike,
     logits: &Array,
     axis: i64,
     shape: Option<&[usize]>,
@@ -249,7 +256,7 @@ impl<'a> From<&'a Array> for Population<'a> {
 /// ```
 #[track_caller]
 pub fn permutation<'a>(
-    key: &Array,
+    key: &impl KeyLike,
     x: impl Into<Population<'a>>,
     axis: i64,
     independent: bool,
@@ -330,7 +337,7 @@ pub(super) fn shuffle(key: &Array, x: &Array, axis: usize, independent: bool) ->
 /// ```
 #[track_caller]
 pub fn choice<'a>(
-    key: &Array,
+    key: &impl KeyLike,
     a: impl Into<Population<'a>>,
     shape: &[usize],
     replace: bool,
@@ -350,7 +357,13 @@ pub fn choice<'a>(
 
 /// [`choice`]'s int32 indices into `0..n`.
 #[track_caller]
-fn choose(key: &Array, n: usize, shape: &[usize], replace: bool, p: Option<&Array>) -> Array {
+fn choose(
+    key: &impl KeyLike,
+    n: usize,
+    shape: &[usize],
+    replace: bool,
+    p: Option<&Array>,
+) -> Array {
     let draws = shape.iter().fold(1usize, |n, &d| n.saturating_mul(d));
     if draws == 0 {
         return jnp::zeros(shape, DType::I32);

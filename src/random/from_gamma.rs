@@ -5,8 +5,8 @@
 
 use super::gamma::gamma_in;
 use super::{
-    Sampler, constant, draw_params, draw_with, exponential_in, param, python_float, rademacher_in,
-    standard_normal, subkeys,
+    KeyLike, Sampler, constant, draw_params, draw_with, exponential_in, param, python_float,
+    rademacher_in, standard_normal, subkeys,
 };
 use crate::numpy as jnp;
 use crate::{Array, DType, lax};
@@ -21,7 +21,7 @@ use crate::{Array, DType, lax};
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![2.205084, 2.4899669, 1.4557135, 6.424535]);
 /// ```
 #[track_caller]
-pub fn chisquare(key: &Array, df: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn chisquare(key: &impl KeyLike, df: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Chisquare, key, &[df], shape, dtype)
 }
 
@@ -42,7 +42,7 @@ pub(super) fn chisquare_in(key: &Array, df: &Array, shape: &[usize], dtype: DTyp
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.69022465, -3.2393365, -1.6745249, -1.8150756]);
 /// ```
 #[track_caller]
-pub fn t(key: &Array, df: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn t(key: &impl KeyLike, df: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::T, key, &[df], shape, dtype)
 }
 
@@ -71,7 +71,7 @@ pub(super) fn t_in(key: &Array, df: &Array, shape: &[usize], dtype: DType) -> Ar
 /// ```
 #[track_caller]
 pub fn f(
-    key: &Array,
+    key: &impl KeyLike,
     dfnum: &Array,
     dfden: &Array,
     shape: Option<&[usize]>,
@@ -107,7 +107,7 @@ pub(super) fn f_in(
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.9542763, 0.09015025, -1.152542, 0.48094058]);
 /// ```
 #[track_caller]
-pub fn generalized_normal(key: &Array, p: f64, shape: &[usize], dtype: DType) -> Array {
+pub fn generalized_normal(key: &impl KeyLike, p: f64, shape: &[usize], dtype: DType) -> Array {
     let p = python_float(p, dtype);
     draw_with(Sampler::GeneralizedNormal, key, &[p], shape, dtype)
 }
@@ -141,7 +141,7 @@ pub(super) fn generalized_normal_in(
 /// );
 /// ```
 #[track_caller]
-pub fn ball(key: &Array, d: usize, p: f64, shape: &[usize], dtype: DType) -> Array {
+pub fn ball(key: &impl KeyLike, d: usize, p: f64, shape: &[usize], dtype: DType) -> Array {
     let p = python_float(p, dtype);
     draw_with(Sampler::Ball { d }, key, &[p], shape, dtype)
 }

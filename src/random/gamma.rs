@@ -7,8 +7,8 @@
 //! lax::random_gamma_grad(a, x)`.
 
 use super::{
-    Sampler, constant, draw_params, draw_with, exponential_in, failed, sample_shape, split,
-    standard_normal, subkeys, uniform_in,
+    KeyLike, Sampler, constant, draw_params, draw_with, exponential_in, failed, sample_shape,
+    split, standard_normal, subkeys, uniform_in,
 };
 use crate::numpy::{self as jnp, fallible};
 use crate::{Array, DType, custom_jvp, lax, vmap};
@@ -31,7 +31,7 @@ use rjax_ir::{Error, ErrorKind, Result};
 /// assert!((d - 1.0).abs() < 0.05);
 /// ```
 #[track_caller]
-pub fn gamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn gamma(key: &impl KeyLike, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Gamma { log_space: false }, key, &[a], shape, dtype)
 }
 
@@ -46,7 +46,7 @@ pub fn gamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> A
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![-53.09775, -17.201189]);
 /// ```
 #[track_caller]
-pub fn loggamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn loggamma(key: &impl KeyLike, a: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
     draw_params(Sampler::Gamma { log_space: true }, key, &[a], shape, dtype)
 }
 
@@ -61,7 +61,13 @@ pub fn loggamma(key: &Array, a: &Array, shape: Option<&[usize]>, dtype: DType) -
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.23627362, 0.49045956]);
 /// ```
 #[track_caller]
-pub fn beta(key: &Array, a: &Array, b: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn beta(
+    key: &impl KeyLike,
+    a: &Array,
+    b: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
     draw_params(Sampler::Beta, key, &[a, b], shape, dtype)
 }
 
@@ -77,7 +83,12 @@ pub fn beta(key: &Array, a: &Array, b: &Array, shape: Option<&[usize]>, dtype: D
 /// assert_eq!(x.to_vec::<f32>().unwrap(), vec![0.66374445, 0.33625552]);
 /// ```
 #[track_caller]
-pub fn dirichlet(key: &Array, alpha: &Array, shape: Option<&[usize]>, dtype: DType) -> Array {
+pub fn dirichlet(
+    key: &impl KeyLike,
+    alpha: &Array,
+    shape: Option<&[usize]>,
+    dtype: DType,
+) -> Array {
     fallible(|| {
         let dims = alpha.aval()?.shape;
         let Some((&k, batch)) = dims.split_last() else {

@@ -1,7 +1,9 @@
 //! `multivariate_normal`: a factor of the covariance applied to standard
-//! normal vectors, contracted as JAX's `einsum('...ij,...j->...i')` does.
+//! normal vectors, contracted as JAX's `einsum('...ij,...j->...i')` does;
+//! and `orthogonal`, random orthogonal matrices from the QR decomposition of
+//! normal ones.
 
-use super::{Sampler, draw_with, sample_shape, standard_normal};
+use super::{KeyLike, Sampler, draw_with, sample_shape, standard_normal};
 use crate::numpy as jnp;
 use crate::{Array, DType, lax};
 use rjax_ir::{DotDims, Error, ErrorKind, Result, broadcast_shapes};
@@ -41,7 +43,7 @@ pub enum CovFactor {
 /// ```
 #[track_caller]
 pub fn multivariate_normal(
-    key: &Array,
+    key: &impl KeyLike,
     mean: &Array,
     cov: &Array,
     shape: Option<&[usize]>,
@@ -155,4 +157,53 @@ fn apply(factor: &Array, z: &Array) -> Result<Array> {
         perm[*axis] = position;
     }
     Ok(lax::transpose(&product, &perm))
+}
+
+/// Matrices uniformly distributed over the orthogonal group O(n): `[...shape,
+/// n, m]` of `dtype` (a float dtype), semi-orthogonal when `m` (default `n`)
+/// differs from `n` (orthonormal rows when `n < m`, columns when `n > m`).
+/// As JAX (Mezzadri's method): the `Q` of the QR decomposition of a standard
+/// normal matrix, each column's sign flipped to make `R`'s diagonal
+/// positive. The QR decomposition is rjax's Householder loop, not LAPACK's
+/// blocked one: the matrices agree with JAX's to rounding.
+///
+/// ```
+/// use rjax::{random, numpy as jnp, DType};
+/// let q = random::orthogonal(&random::key(0), 3, &[], DType::F32, None);
+/// let qtq = jnp::matmul(&q.t(), &q).to_vec::<f32>().unwrap();
+/// let eye = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0];
+/// assert!(qtq.iter().zip(eye).all(|(x, e)| (x - e).abs() < 1e-5));
+/// let wide = random::orthogonal(&random::key(0), 2, &[4], DType::F32, Some(3));
+/// assert_eq!(wide.shape().unwrap(), [4, 2, 3]);
+/// ```
+#[track_caller]
+pub fn orthogonal(
+    key: &impl KeyLike,
+    n: usize,
+    shape: &[usize],
+    dtype: DType,
+    m: Option<usize>,
+) -> Array {
+    let s = Sampler::Orthogonal {
+        n,
+        m: m.unwrap_or(n),
+    };
+    draw_with(s, key, &[], shape, dtype)
+}
+
+/// `orthogonal`'s program.
+pub(super) fn orthogonal_in(
+    key: &Array,
+    n: usize,
+    m: usize,
+    shape: &[usize],
+    dtype: DType,
+) -> Array {
+    let mut dims = shape.to_vec();
+    dims.extend([n.max(m), n.min(m)]);
+    let z = standard_normal(key, &dims, dtype);
+    let (q, r) = jnp::linalg::qr(&z, jnp::linalg::QrMode::Reduced);
+    let signs = jnp::sign(&jnp::diagonal(&r, 0, -2, -1));
+    let x = &q * &jnp::expand_dims(&signs, -2);
+    if n < m { jnp::swapaxes(&x, -1, -2) } else { x }
 }

@@ -24,6 +24,7 @@ mod pmap_compose;
 mod primitives;
 mod public_api;
 mod random;
+mod random_keys;
 mod scipy;
 mod transforms;
 mod trees;

@@ -5,9 +5,10 @@
 use crate::common::f64s;
 use crate::fixtures::Computed::{self, Arithmetic, Differently, Exact, Transcendental};
 use crate::fixtures::{Fixture, assert_matches, lookup};
+use rjax::random::Key;
 use rjax::{Array, DType, grad, jit, random, vmap};
 
-fn fixture(name: &str) -> Fixture {
+pub fn fixture(name: &str) -> Fixture {
     lookup(include_str!("../fixtures/random.txt"), name)
         .unwrap_or_else(|| panic!("no fixture {name}"))
 }
@@ -15,17 +16,17 @@ fn fixture(name: &str) -> Fixture {
 /// JAX's values, shape and dtype, as closely as the way they were computed
 /// allows on any CPU (`Computed`).
 #[track_caller]
-fn assert_jax(name: &str, got: &Array, how: Computed) {
+pub fn assert_jax(name: &str, got: &Array, how: Computed) {
     assert_matches(name, got, &fixture(name), how);
 }
 
 #[test]
 fn keys_split_and_fold_in() {
-    let k0 = random::key(0);
+    let k0 = random::PRNGKey(0);
     let k42 = random::PRNGKey(42);
     assert_jax("key_0", &k0, Exact);
     assert_jax("key_42", &k42, Exact);
-    assert_jax("key_large", &random::key(2u64.pow(31) - 1), Exact);
+    assert_jax("key_large", &random::PRNGKey(2u64.pow(31) - 1), Exact);
     assert_jax("split_0", &random::split(&k0, 2), Exact);
     assert_jax("split_0_8", &random::split(&k0, 8), Exact);
     assert_jax("split_42_3", &random::split(&k42, 3), Exact);
@@ -124,13 +125,13 @@ fn distributions() {
 #[test]
 fn under_jit_and_vmap() {
     let keys = random::split(&random::key(0), 8);
-    let per_key = |k: Array| random::normal(&k, &[2, 3], DType::F32);
+    let per_key = |k: Key| random::normal(&k, &[2, 3], DType::F32);
     assert_jax(
         "normal_split8_2x3",
         &vmap(per_key)(keys.clone()).unwrap(),
         Transcendental,
     );
-    let jitted = jit(|k: Array| random::normal(&k, &[3], DType::F32));
+    let jitted = jit(|k: Key| random::normal(&k, &[3], DType::F32));
     assert_jax(
         "normal_0_3",
         &jitted.call(random::key(0)).unwrap(),
@@ -187,7 +188,7 @@ fn rademacher_and_truncated_normal() {
         &random::rademacher(&k42, &[2, 3], DType::F32),
         Exact,
     );
-    let tn = |k: &Array, lo: f64, hi: f64, shape: &[usize], dtype: DType| {
+    let tn = |k: &Key, lo: f64, hi: f64, shape: &[usize], dtype: DType| {
         random::truncated_normal(k, lo, hi, shape, dtype)
     };
     assert_jax(
@@ -213,7 +214,7 @@ fn rademacher_and_truncated_normal() {
     // JAX compiles the batched sampler as one program; so does rjax, with
     // or without an outer jit.
     let keys = random::split(&k0, 3);
-    let per_key = |k: Array| random::truncated_normal(&k, -1.0, 2.0, &[4], DType::F32);
+    let per_key = |k: Key| random::truncated_normal(&k, -1.0, 2.0, &[4], DType::F32);
     assert_jax(
         "truncated_normal_split3_4",
         &vmap(per_key)(keys.clone()).unwrap(),
@@ -227,7 +228,7 @@ fn rademacher_and_truncated_normal() {
 fn randint_ranges_and_dtypes() {
     let k0 = random::key(0);
     let k42 = random::key(42);
-    type Case<'a> = (&'a str, &'a Array, &'a [usize], i64, i64, DType);
+    type Case<'a> = (&'a str, &'a Key, &'a [usize], i64, i64, DType);
     let cases: [Case; 10] = [
         ("randint_0_5_0_10", &k0, &[5], 0, 10, DType::I32),
         ("randint_42_2x3_m5_5", &k42, &[2, 3], -5, 5, DType::I32),
@@ -257,7 +258,7 @@ fn randint_ranges_and_dtypes() {
     for (name, key, shape, lo, hi, dtype) in cases {
         assert_jax(name, &random::randint(key, shape, lo, hi, dtype), Exact);
     }
-    let jitted = jit(|k: Array| random::randint(&k, &[5], 0, 10, DType::I32));
+    let jitted = jit(|k: Key| random::randint(&k, &[5], 0, 10, DType::I32));
     assert_jax("randint_0_5_0_10", &jitted.call(k0).unwrap(), Exact);
 }
 
@@ -302,7 +303,7 @@ fn categorical_samples() {
         &cat(&k42, &table, 0, Some(&[2, 5]), false),
         Exact,
     );
-    let jitted = jit(|(k, l): (Array, Array)| random::categorical(&k, &l, -1, None, true));
+    let jitted = jit(|(k, l): (Key, Array)| random::categorical(&k, &l, -1, None, true));
     assert_jax(
         "categorical_42_2x5",
         &jitted.call((k42, table)).unwrap(),
@@ -341,9 +342,9 @@ fn permutations() {
         Exact,
     );
     let keys = random::split(&k0, 2);
-    let per_key = vmap(|k: Array| random::permutation(&k, 10, 0, false));
+    let per_key = vmap(|k: Key| random::permutation(&k, 10, 0, false));
     let both = per_key(keys.clone()).unwrap();
-    let first = rjax::lax::reshape(&rjax::lax::slice(&keys, &[0, 0], &[1, 2], None), &[2]);
+    let first = keys.index(0);
     assert_eq!(
         f64s(&rjax::lax::slice(&both, &[0, 0], &[1, 10], None)),
         f64s(&random::permutation(&first, 10, 0, false))
@@ -485,7 +486,7 @@ fn gamma_beta_dirichlet() {
         Transcendental,
     );
     let first3 = Array::from_slice(&[0.5f32, 1.0, 2.0], &[3]);
-    let per_key = vmap(|k: Array| random::gamma(&k, &first3, None, f32));
+    let per_key = vmap(|k: Key| random::gamma(&k, &first3, None, f32));
     assert_jax(
         "gamma_split3_alphas",
         &per_key(random::split(&k0, 3)).unwrap(),
@@ -857,7 +858,7 @@ fn transformed_samplers() {
     let triangular = random::triangular(&k42, &left, &mode, &right, None, f32);
     assert_jax("triangular_42_arrays", &triangular, Transcendental);
     // Under jit the sampler is staged into the caller's program.
-    let jitted = jit(|k: Array| random::cauchy(&k, &[4], DType::F32));
+    let jitted = jit(|k: Key| random::cauchy(&k, &[4], DType::F32));
     assert_jax("cauchy_0_4", &jitted.call(k0).unwrap(), Transcendental);
 }
 
@@ -895,7 +896,7 @@ fn gamma_based_samplers() {
         &random::t(&k0, &three, Some(&[4]), DType::F16),
         Transcendental,
     );
-    let per_key = vmap(|k: Array| random::t(&k, &dfs, None, f32));
+    let per_key = vmap(|k: Key| random::t(&k, &dfs, None, f32));
     assert_jax(
         "t_split3_dfs",
         &per_key(random::split(&k0, 3)).unwrap(),
@@ -944,7 +945,7 @@ fn multivariate_normal_samples() {
     let f32 = DType::F32;
     let mean = f32s(&[1.0, -2.0], &[2]);
     let cov = f32s(&[4.0, 2.0, 2.0, 5.0], &[2, 2]);
-    let mvn = |k: &Array, m: &Array, c: &Array, shape: Option<&[usize]>, method| {
+    let mvn = |k: &Key, m: &Array, c: &Array, shape: Option<&[usize]>, method| {
         random::multivariate_normal(k, m, c, shape, f32, method)
     };
     let chol = CovFactor::Cholesky;
@@ -990,7 +991,7 @@ fn counting_samplers() {
     let poisson = random::poisson(&k0, &hundred, Some(&[2, 3]), i32);
     assert_jax("poisson_0_100_2x3", &poisson, Exact);
     let first4 = f32s(&[0.0, 0.5, 5.0, 12.0], &[4]);
-    let per_key = vmap(|k: Array| random::poisson(&k, &first4, None, i32));
+    let per_key = vmap(|k: Key| random::poisson(&k, &first4, None, i32));
     assert_jax(
         "poisson_split3_lams",
         &per_key(random::split(&k42, 3)).unwrap(),
