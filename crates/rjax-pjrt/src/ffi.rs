@@ -114,7 +114,6 @@ impl Plugin {
             struct_size: size_of::<RegisterHandlerArgs>(),
             target_name: HOST_CALLBACK_TARGET.as_ptr().cast(),
             target_name_size: HOST_CALLBACK_TARGET.len(),
-            api_version: 1,
             handler: host_callback_handler as *mut c_void,
             platform_name: platform.as_ptr().cast(),
             platform_name_size: platform.len(),
@@ -123,8 +122,7 @@ impl Plugin {
         // SAFETY: `register` is the plugin's `PJRT_FFI_Register_Handler`,
         // taking this args struct; the strings are valid for their sizes
         // during the call (XLA copies them); the handler is a `'static`
-        // function with the XLA FFI handler signature (api_version 1: typed
-        // FFI). The returned error, if any, is ours and destroyed by
+        // function with the XLA FFI handler signature. The returned error, if any, is ours and destroyed by
         // `take_error`.
         let err = unsafe { register(&mut args) };
         // SAFETY: `err` was just returned by the plugin and nobody else has
@@ -182,13 +180,14 @@ struct FfiExtension {
         Option<unsafe extern "C" fn(*mut RegisterHandlerArgs) -> *mut sys::PJRT_Error>,
 }
 
-/// `PJRT_FFI_Register_Handler_Args`.
+/// `PJRT_FFI_Register_Handler_Args` as the pinned plugin's XLA lays it
+/// out: typed-FFI handlers only, so without the `api_version` field that
+/// earlier versions had between the name and the handler.
 #[repr(C)]
 struct RegisterHandlerArgs {
     struct_size: usize,
     target_name: *const c_char,
     target_name_size: usize,
-    api_version: i32,
     handler: *mut c_void,
     platform_name: *const c_char,
     platform_name_size: usize,
