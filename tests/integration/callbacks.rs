@@ -105,11 +105,10 @@ fn debug_print_under_grad_sees_primal_values() {
     assert_eq!(jg.call(x).unwrap().to_vec::<f32>().unwrap(), [6.0]);
 }
 
-/// XLA's CPU runtime runs independent side-effecting custom calls in an
-/// order of its choosing (here grouped by operand); program order needs a
-/// token threaded through the effectful calls, which is not built yet.
+/// XLA's CPU runtime would run independent side-effecting custom calls in
+/// an order of its choosing (grouped by operand); the token chain keeps
+/// program order.
 #[test]
-#[ignore = "effectful callbacks are not yet ordered by a token chain"]
 fn io_callbacks_run_in_program_order() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();

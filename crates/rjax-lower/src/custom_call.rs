@@ -1,5 +1,7 @@
 //! Rules lowered as `stablehlo.custom_call` (see
-//! [`rjax_ir::CustomCallLowering`]), such as host callbacks.
+//! [`rjax_ir::CustomCallLowering`]), such as host callbacks. Calls with
+//! side effects are chained by a `!stablehlo.token` (an extra last operand
+//! and result), so that XLA runs them in program order within a region.
 
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
@@ -13,10 +15,18 @@ pub(crate) fn custom_call(
     ins: &[AVal],
     outs: &[AVal],
 ) -> Vec<String> {
-    let types = |avals: &[AVal]| {
-        let ts: Vec<String> = avals.iter().map(tensor_type).collect();
-        ts.join(", ")
-    };
+    let mut operands = operands.to_vec();
+    let mut in_types: Vec<String> = ins.iter().map(tensor_type).collect();
+    let mut out_types: Vec<String> = outs.iter().map(tensor_type).collect();
+    if call.has_side_effect {
+        let token = match e.effect_token.take() {
+            Some(token) => token,
+            None => e.op("\"stablehlo.after_all\"() : () -> !stablehlo.token"),
+        };
+        operands.push(token);
+        in_types.push(TOKEN.into());
+        out_types.push(TOKEN.into());
+    }
     let config: Vec<String> = call
         .backend_config
         .iter()
@@ -28,10 +38,10 @@ pub(crate) fn custom_call(
         operands.join(", "),
         config.join(", "),
         call.has_side_effect,
-        types(ins),
-        types(outs),
+        in_types.join(", "),
+        out_types.join(", "),
     );
-    match outs.len() {
+    let mut names = match out_types.len() {
         0 => {
             e.line(text);
             Vec::new()
@@ -42,5 +52,11 @@ pub(crate) fn custom_call(
             e.line(format!("{name}:{n} = {text}"));
             (0..n).map(|i| format!("{name}#{i}")).collect()
         }
+    };
+    if call.has_side_effect {
+        e.effect_token = names.pop();
     }
+    names
 }
+
+const TOKEN: &str = "!stablehlo.token";

@@ -313,6 +313,7 @@ const METADATA_EXTENSION: i32 = 1;
 const STAGE_EXECUTE: i32 = 3;
 const ARG_BUFFER: i32 = 1;
 const ATTR_SCALAR: i32 = 3;
+const TOKEN: i32 = 17;
 const ERROR_INTERNAL: i32 = 13;
 
 /// The FFI handler XLA calls for [`HOST_CALLBACK_TARGET`]. A panic of the
@@ -440,7 +441,8 @@ unsafe fn callback_id(attrs: &XlaAttrs) -> std::result::Result<u64, String> {
 
 type RawBuffer<'a> = (u32, &'a [i64], *mut u8, usize);
 
-/// The buffers of an operand or result list: type, dims, data, byte size.
+/// The buffers of an operand or result list (tokens left out): type,
+/// dims, data, byte size.
 ///
 /// # Safety
 ///
@@ -456,6 +458,10 @@ unsafe fn buffers<'a>(list: &'a XlaList) -> std::result::Result<Vec<RawBuffer<'a
             // SAFETY: a buffer entry is an `XLA_FFI_Buffer` whose `dims` has
             // `rank` entries, all valid for the call.
             let b = unsafe { &*item.cast::<XlaBuffer>() };
+            // Tokens order the calls; they carry no data.
+            if b.dtype == TOKEN {
+                return Ok(None);
+            }
             let dims: &[i64] = if b.rank > 0 && !b.dims.is_null() {
                 // SAFETY: as above.
                 unsafe { std::slice::from_raw_parts(b.dims, b.rank as usize) }
@@ -465,13 +471,14 @@ unsafe fn buffers<'a>(list: &'a XlaList) -> std::result::Result<Vec<RawBuffer<'a
             let elements: i64 = dims.iter().product();
             let width = element_width(b.dtype)
                 .ok_or_else(|| format!("buffer {i} has XLA type {}", b.dtype))?;
-            Ok((
+            Ok(Some((
                 b.dtype as u32,
                 dims,
                 b.data.cast::<u8>(),
                 elements.max(0) as usize * width,
-            ))
+            )))
         })
+        .filter_map(std::result::Result::transpose)
         .collect()
 }
 
