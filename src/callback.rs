@@ -123,12 +123,6 @@ fn lookup(id: u64) -> Option<Arc<Registered>> {
     registry().as_ref()?.get(&id).cloned()
 }
 
-/// How many host callbacks are registered (alive in some program).
-#[doc(hidden)]
-pub fn live_host_callbacks() -> usize {
-    registry().as_ref().map_or(0, HashMap::len)
-}
-
 /// A registry entry, removed when the last rule holding it is dropped.
 struct Entry {
     id: u64,

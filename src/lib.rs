@@ -63,7 +63,7 @@ mod windows;
 
 pub use array::Array;
 pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp, vjp_aux};
-pub use callback::{HostArray, debug, io_callback, live_host_callbacks, pure_callback};
+pub use callback::{HostArray, debug, io_callback, pure_callback};
 pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
 pub use jacobian::{Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacrev, jacrev_aux};
