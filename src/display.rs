@@ -25,12 +25,17 @@ impl fmt::Display for Array {
             }
             Err(e) => return write!(f, "<error: {e}>"),
         };
-        let cells = cells(&bytes, aval.dtype);
-        let summarize = cells.len() > THRESHOLD;
-        let mut out = String::new();
-        nest(&mut out, &cells, &aval.shape, 0, 0, summarize);
-        f.write_str(&out)
+        f.write_str(&format_host(&bytes, &aval))
     }
+}
+
+/// The numpy-style text of an array given by its bytes.
+pub(crate) fn format_host(bytes: &[u8], aval: &rjax_ir::AVal) -> String {
+    let cells = cells(bytes, aval.dtype);
+    let summarize = cells.len() > THRESHOLD;
+    let mut out = String::new();
+    nest(&mut out, &cells, &aval.shape, 0, 0, summarize);
+    out
 }
 
 /// Each element as text, padded so that all align like numpy's.

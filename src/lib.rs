@@ -31,6 +31,7 @@ extern crate self as rjax;
 
 mod array;
 mod autodiff;
+mod callback;
 pub mod catalogue;
 mod collectives;
 mod control;
@@ -66,6 +67,7 @@ mod windows;
 
 pub use array::Array;
 pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp, vjp_aux};
+pub use callback::{HostArray, debug, io_callback, pure_callback};
 pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
 pub use jacobian::{Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacrev, jacrev_aux};

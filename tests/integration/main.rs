@@ -3,6 +3,7 @@
 mod abort_safety;
 mod api;
 mod autodiff;
+mod callbacks;
 mod catalogue;
 mod checkpoints;
 mod cnn;

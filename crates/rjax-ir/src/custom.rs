@@ -64,6 +64,12 @@ pub trait CustomRule: Send + Sync {
         None
     }
 
+    /// How to lower the rule as a StableHLO custom call instead of its
+    /// Jaxpr. `None` (the default): lower the Jaxpr.
+    fn lowering(&self) -> Option<CustomCallLowering> {
+        None
+    }
+
     /// A typed error for a transformation the rule does not support.
     fn unsupported(&self, what: &str) -> Error {
         Error::new(
@@ -71,6 +77,25 @@ pub trait CustomRule: Send + Sync {
             self.name(),
             format!("{what} is not supported"),
         )
+    }
+}
+
+/// A [`CustomRule`] lowered as `stablehlo.custom_call @target(...)` with
+/// `api_version = 4` (XLA's typed FFI), the given `backend_config`
+/// dictionary of unsigned integers, and `has_side_effect`. A rule with side
+/// effects is kept by dead-code elimination even when its results are
+/// unused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomCallLowering {
+    pub target: String,
+    pub backend_config: Vec<(String, u64)>,
+    pub has_side_effect: bool,
+}
+
+impl CustomCall {
+    /// Whether the rule has side effects (see [`CustomCallLowering`]).
+    pub fn has_side_effect(&self) -> bool {
+        self.0.lowering().is_some_and(|l| l.has_side_effect)
     }
 }
 

@@ -26,7 +26,7 @@ mod trace;
 
 pub use aval::{AVal, MAX_ARRAY_BYTES, broadcast_shapes};
 pub use conv::{ConvDims, ConvLayout, ConvParams, dilate};
-pub use custom::{BatchedRule, CustomCall, CustomRule};
+pub use custom::{BatchedRule, CustomCall, CustomCallLowering, CustomRule};
 pub use dtype::{ALL_DTYPES, DType, promote_types};
 pub use error::{Error, ErrorKind, Result};
 pub use gather::{IndexDims, ScatterOp};

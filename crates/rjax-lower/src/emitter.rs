@@ -12,6 +12,10 @@ pub(crate) struct Emitter {
     next: usize,
     /// Mapped axes (name, size), outermost first.
     pub(crate) axes: Vec<(String, usize)>,
+    /// The token of the last side-effecting custom call of the current
+    /// region (see `custom_call`), and those of the enclosing regions.
+    pub(crate) effect_token: Option<String>,
+    outer_effect_tokens: Vec<Option<String>>,
 }
 
 impl Emitter {
@@ -21,6 +25,8 @@ impl Emitter {
             indent: indent.to_string(),
             next: 0,
             axes,
+            effect_token: None,
+            outer_effect_tokens: Vec::new(),
         }
     }
 
@@ -106,12 +112,15 @@ impl Emitter {
     pub(crate) fn begin_region(&mut self) -> (String, String) {
         let saved = (std::mem::take(&mut self.body), self.indent.clone());
         self.indent.push_str("  ");
+        let token = self.effect_token.take();
+        self.outer_effect_tokens.push(token);
         saved
     }
 
     /// Finish a nested region, returning its text.
     pub(crate) fn end_region(&mut self, (body, indent): (String, String)) -> String {
         self.indent = indent;
+        self.effect_token = self.outer_effect_tokens.pop().flatten();
         std::mem::replace(&mut self.body, body)
     }
 

@@ -13,6 +13,7 @@
 mod bessel;
 mod collectives;
 mod control;
+mod custom_call;
 mod emitter;
 mod gather;
 mod rules;

@@ -24,6 +24,7 @@ mod client;
 mod discover;
 mod error;
 mod executable;
+mod ffi;
 mod options;
 mod plugin;
 // `sys` is bindgen's output (tools/gen-pjrt-bindings.sh), kept as
@@ -43,5 +44,6 @@ pub use client::{Client, Device};
 pub use discover::default_cuda_plugin;
 pub use error::{Error, Result};
 pub use executable::Executable;
+pub use ffi::{Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch};
 pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;

@@ -50,7 +50,8 @@ pub struct Plugin {
 
 // SAFETY: `Plugin` is an immutable copy of the plugin's function table (plus
 // the library handle and a file, both `Send + Sync`); its only raw pointer,
-// `extension_start`, is never dereferenced by rjax. The PJRT C API's
+// `extension_start`, names static extension structs of the library, which
+// rjax only reads (see `ffi`). The PJRT C API's
 // functions may be called from any thread: XLA's implementations lock
 // internally, and JAX calls them from many threads.
 unsafe impl Send for Plugin {}
@@ -231,7 +232,11 @@ impl Plugin {
     ///
     /// `err` is null or an error this plugin returned that nobody has
     /// destroyed; this function takes ownership of it.
-    unsafe fn take_error(&self, call: &'static str, err: *mut sys::PJRT_Error) -> Result<()> {
+    pub(crate) unsafe fn take_error(
+        &self,
+        call: &'static str,
+        err: *mut sys::PJRT_Error,
+    ) -> Result<()> {
         if err.is_null() {
             return Ok(());
         }

@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The Jaxpr without equations that do not contribute to its outputs.
-/// Every primitive is pure, so an unused result means an unneeded equation.
+/// Every primitive but a custom call with side effects is pure, so an
+/// unused result means an unneeded equation.
 /// Inputs and constants are kept so the signature does not change; nested
 /// programs (cond branches, while and scan bodies, pmap and jit calls) are
 /// pruned to what their used results need.
@@ -43,7 +44,8 @@ fn prune(jaxpr: &Jaxpr, used_outputs: &[bool]) -> (Jaxpr, Vec<bool>) {
     let mut kept = Vec::with_capacity(jaxpr.eqns.len());
     for eqn in jaxpr.eqns.iter().rev() {
         let used: Vec<bool> = eqn.outputs.iter().map(|v| live.contains(&v.id)).collect();
-        if !used.contains(&true) {
+        let effectful = matches!(&eqn.prim, Primitive::Custom(c) if c.has_side_effect());
+        if !used.contains(&true) && !effectful {
             continue;
         }
         let eqn = prune_eqn(eqn, &used);

@@ -44,8 +44,17 @@ pub(crate) fn lower_eqn(
     outs: &[AVal],
 ) -> Result<Vec<String>> {
     use Primitive::*;
-    // Every primitive is pure: one without results (a `cond` or loop whose
-    // outputs are all unused) computes nothing.
+    // A custom call with its own lowering (a host callback) may have no
+    // results and still act.
+    if let Custom(c) = prim
+        && let Some(call) = c.0.lowering()
+    {
+        return Ok(crate::custom_call::custom_call(
+            e, &call, operands, ins, outs,
+        ));
+    }
+    // Every other primitive is pure: one without results (a `cond` or loop
+    // whose outputs are all unused) computes nothing.
     let Some(out) = outs.first() else {
         return Ok(Vec::new());
     };
