@@ -23,9 +23,11 @@ pub mod linalg;
 mod math;
 #[cfg(feature = "npy")]
 mod npy;
+mod polynomial;
 mod products;
 mod reductions;
 mod shape;
+mod windows;
 
 pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
 pub use finfo::{Finfo, finfo};
@@ -39,9 +41,11 @@ pub use math::{
 };
 #[cfg(feature = "npy")]
 pub use npy::{load, save};
+pub use polynomial::{polyadd, polyder, polyint, polymul, polysub, polyval, vander};
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;
+pub use windows::{bartlett, blackman, hamming, hanning, kaiser};
 
 /// Run a fallible body, turning its error into an error array located at
 /// the caller.

@@ -139,6 +139,60 @@ pub fn nanmin(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
     )
 }
 
+/// `x` with NaN replaced by `value`.
+#[track_caller]
+fn nan_as(x: &Array, value: f64) -> Array {
+    where_(&isnan(x), value, x)
+}
+
+/// Product over `axis` treating NaN as 1.
+#[track_caller]
+pub fn nanprod(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
+    super::prod(&nan_as(x, 1.0), axis, keepdims)
+}
+
+/// Variance over `axis` of the elements that are not NaN (`ddof` as in
+/// [`var`]).
+#[track_caller]
+pub fn nanvar(x: &Array, axis: impl Into<Axes>, ddof: usize, keepdims: bool) -> Array {
+    let axis = axis.into();
+    let centred = x - &nanmean(x, axis.clone(), true);
+    let count = sum(&lax::not(&isnan(x)), axis.clone(), keepdims);
+    let count = Array::from_result(x.dtype().map(|d| cast(&count, d, false)));
+    nansum(&(&centred * &centred), axis, keepdims) / (&count - ddof as f64)
+}
+
+/// Standard deviation over `axis` of the elements that are not NaN.
+#[track_caller]
+pub fn nanstd(x: &Array, axis: impl Into<Axes>, ddof: usize, keepdims: bool) -> Array {
+    super::sqrt(&nanvar(x, axis, ddof, keepdims))
+}
+
+/// Index of the maximum along `axis` ignoring NaN (NaN where all are NaN
+/// gives the first index, as JAX).
+#[track_caller]
+pub fn nanargmax(x: &Array, axis: Option<i64>, keepdims: bool) -> Array {
+    super::argmax(&nan_as(x, f64::NEG_INFINITY), axis, keepdims)
+}
+
+/// Index of the minimum along `axis` ignoring NaN.
+#[track_caller]
+pub fn nanargmin(x: &Array, axis: Option<i64>, keepdims: bool) -> Array {
+    super::argmin(&nan_as(x, f64::INFINITY), axis, keepdims)
+}
+
+/// Running sum along `axis` treating NaN as 0.
+#[track_caller]
+pub fn nancumsum(x: &Array, axis: Option<i64>) -> Array {
+    cumsum(&nan_as(x, 0.0), axis)
+}
+
+/// Running product along `axis` treating NaN as 1.
+#[track_caller]
+pub fn nancumprod(x: &Array, axis: Option<i64>) -> Array {
+    cumprod(&nan_as(x, 1.0), axis)
+}
+
 /// Running sum along `axis` (of the flattened array for `None`).
 #[track_caller]
 pub fn cumsum(x: &Array, axis: Option<i64>) -> Array {

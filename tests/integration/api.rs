@@ -967,3 +967,34 @@ fn rust_numbers_are_operands_and_stay_weak() {
         }
     }
 }
+
+const NUMPY_BREADTH: &[(&str, Case)] = &[
+    ("hanning_1", |_| vec![jnp::hanning(1)]),
+    ("hanning_6", |_| vec![jnp::hanning(6)]),
+    ("hamming_1", |_| vec![jnp::hamming(1)]),
+    ("hamming_6", |_| vec![jnp::hamming(6)]),
+    ("blackman_1", |_| vec![jnp::blackman(1)]),
+    ("blackman_6", |_| vec![jnp::blackman(6)]),
+    ("bartlett_1", |_| vec![jnp::bartlett(1)]),
+    ("bartlett_6", |_| vec![jnp::bartlett(6)]),
+    ("kaiser_7", |_| vec![jnp::kaiser(7, 4.5)]),
+    ("polyval", |x| vec![jnp::polyval(&x[0], &x[1])]),
+    ("polyadd", |x| vec![jnp::polyadd(&x[0], &x[1])]),
+    ("polysub", |x| vec![jnp::polysub(&x[0], &x[1])]),
+    ("polymul", |x| vec![jnp::polymul(&x[0], &x[1])]),
+    ("polyder", |x| vec![jnp::polyder(&x[0], 2)]),
+    ("polyint", |x| vec![jnp::polyint(&x[0], 2, 1.5)]),
+    ("vander", |x| vec![jnp::vander(&x[0], 4, false)]),
+    ("nanprod", |x| vec![jnp::nanprod(&x[0], 1, false)]),
+    ("nanvar", |x| vec![jnp::nanvar(&x[0], 1, 1, false)]),
+    ("nanstd", |x| vec![jnp::nanstd(&x[0], 0, 0, false)]),
+    ("nanargmax", |x| vec![jnp::nanargmax(&x[0], Some(1), false)]),
+    ("nanargmin", |x| vec![jnp::nanargmin(&x[0], Some(0), false)]),
+    ("nancumsum", |x| vec![jnp::nancumsum(&x[0], Some(1))]),
+    ("nancumprod", |x| vec![jnp::nancumprod(&x[0], Some(0))]),
+];
+
+#[test]
+fn numpy_windows_polynomials_and_nan_reductions_match_jax() {
+    run_all(NUMPY_BREADTH);
+}
