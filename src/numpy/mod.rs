@@ -17,6 +17,7 @@ use rjax_ir::{
 };
 use std::panic::Location;
 
+mod array_api;
 mod finfo;
 mod indexing;
 pub mod linalg;
@@ -27,9 +28,11 @@ mod polynomial;
 mod products;
 mod reductions;
 mod shape;
+mod statistics;
 mod windows;
 
 pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
+pub use array_api::{cumulative_prod, cumulative_sum, matrix_transpose, matvec, vecdot, vecmat};
 pub use finfo::{Finfo, finfo};
 pub use indexing::{take, take_along_axis};
 pub use math::*;
@@ -45,6 +48,7 @@ pub use polynomial::{polyadd, polyder, polyint, polymul, polysub, polyval, vande
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
 pub use shape::*;
+pub use statistics::{corrcoef, cov};
 pub use windows::{bartlett, blackman, hamming, hanning, kaiser};
 
 /// Run a fallible body, turning its error into an error array located at

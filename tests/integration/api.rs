@@ -992,9 +992,22 @@ const NUMPY_BREADTH: &[(&str, Case)] = &[
     ("nanargmin", |x| vec![jnp::nanargmin(&x[0], Some(0), false)]),
     ("nancumsum", |x| vec![jnp::nancumsum(&x[0], Some(1))]),
     ("nancumprod", |x| vec![jnp::nancumprod(&x[0], Some(0))]),
+    ("matrix_transpose", |x| vec![jnp::matrix_transpose(&x[0])]),
+    ("vecdot", |x| vec![jnp::vecdot(&x[0], &x[1], -1)]),
+    ("matvec", |x| vec![jnp::matvec(&x[0], &x[1])]),
+    ("vecmat", |x| vec![jnp::vecmat(&x[0], &x[1])]),
+    ("cumulative_sum", |x| {
+        vec![jnp::cumulative_sum(&x[0], 1, true)]
+    }),
+    ("cumulative_prod", |x| {
+        vec![jnp::cumulative_prod(&x[0], 0, false)]
+    }),
+    ("cov_rows", |x| vec![jnp::cov(&x[0], true, 1)]),
+    ("cov_columns_biased", |x| vec![jnp::cov(&x[0], false, 0)]),
+    ("corrcoef", |x| vec![jnp::corrcoef(&x[0], true)]),
 ];
 
 #[test]
-fn numpy_windows_polynomials_and_nan_reductions_match_jax() {
+fn numpy_breadth_matches_jax() {
     run_all(NUMPY_BREADTH);
 }
