@@ -100,6 +100,29 @@ fn main() {
     println!("  steady-state call           {steady:7.1} us");
     pmap_dispatch();
     vmap_of_jit();
+    host_callback();
+}
+
+/// A jitted scalar function with one `pure_callback`, against the same
+/// function without it: the cost of one trip to the host and back.
+fn host_callback() {
+    let with = jit(|x: Array| {
+        let id = |a: &[rjax::HostArray]| Ok(vec![a[0].clone()]);
+        let out = rjax::pure_callback(id, &[rjax::AVal::new(vec![], DType::F32)], &[&x])?;
+        Ok::<_, rjax::Error>(out[0].clone())
+    });
+    let without = jit(|x: Array| &x + 0.0);
+    let x = Array::scalar(1.0f32);
+    let timed = |g: &dyn Fn() -> Array| {
+        median_us(21, 2_000, || {
+            g().block_until_ready().unwrap();
+        })
+    };
+    let with = timed(&|| with.call(x.clone()).unwrap());
+    let without = timed(&|| without.call(x.clone()).unwrap());
+    println!("jit call of a scalar function (median):");
+    println!("  with one pure_callback      {with:7.2} us");
+    println!("  without                     {without:7.2} us");
 }
 
 /// `vmap` of a jitted function outside `jit`: one batched program per

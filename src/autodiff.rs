@@ -7,11 +7,11 @@ use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{Error, ErrorKind, Literal, Result, Value};
 use std::panic::Location;
 
-fn values(leaves: &[Array]) -> Result<Vec<Value>> {
+pub(crate) fn values(leaves: &[Array]) -> Result<Vec<Value>> {
     leaves.iter().map(|a| a.value().cloned()).collect()
 }
 
-fn arrays(values: Vec<Value>) -> Vec<Array> {
+pub(crate) fn arrays(values: Vec<Value>) -> Vec<Array> {
     values.into_iter().map(Array::from_value).collect()
 }
 

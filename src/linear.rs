@@ -2,7 +2,7 @@
 //! point as a reusable, compiled linear function, and the transpose of a
 //! linear function.
 
-use crate::Array;
+use crate::autodiff::{arrays, values};
 use crate::jit::{Jit, flatten_args, jit, trace_tree};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use rjax_ir::{Error, ErrorKind, Result, Value};
@@ -26,14 +26,6 @@ impl<I: Tree, O: Tree> Linear<I, O> {
     pub fn call(&self, tangents: I) -> Result<O> {
         self.jvp.call(tangents)
     }
-}
-
-fn values(leaves: &[Array]) -> Result<Vec<Value>> {
-    leaves.iter().map(|a| a.value().cloned()).collect()
-}
-
-fn arrays(values: Vec<Value>) -> Vec<Array> {
-    values.into_iter().map(Array::from_value).collect()
 }
 
 fn tree_mismatch(op: &str, what: &str) -> Error {

@@ -184,27 +184,3 @@ fn dropping_the_jitted_function_unregisters_its_callbacks() {
         "the closure is still registered"
     );
 }
-
-#[test]
-fn callback_overhead_per_call() {
-    let f = jit(|x: Array| {
-        let id = |a: &[HostArray]| Ok(vec![a[0].clone()]);
-        Ok(pure_callback(id, &[AVal::new(vec![], DType::F32)], &[&x])?[0].clone())
-    });
-    let plain = jit(|x: Array| &x + 0.0);
-    let x = Array::scalar(1.0f32);
-    let time = |g: &dyn Fn() -> rjax::Result<Array>| {
-        for _ in 0..20 {
-            g().unwrap();
-        }
-        let n = 500;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            g().unwrap().block_until_ready().unwrap();
-        }
-        t.elapsed().as_secs_f64() / n as f64 * 1e6
-    };
-    let with = time(&|| f.call(x.clone()));
-    let without = time(&|| plain.call(x.clone()));
-    eprintln!("jit call with a pure_callback: {with:.1} us, without: {without:.1} us");
-}
