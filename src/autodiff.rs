@@ -176,23 +176,30 @@ pub fn vjp_aux<I: Tree, O: Tree, A: Tree, R: TreeOutput<Tree = (O, A)>>(
     .map_err(|e: Error| e.at(location))
 }
 
-/// The outputs of `f` at `args` (the first must be a scalar float; the
-/// rest ride along undifferentiated) and the gradient of the first.
+/// The outputs of `f` at `args` (the first must be a scalar float, or a
+/// complex scalar when `holomorphic`; the rest ride along
+/// undifferentiated) and the gradient of the first.
+///
+/// As in JAX, the gradient of a real function of complex inputs is the
+/// transpose of its derivative applied to 1, without conjugation: for
+/// `f(z) = |z|²` it is `2 conj(z)`, the conjugate of the steepest ascent.
 fn value_and_grad_leaves<I: Tree, R: TreeOutput>(
     f: &impl Fn(I) -> R,
     args: &I,
+    holomorphic: bool,
 ) -> Result<(R::Tree, Vec<Array>)> {
     let (leaves, def) = args.flatten_tree();
     let primals = values(&leaves)?;
-    if let Some(bad) = primals
-        .iter()
-        .map(Value::aval)
-        .find(|a| !a.dtype.is_float())
-    {
+    let (input_ok, inputs): (fn(rjax_ir::DType) -> bool, &str) = if holomorphic {
+        (rjax_ir::DType::is_complex, "complex")
+    } else {
+        (rjax_ir::DType::is_inexact, "float or complex")
+    };
+    if let Some(bad) = primals.iter().map(Value::aval).find(|a| !input_ok(a.dtype)) {
         return Err(Error::new(
             ErrorKind::DType,
             "grad",
-            format!("grad requires float inputs, got {bad} (differentiate with respect to float arrays only)"),
+            format!("grad requires {inputs} inputs, got {bad} (differentiate with respect to {inputs} arrays only)"),
         )
         .with_operands(vec![bad]));
     }
@@ -200,11 +207,21 @@ fn value_and_grad_leaves<I: Tree, R: TreeOutput>(
     let (outs, linear) = rjax_transforms::vjp(flat(f, &def, &mut out_def), &primals)?;
     let out_def = out_def.ok_or_else(missing_output)?;
     let aval = outs.first().ok_or_else(missing_output)?.aval();
-    if aval.rank() != 0 || !aval.dtype.is_float() {
+    let (output_ok, output) = if holomorphic {
+        (aval.dtype.is_complex(), "complex")
+    } else {
+        (aval.dtype.is_float(), "float")
+    };
+    if aval.rank() != 0 || !output_ok {
+        let hint = if aval.dtype.is_complex() && !holomorphic {
+            " (use grad_holomorphic for a holomorphic function)"
+        } else {
+            ""
+        };
         return Err(Error::new(
             ErrorKind::Shape,
             "grad",
-            format!("grad requires a scalar float output, the function returned {aval}"),
+            format!("grad requires a scalar {output} output, the function returned {aval}{hint}"),
         )
         .with_operands(vec![aval]));
     }
@@ -234,9 +251,48 @@ pub fn value_and_grad<I: Tree, R: TreeOutput<Tree = Array>>(
     let location = Location::caller();
     move |x: I| {
         let (_, def) = x.flatten_tree();
-        let (v, g) = value_and_grad_leaves(&f, &x).map_err(|e| e.at(location))?;
+        let (v, g) = value_and_grad_leaves(&f, &x, false).map_err(|e| e.at(location))?;
         Ok((v, I::unflatten_tree(&def, g)?))
     }
+}
+
+/// [`value_and_grad`] of a holomorphic `f` from complex inputs to a
+/// complex scalar (JAX's `holomorphic=True`): the gradient is `f'(z)`.
+///
+/// ```
+/// use rjax::{value_and_grad_holomorphic, Array, Complex};
+/// let z = Array::scalar(Complex::new(1.0f32, 2.0));
+/// let (v, g) = value_and_grad_holomorphic(|z: Array| &z * &z)(z).unwrap();
+/// assert_eq!(v.item::<Complex<f32>>().unwrap(), Complex::new(-3.0, 4.0));
+/// assert_eq!(g.item::<Complex<f32>>().unwrap(), Complex::new(2.0, 4.0));
+/// ```
+#[track_caller]
+pub fn value_and_grad_holomorphic<I: Tree, R: TreeOutput<Tree = Array>>(
+    f: impl Fn(I) -> R,
+) -> impl Fn(I) -> Result<(Array, I)> {
+    let location = Location::caller();
+    move |x: I| {
+        let (_, def) = x.flatten_tree();
+        let (v, g) = value_and_grad_leaves(&f, &x, true).map_err(|e| e.at(location))?;
+        Ok((v, I::unflatten_tree(&def, g)?))
+    }
+}
+
+/// [`grad`] of a holomorphic `f` from complex inputs to a complex scalar
+/// (JAX's `grad(f, holomorphic=True)`).
+///
+/// ```
+/// use rjax::{grad_holomorphic, Array, Complex};
+/// let df = grad_holomorphic(|z: Array| z.exp());
+/// let g = df(Array::scalar(Complex::new(0.0f64, 0.0))).unwrap();
+/// assert_eq!(g.item::<Complex<f64>>().unwrap(), Complex::new(1.0, 0.0));
+/// ```
+#[track_caller]
+pub fn grad_holomorphic<I: Tree, R: TreeOutput<Tree = Array>>(
+    f: impl Fn(I) -> R,
+) -> impl Fn(I) -> Result<I> {
+    let vg = value_and_grad_holomorphic(f);
+    move |x: I| Ok(vg(x)?.1)
 }
 
 /// The gradient of a scalar-valued `f`, as a function of the same inputs:
@@ -275,7 +331,7 @@ pub fn value_and_grad_aux<I: Tree, A: Tree, R: TreeOutput<Tree = (Array, A)>>(
     let location = Location::caller();
     move |x: I| {
         let (_, def) = x.flatten_tree();
-        let (out, grads) = value_and_grad_leaves(&f, &x).map_err(|e| e.at(location))?;
+        let (out, grads) = value_and_grad_leaves(&f, &x, false).map_err(|e| e.at(location))?;
         Ok((out, I::unflatten_tree(&def, grads)?))
     }
 }

@@ -3,6 +3,7 @@
 use crate::Array;
 use crate::element::from_bytes;
 use half::{bf16, f16};
+use num_complex::Complex;
 use rjax_ir::DType;
 use std::fmt;
 
@@ -75,7 +76,53 @@ fn cells(bytes: &[u8], dtype: DType) -> Vec<String> {
         DType::U16 => ints(from_bytes::<u16>(bytes)),
         DType::U32 => ints(from_bytes::<u32>(bytes)),
         DType::U64 => ints(from_bytes::<u64>(bytes)),
+        DType::C64 => complex_cells(
+            from_bytes::<Complex<f32>>(bytes)
+                .iter()
+                .map(|z| (z.re as f64, z.im as f64))
+                .collect(),
+            &|x| format!("{}", x as f32),
+        ),
+        DType::C128 => complex_cells(
+            from_bytes::<Complex<f64>>(bytes)
+                .iter()
+                .map(|z| (z.re, z.im))
+                .collect(),
+            &|x| format!("{x}"),
+        ),
     }
+}
+
+/// Complex numbers numpy's way, `1.+2.j`: real parts aligned as floats,
+/// then imaginary parts with their sign, aligned on their points, each
+/// followed by `j` (padding moved after it).
+fn complex_cells(v: Vec<(f64, f64)>, shortest: &dyn Fn(f64) -> String) -> Vec<String> {
+    let re: Vec<f64> = v.iter().map(|z| z.0).collect();
+    let im: Vec<f64> = v.iter().map(|z| z.1).collect();
+    let signed = |x: f64| {
+        let s = shortest(x);
+        if s.starts_with('-') {
+            s
+        } else {
+            format!("+{s}")
+        }
+    };
+    let re_cells = float_cells(&re, shortest);
+    let im_cells = float_cells(&im, &signed);
+    re_cells
+        .iter()
+        .zip(im_cells)
+        .map(|(r, i)| {
+            // nan and inf print without a sign of their own.
+            let i = match i.trim_start() {
+                t if t.starts_with(['+', '-']) => i.clone(),
+                t => format!("{}+{t}", &i[..i.len() - t.len()]),
+            };
+            let trimmed = i.trim_end();
+            let pad = i.len() - trimmed.len();
+            format!("{r}{trimmed}j{}", " ".repeat(pad))
+        })
+        .collect()
 }
 
 fn ints<T: ToString>(v: Vec<T>) -> Vec<String> {

@@ -1,6 +1,7 @@
 //! Rust element types that arrays can be built from and read back into.
 
 use half::{bf16, f16};
+use num_complex::Complex;
 use rjax_ir::{DType, Literal};
 
 mod sealed {
@@ -10,7 +11,9 @@ mod sealed {
 }
 
 /// A Rust scalar type with an rjax dtype: `f32`, `f64`, `half::f16`,
-/// `half::bf16`, `i8`..`i64`, `u8`..`u64`, `bool`.
+/// `half::bf16`, `i8`..`i64`, `u8`..`u64`, `bool`, and
+/// `num_complex::Complex<f32>` / `Complex<f64>` (re-exported as
+/// [`crate::Complex`]) for `c64` / `c128`.
 ///
 /// ```
 /// use rjax::{DType, Element};
@@ -80,6 +83,32 @@ impl Element for bool {
         out.push(self as u8);
     }
 }
+
+macro_rules! complex_element {
+    ($t:ty, $d:ident, $part:ty) => {
+        impl sealed::Sealed for Complex<$t> {}
+        impl Element for Complex<$t> {
+            const DTYPE: DType = DType::$d;
+            fn literal(self, weak: bool) -> Literal {
+                Literal::complex(self.re as f64, self.im as f64, DType::$d, weak)
+            }
+            fn from_le(bytes: &[u8]) -> Self {
+                let (re, im) = bytes.split_at(bytes.len() / 2);
+                Complex::new(
+                    <$part>::from_le_bytes(re.try_into().unwrap_or_default()),
+                    <$part>::from_le_bytes(im.try_into().unwrap_or_default()),
+                )
+            }
+            fn write_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.re.to_le_bytes());
+                out.extend_from_slice(&self.im.to_le_bytes());
+            }
+        }
+    };
+}
+
+complex_element!(f32, C64, f32);
+complex_element!(f64, C128, f64);
 
 /// The little-endian bytes of a slice of elements.
 pub(crate) fn to_bytes<T: Element>(data: &[T]) -> Vec<u8> {

@@ -29,6 +29,7 @@ pub mod linalg {
 }
 pub use crate::sorting::{sort, sort_key_val, top_k};
 mod betainc;
+mod complex;
 mod elementwise;
 mod products;
 mod shape;
@@ -36,8 +37,10 @@ mod slicing;
 mod special;
 pub use crate::windows::{MAX_WINDOW_ELEMENTS, Window, reduce_window};
 pub use betainc::betainc;
+pub use complex::{complex, conj, fft, imag, real};
 pub use elementwise::{exp2, integer_pow, mulhi, reciprocal, select_n, square};
 pub use products::{batch_matmul, dot};
+pub use rjax_ir::primitive::FftType;
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, Primitive, Value};

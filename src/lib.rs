@@ -66,7 +66,10 @@ mod vmap;
 mod windows;
 
 pub use array::Array;
-pub use autodiff::{Vjp, grad, jvp, value_and_grad, value_and_grad_aux, vjp, vjp_aux};
+pub use autodiff::{
+    Vjp, grad, grad_holomorphic, jvp, value_and_grad, value_and_grad_aux,
+    value_and_grad_holomorphic, vjp, vjp_aux,
+};
 pub use callback::{HostArray, debug, io_callback, pure_callback};
 pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
@@ -74,6 +77,9 @@ pub use jacobian::{Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacrev, ja
 pub use jit::{JIT_CACHE_CAPACITY, Jit, JitStatic, Lowered, jit, jit_static, make_jaxpr};
 pub use linear::{Linear, linear_transpose, linearize};
 pub use module::{Module, compile_module};
+/// Complex numbers, the elements of `c64` (`Complex<f32>`) and `c128`
+/// (`Complex<f64>`) arrays.
+pub use num_complex::Complex;
 pub use ops::Operand;
 pub use pmap::{PmapSpec, pmap, pmap_lower, pmap_with};
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};

@@ -55,7 +55,7 @@ pub fn exp2(x: &Array) -> Array {
 pub fn integer_pow(x: &Array, y: i32) -> Array {
     fallible(|| {
         let a = x.aval()?;
-        if a.dtype.is_bool() || (y < 0 && !a.dtype.is_float()) {
+        if a.dtype.is_bool() || (y < 0 && !a.dtype.is_inexact()) {
             return Err(Error::new(
                 ErrorKind::DType,
                 "integer_pow",

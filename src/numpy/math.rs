@@ -164,7 +164,9 @@ pub fn arctan2(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
 #[track_caller]
 pub fn isfinite(x: &Array) -> Array {
     fallible(|| {
-        Ok(if x.dtype()?.is_float() {
+        Ok(if x.dtype()?.is_complex() {
+            logical_and(&isfinite(&lax::real(x)), &isfinite(&lax::imag(x)))
+        } else if x.dtype()?.is_float() {
             lax::is_finite(x)
         } else {
             true_like(x)
@@ -189,7 +191,9 @@ pub fn isnan(x: &Array) -> Array {
 #[track_caller]
 pub fn isinf(x: &Array) -> Array {
     fallible(|| {
-        Ok(if x.dtype()?.is_float() {
+        Ok(if x.dtype()?.is_complex() {
+            logical_or(&isinf(&lax::real(x)), &isinf(&lax::imag(x)))
+        } else if x.dtype()?.is_float() {
             equal(&abs(x), &weak(f64::INFINITY))
         } else {
             lax::not(&true_like(x))

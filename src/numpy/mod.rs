@@ -18,6 +18,9 @@ use rjax_ir::{
 use std::panic::Location;
 
 mod array_api;
+mod complex;
+/// `jnp.fft`: discrete Fourier transforms.
+pub mod fft;
 mod finfo;
 mod indexing;
 pub mod linalg;
@@ -33,6 +36,9 @@ mod windows;
 
 pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
 pub use array_api::{cumulative_prod, cumulative_sum, matrix_transpose, matvec, vecdot, vecmat};
+pub use complex::{
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, sort_complex,
+};
 pub use finfo::{Finfo, finfo};
 pub use indexing::{take, take_along_axis};
 pub use math::*;
@@ -182,7 +188,7 @@ fn binary(op: &str, prim: Primitive, x: &Array, y: &Array) -> Array {
 #[track_caller]
 pub(crate) fn to_float(x: &Array) -> Array {
     match x.aval() {
-        Ok(a) if !a.dtype.is_float() => cast(x, DType::F32, a.weak),
+        Ok(a) if !a.dtype.is_inexact() => cast(x, DType::F32, a.weak),
         _ => x.clone(),
     }
 }

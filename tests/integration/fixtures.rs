@@ -1,5 +1,6 @@
 //! Reference values written by JAX (tools/fixtures/generate.sh): one line
-//! per array, `name dtype shape : values`, and the one comparison every
+//! per array, `name dtype shape : values` (complex numbers as their real and
+//! imaginary parts, interleaved), and the one comparison every
 //! fixture test uses (docs/decisions.md, "Fixtures are bit-exact only where
 //! no CPU can change the result").
 
@@ -18,7 +19,24 @@ pub struct Fixture {
 impl Fixture {
     /// The fixture as an array of its dtype.
     pub fn array(&self) -> Array {
-        array(&self.values, &self.shape, self.dtype())
+        let dtype = self.dtype();
+        if !dtype.is_complex() {
+            return array(&self.values, &self.shape, dtype);
+        }
+        let part = |offset: usize| -> Vec<f64> {
+            self.values
+                .iter()
+                .skip(offset)
+                .step_by(2)
+                .copied()
+                .collect()
+        };
+        let (re, im) = (part(0), part(1));
+        let part_dtype = dtype.real_dtype();
+        rjax::lax::complex(
+            &array(&re, &self.shape, part_dtype),
+            &array(&im, &self.shape, part_dtype),
+        )
     }
 
     fn dtype(&self) -> DType {
@@ -162,8 +180,14 @@ const TRANSCENDENTAL_HALF_ULPS: u64 = 8;
 pub fn assert_matches(name: &str, got: &Array, want: &Fixture, how: Computed) {
     assert_eq!(got.shape().unwrap(), want.shape, "{name}: shape");
     assert_eq!(got.dtype().unwrap().name(), want.dtype, "{name}: dtype");
-    let dtype = want.dtype();
-    let got = f64s(got);
+    // Complex numbers compare part by part, in their parts' dtype.
+    let dtype = want.dtype().real_dtype();
+    let got = if want.dtype().is_complex() {
+        let (re, im) = (f64s(&rjax::lax::real(got)), f64s(&rjax::lax::imag(got)));
+        re.iter().zip(&im).flat_map(|(&r, &i)| [r, i]).collect()
+    } else {
+        f64s(got)
+    };
     assert_eq!(got.len(), want.values.len(), "{name}: number of values");
     let distances: Vec<u64> = got
         .iter()

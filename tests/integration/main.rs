@@ -8,6 +8,7 @@ mod catalogue;
 mod checkpoints;
 mod cnn;
 mod common;
+mod complex;
 mod control;
 mod errors;
 mod fixtures;

@@ -25,10 +25,14 @@ pub enum DType {
     BF16,
     F32,
     F64,
+    /// Complex numbers of two `f32`s (real part first).
+    C64,
+    /// Complex numbers of two `f64`s (real part first).
+    C128,
 }
 
 /// Every dtype, in lattice order within each kind.
-pub const ALL_DTYPES: [DType; 13] = [
+pub const ALL_DTYPES: [DType; 15] = [
     DType::Bool,
     DType::I8,
     DType::I16,
@@ -42,6 +46,8 @@ pub const ALL_DTYPES: [DType; 13] = [
     DType::BF16,
     DType::F32,
     DType::F64,
+    DType::C64,
+    DType::C128,
 ];
 
 impl DType {
@@ -52,7 +58,8 @@ impl DType {
             Bool | I8 | U8 => 1,
             I16 | U16 | F16 | BF16 => 2,
             I32 | U32 | F32 => 4,
-            I64 | U64 | F64 => 8,
+            I64 | U64 | F64 | C64 => 8,
+            C128 => 16,
         }
     }
     /// numpy's name: `float32`, `int8`, `bool`, ...
@@ -72,6 +79,8 @@ impl DType {
             BF16 => "bfloat16",
             F32 => "float32",
             F64 => "float64",
+            C64 => "complex64",
+            C128 => "complex128",
         }
     }
     /// The dtype with numpy's name `name` (`"float32"`, `"int8"`, ...).
@@ -101,10 +110,44 @@ impl DType {
             BF16 => "bf16",
             F32 => "f32",
             F64 => "f64",
+            C64 => "c64",
+            C128 => "c128",
         }
     }
     pub fn is_float(self) -> bool {
         matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
+    }
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::C64 | DType::C128)
+    }
+    /// Floats and complex numbers: the dtypes with derivatives.
+    pub fn is_inexact(self) -> bool {
+        self.is_float() || self.is_complex()
+    }
+    /// The dtype of the real and imaginary parts of a complex dtype
+    /// (`c64 -> f32`); other dtypes are their own.
+    ///
+    /// ```
+    /// use rjax_ir::DType;
+    /// assert_eq!(DType::C128.real_dtype(), DType::F64);
+    /// assert_eq!(DType::F16.real_dtype(), DType::F16);
+    /// ```
+    pub fn real_dtype(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            d => d,
+        }
+    }
+    /// The complex dtype with parts of this float dtype (`f64 -> c128`,
+    /// narrower floats `-> c64`); complex dtypes are their own, and other
+    /// dtypes have none.
+    pub fn complex_dtype(self) -> Option<DType> {
+        match self {
+            DType::F64 | DType::C128 => Some(DType::C128),
+            DType::F16 | DType::BF16 | DType::F32 | DType::C64 => Some(DType::C64),
+            _ => None,
+        }
     }
     /// The gap between 1 and the next float (`finfo(dtype).eps`); `None`
     /// for other dtypes.
@@ -149,6 +192,7 @@ enum Node {
     Strong(DType),
     WeakInt,
     WeakFloat,
+    WeakComplex,
 }
 
 impl Node {
@@ -156,6 +200,7 @@ impl Node {
         match (weak, dtype) {
             (true, d) if d.is_int() => Node::WeakInt,
             (true, d) if d.is_float() => Node::WeakFloat,
+            (true, d) if d.is_complex() => Node::WeakComplex,
             (_, d) => Node::Strong(d),
         }
     }
@@ -175,10 +220,13 @@ impl Node {
             Strong(I16) => &[Strong(I32)],
             Strong(I32) => &[Strong(I64)],
             Strong(I64) => &[WeakFloat],
-            WeakFloat => &[Strong(F16), Strong(BF16)],
+            WeakFloat => &[Strong(F16), Strong(BF16), WeakComplex],
             Strong(F16) | Strong(BF16) => &[Strong(F32)],
-            Strong(F32) => &[Strong(F64)],
-            Strong(F64) => &[],
+            Strong(F32) => &[Strong(F64), Strong(C64)],
+            Strong(F64) => &[Strong(C128)],
+            WeakComplex => &[Strong(C64)],
+            Strong(C64) => &[Strong(C128)],
+            Strong(C128) => &[],
         }
     }
 
@@ -200,7 +248,8 @@ impl Node {
 
 /// The result dtype (and weakness) of combining two typed values, following
 /// JAX's lattice: `f16 * weak f32 -> f16`, `i32 + f32 -> f32`,
-/// `bf16 + f16 -> f32`.
+/// `bf16 + f16 -> f32`; complex numbers sit above the floats of their
+/// parts' width (`f32 + c64 -> c64`, `f64 + c64 -> c128`).
 ///
 /// ```
 /// use rjax_ir::{DType, promote_types};
@@ -208,6 +257,9 @@ impl Node {
 /// assert_eq!(promote_types((DType::I32, false), (DType::F32, false)), (DType::F32, false));
 /// assert_eq!(promote_types((DType::BF16, false), (DType::F16, false)), (DType::F32, false));
 /// assert_eq!(promote_types((DType::I32, true), (DType::F32, true)), (DType::F32, true));
+/// assert_eq!(promote_types((DType::F64, false), (DType::C64, false)), (DType::C128, false));
+/// assert_eq!(promote_types((DType::I32, false), (DType::C64, false)), (DType::C64, false));
+/// assert_eq!(promote_types((DType::F32, false), (DType::C64, true)), (DType::C64, false));
 /// ```
 pub fn promote_types(a: (DType, bool), b: (DType, bool)) -> (DType, bool) {
     let (na, nb) = (Node::of(a.0, a.1), Node::of(b.0, b.1));
@@ -222,7 +274,7 @@ pub fn promote_types(a: (DType, bool), b: (DType, bool)) -> (DType, bool) {
             let up = n.upper_set();
             common.iter().all(|c| up.contains(c))
         })
-        .unwrap_or(Node::Strong(DType::F64));
+        .unwrap_or(Node::Strong(DType::C128));
     match lub {
         Node::Strong(d) => (d, false),
         // A weak result keeps the widest dtype the weak operands carried.
@@ -232,6 +284,19 @@ pub fn promote_types(a: (DType, bool), b: (DType, bool)) -> (DType, bool) {
             match weak_floats.map(|(d, _)| d).max_by_key(|d| d.size_bytes()) {
                 Some(d) if a.1 && b.1 => (d, true),
                 _ => (DType::F32, a.1 || b.1),
+            }
+        }
+        // Weak complex: of the widest weak operand's width when both are
+        // weak, else the default complex dtype.
+        Node::WeakComplex => {
+            let widest = [a, b]
+                .into_iter()
+                .filter(|(d, w)| *w && d.is_inexact())
+                .filter_map(|(d, _)| d.complex_dtype())
+                .max_by_key(|d| d.size_bytes());
+            match widest {
+                Some(d) if a.1 && b.1 => (d, true),
+                _ => (DType::C64, a.1 || b.1),
             }
         }
     }

@@ -26,6 +26,8 @@ pub enum Scalar {
     Int(i64),
     UInt(u64),
     Float(f64),
+    /// Real and imaginary parts.
+    Complex(f64, f64),
 }
 
 impl Literal {
@@ -34,6 +36,15 @@ impl Literal {
             dtype,
             weak,
             value: Scalar::Float(v),
+        }
+        .cast(dtype)
+    }
+    /// A complex literal `re + im·i` of a complex `dtype`.
+    pub fn complex(re: f64, im: f64, dtype: DType, weak: bool) -> Literal {
+        Literal {
+            dtype,
+            weak,
+            value: Scalar::Complex(re, im),
         }
         .cast(dtype)
     }
@@ -60,12 +71,20 @@ impl Literal {
             weak: self.weak,
         }
     }
+    /// The value as an `f64` (the real part of a complex one).
     pub fn as_f64(&self) -> f64 {
         match self.value {
             Scalar::Bool(b) => b as u8 as f64,
             Scalar::Int(i) => i as f64,
             Scalar::UInt(u) => u as f64,
-            Scalar::Float(f) => f,
+            Scalar::Float(f) | Scalar::Complex(f, _) => f,
+        }
+    }
+    /// The imaginary part (0 for real values).
+    pub fn imag_f64(&self) -> f64 {
+        match self.value {
+            Scalar::Complex(_, im) => im,
+            Scalar::Bool(_) | Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) => 0.0,
         }
     }
     fn as_i64(&self) -> i64 {
@@ -73,7 +92,7 @@ impl Literal {
             Scalar::Bool(b) => b as i64,
             Scalar::Int(i) => i,
             Scalar::UInt(u) => u as i64,
-            Scalar::Float(f) => f as i64,
+            Scalar::Float(f) | Scalar::Complex(f, _) => f as i64,
         }
     }
     /// Convert to another dtype with numpy's casting (floats truncate
@@ -83,6 +102,11 @@ impl Literal {
             DType::Bool => Scalar::Bool(self.as_f64() != 0.0),
             DType::F32 | DType::F16 | DType::BF16 => Scalar::Float(round_to(self.as_f64(), dtype)),
             DType::F64 => Scalar::Float(self.as_f64()),
+            DType::C64 => Scalar::Complex(
+                round_to(self.as_f64(), DType::F32),
+                round_to(self.imag_f64(), DType::F32),
+            ),
+            DType::C128 => Scalar::Complex(self.as_f64(), self.imag_f64()),
             d if d.is_unsigned_int() => Scalar::UInt(wrap_unsigned(self.as_i64(), d)),
             d => Scalar::Int(wrap_signed(self.as_i64(), d)),
         };
@@ -110,6 +134,14 @@ impl Literal {
             DType::BF16 => half::bf16::from_f64(f).to_le_bytes().to_vec(),
             DType::F32 => (f as f32).to_le_bytes().to_vec(),
             DType::F64 => f.to_le_bytes().to_vec(),
+            DType::C64 => [f as f32, self.imag_f64() as f32]
+                .iter()
+                .flat_map(|p| p.to_le_bytes())
+                .collect(),
+            DType::C128 => [f, self.imag_f64()]
+                .iter()
+                .flat_map(|p| p.to_le_bytes())
+                .collect(),
         }
     }
 }
@@ -149,6 +181,7 @@ impl fmt::Display for Literal {
             Scalar::UInt(u) => write!(f, "{u}")?,
             Scalar::Float(x) if self.dtype == DType::F64 => write!(f, "{x:?}")?,
             Scalar::Float(x) => write!(f, "{:?}", x as f32)?,
+            Scalar::Complex(re, im) => write!(f, "({re:?}{im:+?}j)")?,
         }
         write!(f, ":{}[]", self.dtype)
     }

@@ -2,7 +2,8 @@
 
 use rjax_ir::{AVal, DType, Literal, Scalar};
 
-/// The MLIR element type: `f32`, `i1` for bool, `ui8` for unsigned.
+/// The MLIR element type: `f32`, `i1` for bool, `ui8` for unsigned,
+/// `complex<f32>` for c64.
 pub fn element_type(d: DType) -> &'static str {
     use DType::*;
     match d {
@@ -19,6 +20,8 @@ pub fn element_type(d: DType) -> &'static str {
         BF16 => "bf16",
         F32 => "f32",
         F64 => "f64",
+        C64 => "complex<f32>",
+        C128 => "complex<f64>",
     }
 }
 
@@ -49,6 +52,10 @@ pub fn dense_value(l: &Literal) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => float_text(f, l.dtype),
+        Scalar::Complex(re, im) => {
+            let part = l.dtype.real_dtype();
+            format!("({}, {})", float_text(re, part), float_text(im, part))
+        }
     }
 }
 

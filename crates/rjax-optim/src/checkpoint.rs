@@ -43,9 +43,9 @@ use std::io::Write;
 use std::panic::Location;
 use std::path::Path;
 
-/// The file's dtype for an rjax dtype (every rjax dtype has one).
-fn file_dtype(dtype: DType) -> Dtype {
-    match dtype {
+/// The file's dtype for an rjax dtype; safetensors has none for c128.
+fn file_dtype(dtype: DType) -> Option<Dtype> {
+    Some(match dtype {
         DType::Bool => Dtype::BOOL,
         DType::I8 => Dtype::I8,
         DType::I16 => Dtype::I16,
@@ -59,7 +59,9 @@ fn file_dtype(dtype: DType) -> Dtype {
         DType::BF16 => Dtype::BF16,
         DType::F32 => Dtype::F32,
         DType::F64 => Dtype::F64,
-    }
+        DType::C64 => Dtype::C64,
+        DType::C128 => return None,
+    })
 }
 
 /// The tensor name of every leaf: its key path's keys joined by dots.
@@ -93,7 +95,17 @@ pub fn to_bytes<T: Tree>(tree: &T) -> Result<Vec<u8>> {
         .iter()
         .zip(&data)
         .map(|(name, (bytes, aval))| {
-            TensorView::new(file_dtype(aval.dtype), aval.shape.clone(), bytes)
+            let dtype = file_dtype(aval.dtype).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::DType,
+                    "checkpoint",
+                    format!(
+                        "safetensors cannot store {} (leaf `{name}`)",
+                        aval.dtype.name()
+                    ),
+                )
+            })?;
+            TensorView::new(dtype, aval.shape.clone(), bytes)
                 .map(|v| (name.as_str(), v))
                 .map_err(|e| format_error(name, e))
         })
@@ -154,7 +166,7 @@ fn read<T: Tree>(bytes: &[u8], like: &T) -> Result<T> {
                     "the file has no tensor of this name".into(),
                 );
             };
-            if view.dtype() != file_dtype(want.dtype) {
+            if Some(view.dtype()) != file_dtype(want.dtype) {
                 let what = format!(
                     "the file holds {:?}, the tree wants {}",
                     view.dtype(),

@@ -21,6 +21,10 @@ pub enum ElementType {
     BF16,
     F32,
     F64,
+    /// Complex numbers of two `f32`s.
+    C64,
+    /// Complex numbers of two `f64`s.
+    C128,
 }
 
 impl ElementType {
@@ -31,7 +35,8 @@ impl ElementType {
             Pred | S8 | U8 => 1,
             S16 | U16 | F16 | BF16 => 2,
             S32 | U32 | F32 => 4,
-            S64 | U64 | F64 => 8,
+            S64 | U64 | F64 | C64 => 8,
+            C128 => 16,
         }
     }
 
@@ -51,13 +56,15 @@ impl ElementType {
             BF16 => sys::PJRT_Buffer_Type_PJRT_Buffer_Type_BF16,
             F32 => sys::PJRT_Buffer_Type_PJRT_Buffer_Type_F32,
             F64 => sys::PJRT_Buffer_Type_PJRT_Buffer_Type_F64,
+            C64 => sys::PJRT_Buffer_Type_PJRT_Buffer_Type_C64,
+            C128 => sys::PJRT_Buffer_Type_PJRT_Buffer_Type_C128,
         }
     }
 
     fn from_raw(raw: sys::PJRT_Buffer_Type) -> Option<ElementType> {
         use ElementType::*;
         [
-            Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64,
+            Pred, S8, S16, S32, S64, U8, U16, U32, U64, F16, BF16, F32, F64, C64, C128,
         ]
         .into_iter()
         .find(|t| t.raw() == raw)

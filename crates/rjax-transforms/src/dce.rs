@@ -140,6 +140,7 @@ fn prune_eqn(eqn: &Eqn, used: &[bool]) -> Eqn {
         | Primitive::TriangularSolve(_)
         | Primitive::RngBitGenerator { .. }
         | Primitive::Rev { .. }
+        | Primitive::Fft { .. }
         | Primitive::Sort { .. }
         | Primitive::AllReduce { .. }
         | Primitive::AllGather { .. }

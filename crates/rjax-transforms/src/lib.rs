@@ -7,6 +7,7 @@ mod batch;
 mod control;
 mod conv;
 mod dce;
+mod fft;
 mod gather;
 mod jit_batch;
 mod jvp;

@@ -67,6 +67,12 @@ pub enum UnaryOp {
     PopulationCount,
     /// The number of leading zero bits (integers).
     Clz,
+    /// The real part of a complex number (a float of the parts' width).
+    Real,
+    /// The imaginary part of a complex number.
+    Imag,
+    /// The complex conjugate.
+    Conj,
 }
 
 /// Elementwise functions of two operands of equal dtype. Shapes must be equal,
@@ -96,6 +102,8 @@ pub enum BinaryOp {
     Polygamma,
     /// The Hurwitz zeta function `zeta(x, q) = Σₖ (q + k)^-x`.
     Zeta,
+    /// `x + y·i` from floats `x` and `y` (f32 or f64).
+    Complex,
 }
 
 /// Elementwise comparisons giving bool.
@@ -254,6 +262,12 @@ pub enum Primitive {
         dtype: DType,
         algorithm: RngAlgorithm,
     },
+    /// A discrete Fourier transform over the trailing
+    /// `fft_lengths.len()` axes (one to three), of the kind [`FftType`].
+    Fft {
+        fft_type: FftType,
+        fft_lengths: Vec<usize>,
+    },
     /// Reverse the order of elements along `dimensions`.
     Rev {
         dimensions: Vec<usize>,
@@ -360,6 +374,21 @@ impl std::hash::Hash for JitCall {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         (Arc::as_ptr(&self.jaxpr) as usize).hash(state)
     }
+}
+
+/// The kind of a [`Primitive::Fft`], as XLA names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FftType {
+    /// Complex to complex, forward.
+    Fft,
+    /// Complex to complex, inverse (scaled by `1/n`).
+    Ifft,
+    /// Real to complex, forward: the `n/2 + 1` non-negative frequencies of
+    /// the last axis.
+    Rfft,
+    /// Complex to real, inverse: `n` real values from `n/2 + 1`
+    /// frequencies in the last axis.
+    Irfft,
 }
 
 /// The bit generator of [`Primitive::RngBitGenerator`].

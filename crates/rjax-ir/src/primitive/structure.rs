@@ -55,6 +55,7 @@ impl Primitive {
             | TriangularSolve(_)
             | RngBitGenerator { .. }
             | Rev { .. }
+            | Fft { .. }
             | Sort { .. }
             | AllReduce { .. }
             | AllGather { .. }
@@ -108,6 +109,7 @@ impl Primitive {
             | TriangularSolve(_)
             | RngBitGenerator { .. }
             | Rev { .. }
+            | Fft { .. }
             | Sort { .. }
             | Custom(_)
             | Jit(_)
@@ -158,6 +160,7 @@ impl Primitive {
             | Cholesky
             | TriangularSolve(_)
             | Rev { .. }
+            | Fft { .. }
             | AllReduce { .. }
             | AllGather { .. }
             | AxisIndex { .. }

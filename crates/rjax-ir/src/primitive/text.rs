@@ -1,7 +1,7 @@
 //! How primitives print: their names and parameters as `make_jaxpr`
 //! shows them.
 
-use super::{ArgOp, BinaryOp, Comparison, Primitive, ReduceOp, RngAlgorithm, UnaryOp};
+use super::{ArgOp, BinaryOp, Comparison, FftType, Primitive, ReduceOp, RngAlgorithm, UnaryOp};
 use std::fmt;
 
 impl UnaryOp {
@@ -45,6 +45,9 @@ impl UnaryOp {
             BesselI1e => "bessel_i1e",
             PopulationCount => "population_count",
             Clz => "clz",
+            Real => "real",
+            Imag => "imag",
+            Conj => "conj",
         }
     }
 }
@@ -71,6 +74,7 @@ impl BinaryOp {
             NextAfter => "nextafter",
             Polygamma => "polygamma",
             Zeta => "zeta",
+            Complex => "complex",
         }
     }
 }
@@ -85,6 +89,18 @@ impl Comparison {
             Le => "le",
             Gt => "gt",
             Ge => "ge",
+        }
+    }
+}
+
+impl FftType {
+    /// XLA's (and StableHLO's) name: `FFT`, `IFFT`, `RFFT`, `IRFFT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FftType::Fft => "FFT",
+            FftType::Ifft => "IFFT",
+            FftType::Rfft => "RFFT",
+            FftType::Irfft => "IRFFT",
         }
     }
 }
@@ -150,6 +166,7 @@ impl Primitive {
             TriangularSolve(_) => "triangular_solve",
             RngBitGenerator { .. } => "rng_bit_generator",
             Rev { .. } => "rev",
+            Fft { .. } => "fft",
             Sort { .. } => "sort",
             Pad { .. } => "pad",
             Iota { .. } => "iota",
@@ -268,6 +285,14 @@ impl Primitive {
                 t(shape)
             ),
             Rev { dimensions } => format!("dimensions={}", t(dimensions)),
+            Fft {
+                fft_type,
+                fft_lengths,
+            } => format!(
+                "fft_lengths={} fft_type={}",
+                t(fft_lengths),
+                fft_type.name()
+            ),
             Sort {
                 dimension,
                 is_stable,

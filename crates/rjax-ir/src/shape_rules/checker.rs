@@ -65,6 +65,17 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Values with an order: anything but complex numbers.
+    pub(super) fn ordered(&self, x: &AVal) -> Result<()> {
+        if x.dtype.is_complex() {
+            return Err(self.err(
+                ErrorKind::DType,
+                format!("complex numbers have no order ({})", x.dtype.name()),
+            ));
+        }
+        Ok(())
+    }
+
     /// The size of the square matrices in the last two axes of `x`.
     pub(super) fn square_matrices(&self, x: &AVal) -> Result<usize> {
         let r = x.rank();
@@ -93,15 +104,17 @@ impl<'a> Checker<'a> {
 
     pub(super) fn unary_dtype(&self, op: UnaryOp, d: DType) -> Result<()> {
         use UnaryOp::*;
+        // As in JAX: the analytic functions extend to complex numbers; the
+        // ones that need an order or are special functions of reals do not.
         let ok = match op {
             Neg | Abs | Sign => d.is_numeric(),
             Not => d.is_bool() || d.is_int(),
             PopulationCount | Clz => d.is_int(),
-            Exp | Log | Log1p | Expm1 | Tanh | Logistic | Sin | Cos | Tan | Sqrt | Rsqrt
-            | Floor | Ceil | Round | IsFinite | Erf | ErfInv | Cbrt | Sinh | Cosh | Asin | Acos
-            | Atan | Asinh | Acosh | Atanh | Lgamma | Digamma | Erfc | BesselI0e | BesselI1e => {
-                d.is_float()
-            }
+            Real | Imag | Conj => d.is_complex(),
+            Exp | Log | Log1p | Expm1 | Tanh | Logistic | Sin | Cos | Tan | Sqrt | Rsqrt | Sinh
+            | Cosh | Asin | Acos | Atan | Asinh | Acosh | Atanh => d.is_inexact(),
+            Floor | Ceil | Round | IsFinite | Erf | ErfInv | Cbrt | Lgamma | Digamma | Erfc
+            | BesselI0e | BesselI1e => d.is_float(),
         };
         if ok {
             Ok(())
@@ -117,9 +130,12 @@ impl<'a> Checker<'a> {
         let ok = match op {
             And | Or | Xor => d.is_bool() || d.is_int(),
             ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => d.is_int(),
-            Pow | Atan2 | NextAfter | Polygamma | Zeta => d.is_float(),
-            Max | Min => true,
-            Add | Sub | Mul | Div | Rem => d.is_numeric(),
+            Pow => d.is_inexact(),
+            Atan2 | NextAfter | Polygamma | Zeta => d.is_float(),
+            Complex => matches!(d, DType::F32 | DType::F64),
+            // Complex numbers have no order.
+            Max | Min | Rem => !d.is_complex(),
+            Add | Sub | Mul | Div => d.is_numeric(),
         };
         if ok {
             Ok(())

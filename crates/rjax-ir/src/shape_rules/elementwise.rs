@@ -1,16 +1,17 @@
 //! Shape rules of the elementwise primitives and conversions.
 
 use super::checker::Checker;
-use crate::primitive::{BinaryOp, UnaryOp};
+use crate::primitive::{BinaryOp, Comparison, UnaryOp};
 use crate::{AVal, DType, ErrorKind, Result};
 
 pub(super) fn unary(check: &Checker, op: UnaryOp) -> Result<AVal> {
     let [x] = check.arity::<1>()?;
     check.unary_dtype(op, x.dtype)?;
-    let dtype = if op == UnaryOp::IsFinite {
-        DType::Bool
-    } else {
-        x.dtype
+    let dtype = match op {
+        UnaryOp::IsFinite => DType::Bool,
+        // The modulus and the parts of a complex number are real.
+        UnaryOp::Abs | UnaryOp::Real | UnaryOp::Imag => x.dtype.real_dtype(),
+        _ => x.dtype,
     };
     Ok(AVal {
         shape: x.shape.clone(),
@@ -22,16 +23,27 @@ pub(super) fn unary(check: &Checker, op: UnaryOp) -> Result<AVal> {
 pub(super) fn binary(check: &Checker, op: BinaryOp) -> Result<AVal> {
     let [x, y] = check.arity::<2>()?;
     check.binary_dtype(op, x, y)?;
+    let dtype = match op {
+        BinaryOp::Complex => x.dtype.complex_dtype().unwrap_or(x.dtype),
+        _ => x.dtype,
+    };
     Ok(AVal {
         shape: check.elementwise_shape(&[x, y])?,
-        dtype: x.dtype,
+        dtype,
         weak: x.weak && y.weak,
     })
 }
 
-pub(super) fn compare(check: &Checker) -> Result<AVal> {
+pub(super) fn compare(check: &Checker, cmp: Comparison) -> Result<AVal> {
     let [x, y] = check.arity::<2>()?;
     check.same_dtype(&[x, y])?;
+    let ordering = !matches!(cmp, Comparison::Eq | Comparison::Ne);
+    if ordering && x.dtype.is_complex() {
+        return Err(check.err(
+            ErrorKind::DType,
+            format!("complex numbers have no order ({})", x.dtype.name()),
+        ));
+    }
     Ok(AVal::new(check.elementwise_shape(&[x, y])?, DType::Bool))
 }
 

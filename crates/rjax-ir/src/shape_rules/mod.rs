@@ -43,7 +43,7 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
     Ok(match prim {
         Unary(op) => vec![elementwise::unary(&check, *op)?],
         Binary(op) => vec![elementwise::binary(&check, *op)?],
-        Compare(_) => vec![elementwise::compare(&check)?],
+        Compare(cmp) => vec![elementwise::compare(&check, *cmp)?],
         Select => vec![elementwise::select(&check)?],
         StopGradient => vec![check.arity::<1>()?[0].clone()],
         ReducePrecision { exponent_bits, .. } => {
@@ -124,6 +124,10 @@ fn output_avals(prim: &Primitive, inputs: &[AVal]) -> Result<Vec<AVal>> {
         Gather { dims, slice_sizes } => vec![structural::gather(&check, dims, slice_sizes)?],
         Scatter { dims, op } => vec![structural::scatter(&check, dims, *op)?],
         Rev { dimensions } => vec![structural::rev(&check, dimensions)?],
+        Fft {
+            fft_type,
+            fft_lengths,
+        } => vec![linalg::fft(&check, *fft_type, fft_lengths)?],
         Sort {
             dimension,
             num_keys,

@@ -13,6 +13,9 @@ pub(super) fn reduce(check: &Checker, op: ReduceOp, axes: &[usize]) -> Result<AV
             format!("needs bool or integers, not {}", x.dtype.name()),
         ));
     }
+    if matches!(op, ReduceOp::Max | ReduceOp::Min) {
+        check.ordered(x)?;
+    }
     Ok(x.with_shape(
         x.shape
             .iter()
@@ -26,6 +29,7 @@ pub(super) fn reduce(check: &Checker, op: ReduceOp, axes: &[usize]) -> Result<AV
 pub(super) fn arg_reduce(check: &Checker, axis: usize, index_dtype: DType) -> Result<AVal> {
     let [x] = check.arity::<1>()?;
     check.axes(&[axis], x.rank())?;
+    check.ordered(x)?;
     if x.shape[axis] == 0 {
         return Err(check.err(
             ErrorKind::Shape,
@@ -58,6 +62,9 @@ pub(super) fn sort(check: &Checker, dimension: usize, num_keys: usize) -> Result
     }
     if inputs.iter().any(|x| x.shape != first.shape) {
         return Err(check.err(ErrorKind::Shape, "operands must have one shape"));
+    }
+    for key in &inputs[..num_keys] {
+        check.ordered(key)?;
     }
     Ok(inputs.to_vec())
 }

@@ -10,7 +10,10 @@ pub(super) fn unary(e: &mut Emitter, s: &Site, op: UnaryOp) -> String {
     let (x, out) = (&s.x, s.out);
     match (op, unary_op(op)) {
         (UnaryOp::IsFinite, _) => e.op(format!("stablehlo.is_finite {x} : {}", s.sig())),
-        (_, Some(name)) if name.starts_with("chlo.") => {
+        (UnaryOp::Conj, _) => conj(e, x, &s.ins[0]),
+        // The generic form where the result type differs (chlo, and the
+        // real results of complex operands).
+        (_, Some(name)) if name.starts_with("chlo.") || s.ins[0].dtype != out.dtype => {
             e.op(format!("\"{name}\"({x}) : {}", s.sig()))
         }
         (_, Some(name)) => e.op(format!("{name} {x} : {}", s.t_out)),
@@ -21,7 +24,12 @@ pub(super) fn unary(e: &mut Emitter, s: &Site, op: UnaryOp) -> String {
 pub(super) fn binary(e: &mut Emitter, s: &Site, op: BinaryOp) -> String {
     let [a, b] = splat_scalars(e, s.operands, s.ins, s.out);
     let (name, t_out) = (binary_op(op), &s.t_out);
-    if name.starts_with("chlo.") {
+    if op == BinaryOp::Complex {
+        let t_in = tensor_type(&s.ins[0].with_shape(s.out.shape.clone()));
+        e.op(format!(
+            "\"{name}\"({a}, {b}) : ({t_in}, {t_in}) -> {t_out}"
+        ))
+    } else if name.starts_with("chlo.") {
         e.op(format!(
             "\"{name}\"({a}, {b}) : ({t_out}, {t_out}) -> {t_out}"
         ))
@@ -42,12 +50,50 @@ pub(super) fn compare(e: &mut Emitter, s: &Site, cmp: Comparison) -> String {
     ))
 }
 
+/// `convert_element_type`; complex numbers become real ones by their real
+/// part, as in JAX.
+pub(super) fn convert(e: &mut Emitter, s: &Site) -> String {
+    let (x, a) = (&s.x, &s.ins[0]);
+    if a.dtype.is_complex() && !s.out.dtype.is_complex() {
+        let part = a.with_dtype(a.dtype.real_dtype());
+        let re = e.op(format!(
+            "\"stablehlo.real\"({x}) : ({}) -> {}",
+            tensor_type(a),
+            tensor_type(&part)
+        ));
+        if part.dtype == s.out.dtype {
+            return re;
+        }
+        return e.op(format!(
+            "stablehlo.convert {re} : ({}) -> {}",
+            tensor_type(&part),
+            s.t_out
+        ));
+    }
+    e.op(format!("stablehlo.convert {x} : {}", s.sig()))
+}
+
 pub(super) fn select(e: &mut Emitter, s: &Site) -> String {
     let (p, f, t) = (&s.operands[0], &s.operands[1], &s.operands[2]);
     e.op(format!(
         "stablehlo.select {p}, {t}, {f} : {}, {}",
         tensor_type(&s.ins[0]),
         s.t_out
+    ))
+}
+
+/// The complex conjugate, which StableHLO spells with the parts:
+/// `complex(real(x), -imag(x))`.
+fn conj(e: &mut Emitter, x: &str, a: &AVal) -> String {
+    let (t, t_part) = (
+        tensor_type(a),
+        tensor_type(&a.with_dtype(a.dtype.real_dtype())),
+    );
+    let re = e.op(format!("\"stablehlo.real\"({x}) : ({t}) -> {t_part}"));
+    let im = e.op(format!("\"stablehlo.imag\"({x}) : ({t}) -> {t_part}"));
+    let neg_im = e.op(format!("stablehlo.negate {im} : {t_part}"));
+    e.op(format!(
+        "\"stablehlo.complex\"({re}, {neg_im}) : ({t_part}, {t_part}) -> {t}"
     ))
 }
 
@@ -64,7 +110,7 @@ fn splat_scalars(e: &mut Emitter, operands: &[String], ins: &[AVal], out: &AVal)
 }
 
 /// The operation of a unary primitive; `None` for `bessel_i0e`, which is
-/// spelled out by [`crate::bessel`].
+/// spelled out by [`crate::bessel`], and `conj`, by [`conj`].
 fn unary_op(op: UnaryOp) -> Option<&'static str> {
     use UnaryOp::*;
     Some(match op {
@@ -105,6 +151,10 @@ fn unary_op(op: UnaryOp) -> Option<&'static str> {
         BesselI0e => return None,
         PopulationCount => "stablehlo.popcnt",
         Clz => "stablehlo.count_leading_zeros",
+        Real => "stablehlo.real",
+        Imag => "stablehlo.imag",
+        // Spelled out by [`conj`].
+        Conj => return None,
     })
 }
 
@@ -129,6 +179,7 @@ fn binary_op(op: BinaryOp) -> &'static str {
         NextAfter => "chlo.next_after",
         Polygamma => "chlo.polygamma",
         Zeta => "chlo.zeta",
+        Complex => "stablehlo.complex",
     }
 }
 
@@ -145,7 +196,7 @@ fn comparison(c: Comparison) -> &'static str {
 }
 
 pub(crate) fn comparison_type(d: DType) -> &'static str {
-    if d.is_float() {
+    if d.is_inexact() {
         "FLOAT"
     } else if d.is_signed_int() {
         "SIGNED"

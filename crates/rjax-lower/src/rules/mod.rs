@@ -71,7 +71,7 @@ pub(crate) fn lower_eqn(
         Binary(op) => elementwise::binary(e, s, *op),
         Compare(cmp) => elementwise::compare(e, s, *cmp),
         Select => elementwise::select(e, s),
-        ConvertElementType { .. } => e.op(format!("stablehlo.convert {x} : {}", s.sig())),
+        ConvertElementType { .. } => elementwise::convert(e, s),
         BitcastConvertType { .. } => e.op(format!("stablehlo.bitcast_convert {x} : {}", s.sig())),
         RngBitGenerator { algorithm, .. } => {
             return Ok(random::rng_bit_generator(e, x, &outs[1], *algorithm));
@@ -136,6 +136,15 @@ pub(crate) fn lower_eqn(
             crate::gather::gather(e, operands, ins, out, dims, slice_sizes)
         }
         Scatter { dims, op } => crate::gather::scatter(e, operands, ins, dims, *op),
+        Fft {
+            fft_type,
+            fft_lengths,
+        } => e.op(format!(
+            "stablehlo.fft {x}, type = {}, length = {} : {}",
+            fft_type.name(),
+            list(fft_lengths),
+            s.sig()
+        )),
         Rev { dimensions } => e.op(format!(
             "stablehlo.reverse {x}, dims = {} : {t_out}",
             list(dimensions)

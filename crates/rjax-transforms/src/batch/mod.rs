@@ -220,7 +220,10 @@ impl BatchInterpreter {
                 members::unrolled(prim, x, d, size)
             }
             RngBitGenerator { .. } => members::per_member(prim, &x[0], b0, size),
-            Cholesky | TriangularSolve(_) => one(crate::linalg::batched(prim, x, d, size)?, 0),
+            // Leading axes are batch axes.
+            Cholesky | TriangularSolve(_) | Fft { .. } => {
+                one(crate::linalg::batched(prim, x, d, size)?, 0)
+            }
             Gather { dims, slice_sizes } => one(
                 crate::gather::batched_gather(dims, slice_sizes, x, d, size)?,
                 0,

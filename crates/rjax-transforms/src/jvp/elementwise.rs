@@ -1,7 +1,7 @@
 //! Tangents of the elementwise primitives.
 
 use super::sum_opt;
-use crate::ops::{self, add, compare, convert, div, mul, neg, scalar, select, sub};
+use crate::ops::{self, add, binary, compare, convert, div, mul, neg, scalar, select, sub};
 use rjax_ir::primitive::{BinaryOp, Comparison, UnaryOp};
 use rjax_ir::{Error, ErrorKind, Primitive, Result, Value, bind1};
 
@@ -30,7 +30,9 @@ pub(super) fn unary_tangent(
         Tan => add(&one, &mul(y, y)?)?,
         Sqrt => return Ok(Some(div(t, &mul(y, &scalar(2.0, d))?)?)),
         Rsqrt => div(&mul(y, &scalar(-0.5, d))?, x)?,
+        Abs if d.is_complex() => return complex_abs_tangent(x, y, t).map(Some),
         Abs => u(Sign, x)?,
+        Real | Imag | Conj => return Ok(Some(u(op, t)?)),
         // JAX's association: c * (t * exp(..)).
         Erf => {
             let e = u(Exp, &neg(&mul(x, x)?)?)?;
@@ -146,10 +148,32 @@ pub(super) fn binary_tangent(
         )),
         Polygamma => scale(tb, &ops::binary(Polygamma, &add(a, &scalar(1.0, d))?, b)?),
         Zeta => Err(not_differentiable("zeta", "of zeta")),
+        Complex => {
+            if ta.is_none() && tb.is_none() {
+                return Ok(None);
+            }
+            let part = |t: &Option<Value>, x: &Value| match t {
+                Some(t) => ops::fit(t, &shape),
+                None => ops::zeros(&x.aval().with_shape(shape.clone())),
+            };
+            Ok(Some(binary(Complex, &part(ta, a)?, &part(tb, b)?)?))
+        }
         And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic | NextAfter => {
             Ok(None)
         }
     }
+}
+
+/// The tangent of `|x|` at a complex `x`: `re(t · conj(x) / |x|)`, with
+/// `|x| = 0` replaced by 1 (a zero tangent there), as JAX computes it.
+fn complex_abs_tangent(x: &Value, y: &Value, t: &Value) -> Result<Value> {
+    let d = x.aval().dtype;
+    let modulus = convert(y, d)?;
+    let zero = compare(Comparison::Eq, &modulus, &scalar(0.0, d))?;
+    let one = ops::fit(&scalar(1.0, d), &modulus.aval().shape)?;
+    let safe = select(&zero, &one, &modulus)?;
+    let direction = div(&ops::unary(UnaryOp::Conj, x)?, &safe)?;
+    ops::unary(UnaryOp::Real, &mul(t, &direction)?)
 }
 
 /// `i0e(x) - i1e(x) (sign(x) + 1 / x)`, the derivative of `i1e`, with `x`

@@ -119,7 +119,7 @@ fn jvp_rule(
     // operand has one or the result has no floats).
     let with = |rule: &dyn Fn(&[Value]) -> Result<Option<Value>>| {
         let y = bind(prim, x)?;
-        if t.iter().all(Option::is_none) || !out_avals[0].dtype.is_float() {
+        if t.iter().all(Option::is_none) || !out_avals[0].dtype.is_inexact() {
             let n = y.len();
             return Ok((y, vec![None; n]));
         }
@@ -150,7 +150,7 @@ fn jvp_rule(
         Unary(op) => with(&|y| unary_tangent(*op, &x[0], &y[0], t[0].as_ref())),
         Binary(op) => with(&|y| binary_tangent(*op, &x[0], &x[1], &y[0], &t[0], &t[1])),
         ConvertElementType { new_dtype, .. } => with(&|_| match &t[0] {
-            Some(t) if x[0].aval().dtype.is_float() => Ok(Some(convert(t, *new_dtype)?)),
+            Some(t) if x[0].aval().dtype.is_inexact() => Ok(Some(convert(t, *new_dtype)?)),
             _ => Ok(None),
         }),
         Select => linear_in(&[1, 2]),
@@ -160,6 +160,7 @@ fn jvp_rule(
         | Squeeze { .. }
         | ExpandDims { .. }
         | Rev { .. }
+        | Fft { .. }
         | Slice { .. }
         | ReducePrecision { .. }
         | DynamicSlice { .. }

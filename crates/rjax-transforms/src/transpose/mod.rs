@@ -168,6 +168,10 @@ fn transpose_rule(prim: &Primitive, x: &[Operand], cts: &[Value]) -> Result<Vec<
             vec![Some(crate::ops::reshape(ct, &x[0].aval().shape)?)]
         }
         Transpose { permutation } => vec![Some(structural::permutation(permutation, ct)?)],
+        Fft {
+            fft_type,
+            fft_lengths,
+        } => vec![Some(crate::fft::transpose(*fft_type, fft_lengths, ct)?)],
         BroadcastInDim {
             shape,
             broadcast_dimensions,
