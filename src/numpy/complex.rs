@@ -6,6 +6,24 @@ use super::{cast, fallible, to_float, zeros_like};
 use crate::{Array, lax};
 use rjax_ir::{DType, Result};
 
+impl Array {
+    /// The real part, as JAX's `x.real` ([`real`]).
+    #[track_caller]
+    pub fn real(&self) -> Array {
+        real(self)
+    }
+    /// The imaginary part, as JAX's `x.imag` ([`imag`]).
+    #[track_caller]
+    pub fn imag(&self) -> Array {
+        imag(self)
+    }
+    /// The complex conjugate, as JAX's `x.conj()` ([`conj`]).
+    #[track_caller]
+    pub fn conj(&self) -> Array {
+        conj(self)
+    }
+}
+
 /// The real part (`x` itself for real arrays).
 ///
 /// ```

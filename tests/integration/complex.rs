@@ -442,3 +442,71 @@ fn complex_primitives_differentiate_batch_and_jit() {
         );
     }
 }
+
+type ComplexFn = fn(&Array) -> Array;
+
+/// Every analytic function `lax` extends to complex numbers, eager and
+/// jitted, against `num_complex`'s (principal branches, as XLA's).
+#[test]
+fn analytic_functions_agree_with_num_complex() {
+    let points: Vec<Complex<f64>> = [(0.3, 0.4), (-0.7, 0.2), (1.5, -0.9), (-0.2, -1.3)]
+        .iter()
+        .map(|&(re, im)| Complex::new(re, im))
+        .collect();
+    let one = Complex::new(1.0, 0.0);
+    let cases: [(&str, ComplexFn, fn(Complex<f64>) -> Complex<f64>); 19] = [
+        ("exp", lax::exp, |z| z.exp()),
+        ("log", lax::log, |z| z.ln()),
+        ("log1p", lax::log1p, |z| (z + 1.0).ln()),
+        ("expm1", lax::expm1, |z| z.exp() - 1.0),
+        ("sqrt", lax::sqrt, |z| z.sqrt()),
+        ("rsqrt", lax::rsqrt, |z| 1.0 / z.sqrt()),
+        ("sin", lax::sin, |z| z.sin()),
+        ("cos", lax::cos, |z| z.cos()),
+        ("tan", lax::tan, |z| z.tan()),
+        ("tanh", lax::tanh, |z| z.tanh()),
+        ("logistic", lax::logistic, |z| 1.0 / (1.0 + (-z).exp())),
+        ("sinh", lax::sinh, |z| z.sinh()),
+        ("cosh", lax::cosh, |z| z.cosh()),
+        ("asin", lax::asin, |z| z.asin()),
+        ("acos", lax::acos, |z| z.acos()),
+        ("atan", lax::atan, |z| z.atan()),
+        ("asinh", lax::asinh, |z| z.asinh()),
+        ("acosh", lax::acosh, |z| z.acosh()),
+        ("atanh", lax::atanh, |z| z.atanh()),
+    ];
+    let z = Array::from_vec(points.clone());
+    for (name, f, want) in cases {
+        let want: Vec<Complex<f64>> = points.iter().map(|&p| want(p)).collect();
+        let eager = f(&z).to_vec::<Complex<f64>>();
+        let jitted = jit(move |z: Array| f(&z))
+            .call(z.clone())
+            .map(|y| y.to_vec::<Complex<f64>>());
+        for (mode, got) in [("eager", eager), ("jit", jitted.and_then(|g| g))] {
+            let got = got.unwrap_or_else(|e| panic!("{name} ({mode}): {e}"));
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).norm() <= 1e-12 * (one + w).norm(),
+                    "{name} ({mode}): got {g}, want {w}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn array_methods_and_gradient_convention() {
+    let z = Array::scalar(Complex::new(1.0f32, 2.0));
+    assert_eq!(z.real().item::<f32>().unwrap(), 1.0);
+    assert_eq!(z.imag().item::<f32>().unwrap(), 2.0);
+    assert_eq!(
+        z.conj().item::<Complex<f32>>().unwrap(),
+        Complex::new(1.0, -2.0)
+    );
+    // JAX's convention: grad |z|² = 2 conj(z).
+    let g = grad(|z: Array| jnp::square(&jnp::abs(&z)))(z.clone()).unwrap();
+    assert_eq!(g.item::<Complex<f32>>().unwrap(), Complex::new(2.0, -4.0));
+    // A weak complex scalar keeps an array's precision, as Python's `1j`.
+    let i = Array::weak(Complex::new(0.0f64, 1.0));
+    assert_eq!((&Array::scalar(2.0f32) * &i).dtype().unwrap(), DType::C64);
+}
