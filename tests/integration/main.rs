@@ -8,6 +8,7 @@ mod catalogue;
 mod checkpoints;
 mod cnn;
 mod common;
+mod compilation_cache;
 mod control;
 mod errors;
 mod fixtures;
