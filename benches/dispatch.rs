@@ -63,6 +63,9 @@ fn main() {
         jitted / raw
     );
     println!("  eager                       {eager:7.2} us");
+    println!("bench: raw_dispatch {raw:.2}");
+    println!("bench: jit_dispatch {jitted:.2}");
+    println!("bench: eager_dispatch {eager:.2}");
 
     let sizes = [784, 512, 512, 10];
     let params: Vec<(Array, Array)> = sizes

@@ -70,6 +70,9 @@ fn main() {
     println!(
         "rjax: trace+transform+lower {lower:.1} us, first call {compile_ms:.1} ms, steady-state step {steady:.1} us"
     );
+    println!("bench: trace_lower {lower:.1}");
+    println!("bench: first_call {:.1}", compile_ms * 1e3);
+    println!("bench: training_step {steady:.1}");
     per_example_gradients();
 }
 
@@ -110,4 +113,6 @@ fn per_example_gradients() {
             .unwrap();
     });
     println!("rjax: per-example grads {pe:.1} us, batch grad {bg:.1} us");
+    println!("bench: per_example_grads {pe:.1}");
+    println!("bench: batch_grad {bg:.1}");
 }

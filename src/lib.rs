@@ -34,6 +34,7 @@ mod autodiff;
 mod callback;
 pub mod catalogue;
 mod collectives;
+pub mod compilation_cache;
 mod control;
 mod conv;
 mod cumulative;

@@ -49,10 +49,7 @@ pub fn compile_module(text: &str) -> Result<Module> {
         ));
     }
     let rt = runtime()?;
-    let exe = rt
-        .client
-        .compile(text, &CompileOptions::default())
-        .map_err(|e| pjrt_error("compile_module", e))?;
+    let exe = rt.compile_text(text, &CompileOptions::default(), "compile_module")?;
     Ok(Module { exe })
 }
 

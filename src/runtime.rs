@@ -1,6 +1,7 @@
 //! The process-wide PJRT runtime: plugin discovery, the client, compilation
 //! and the device arrays that concrete values live in.
 
+use crate::compilation_cache::{self, DiskCache};
 use rjax_ir::{AVal, Concrete, DType, Error, ErrorKind, Jaxpr, Literal, Result, Value};
 use rjax_lower::LowerOptions;
 use rjax_pjrt::{Buffer, Client, ClientOptions, CompileOptions, ElementType, Executable, Plugin};
@@ -14,6 +15,8 @@ type ScalarKey = (DType, Vec<u8>);
 /// The plugin, its client and the caches shared by eager execution and `jit`.
 pub(crate) struct Runtime {
     pub client: Client,
+    /// The persistent compilation cache; `None` when off.
+    pub disk_cache: Option<DiskCache>,
     scalars: Mutex<HashMap<ScalarKey, Arc<DeviceArray>>>,
 }
 
@@ -30,13 +33,24 @@ pub(crate) fn runtime() -> Result<&'static Runtime> {
 impl Runtime {
     fn start() -> Result<Runtime> {
         let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
-        let options = ClientOptions {
+        let cpu_options = ClientOptions {
             cpu_device_count: Some(cpu_device_count(env("RJAX_CPU_DEVICE_COUNT").as_deref())?),
             asynchronous: Some(asynchronous(env("RJAX_ASYNC").as_deref())?),
         };
         let cuda = is_cuda(env("RJAX_PLATFORM").as_deref())?;
+        // The CUDA plugin refuses create options it does not know, and
+        // these two are the CPU plugin's.
+        let options = if cuda {
+            ClientOptions::default()
+        } else {
+            cpu_options
+        };
         let (path, sha256) = plugin_source(cuda)?;
         quiet_plugin_logs();
+        let disk_cache = DiskCache::from_env(&match sha256 {
+            Some(hash) => format!("sha256 {hash}"),
+            None => compilation_cache::file_identity(&path),
+        })?;
         let plugin = match sha256 {
             Some(hash) => Plugin::load_verified(&path, hash),
             None => Plugin::load(&path),
@@ -45,6 +59,7 @@ impl Runtime {
         let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
         Ok(Runtime {
             client,
+            disk_cache,
             scalars: Mutex::default(),
         })
     }
@@ -105,9 +120,22 @@ impl Runtime {
             num_partitions: 1,
             device_assignment,
         };
-        self.client
-            .compile(&text, &opts)
-            .map_err(|e| pjrt_error(name, e))
+        self.compile_text(&text, &opts, name)
+    }
+
+    /// Compile StableHLO text, through the persistent compilation cache
+    /// when it is on.
+    pub fn compile_text(
+        &self,
+        text: &str,
+        opts: &CompileOptions,
+        name: &str,
+    ) -> Result<Executable> {
+        match &self.disk_cache {
+            Some(cache) => cache.compile(&self.client, text, opts),
+            None => self.client.compile(text, opts),
+        }
+        .map_err(|e| pjrt_error(name, e))
     }
 
     /// Copy host bytes to device 0 as an array of type `aval`.
@@ -226,7 +254,7 @@ fn is_cuda(value: Option<&str>) -> Result<bool> {
     }
 }
 
-fn bad_env(name: &str, value: &str, expected: &str) -> Error {
+pub(crate) fn bad_env(name: &str, value: &str, expected: &str) -> Error {
     Error::new(
         ErrorKind::Param,
         "runtime",

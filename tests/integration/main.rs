@@ -9,6 +9,7 @@ mod checkpoints;
 mod cnn;
 mod common;
 mod complex;
+mod compilation_cache;
 mod control;
 mod errors;
 mod fixtures;

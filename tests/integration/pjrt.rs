@@ -119,6 +119,47 @@ fn all_reduce_over_eight_replicas() {
 }
 
 #[test]
+fn a_serialized_program_loads_back_and_computes_the_same() {
+    let text = "module @m {
+  func.func public @main(%x: tensor<3xf32>) -> tensor<3xf32> {
+    %0 = stablehlo.multiply %x, %x : tensor<3xf32>
+    %1 = stablehlo.exponential %0 : tensor<3xf32>
+    return %1 : tensor<3xf32>
+  }
+}";
+    let c = client();
+    let opts = CompileOptions::default();
+    let exe = c.compile(text, &opts).unwrap();
+    let bytes = exe.serialize().unwrap();
+    let back = c.deserialize(&bytes, &opts).unwrap();
+    assert_eq!(back.num_outputs(), 1);
+    let x: Vec<u8> = [0.5f32, -1.0, 2.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let arg = c.buffer_from_host(&x, ElementType::F32, &[3], 0).unwrap();
+    let run = |e: &rjax_pjrt::Executable| {
+        let mut out = [0u8; 12];
+        e.execute(&[&[&arg]]).unwrap()[0][0]
+            .to_host(&mut out)
+            .unwrap();
+        out
+    };
+    assert_eq!(run(&back), run(&exe), "bit for bit: the same machine code");
+    let got: Vec<f32> = run(&back)
+        .chunks(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    for (g, want) in got.iter().zip([0.25f32.exp(), 1f32.exp(), 4f32.exp()]) {
+        assert!((g - want).abs() <= 1e-5 * want, "{g} vs {want}");
+    }
+    assert!(
+        c.deserialize(b"not a program", &opts).is_err(),
+        "foreign bytes are an error"
+    );
+}
+
+#[test]
 fn errors_carry_the_plugin_message() {
     let err = client()
         .compile("module { this is not mlir }", &CompileOptions::default())

@@ -231,6 +231,35 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Load a program that [`Executable::serialize`] wrote, from a client of
+    /// the same plugin with the same devices (`PJRT_Executable_DeserializeAndLoad`).
+    /// `options` are those it was compiled with (its replica count is taken
+    /// from them). The plugin checks the bytes' format; callers that keep
+    /// them on disk check their integrity first.
+    pub fn deserialize(&self, bytes: &[u8], options: &CompileOptions) -> Result<Executable> {
+        let mut a = args!(PJRT_Executable_DeserializeAndLoad_Args {
+            client: self.inner.raw,
+            serialized_executable: bytes.as_ptr().cast(),
+            serialized_executable_size: bytes.len(),
+        });
+        // SAFETY: `self.inner.raw` is this live client; `bytes` is readable
+        // for its length across the call, which copies what it keeps; no
+        // compile options override is passed (null).
+        unsafe {
+            call!(
+                &self.inner.plugin,
+                PJRT_Executable_DeserializeAndLoad,
+                &mut a
+            )
+        }?;
+        let raw = created("PJRT_Executable_DeserializeAndLoad", a.loaded_executable)?;
+        // SAFETY: `raw` is the loaded executable just made on this client
+        // and handed to us; `Executable::wrap` becomes its only owner.
+        unsafe { Executable::wrap(self.inner.clone(), raw, options.num_replicas as usize) }
+    }
+}
+
 /// The bytes of an array of `dims` of `ty`; `None` for a negative dimension
 /// or a size beyond `usize`.
 pub(crate) fn byte_size(dims: &[i64], ty: ElementType) -> Option<usize> {

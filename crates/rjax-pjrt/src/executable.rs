@@ -86,6 +86,62 @@ impl Executable {
         Ok(exe)
     }
 
+    /// The compiled program as bytes (`PJRT_Executable_Serialize`), which
+    /// [`crate::Client::deserialize`] loads back into a client of the same
+    /// plugin with the same devices, without compiling again.
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        let plugin = &self.client.plugin;
+        let mut get = args!(PJRT_LoadedExecutable_GetExecutable_Args {
+            loaded_executable: self.raw
+        });
+        // SAFETY: `self.raw` is this live loaded executable.
+        unsafe { call!(plugin, PJRT_LoadedExecutable_GetExecutable, &mut get) }?;
+        let executable = created("PJRT_LoadedExecutable_GetExecutable", get.executable)?;
+        let mut s = args!(PJRT_Executable_Serialize_Args {
+            executable: executable
+        });
+        // SAFETY: `executable` is the live executable just returned; on
+        // success the plugin hands back bytes owned by
+        // `serialized_executable`, which its deleter frees.
+        let serialized = unsafe { call!(plugin, PJRT_Executable_Serialize, &mut s) };
+        let bytes = serialized.map(|()| {
+            let bytes = if s.serialized_bytes.is_null() {
+                Vec::new()
+            } else {
+                // SAFETY: the plugin returned `serialized_bytes_size`
+                // readable bytes, alive until the deleter runs below.
+                unsafe {
+                    std::slice::from_raw_parts(
+                        s.serialized_bytes.cast::<u8>(),
+                        s.serialized_bytes_size,
+                    )
+                }
+                .to_vec()
+            };
+            if let Some(delete) = s.serialized_executable_deleter {
+                // SAFETY: the deleter the plugin gave frees the object it
+                // gave with it, once, here, after the bytes were copied.
+                unsafe { delete(s.serialized_executable) };
+            }
+            bytes
+        });
+        let mut d = args!(PJRT_Executable_Destroy_Args {
+            executable: executable
+        });
+        // SAFETY: what `GetExecutable` returns is the caller's to destroy;
+        // it is destroyed once, here, serialized or not.
+        unsafe { call!(plugin, PJRT_Executable_Destroy, &mut d) }?;
+        let bytes = bytes?;
+        if bytes.is_empty() {
+            return Err(Error::Pjrt {
+                call: "PJRT_Executable_Serialize",
+                code: "INTERNAL".into(),
+                message: "the plugin reported success but returned no bytes".into(),
+            });
+        }
+        Ok(bytes)
+    }
+
     /// Results per replica.
     pub fn num_outputs(&self) -> usize {
         self.num_outputs

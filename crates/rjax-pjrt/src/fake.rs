@@ -282,6 +282,29 @@ fake!(PJRT_Executable_Destroy(a: PJRT_Executable_Destroy_Args) {
     destroy("executable", a.executable.cast::<u8>());
 });
 
+/// The fake's serialized program: these bytes, owned by a live
+/// "serialized executable".
+const SERIALIZED: &[u8; 4] = b"fake";
+
+unsafe extern "C" fn delete_serialized(p: *mut sys::PJRT_SerializedExecutable) {
+    destroy("serialized executable", p.cast::<u8>());
+}
+
+fake!(PJRT_Executable_Serialize(a: PJRT_Executable_Serialize_Args) {
+    if with("executable", a.executable.cast_mut().cast::<u8>(), |_| ()).is_some() {
+        a.serialized_executable = make("serialized executable", 0u8).cast();
+        a.serialized_bytes = SERIALIZED.as_ptr().cast();
+        a.serialized_bytes_size = SERIALIZED.len();
+        a.serialized_executable_deleter = Some(delete_serialized);
+    }
+});
+
+fake!(PJRT_Executable_DeserializeAndLoad(a: PJRT_Executable_DeserializeAndLoad_Args) {
+    if with("client", a.client.cast::<FakeClient>(), |_| ()).is_some() {
+        a.loaded_executable = make("loaded executable", 0u8).cast();
+    }
+});
+
 fake!(PJRT_LoadedExecutable_Execute(a: PJRT_LoadedExecutable_Execute_Args) {
     if with("loaded executable", a.executable.cast::<u8>(), |_| ()).is_none() {
         return null_mut();
@@ -333,6 +356,8 @@ pub(crate) fn table() -> sys::PJRT_Api {
     api.PJRT_Executable_NumOutputs = Some(PJRT_Executable_NumOutputs);
     api.PJRT_Executable_Destroy = Some(PJRT_Executable_Destroy);
     api.PJRT_LoadedExecutable_Execute = Some(PJRT_LoadedExecutable_Execute);
+    api.PJRT_Executable_Serialize = Some(PJRT_Executable_Serialize);
+    api.PJRT_Executable_DeserializeAndLoad = Some(PJRT_Executable_DeserializeAndLoad);
     api
 }
 

@@ -163,6 +163,23 @@ fn an_empty_output_is_an_error_and_the_others_are_freed() {
 }
 
 #[test]
+fn serializing_frees_what_it_was_given_and_loading_back_owns_the_result() {
+    let c = client();
+    let exe = c.compile("module {}", &CompileOptions::default()).unwrap();
+    let bytes = exe.serialize().unwrap();
+    assert_eq!(bytes, b"fake");
+    let back = c.deserialize(&bytes, &CompileOptions::default()).unwrap();
+    assert_eq!(back.num_outputs(), 2);
+    fail("PJRT_Executable_Serialize");
+    assert_eq!(failed(exe.serialize()).0, "PJRT_Executable_Serialize");
+    fail("PJRT_Executable_DeserializeAndLoad");
+    let r = c.deserialize(&bytes, &CompileOptions::default());
+    assert_eq!(failed(r).0, "PJRT_Executable_DeserializeAndLoad");
+    drop((back, exe, c));
+    assert_clean();
+}
+
+#[test]
 fn a_function_the_plugin_lacks_is_unimplemented() {
     let c = client();
     let b = scalar(&c);
