@@ -27,6 +27,8 @@ pub mod linalg;
 mod math;
 #[cfg(feature = "npy")]
 mod npy;
+#[cfg(feature = "npy")]
+mod npz;
 mod polynomial;
 mod products;
 mod reductions;
@@ -50,6 +52,8 @@ pub use math::{
 };
 #[cfg(feature = "npy")]
 pub use npy::{load, save};
+#[cfg(feature = "npy")]
+pub use npz::{Npz, load_npz, savez, savez_compressed};
 pub use polynomial::{polyadd, polyder, polyint, polymul, polysub, polyval, vander};
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;

@@ -23,7 +23,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::panic::Location;
 use std::path::Path;
 
-fn io_error(op: &str, path: &Path, e: impl std::fmt::Display) -> Error {
+pub(super) fn io_error(op: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, op, format!("{}: {e}", path.display()))
 }
 
@@ -33,7 +33,7 @@ pub fn save(path: impl AsRef<Path>, x: &Array) -> Result<()> {
     let location = Location::caller();
     let path = path.as_ref();
     let file = std::fs::File::create(path).map_err(|e| io_error("save", path, e));
-    file.and_then(|f| write_npy(BufWriter::new(f), x).map_err(|e| e.with_path(path)))
+    file.and_then(|f| write_npy(BufWriter::new(f), x, "save").map_err(|e| e.with_path(path)))
         .map_err(|e| e.at(location))
 }
 
@@ -43,11 +43,11 @@ pub fn load(path: impl AsRef<Path>) -> Result<Array> {
     let location = Location::caller();
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|e| io_error("load", path, e));
-    file.and_then(|f| read_npy(BufReader::new(f)).map_err(|e| e.with_path(path)))
+    file.and_then(|f| read_npy(BufReader::new(f), "load").map_err(|e| e.with_path(path)))
         .map_err(|e| e.at(location))
 }
 
-trait WithPath {
+pub(super) trait WithPath {
     fn with_path(self, path: &Path) -> Self;
 }
 
@@ -58,35 +58,35 @@ impl WithPath for Error {
     }
 }
 
-/// `x` in `.npy` format.
-fn write_npy(out: impl Write, x: &Array) -> Result<()> {
+/// `x` in `.npy` format; errors name `op`.
+pub(super) fn write_npy(out: impl Write, x: &Array, op: &str) -> Result<()> {
     let aval = x.aval()?;
     match aval.dtype {
-        DType::Bool => write_as::<bool>(out, x),
-        DType::I8 => write_as::<i8>(out, x),
-        DType::I16 => write_as::<i16>(out, x),
-        DType::I32 => write_as::<i32>(out, x),
-        DType::I64 => write_as::<i64>(out, x),
-        DType::U8 => write_as::<u8>(out, x),
-        DType::U16 => write_as::<u16>(out, x),
-        DType::U32 => write_as::<u32>(out, x),
-        DType::U64 => write_as::<u64>(out, x),
-        DType::F16 => write_as::<f16>(out, x),
-        DType::F32 => write_as::<f32>(out, x),
-        DType::F64 => write_as::<f64>(out, x),
+        DType::Bool => write_as::<bool>(out, x, op),
+        DType::I8 => write_as::<i8>(out, x, op),
+        DType::I16 => write_as::<i16>(out, x, op),
+        DType::I32 => write_as::<i32>(out, x, op),
+        DType::I64 => write_as::<i64>(out, x, op),
+        DType::U8 => write_as::<u8>(out, x, op),
+        DType::U16 => write_as::<u16>(out, x, op),
+        DType::U32 => write_as::<u32>(out, x, op),
+        DType::U64 => write_as::<u64>(out, x, op),
+        DType::F16 => write_as::<f16>(out, x, op),
+        DType::F32 => write_as::<f32>(out, x, op),
+        DType::F64 => write_as::<f64>(out, x, op),
         DType::BF16 => Err(Error::new(
             ErrorKind::DType,
-            "save",
+            op,
             "numpy has no bfloat16 dtype: convert with astype(DType::F32) first",
         )
         .with_operands(vec![aval])),
     }
 }
 
-fn write_as<T: Element + AutoSerialize>(out: impl Write, x: &Array) -> Result<()> {
+fn write_as<T: Element + AutoSerialize>(out: impl Write, x: &Array, op: &str) -> Result<()> {
     let shape: Vec<u64> = x.shape()?.iter().map(|&d| d as u64).collect();
     let values = x.to_vec::<T>()?;
-    let failed = |e: std::io::Error| Error::new(ErrorKind::Io, "save", e.to_string());
+    let failed = |e: std::io::Error| Error::new(ErrorKind::Io, op, e.to_string());
     let mut writer = npyz::WriteOptions::new()
         .default_dtype()
         .shape(&shape)
@@ -97,9 +97,9 @@ fn write_as<T: Element + AutoSerialize>(out: impl Write, x: &Array) -> Result<()
     writer.finish().map_err(failed)
 }
 
-/// The array in `.npy` bytes.
-fn read_npy(input: impl Read) -> Result<Array> {
-    let failed = |e: std::io::Error| Error::new(ErrorKind::Io, "load", e.to_string());
+/// The array in `.npy` bytes; errors name `op`.
+pub(super) fn read_npy(input: impl Read, op: &str) -> Result<Array> {
+    let failed = |e: std::io::Error| Error::new(ErrorKind::Io, op, e.to_string());
     let file = NpyFile::new(input).map_err(failed)?;
     let type_str = match file.dtype() {
         npyz::DType::Plain(t) => t.to_string(),
@@ -108,7 +108,7 @@ fn read_npy(input: impl Read) -> Result<Array> {
                 "structured arrays are not supported (dtype {})",
                 other.descr()
             );
-            return Err(Error::new(ErrorKind::DType, "load", message));
+            return Err(Error::new(ErrorKind::DType, op, message));
         }
     };
     let mut shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
@@ -117,21 +117,21 @@ fn read_npy(input: impl Read) -> Result<Array> {
         shape.reverse();
     }
     let x = match &type_str[1..] {
-        "b1" => read_as::<bool, _>(file, &shape),
-        "i1" => read_as::<i8, _>(file, &shape),
-        "i2" => read_as::<i16, _>(file, &shape),
-        "i4" => read_as::<i32, _>(file, &shape),
-        "i8" => read_as::<i64, _>(file, &shape),
-        "u1" => read_as::<u8, _>(file, &shape),
-        "u2" => read_as::<u16, _>(file, &shape),
-        "u4" => read_as::<u32, _>(file, &shape),
-        "u8" => read_as::<u64, _>(file, &shape),
-        "f2" => read_as::<f16, _>(file, &shape),
-        "f4" => read_as::<f32, _>(file, &shape),
-        "f8" => read_as::<f64, _>(file, &shape),
+        "b1" => read_as::<bool, _>(file, &shape, op),
+        "i1" => read_as::<i8, _>(file, &shape, op),
+        "i2" => read_as::<i16, _>(file, &shape, op),
+        "i4" => read_as::<i32, _>(file, &shape, op),
+        "i8" => read_as::<i64, _>(file, &shape, op),
+        "u1" => read_as::<u8, _>(file, &shape, op),
+        "u2" => read_as::<u16, _>(file, &shape, op),
+        "u4" => read_as::<u32, _>(file, &shape, op),
+        "u8" => read_as::<u64, _>(file, &shape, op),
+        "f2" => read_as::<f16, _>(file, &shape, op),
+        "f4" => read_as::<f32, _>(file, &shape, op),
+        "f8" => read_as::<f64, _>(file, &shape, op),
         _ => Err(Error::new(
             ErrorKind::DType,
-            "load",
+            op,
             format!("numpy dtype {type_str} has no rjax dtype"),
         )),
     }?;
@@ -143,10 +143,14 @@ fn read_npy(input: impl Read) -> Result<Array> {
     })
 }
 
-fn read_as<T: Element + Deserialize, R: Read>(file: NpyFile<R>, shape: &[usize]) -> Result<Array> {
+fn read_as<T: Element + Deserialize, R: Read>(
+    file: NpyFile<R>,
+    shape: &[usize],
+    op: &str,
+) -> Result<Array> {
     let values = file
         .into_vec::<T>()
-        .map_err(|e| Error::new(ErrorKind::Io, "load", e.to_string()))?;
+        .map_err(|e| Error::new(ErrorKind::Io, op, e.to_string()))?;
     let x = Array::from_slice(&values, shape);
     x.check().map(|()| x)
 }

@@ -1011,3 +1011,36 @@ const NUMPY_BREADTH: &[(&str, Case)] = &[
 fn numpy_breadth_matches_jax() {
     run_all(NUMPY_BREADTH);
 }
+
+/// `Array::from_vec` and `to_vec` for every element type, f16 and bf16
+/// included: the values come back bit for bit with the type's dtype.
+#[test]
+fn from_vec_and_to_vec_round_trip_every_element_type() {
+    use half::{bf16, f16};
+    fn round_trip<T: rjax::Element + PartialEq>(values: Vec<T>) {
+        let x = Array::from_vec(values.clone());
+        assert_eq!(x.dtype().unwrap(), T::DTYPE);
+        assert_eq!(x.shape().unwrap(), [values.len()]);
+        // Through a compiled program too, not just the host buffer.
+        let y = jit(|x: Array| Ok(x.reshape(&[-1]))).call(x).unwrap();
+        assert_eq!(y.to_vec::<T>().unwrap(), values, "{:?}", T::DTYPE);
+    }
+    round_trip(vec![true, false, true]);
+    round_trip(vec![i8::MIN, -1, i8::MAX]);
+    round_trip(vec![i16::MIN, -1, i16::MAX]);
+    round_trip(vec![i32::MIN, -1, i32::MAX]);
+    round_trip(vec![i64::MIN, -1, i64::MAX]);
+    round_trip(vec![0u8, 1, u8::MAX]);
+    round_trip(vec![0u16, 1, u16::MAX]);
+    round_trip(vec![0u32, 1, u32::MAX]);
+    round_trip(vec![0u64, 1, u64::MAX]);
+    round_trip(vec![0.1f32, -0.0, f32::INFINITY, f32::MIN_POSITIVE]);
+    round_trip(vec![0.1f64, -0.0, f64::NEG_INFINITY, 1e-310]);
+    round_trip([0.1, -0.0, 65504.0, 6e-8].map(f16::from_f64).to_vec());
+    round_trip([0.1, -0.0, 1e38, -2.5].map(bf16::from_f64).to_vec());
+    // Reading as the wrong type is a typed error, not a reinterpretation.
+    let e = Array::from_vec(vec![bf16::ONE])
+        .to_vec::<f16>()
+        .unwrap_err();
+    assert_eq!(e.kind, rjax::ErrorKind::DType);
+}

@@ -19,6 +19,8 @@ mod nan;
 mod ndarray_io;
 #[cfg(feature = "npy")]
 mod npy;
+#[cfg(feature = "npy")]
+mod npz;
 mod optim;
 mod pjrt;
 mod pjrt_ffi;
