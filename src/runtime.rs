@@ -36,6 +36,7 @@ impl Runtime {
         };
         let cuda = is_cuda(env("RJAX_PLATFORM").as_deref())?;
         let (path, sha256) = plugin_source(cuda)?;
+        crate::dump::before_plugin_load()?;
         quiet_plugin_logs();
         let plugin = match sha256 {
             Some(hash) => Plugin::load_verified(&path, hash),
@@ -105,9 +106,21 @@ impl Runtime {
             num_partitions: 1,
             device_assignment,
         };
-        self.client
+        let started = std::time::Instant::now();
+        let executable = self
+            .client
             .compile(&text, &opts)
-            .map_err(|e| pjrt_error(name, e))
+            .map_err(|e| pjrt_error(name, e))?;
+        crate::dump::compiled(&crate::dump::Compiled {
+            jaxpr,
+            name,
+            stablehlo: &text,
+            options: &opts,
+            executable: &executable,
+            compile_time: started.elapsed(),
+            devices: available,
+        })?;
+        Ok(executable)
     }
 
     /// Copy host bytes to device 0 as an array of type `aval`.
@@ -226,7 +239,7 @@ fn is_cuda(value: Option<&str>) -> Result<bool> {
     }
 }
 
-fn bad_env(name: &str, value: &str, expected: &str) -> Error {
+pub(crate) fn bad_env(name: &str, value: &str, expected: &str) -> Error {
     Error::new(
         ErrorKind::Param,
         "runtime",
