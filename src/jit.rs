@@ -101,6 +101,8 @@ pub struct Jit<F, I, R> {
     cache: OnceLru<Key, Arc<Staged>>,
     /// One clone per live compiled program (see [`Jit::live_programs`]).
     live: Arc<()>,
+    /// Where `jit` was called, for dumps.
+    defined_at: &'static Location<'static>,
     _types: PhantomData<fn(I) -> R>,
 }
 
@@ -113,12 +115,14 @@ pub struct Jit<F, I, R> {
 /// let x = Array::from_slice(&[1.0f32, 2.0], &[2]);
 /// assert_eq!(f.call(x).unwrap().to_vec::<f32>().unwrap(), vec![2.0, 5.0]);
 /// ```
+#[track_caller]
 pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
     Jit {
         f,
         name: "jit_fn".to_string(),
         cache: OnceLru::new(JIT_CACHE_CAPACITY),
         live: Arc::new(()),
+        defined_at: Location::caller(),
         _types: PhantomData,
     }
 }
@@ -205,10 +209,10 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
     #[track_caller]
     pub fn call(&self, args: I) -> Result<R::Tree> {
         let location = Location::caller();
-        self.call_inner(args).map_err(|e| e.at(location))
+        self.call_inner(args, location).map_err(|e| e.at(location))
     }
 
-    fn call_inner(&self, args: I) -> Result<R::Tree> {
+    fn call_inner(&self, args: I, location: &'static Location<'static>) -> Result<R::Tree> {
         let (values, avals, def) = flatten_args(&args)?;
         let staged = self.staged(def, avals)?;
         if rjax_ir::is_tracing() || values.iter().any(Value::is_traced) {
@@ -227,7 +231,14 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
         let compiled = staged
             .compiled
             .get_or_init(|| {
-                let exe = rt.compile(&staged.jaxpr, &self.name, &[])?;
+                let site = crate::dump::Site {
+                    kind: "jit",
+                    function: std::any::type_name::<F>(),
+                    defined_at: Some(self.defined_at),
+                    called_at: location,
+                };
+                let exe =
+                    crate::dump::at_site(site, || rt.compile(&staged.jaxpr, &self.name, &[]))?;
                 let const_arrays = staged
                     .consts
                     .iter()

@@ -40,6 +40,7 @@ mod conv;
 mod cumulative;
 mod custom;
 mod display;
+pub mod dump;
 mod eager;
 mod element;
 pub mod indexing;
@@ -77,7 +78,7 @@ pub use element::Element;
 pub use jacobian::{Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacrev, jacrev_aux};
 pub use jit::{JIT_CACHE_CAPACITY, Jit, JitStatic, Lowered, jit, jit_static, make_jaxpr};
 pub use linear::{Linear, linear_transpose, linearize};
-pub use module::{Module, compile_module};
+pub use module::{Module, compile_module, compile_module_on};
 /// Complex numbers, the elements of `c64` (`Complex<f32>`) and `c128`
 /// (`Complex<f64>`) arrays.
 pub use num_complex::Complex;
@@ -85,6 +86,7 @@ pub use ops::Operand;
 pub use pmap::{PmapSpec, pmap, pmap_lower, pmap_with};
 pub use rjax_ir::{AVal, ClosedJaxpr, DType, Error, ErrorKind, Jaxpr, Result};
 pub use rjax_macros::Tree;
+pub use rjax_pjrt::MemoryStats;
 pub use tree::{Tree, TreeDef, TreeOutput};
 pub use vmap::{AxisSpec, VmapSpec, vmap, vmap_with};
 

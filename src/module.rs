@@ -7,14 +7,14 @@ use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
 use rjax_pjrt::{Buffer, CompileOptions, ElementType, Executable};
 use std::sync::Arc;
 
-/// A compiled StableHLO module with one replica.
+/// A compiled StableHLO module, replicated over one or more devices.
 pub struct Module {
     exe: Executable,
 }
 
 /// Compile StableHLO module text with the PJRT plugin. Modules asking for
-/// more than one replica (`mhlo.num_replicas`) are refused: they need
-/// `pmap`'s device placement.
+/// more than one replica (`mhlo.num_replicas`) are refused: see
+/// [`compile_module_on`].
 ///
 /// ```
 /// let m = rjax::compile_module("module @m { func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {\n %0 = stablehlo.add %arg0, %arg0 : tensor<2xf32>\n return %0 : tensor<2xf32>\n } }").unwrap();
@@ -23,18 +23,43 @@ pub struct Module {
 /// assert!(rjax::compile_module("module { not stablehlo }").is_err());
 /// ```
 pub fn compile_module(text: &str) -> Result<Module> {
+    compile_module_on(text, 1)
+}
+
+/// Compile StableHLO module text replicated over the first `devices`
+/// devices; the module's `mhlo.num_replicas` (1 where absent) must be
+/// `devices`. [`Module::run`] gives every replica the same arguments and
+/// returns the first replica's results.
+///
+/// ```
+/// let m = rjax::compile_module_on("module @m attributes {mhlo.num_replicas = 2 : i32} { func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {\n %0 = \"stablehlo.all_reduce\"(%arg0) ({\n ^bb0(%a: tensor<f32>, %b: tensor<f32>):\n %s = stablehlo.add %a, %b : tensor<f32>\n stablehlo.return %s : tensor<f32>\n }) {replica_groups = dense<[[0, 1]]> : tensor<1x2xi64>} : (tensor<2xf32>) -> tensor<2xf32>\n return %0 : tensor<2xf32>\n } }", 2).unwrap();
+/// let out = m.run(&[rjax::Array::from_slice(&[1.0f32, 2.0], &[2])]).unwrap();
+/// assert_eq!(out[0].to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
+/// ```
+pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
     let counts = replica_counts(text);
-    if counts.iter().any(|&n| n != Some(1)) {
+    let wanted = if counts.is_empty() {
+        vec![Some(1)]
+    } else {
+        counts
+    };
+    if wanted.iter().any(|&n| n != Some(devices as u64)) {
         return Err(Error::new(
             ErrorKind::Param,
             "compile_module",
             format!(
-                "only single-replica modules can be run here; this one sets mhlo.num_replicas to {}",
-                counts
+                "only {} modules can be run on {devices} device{}; this one sets mhlo.num_replicas to {}",
+                if devices == 1 {
+                    "single-replica".to_string()
+                } else {
+                    format!("{devices}-replica")
+                },
+                if devices == 1 { "" } else { "s" },
+                wanted
                     .iter()
                     .map(|n| n.map_or("an unreadable value".to_string(), |n| n.to_string()))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
             ),
         ));
     }
@@ -49,11 +74,41 @@ pub fn compile_module(text: &str) -> Result<Module> {
         ));
     }
     let rt = runtime()?;
-    let exe = rt.compile_text(text, &CompileOptions::default(), "compile_module")?;
+    let available = rt.client.devices().len();
+    if devices == 0 || devices > available {
+        return Err(Error::new(
+            ErrorKind::Param,
+            "compile_module",
+            format!(
+                "{devices} devices asked for, but {available} exist (set RJAX_CPU_DEVICE_COUNT for more CPU devices)"
+            ),
+        ));
+    }
+    let options = CompileOptions {
+        num_replicas: devices as u32,
+        ..CompileOptions::default()
+    };
+    let exe = rt.compile_text(text, &options, "compile_module")?;
     Ok(Module { exe })
 }
 
 impl Module {
+    /// XLA's cost analysis of the compiled program: `(property, value)`
+    /// pairs such as `flops`, `bytes accessed` and `transcendentals`.
+    pub fn cost_analysis(&self) -> Result<Vec<(String, f64)>> {
+        self.exe
+            .cost_analysis()
+            .map_err(|e| pjrt_error("cost_analysis", e))
+    }
+
+    /// The memory the compiled program uses: arguments, outputs,
+    /// temporaries, code.
+    pub fn memory_stats(&self) -> Result<rjax_pjrt::MemoryStats> {
+        self.exe
+            .memory_stats()
+            .map_err(|e| pjrt_error("memory_stats", e))
+    }
+
     /// Run on the default device; outputs take their types from the device.
     pub fn run(&self, args: &[Array]) -> Result<Vec<Array>> {
         let rt = runtime()?;
@@ -62,11 +117,17 @@ impl Module {
             .map(|a| device_array(a.value()?, rt, "run"))
             .collect::<Result<Vec<Arc<DeviceArray>>>>()?;
         let buffers: Vec<&Buffer> = arrays.iter().map(|d| &d.buffer).collect();
-        let mut outs = self
-            .exe
-            .execute(&[&buffers])
+        let copies: Vec<Vec<Buffer>> = (1..self.exe.num_replicas())
+            .map(|device| buffers.iter().map(|b| b.copy_to_device(device)).collect())
+            .collect::<std::result::Result<_, _>>()
             .map_err(|e| pjrt_error("run", e))?;
-        outs.pop()
+        let lists: Vec<Vec<&Buffer>> = std::iter::once(buffers)
+            .chain(copies.iter().map(|c| c.iter().collect()))
+            .collect();
+        let lists: Vec<&[&Buffer]> = lists.iter().map(Vec::as_slice).collect();
+        let outs = self.exe.execute(&lists).map_err(|e| pjrt_error("run", e))?;
+        outs.into_iter()
+            .next()
             .unwrap_or_default()
             .into_iter()
             .map(|buffer| {

@@ -131,7 +131,13 @@ pub fn pmap_with<I: Tree, R: TreeOutput>(
 ) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
     let cache = OnceLru::new(crate::jit::JIT_CACHE_CAPACITY);
-    move |x: I| call(&f, &spec, &cache, &x).map_err(|e| e.at(location))
+    let site = crate::dump::Site {
+        kind: "pmap",
+        function: std::any::type_name_of_val(&f),
+        defined_at: Some(location),
+        called_at: location,
+    };
+    move |x: I| call(&f, &spec, &cache, &x, site).map_err(|e| e.at(location))
 }
 
 /// What a call maps: the leaves' values, tree structure, mapped axes,
@@ -223,6 +229,7 @@ fn call<I: Tree, R: TreeOutput>(
     spec: &PmapSpec,
     cache: &OnceLru<Key, Arc<Compiled>>,
     x: &I,
+    site: crate::dump::Site,
 ) -> Result<R::Tree> {
     let sig = signature(spec, x)?;
     if rjax_ir::is_tracing() || sig.values.iter().any(Value::is_traced) {
@@ -238,7 +245,7 @@ fn call<I: Tree, R: TreeOutput>(
     let rt = runtime()?;
     let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
     let compiled = cache.get_or_try_make(&key, || {
-        compile(f, &def, &shard_avals, spec, n).map(Arc::new)
+        compile(f, &def, &shard_avals, spec, n, site).map(Arc::new)
     })?;
     // Per-device argument lists: constants (uploaded at compile time) and
     // unmapped leaves on every device, mapped leaves split — or taken as
@@ -404,13 +411,16 @@ fn compile<I: Tree, R: TreeOutput>(
     avals: &[AVal],
     spec: &PmapSpec,
     n: usize,
+    site: crate::dump::Site,
 ) -> Result<Compiled> {
     let name = &spec.axis_name;
     let (closed, out_def) = stage(f, def, avals, name, n)?;
     let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
     let rt = runtime()?;
     let grid = rjax_lower::device_grid(&jaxpr, &[(name.to_string(), n)])?;
-    let exe = rt.compile_on(&jaxpr, "pmap_fn", &grid, spec.devices.as_deref())?;
+    let exe = crate::dump::at_site(site, || {
+        rt.compile_on(&jaxpr, "pmap_fn", &grid, spec.devices.as_deref())
+    })?;
     let inner = exe.num_replicas() / n;
     let mut const_arrays = vec![Vec::new(); n * inner];
     for c in &closed.consts {

@@ -46,6 +46,7 @@ impl Runtime {
             cpu_options
         };
         let (path, sha256) = plugin_source(cuda)?;
+        crate::dump::before_plugin_load()?;
         quiet_plugin_logs();
         let disk_cache = DiskCache::from_env(&match sha256 {
             Some(hash) => format!("sha256 {hash}"),
@@ -120,7 +121,18 @@ impl Runtime {
             num_partitions: 1,
             device_assignment,
         };
-        self.compile_text(&text, &opts, name)
+        let started = std::time::Instant::now();
+        let executable = self.compile_text(&text, &opts, name)?;
+        crate::dump::compiled(&crate::dump::Compiled {
+            jaxpr,
+            name,
+            stablehlo: &text,
+            options: &opts,
+            executable: &executable,
+            compile_time: started.elapsed(),
+            devices: available,
+        })?;
+        Ok(executable)
     }
 
     /// Compile StableHLO text, through the persistent compilation cache

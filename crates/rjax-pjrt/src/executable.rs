@@ -1,7 +1,7 @@
 //! Compiled programs and their execution.
 
 use crate::client::{ClientInner, created};
-use crate::plugin::{args, call};
+use crate::plugin::{Plugin, args, call};
 use crate::{Buffer, Error, Result, sys};
 use std::sync::Arc;
 
@@ -62,28 +62,40 @@ impl Executable {
             num_outputs: 0,
             num_replicas,
         };
-        let plugin = &exe.client.plugin;
+        exe.num_outputs = exe.with_executable(|plugin, executable| {
+            let mut n = args!(PJRT_Executable_NumOutputs_Args {
+                executable: executable
+            });
+            // SAFETY: `executable` is live for this closure (`with_executable`).
+            unsafe { call!(plugin, PJRT_Executable_NumOutputs, &mut n) }?;
+            Ok(n.num_outputs)
+        })?;
+        Ok(exe)
+    }
+
+    /// Run `f` on the `PJRT_Executable` behind this loaded executable,
+    /// which lives until `f` returns (then it is destroyed, whatever `f`
+    /// returned).
+    pub(crate) fn with_executable<T>(
+        &self,
+        f: impl FnOnce(&Plugin, *mut sys::PJRT_Executable) -> Result<T>,
+    ) -> Result<T> {
+        let plugin = &self.client.plugin;
         let mut get = args!(PJRT_LoadedExecutable_GetExecutable_Args {
-            loaded_executable: raw
+            loaded_executable: self.raw
         });
-        // SAFETY: `raw` is live (contract), owned by `exe`.
+        // SAFETY: `self.raw` is the live loaded executable this value owns.
         unsafe { call!(plugin, PJRT_LoadedExecutable_GetExecutable, &mut get) }?;
         let executable = created("PJRT_LoadedExecutable_GetExecutable", get.executable)?;
-        let mut n = args!(PJRT_Executable_NumOutputs_Args {
-            executable: executable
-        });
-        // SAFETY: `executable` is the live executable just returned.
-        let counted = unsafe { call!(plugin, PJRT_Executable_NumOutputs, &mut n) };
+        let result = f(plugin, executable);
         let mut d = args!(PJRT_Executable_Destroy_Args {
             executable: executable
         });
         // SAFETY: the C API makes the caller destroy what `GetExecutable`
-        // returns; it is destroyed once, here, counted or not, and not used
-        // afterwards.
+        // returns; it is destroyed once, here, after `f` (which may not keep
+        // it) and not used afterwards.
         unsafe { call!(plugin, PJRT_Executable_Destroy, &mut d) }?;
-        counted?;
-        exe.num_outputs = n.num_outputs;
-        Ok(exe)
+        result
     }
 
     /// The compiled program as bytes (`PJRT_Executable_Serialize`), which

@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod analysis;
 mod buffer;
 mod client;
 mod discover;
@@ -39,6 +40,7 @@ mod fake;
 #[cfg(test)]
 mod ownership_tests;
 
+pub use analysis::MemoryStats;
 pub use buffer::{Buffer, ElementType};
 pub use client::{Client, Device};
 pub use discover::default_cuda_plugin;

@@ -1,23 +1,35 @@
-//! `stablehlo-dump`: inspect rjax programs.
+//! `stablehlo-dump`: inspect rjax programs and StableHLO modules.
 //!
-//! - `stablehlo-dump list` — the built-in catalogue of programs;
-//! - `stablehlo-dump show NAME [--stage jaxpr|stablehlo]` — a program's IR;
-//! - `stablehlo-dump run FILE.mlir [--input 1,2,3]... [--seed N] [--iters N]
-//!   [--max-input-bytes N]` — compile any StableHLO module and run it on
-//!   given or seeded inputs, refusing modules whose inputs would take more
-//!   than `--max-input-bytes` (default [`DEFAULT_MAX_INPUT_BYTES`]).
+//! Programs are named by a `.mlir` file (rjax's, JAX's or anyone's), an
+//! entry of a dump directory written with `RJAX_DUMP_DIR` (`DIR/NNNN-NAME`,
+//! `DIR/NNNN` or `DIR/NAME`), or a catalogue program (`list`). See
+//! docs/stablehlo-dump.md for a walkthrough.
+//!
+//! Exit status: 0 success, 1 `diff` found differences, 2 usage error,
+//! 3 missing or bad input, 4 XLA refused or failed.
 
+mod cost;
+mod diff;
+mod failure;
+mod graph;
+mod ir;
+mod run;
 mod signature;
+mod source;
+mod stats;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use rjax::{Array, catalogue, compile_module};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use failure::{DIFFERENT, Failure, Outcome};
+use source::Stage;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
     version,
-    about = "Inspect rjax programs: Jaxpr, StableHLO, and running modules through PJRT"
+    about = "Inspect rjax programs and StableHLO modules: dumps, IR stages, cost, memory, graphs, diffs, runs",
+    after_help = "PROGRAM is a .mlir file, a dump entry (DIR/NNNN-NAME, DIR/NNNN or DIR/NAME of a directory written with RJAX_DUMP_DIR), or a catalogue program.\nExit status: 0 success, 1 diff found differences, 2 usage error, 3 missing or bad input, 4 XLA refused or failed."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,19 +44,77 @@ const DEFAULT_MAX_INPUT_BYTES: usize = 256 << 20;
 enum Command {
     /// List the built-in catalogue of programs.
     List,
-    /// Print a catalogue program's Jaxpr or StableHLO.
+    /// List the programs of a dump directory with their call sites and shapes.
+    Ls {
+        /// A directory written with RJAX_DUMP_DIR (it holds manifest.jsonl).
+        dir: PathBuf,
+        /// Print the manifest entries as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one stage of a program.
     Show {
-        name: String,
+        /// A .mlir file, dump entry or catalogue program.
+        program: String,
+        /// Which stage (hlo and optimized-hlo compile the program).
         #[arg(long, value_enum, default_value_t = Stage::Stablehlo)]
         stage: Stage,
     },
-    /// Compile a StableHLO module with the PJRT plugin and run it.
+    /// Op histogram, parameter and result types, FLOPs, bytes accessed,
+    /// memory and the largest fusions of a program (compiles it).
+    Stats {
+        /// A .mlir file, dump entry or catalogue program.
+        program: String,
+        /// Print the statistics as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Graphviz DOT of a program's dataflow (fusions grouped in optimized HLO).
+    Graph {
+        /// A .mlir file, dump entry or catalogue program.
+        program: String,
+        /// Draw the StableHLO module or XLA's optimized HLO.
+        #[arg(long, value_enum, default_value_t = GraphStage::Stablehlo)]
+        stage: GraphStage,
+        /// Write to this file instead of printing DOT; .svg and .png are
+        /// rendered with Graphviz's `dot`, anything else is DOT.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Structural diff of two programs, ignoring value names, locations
+    /// and module names; exit status 1 if they differ.
+    Diff {
+        /// The first program.
+        a: String,
+        /// The second program.
+        b: String,
+        /// Which stage to compare.
+        #[arg(long, value_enum, default_value_t = Stage::Stablehlo)]
+        stage: Stage,
+    },
+    /// Compile a module without running it: exit status 0 if XLA accepts
+    /// it, else the first line of XLA's error.
+    Check {
+        /// The .mlir file.
+        file: PathBuf,
+        /// Compile for this many replicas (devices).
+        #[arg(long, default_value_t = 1)]
+        devices: usize,
+    },
+    /// Compile a StableHLO module with the PJRT plugin, run it and time it.
     Run {
-        file: std::path::PathBuf,
-        /// Comma-separated values for one argument, in order; arguments not
-        /// given are filled with seeded random values.
+        /// The .mlir file.
+        file: PathBuf,
+        /// Comma-separated values for one argument, in order (after those
+        /// given with --input-npy); arguments not given are filled with
+        /// seeded random values.
         #[arg(long)]
         input: Vec<String>,
+        /// A .npy file for one argument, in order, from the first; its
+        /// shape and dtype must be the parameter's.
+        #[arg(long)]
+        input_npy: Vec<PathBuf>,
+        /// The seed of the random inputs.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// How many timed executions after the first.
@@ -53,94 +123,255 @@ enum Command {
         /// Refuse modules whose inputs together take more bytes than this.
         #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES)]
         max_input_bytes: usize,
+        /// Run replicated over this many devices (the module's
+        /// mhlo.num_replicas); every replica gets the same inputs.
+        #[arg(long, default_value_t = 1)]
+        devices: usize,
+        /// Print outputs and timings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Stage {
-    Jaxpr,
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphStage {
     Stablehlo,
+    OptimizedHlo,
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let needs_hlo = match &cli.command {
+        Command::Show { stage, .. } | Command::Diff { stage, .. } => {
+            matches!(stage, Stage::Hlo | Stage::OptimizedHlo)
+        }
+        Command::Stats { .. } => true,
+        Command::Graph { stage, .. } => *stage == GraphStage::OptimizedHlo,
+        _ => false,
+    };
+    if needs_hlo {
+        source::capture_xla_dumps();
+    }
+    let result = run(cli);
+    source::remove_xla_dumps();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {}", e.lines().next().unwrap_or_default());
-            ExitCode::FAILURE
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("error: {}", f.message.lines().next().unwrap_or_default());
+            }
+            ExitCode::from(f.code)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Whether to colour what goes to stdout: a terminal, and `NO_COLOR` unset.
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// `text` in the ANSI colour `code` when colouring.
+fn paint(text: &str, code: &str) -> String {
+    if colour() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::List => {
-            for p in catalogue::programs() {
+            for p in rjax::catalogue::programs() {
                 println!("{:<18} {}", p.name, p.description);
             }
             Ok(())
         }
-        Command::Show { name, stage } => {
-            let p = catalogue::find(&name)
-                .ok_or_else(|| format!("no program named `{name}`; try `stablehlo-dump list`"))?;
-            let text = match stage {
-                Stage::Jaxpr => p.jaxpr().map_err(|e| e.to_string())?.to_string(),
-                Stage::Stablehlo => p.lower().map_err(|e| e.to_string())?.as_text().to_string(),
-            };
+        Command::Ls { dir, json } => ls(&dir, json),
+        Command::Show { program, stage } => {
+            let text = source::resolve(&program)?.stage(stage)?;
             println!("{}", text.trim_end());
+            Ok(())
+        }
+        Command::Stats { program, json } => {
+            let s = stats::stats(&source::resolve(&program)?)?;
+            if json {
+                println!("{s}");
+            } else {
+                stats::print(&s, |t| paint(t, "1"));
+            }
+            Ok(())
+        }
+        Command::Graph {
+            program,
+            stage,
+            output,
+        } => graph(&program, stage, output),
+        Command::Diff { a, b, stage } => {
+            let a = diff::normalize(&source::resolve(&a)?.stage(stage)?);
+            let b = diff::normalize(&source::resolve(&b)?.stage(stage)?);
+            let changes = diff::diff(&a, &b);
+            for c in &changes {
+                match c {
+                    diff::Change::Removed(l) => println!("{}", paint(&format!("- {l}"), "31")),
+                    diff::Change::Added(l) => println!("{}", paint(&format!("+ {l}"), "32")),
+                }
+            }
+            match changes.is_empty() {
+                true => Ok(()),
+                false => Err(Failure {
+                    code: DIFFERENT,
+                    message: String::new(),
+                }),
+            }
+        }
+        Command::Check { file, devices } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Failure::input(format!("cannot read {}: {e}", file.display())))?;
+            ir::parse_mlir(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            rjax::compile_module_on(&text, devices)?;
+            println!("ok: {} compiles", file.display());
             Ok(())
         }
         Command::Run {
             file,
             input,
+            input_npy,
             seed,
             iters,
             max_input_bytes,
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let params = signature::main_params(&text)?;
-            let input_bytes = params
-                .iter()
-                .try_fold(0usize, |n, p| n.checked_add(p.bytes))
-                .unwrap_or(usize::MAX);
-            if input_bytes > max_input_bytes {
-                return Err(format!(
-                    "the inputs of @main take {input_bytes} bytes, more than --max-input-bytes {max_input_bytes}"
-                ));
-            }
-            let args = params
-                .iter()
-                .enumerate()
-                .map(|(i, p)| match input.get(i) {
-                    Some(values) => p.parse_input(values),
-                    None => Ok(p.random(seed + i as u64)),
-                })
-                .collect::<Result<Vec<Array>, String>>()?;
-            let t = Instant::now();
-            let module = compile_module(&text).map_err(|e| e.to_string())?;
-            let compile = t.elapsed();
-            let outs = module.run(&args).map_err(|e| e.to_string())?;
-            for (i, o) in outs.iter().enumerate() {
-                o.block_until_ready().map_err(|e| e.to_string())?;
-                println!("output {i}: {} {}", o.aval().map_err(|e| e.to_string())?, o);
-            }
-            let mut times: Vec<f64> = (0..iters)
-                .map(|_| {
-                    let t = Instant::now();
-                    let outs = module.run(&args).map_err(|e| e.to_string())?;
-                    for o in &outs {
-                        o.block_until_ready().map_err(|e| e.to_string())?;
-                    }
-                    Ok(t.elapsed().as_secs_f64() * 1e6)
-                })
-                .collect::<Result<_, String>>()?;
-            times.sort_by(f64::total_cmp);
-            println!("compile: {:.2} ms", compile.as_secs_f64() * 1e3);
-            if let Some(median) = times.get(times.len() / 2) {
-                println!("execute: {median:.1} us (median of {iters})");
-            }
+            devices,
+            json,
+        } => run::run(run::RunArgs {
+            file,
+            input,
+            input_npy,
+            seed,
+            iters,
+            max_input_bytes,
+            devices,
+            json,
+        }),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "stablehlo-dump",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     }
+}
+
+/// `ls DIR`: one line per program of a dump.
+fn ls(dir: &std::path::Path, json: bool) -> Outcome {
+    let entries = source::manifest(dir)?;
+    if json {
+        println!("{}", serde_json::Value::Array(entries));
+        return Ok(());
+    }
+    let s = |e: &serde_json::Value, k: &str| e[k].as_str().unwrap_or("-").to_string();
+    let list = |e: &serde_json::Value, k: &str| {
+        e[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    println!(
+        "{}",
+        paint(
+            &format!(
+                "{:<28} {:<5} {:<32} {:>10} {:>10}  SIGNATURE",
+                "PROGRAM", "KIND", "CALLED AT", "COMPILE", "FLOPS"
+            ),
+            "1"
+        )
+    );
+    for e in &entries {
+        if e["capped"].as_bool() == Some(true) {
+            println!(
+                "(dumping stopped after {} programs, {} bytes: the cap was reached)",
+                e["programs"], e["bytes"]
+            );
+            continue;
+        }
+        let flops = e["cost"]["flops"]
+            .as_f64()
+            .or_else(|| estimated_flops(dir, e))
+            .map_or("-".to_string(), |f| format!("{f:.0}"));
+        println!(
+            "{:<28} {:<5} {:<32} {:>7.1} ms {:>10}  ({}) -> ({})",
+            s(e, "program"),
+            s(e, "kind"),
+            s(e, "called_at"),
+            e["compile_ms"].as_f64().unwrap_or(0.0),
+            flops,
+            list(e, "inputs"),
+            list(e, "outputs"),
+        );
+    }
+    Ok(())
+}
+
+/// FLOPs of a dump entry counted from its StableHLO file, where the
+/// plugin had no cost analysis to record.
+fn estimated_flops(dir: &std::path::Path, entry: &serde_json::Value) -> Option<f64> {
+    let file = entry["files"]["stablehlo"].as_str()?;
+    let text = std::fs::read_to_string(dir.join(file)).ok()?;
+    Some(cost::flops(&ir::parse_mlir(&text).ok()?).0)
+}
+
+/// `graph`: DOT on stdout, or into a file, rendered by `dot` for .svg/.png.
+fn graph(program: &str, stage: GraphStage, output: Option<PathBuf>) -> Outcome {
+    let p = source::resolve(program)?;
+    let dot = match stage {
+        GraphStage::Stablehlo => {
+            graph::mlir_dot(&ir::parse_mlir(&p.stablehlo).map_err(|e| format!("{}: {e}", p.label))?)
+        }
+        GraphStage::OptimizedHlo => graph::hlo_dot(&ir::parse_hlo(&p.stage(Stage::OptimizedHlo)?)),
+    };
+    let Some(output) = output else {
+        print!("{dot}");
+        return Ok(());
+    };
+    let format = output
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| ["svg", "png"].contains(e));
+    let Some(format) = format else {
+        return std::fs::write(&output, dot)
+            .map_err(|e| Failure::input(format!("cannot write {}: {e}", output.display())));
+    };
+    let mut child = std::process::Command::new("dot")
+        .arg(format!("-T{format}"))
+        .arg("-o")
+        .arg(&output)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot run Graphviz `dot` to render {format} ({e}); install Graphviz, or write DOT with -o FILE.dot"
+            ))
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        std::io::Write::write_all(&mut stdin, dot.as_bytes())
+            .map_err(|e| Failure::input(format!("cannot pipe DOT into `dot`: {e}")))?;
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Failure::input(format!("`dot` failed: {e}")))?;
+    if !status.success() {
+        return Err(Failure::input(format!("`dot` failed with {status}")));
+    }
+    Ok(())
 }
