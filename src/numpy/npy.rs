@@ -15,7 +15,7 @@
 //! # std::fs::remove_file(&path).unwrap();
 //! ```
 
-use crate::{Array, Element};
+use crate::{Array, Complex, Element};
 use half::f16;
 use npyz::{AutoSerialize, Deserialize, NpyFile, Order, WriterBuilder};
 use rjax_ir::{DType, Error, ErrorKind, Result};
@@ -74,6 +74,8 @@ pub(super) fn write_npy(out: impl Write, x: &Array, op: &str) -> Result<()> {
         DType::F16 => write_as::<f16>(out, x, op),
         DType::F32 => write_as::<f32>(out, x, op),
         DType::F64 => write_as::<f64>(out, x, op),
+        DType::C64 => write_as::<Complex<f32>>(out, x, op),
+        DType::C128 => write_as::<Complex<f64>>(out, x, op),
         DType::BF16 => Err(Error::new(
             ErrorKind::DType,
             op,
@@ -129,6 +131,8 @@ pub(super) fn read_npy(input: impl Read, op: &str) -> Result<Array> {
         "f2" => read_as::<f16, _>(file, &shape, op),
         "f4" => read_as::<f32, _>(file, &shape, op),
         "f8" => read_as::<f64, _>(file, &shape, op),
+        "c8" => read_as::<Complex<f32>, _>(file, &shape, op),
+        "c16" => read_as::<Complex<f64>, _>(file, &shape, op),
         _ => Err(Error::new(
             ErrorKind::DType,
             op,

@@ -3,7 +3,7 @@
 //! as numpy can write them, load as numpy reads them.
 
 use half::{bf16, f16};
-use rjax::{Array, DType, ErrorKind, numpy as jnp};
+use rjax::{Array, Complex, DType, ErrorKind, numpy as jnp};
 use std::path::PathBuf;
 
 fn scratch(name: &str) -> PathBuf {
@@ -26,6 +26,11 @@ fn every_numpy_dtype_round_trips_bit_for_bit() {
         Array::from_slice(&floats.map(f16::from_f64), &[2, 3]),
         Array::from_slice(&floats.map(|v| v as f32), &[2, 1, 3]),
         Array::from_slice(&floats, &[6]),
+        Array::from_slice(
+            &floats.map(|v| Complex::new(v as f32, 1.0 - v as f32)),
+            &[3, 2],
+        ),
+        Array::from_slice(&floats.map(|v| Complex::new(-v, v)), &[6]),
         Array::scalar(7.5f32),
         Array::from_slice::<f32>(&[], &[0, 3]),
     ];
