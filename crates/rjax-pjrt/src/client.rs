@@ -227,7 +227,16 @@ impl Client {
         let raw = created("PJRT_Client_Compile", a.executable)?;
         // SAFETY: `raw` is the loaded executable just compiled on this client
         // and handed to us; `Executable::wrap` becomes its only owner.
-        unsafe { Executable::wrap(self.inner.clone(), raw, options.num_replicas as usize) }
+        unsafe {
+            Executable::wrap(
+                self.inner.clone(),
+                raw,
+                (
+                    options.num_replicas as usize,
+                    options.num_partitions.max(1) as usize,
+                ),
+            )
+        }
     }
 }
 
