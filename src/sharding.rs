@@ -54,7 +54,7 @@ impl Mesh {
                 ),
             );
         }
-        if let Some(n) = repeated(axis_names.iter()) {
+        if let Some(n) = repeated(axis_names) {
             return fail(ErrorKind::Axis, format!("axis name {n:?} is used twice"));
         }
         let size: Option<usize> = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
@@ -86,7 +86,7 @@ impl Mesh {
                 format!("device {d} does not exist: there are {available} devices"),
             );
         }
-        if let Some(d) = repeated(devices.iter()) {
+        if let Some(d) = repeated(devices) {
             return fail(ErrorKind::Param, format!("device {d} appears twice"));
         }
         Ok(Mesh {
@@ -121,11 +121,16 @@ impl Mesh {
     }
 }
 
-fn repeated<T: PartialEq>(items: impl Iterator<Item = T> + Clone) -> Option<T> {
-    let all: Vec<T> = items.collect();
-    (0..all.len())
-        .find(|&i| all[..i].contains(&all[i]))
-        .map(|i| all.into_iter().nth(i))?
+/// The first item equal to an earlier one.
+fn repeated<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Option<T> {
+    let mut seen = Vec::new();
+    for x in items {
+        if seen.contains(&x) {
+            return Some(x);
+        }
+        seen.push(x);
+    }
+    None
 }
 
 /// Which mesh axes split one dimension of an array (none: the dimension
