@@ -204,6 +204,7 @@ impl CustomRule for HostCallback {
             target: HOST_CALLBACK_TARGET.to_string(),
             backend_config: vec![("callback_id".to_string(), self.0.id)],
             has_side_effect: self.0.kind != Kind::Pure,
+            sharding: None,
         })
     }
 }

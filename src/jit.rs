@@ -3,9 +3,13 @@
 //! one PJRT execute per call.
 
 use crate::Array;
+use crate::jit_sharded::{Partitioned, Plan};
 use crate::lru::OnceLru;
 use crate::runtime::{DeviceArray, device_array, execute, runtime};
+use crate::sharded::{Shardings, as_sharded, with_sharding_constraint};
+use crate::sharding::NamedSharding;
 use crate::tree::{Tree, TreeDef, TreeOutput};
+use crate::vmap::prefix_leaves;
 use rjax_ir::{
     AVal, ClosedJaxpr, Error, ErrorKind, Jaxpr, JitCall, Primitive, Result, Value, trace_to_jaxpr,
 };
@@ -71,7 +75,10 @@ struct Staged {
     consts: Vec<Value>,
     out_def: TreeDef,
     out_avals: Vec<AVal>,
+    /// How the program is partitioned over a mesh, when it is.
+    plan: Option<Plan>,
     compiled: OnceLock<Result<Compiled>>,
+    partitioned: OnceLock<Result<Partitioned>>,
 }
 
 struct Compiled {
@@ -90,6 +97,8 @@ pub const JIT_CACHE_CAPACITY: usize = 64;
 struct Key {
     def: TreeDef,
     avals: Vec<AVal>,
+    /// Each argument leaf's sharding (given, or its own).
+    shardings: Vec<Option<NamedSharding>>,
 }
 
 /// A function compiled on first call for each input signature (tree
@@ -103,6 +112,8 @@ pub struct Jit<F, I, R> {
     live: Arc<()>,
     /// Where `jit` was called, for dumps.
     defined_at: &'static Location<'static>,
+    in_shardings: Shardings,
+    out_shardings: Shardings,
     _types: PhantomData<fn(I) -> R>,
 }
 
@@ -123,6 +134,8 @@ pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
         cache: OnceLru::new(JIT_CACHE_CAPACITY),
         live: Arc::new(()),
         defined_at: Location::caller(),
+        in_shardings: Shardings::NONE,
+        out_shardings: Shardings::NONE,
         _types: PhantomData,
     }
 }
@@ -153,6 +166,36 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
     /// Name the program (the StableHLO module becomes `@jit_<name>`).
     pub fn named(mut self, name: &str) -> Self {
         self.name = format!("jit_{name}");
+        self
+    }
+
+    /// Lay the arguments out as `spec` says (a prefix of the arguments'
+    /// tree, like `in_axes`): they are split over the mesh (or used in
+    /// place when they already are), and XLA's SPMD partitioner splits the
+    /// program. Leaves left `None` keep their own sharding (replicated when
+    /// they have none).
+    ///
+    /// ```
+    /// use rjax::{jit, numpy as jnp, Array, Mesh, NamedSharding, P};
+    /// let mesh = Mesh::new(&[4, 2], &["data", "model"]).unwrap();
+    /// let rows = NamedSharding::new(&mesh, P!["data"]).unwrap();
+    /// let f = jit(|(x, w): (Array, Array)| jnp::matmul(&x, &w))
+    ///     .in_shardings(rjax::Shardings::each([rows.clone().into(), rjax::Shardings::NONE]))
+    ///     .out_shardings(rows.clone());
+    /// let x = jnp::ones(&[8, 3], rjax::DType::F32);
+    /// let y = f.call((x, jnp::ones(&[3, 2], rjax::DType::F32))).unwrap();
+    /// assert_eq!(y.sharding().unwrap(), rows);
+    /// assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0; 16]);
+    /// ```
+    pub fn in_shardings(mut self, spec: impl Into<Shardings>) -> Self {
+        self.in_shardings = spec.into();
+        self
+    }
+
+    /// Lay the results out as `spec` says (a prefix of the results' tree);
+    /// results left `None` are replicated on every device of the mesh.
+    pub fn out_shardings(mut self, spec: impl Into<Shardings>) -> Self {
+        self.out_shardings = spec.into();
         self
     }
 
@@ -188,19 +231,74 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
 
     /// The staged program for this signature, traced once however many
     /// threads ask for it at the same time.
-    fn staged(&self, def: TreeDef, avals: Vec<AVal>) -> Result<Arc<Staged>> {
-        let key = Key { def, avals };
+    fn staged(&self, values: &[Value], avals: Vec<AVal>, def: TreeDef) -> Result<Arc<Staged>> {
+        let shardings = self.arg_shardings(values, &def)?;
+        let key = Key {
+            def,
+            avals,
+            shardings,
+        };
         self.cache.get_or_try_make(&key, || {
-            let (closed, out_def) = trace_tree(&self.f, &key.def, &key.avals)?;
+            let (closed, out_def) = trace_tree(&self.constrained(), &key.def, &key.avals)?;
             let jaxpr = rjax_transforms::dce(&closed.hoist_consts());
+            let outs = prefix_leaves(
+                &self.out_shardings,
+                &out_def,
+                ("out_shardings", "output", "jit"),
+            )?;
+            let plan =
+                crate::jit_sharded::plan(&jaxpr, closed.consts.len(), &key.shardings, &outs)?;
             Ok(Arc::new(Staged {
                 out_avals: jaxpr.out_avals(),
                 jaxpr: Arc::new(jaxpr),
                 consts: closed.consts,
                 out_def,
+                plan,
                 compiled: OnceLock::new(),
+                partitioned: OnceLock::new(),
             }))
         })
+    }
+
+    /// Each argument leaf's sharding: the one `in_shardings` gives, else
+    /// its own when it is sharded.
+    fn arg_shardings(&self, values: &[Value], def: &TreeDef) -> Result<Vec<Option<NamedSharding>>> {
+        let given = prefix_leaves(&self.in_shardings, def, ("in_shardings", "argument", "jit"))?;
+        Ok(given
+            .into_iter()
+            .zip(values)
+            .map(|(g, v)| {
+                g.or_else(|| as_sharded(v).and_then(|s| s.named().map(|(n, _)| n.clone())))
+            })
+            .collect())
+    }
+
+    /// `f` with the given shardings as constraints on its arguments and
+    /// results, so that they hold wherever the program is staged (inside
+    /// another `jit`, under `grad` or `vmap`).
+    fn constrained(&self) -> impl Fn(I) -> Result<R::Tree> + '_ {
+        let constrain = |leaves: Vec<Array>, spec: &Shardings, def: &TreeDef, what| {
+            let specs = prefix_leaves(spec, def, (what, what, "jit"))?;
+            Ok::<_, Error>(
+                leaves
+                    .iter()
+                    .zip(specs)
+                    .map(|(a, s)| s.map_or_else(|| a.clone(), |s| with_sharding_constraint(a, &s)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        move |args: I| {
+            let (leaves, def) = args.flatten_tree();
+            let args = I::unflatten_tree(
+                &def,
+                constrain(leaves, &self.in_shardings, &def, "in_shardings")?,
+            )?;
+            let (leaves, def) = (self.f)(args).into_result()?.flatten_tree();
+            R::Tree::unflatten_tree(
+                &def,
+                constrain(leaves, &self.out_shardings, &def, "out_shardings")?,
+            )
+        }
     }
 
     /// Run the compiled function. Under another transformation (inside an
@@ -214,7 +312,7 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
 
     fn call_inner(&self, args: I, location: &'static Location<'static>) -> Result<R::Tree> {
         let (values, avals, def) = flatten_args(&args)?;
-        let staged = self.staged(def, avals)?;
+        let staged = self.staged(&values, avals, def)?;
         if rjax_ir::is_tracing() || values.iter().any(Value::is_traced) {
             let call = Primitive::Jit(JitCall {
                 name: self.name.clone(),
@@ -227,16 +325,35 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
                 outs.into_iter().map(Array::from_value).collect(),
             );
         }
+        let site = crate::dump::Site {
+            kind: "jit",
+            function: std::any::type_name::<F>(),
+            defined_at: Some(self.defined_at),
+            called_at: location,
+        };
+        if let Some(plan) = &staged.plan {
+            let program = staged
+                .partitioned
+                .get_or_init(|| {
+                    crate::dump::at_site(site, || {
+                        crate::jit_sharded::compile(
+                            plan,
+                            &staged.jaxpr,
+                            &self.name,
+                            &staged.consts,
+                            self.live.clone(),
+                        )
+                    })
+                })
+                .as_ref()
+                .map_err(Clone::clone)?;
+            let outs = crate::jit_sharded::run(plan, program, &values)?;
+            return R::Tree::unflatten_tree(&staged.out_def, outs);
+        }
         let rt = runtime()?;
         let compiled = staged
             .compiled
             .get_or_init(|| {
-                let site = crate::dump::Site {
-                    kind: "jit",
-                    function: std::any::type_name::<F>(),
-                    defined_at: Some(self.defined_at),
-                    called_at: location,
-                };
                 let exe =
                     crate::dump::at_site(site, || rt.compile(&staged.jaxpr, &self.name, &[]))?;
                 let const_arrays = staged
@@ -276,13 +393,13 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
     pub fn lower(&self, args: I) -> Result<Lowered> {
         let location = Location::caller();
         (|| {
-            let (_, avals, def) = flatten_args(&args)?;
-            let (closed, _) = trace_tree(&self.f, &def, &avals)?;
-            let text = crate::runtime::lower_text(
-                &rjax_transforms::dce(&closed.hoist_consts()),
-                &self.name,
-                &[],
-            )?;
+            let (values, avals, def) = flatten_args(&args)?;
+            let staged = self.staged(&values, avals.clone(), def.clone())?;
+            let (closed, _) = trace_tree(&self.constrained(), &def, &avals)?;
+            let text = match &staged.plan {
+                Some(plan) => plan.lower_text(&staged.jaxpr, &self.name)?,
+                None => crate::runtime::lower_text(&staged.jaxpr, &self.name, &[])?,
+            };
             Ok(Lowered {
                 text,
                 jaxpr: closed,

@@ -27,6 +27,7 @@ use crate::location;
 pub mod linalg {
     pub use crate::linalg::{SolveOptions, cholesky, eigh, lu, qr, svd, triangular_solve};
 }
+pub use crate::sharded::with_sharding_constraint;
 pub use crate::sorting::{sort, sort_key_val, top_k};
 mod betainc;
 mod complex;

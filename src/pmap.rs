@@ -90,11 +90,12 @@ fn as_sharded(v: &Value, n: usize, spec: &PmapSpec) -> Option<Arc<ShardedArray>>
     let Value::Concrete(c) = v else { return None };
     let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
     let s = any.downcast::<ShardedArray>().ok()?;
-    let on_devices = s.shards.len() == n
+    let on_devices = s.named().is_none()
+        && s.shards.len() == n
         && s.shards
             .iter()
             .enumerate()
-            .all(|(i, b)| b.device_index() == spec.device_of(i));
+            .all(|(i, d)| d.buffer.device_index() == spec.device_of(i));
     on_devices.then_some(s)
 }
 
@@ -294,7 +295,7 @@ fn call<I: Tree, R: TreeOutput>(
                 .map(|slot| match slot {
                     Slot::Const(k) => &compiled.const_arrays[dev][*k].buffer,
                     Slot::Uploaded(k) => &uploaded[dev][*k].buffer,
-                    Slot::Shard(k) => &resident[*k].shards[dev],
+                    Slot::Shard(k) => &resident[*k].shards[dev].buffer,
                 })
                 .collect()
         })

@@ -2,7 +2,10 @@
 //! and the device arrays that concrete values live in.
 
 use crate::compilation_cache::{self, DiskCache};
-use rjax_ir::{AVal, Concrete, DType, Error, ErrorKind, Jaxpr, Literal, Result, Value};
+use crate::sharding::NamedSharding;
+use rjax_ir::{
+    AVal, Concrete, DType, Error, ErrorKind, Jaxpr, Literal, MeshSharding, Result, Value,
+};
 use rjax_lower::LowerOptions;
 use rjax_pjrt::{Buffer, Client, ClientOptions, CompileOptions, ElementType, Executable, Plugin};
 use std::collections::HashMap;
@@ -118,19 +121,52 @@ impl Runtime {
         };
         let opts = CompileOptions {
             num_replicas: replicas(&grid) as u32,
-            num_partitions: 1,
             device_assignment,
+            ..CompileOptions::default()
         };
+        self.compile_traced(jaxpr, name, &text, &opts)
+    }
+
+    /// Lower and compile a program for XLA's SPMD partitioner: one
+    /// partition on each of `devices` (indices among the client's), the
+    /// arguments (constants first) and results laid out as given.
+    pub fn compile_partitioned(
+        &self,
+        jaxpr: &Jaxpr,
+        name: &str,
+        layouts: &Layouts,
+        devices: &[usize],
+    ) -> Result<Executable> {
+        let text = lower_partitioned_text(jaxpr, name, layouts, devices.len())?;
+        let all = self.client.devices();
+        let opts = CompileOptions {
+            num_replicas: 1,
+            num_partitions: devices.len() as u32,
+            use_spmd_partitioning: true,
+            device_assignment: Some(devices.iter().map(|&d| all[d].id).collect()),
+        };
+        self.compile_traced(jaxpr, name, &text, &opts)
+    }
+
+    /// Compile the StableHLO `text` lowered from `jaxpr`, and dump both
+    /// when dumping is on.
+    fn compile_traced(
+        &self,
+        jaxpr: &Jaxpr,
+        name: &str,
+        text: &str,
+        opts: &CompileOptions,
+    ) -> Result<Executable> {
         let started = std::time::Instant::now();
-        let executable = self.compile_text(&text, &opts, name)?;
+        let executable = self.compile_text(text, opts, name)?;
         crate::dump::compiled(&crate::dump::Compiled {
             jaxpr,
             name,
-            stablehlo: &text,
-            options: &opts,
+            stablehlo: text,
+            options: opts,
             executable: &executable,
             compile_time: started.elapsed(),
-            devices: available,
+            devices: self.client.devices().len(),
         })?;
         Ok(executable)
     }
@@ -187,8 +223,33 @@ pub(crate) fn lower_text(jaxpr: &Jaxpr, name: &str, axes: &[(String, usize)]) ->
     let opts = LowerOptions {
         module_name: name.to_string(),
         num_replicas: replicas(&grid),
-        num_partitions: 1,
         axes: grid,
+        ..LowerOptions::default()
+    };
+    rjax_lower::lower(jaxpr, &opts)
+}
+
+/// The layouts of a partitioned program's arguments (constants first)
+/// and results.
+pub(crate) struct Layouts {
+    pub args: Vec<Option<MeshSharding>>,
+    pub outs: Vec<Option<MeshSharding>>,
+}
+
+/// StableHLO text of a Jaxpr that closes over nothing, annotated for XLA's
+/// SPMD partitioner over `partitions` devices.
+pub(crate) fn lower_partitioned_text(
+    jaxpr: &Jaxpr,
+    name: &str,
+    layouts: &Layouts,
+    partitions: usize,
+) -> Result<String> {
+    let opts = LowerOptions {
+        module_name: name.to_string(),
+        num_partitions: partitions,
+        arg_shardings: layouts.args.clone(),
+        out_shardings: layouts.outs.clone(),
+        ..LowerOptions::default()
     };
     rjax_lower::lower(jaxpr, &opts)
 }
@@ -340,6 +401,16 @@ impl DeviceArray {
     }
 }
 
+/// How many devices the client has (like `jax.device_count()`); meshes
+/// and `pmap` use devices `0..device_count()`.
+///
+/// ```
+/// assert!(rjax::device_count().unwrap() >= 1);
+/// ```
+pub fn device_count() -> Result<usize> {
+    Ok(runtime()?.client.devices().len())
+}
+
 /// Run a replicated executable, one argument list per device.
 pub(crate) fn execute_replicas(
     exe: &Executable,
@@ -396,6 +467,12 @@ pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<Devi
         Value::Concrete(c) => {
             let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
             match any.downcast::<DeviceArray>() {
+                // Programs outside pmap and sharded jit run on the default
+                // device: a piece of a sharded array elsewhere is copied.
+                Ok(d) if d.buffer.device_index() != 0 => Ok(Arc::new(DeviceArray {
+                    aval: d.aval.clone(),
+                    buffer: d.buffer.copy_to_device(0).map_err(|e| pjrt_error(op, e))?,
+                })),
                 Ok(d) => Ok(d),
                 Err(any) => match any.downcast_ref::<ShardedArray>() {
                     Some(s) => s.gathered(rt),
@@ -439,7 +516,7 @@ pub(crate) fn block_until_ready(c: &dyn Concrete) -> Result<()> {
         any.downcast_ref::<ShardedArray>(),
     ) {
         (Some(d), _) => vec![&d.buffer],
-        (_, Some(s)) => s.shards.iter().collect(),
+        (_, Some(s)) => s.shards.iter().map(|d| &d.buffer).collect(),
         _ => Vec::new(),
     };
     for b in buffers {
@@ -449,13 +526,26 @@ pub(crate) fn block_until_ready(c: &dyn Concrete) -> Result<()> {
     Ok(())
 }
 
-/// An array split along axis 0 across devices, one buffer per device: what
-/// `pmap` returns. It stays there until read; operations outside `pmap`
-/// gather it to the default device first.
+/// How the shards of a [`ShardedArray`] make up the array.
+#[derive(Debug)]
+pub(crate) enum Placement {
+    /// `pmap`'s results: shard `i` is member `i` of axis 0, without that
+    /// axis.
+    Stacked,
+    /// A [`NamedSharding`]: shard `p` is the block partition `p` of the
+    /// layout holds, on device `p` of the mesh.
+    Named(NamedSharding, MeshSharding),
+}
+
+/// An array in pieces across devices, one buffer per device: what `pmap`
+/// and sharded `jit` programs return and what `device_put` makes. It stays
+/// there until read; operations outside those programs gather it to the
+/// default device first.
 #[derive(Debug)]
 pub(crate) struct ShardedArray {
     pub aval: AVal,
-    pub shards: Vec<Buffer>,
+    pub shards: Vec<Arc<DeviceArray>>,
+    pub placement: Placement,
     gathered: OnceLock<Result<Arc<DeviceArray>>>,
 }
 
@@ -466,19 +556,58 @@ impl Concrete for ShardedArray {
 }
 
 impl ShardedArray {
+    /// `pmap`'s stacking of one buffer per member along axis 0.
     pub fn new(aval: AVal, shards: Vec<Buffer>) -> ShardedArray {
+        let member = aval.with_shape(aval.shape.get(1..).unwrap_or_default().to_vec());
+        let shards = shards
+            .into_iter()
+            .map(|buffer| {
+                Arc::new(DeviceArray {
+                    aval: member.clone(),
+                    buffer,
+                })
+            })
+            .collect();
+        ShardedArray::placed(aval, shards, Placement::Stacked)
+    }
+
+    pub fn placed(aval: AVal, shards: Vec<Arc<DeviceArray>>, placement: Placement) -> ShardedArray {
         ShardedArray {
             aval,
             shards,
+            placement,
             gathered: OnceLock::new(),
         }
     }
 
+    /// The layout, when the array was placed by a sharding.
+    pub fn named(&self) -> Option<(&NamedSharding, &MeshSharding)> {
+        match &self.placement {
+            Placement::Named(s, l) => Some((s, l)),
+            Placement::Stacked => None,
+        }
+    }
+
     fn to_host(&self) -> Result<Vec<u8>> {
-        let shard_bytes = self.aval.size_bytes() / self.shards.len().max(1);
         let mut out = vec![0u8; self.aval.size_bytes()];
-        for (chunk, b) in out.chunks_mut(shard_bytes.max(1)).zip(&self.shards) {
-            b.to_host(chunk).map_err(|e| pjrt_error("to_host", e))?;
+        match &self.placement {
+            Placement::Stacked => {
+                let shard_bytes = self.aval.size_bytes() / self.shards.len().max(1);
+                for (chunk, b) in out.chunks_mut(shard_bytes.max(1)).zip(&self.shards) {
+                    b.buffer
+                        .to_host(chunk)
+                        .map_err(|e| pjrt_error("to_host", e))?;
+                }
+            }
+            Placement::Named(_, layout) => {
+                // One copy of each block: those of the first replica.
+                for (p, shard) in self.shards.iter().enumerate() {
+                    if layout.replica_of(p) == 0 {
+                        let block = shard.to_host()?;
+                        crate::sharding::paste_block(&mut out, &self.aval, layout, p, &block);
+                    }
+                }
+            }
         }
         Ok(out)
     }

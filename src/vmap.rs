@@ -39,34 +39,67 @@ impl AxisSpec {
 
     /// The axis of every leaf of `def`, in order.
     pub(crate) fn leaves(&self, def: &TreeDef, what: &str, path: &str) -> Result<Vec<Option<i64>>> {
-        match (self, def) {
-            (AxisSpec::Axis(a), d) => Ok(vec![*a; d.num_leaves()]),
-            (
-                AxisSpec::Each(specs),
-                TreeDef::Node(_, children) | TreeDef::Struct(_, _, children),
-            ) if specs.len() == children.len() => {
-                let mut out = Vec::new();
-                for (i, (s, c)) in specs.iter().zip(children).enumerate() {
-                    out.extend(s.leaves(c, what, &format!("{path}.{i}"))?);
-                }
-                Ok(out)
-            }
-            (AxisSpec::Each(specs), TreeDef::Dict(children)) if specs.len() == children.len() => {
-                let mut out = Vec::new();
-                for (s, (k, c)) in specs.iter().zip(children) {
-                    out.extend(s.leaves(c, what, &format!("{path}[{k:?}]"))?);
-                }
-                Ok(out)
-            }
-            (AxisSpec::Each(specs), d) => Err(Error::new(
-                ErrorKind::Tree,
-                "vmap",
-                format!(
-                    "{what} at `{path}` has {} entries, but the value there has structure {d:?}",
-                    specs.len()
-                ),
-            )),
+        prefix_leaves(self, def, (what, path, "vmap"))
+    }
+}
+
+/// One node of a spec written as a prefix of a tree: a value for a whole
+/// subtree, or one spec per child.
+pub(crate) enum PrefixNode<'a, S, L> {
+    Leaf(L),
+    Each(&'a [S]),
+}
+
+/// A spec given as a prefix of a tree's structure (`in_axes`,
+/// `in_shardings`, ...).
+pub(crate) trait TreePrefix: Sized {
+    type Leaf: Clone;
+    fn node(&self) -> PrefixNode<'_, Self, Self::Leaf>;
+}
+
+impl TreePrefix for AxisSpec {
+    type Leaf = Option<i64>;
+    fn node(&self) -> PrefixNode<'_, Self, Option<i64>> {
+        match self {
+            AxisSpec::Axis(a) => PrefixNode::Leaf(*a),
+            AxisSpec::Each(specs) => PrefixNode::Each(specs),
         }
+    }
+}
+
+/// The value of `spec` at every leaf of `def`, in order (`what` names the
+/// spec and `op` the operation in errors, `path` is where `def` sits).
+pub(crate) fn prefix_leaves<S: TreePrefix>(
+    spec: &S,
+    def: &TreeDef,
+    (what, path, op): (&str, &str, &str),
+) -> Result<Vec<S::Leaf>> {
+    match (spec.node(), def) {
+        (PrefixNode::Leaf(a), d) => Ok(vec![a; d.num_leaves()]),
+        (PrefixNode::Each(specs), TreeDef::Node(_, children) | TreeDef::Struct(_, _, children))
+            if specs.len() == children.len() =>
+        {
+            let mut out = Vec::new();
+            for (i, (s, c)) in specs.iter().zip(children).enumerate() {
+                out.extend(prefix_leaves(s, c, (what, &format!("{path}.{i}"), op))?);
+            }
+            Ok(out)
+        }
+        (PrefixNode::Each(specs), TreeDef::Dict(children)) if specs.len() == children.len() => {
+            let mut out = Vec::new();
+            for (s, (k, c)) in specs.iter().zip(children) {
+                out.extend(prefix_leaves(s, c, (what, &format!("{path}[{k:?}]"), op))?);
+            }
+            Ok(out)
+        }
+        (PrefixNode::Each(specs), d) => Err(Error::new(
+            ErrorKind::Tree,
+            op,
+            format!(
+                "{what} at `{path}` has {} entries, but the value there has structure {d:?}",
+                specs.len()
+            ),
+        )),
     }
 }
 

@@ -31,6 +31,7 @@ mod public_api;
 mod random;
 mod random_keys;
 mod scipy;
+mod sharding;
 mod transforms;
 mod trees;
 mod vmap;

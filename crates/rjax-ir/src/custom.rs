@@ -84,12 +84,15 @@ pub trait CustomRule: Send + Sync {
 /// `api_version = 4` (XLA's typed FFI), the given `backend_config`
 /// dictionary of unsigned integers, and `has_side_effect`. A rule with side
 /// effects is kept by dead-code elimination even when its results are
-/// unused.
+/// unused. With `sharding`, the call is instead XLA's sharding constraint
+/// on its one operand (`with_sharding_constraint`), and `target` and
+/// `backend_config` are unused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomCallLowering {
     pub target: String,
     pub backend_config: Vec<(String, u64)>,
     pub has_side_effect: bool,
+    pub sharding: Option<crate::MeshSharding>,
 }
 
 impl CustomCall {

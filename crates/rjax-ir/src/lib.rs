@@ -20,6 +20,7 @@ mod loops;
 mod pmap;
 pub mod primitive;
 mod shape_rules;
+mod sharding;
 mod solve;
 mod stage;
 mod trace;
@@ -36,6 +37,7 @@ pub use loops::{ScanParams, WhileParams};
 pub use pmap::PmapParams;
 pub use primitive::{DotDims, JitCall, Primitive, SubJaxpr};
 pub use shape_rules::abstract_eval;
+pub use sharding::MeshSharding;
 pub use solve::TriangularSolveParams;
 pub use stage::{ClosedJaxpr, eval_jaxpr, trace_partial, trace_spmd, trace_to_jaxpr};
 pub use trace::{

@@ -15,6 +15,9 @@ pub(crate) fn custom_call(
     ins: &[AVal],
     outs: &[AVal],
 ) -> Vec<String> {
+    if let (Some(s), [x], [a]) = (&call.sharding, operands, ins) {
+        return vec![crate::sharding::constraint(e, x, a, s)];
+    }
     let mut operands = operands.to_vec();
     let mut in_types: Vec<String> = ins.iter().map(tensor_type).collect();
     let mut out_types: Vec<String> = outs.iter().map(tensor_type).collect();

@@ -17,14 +17,16 @@ mod custom_call;
 mod emitter;
 mod gather;
 mod rules;
+mod sharding;
 mod sort;
 mod threefry;
 mod types;
 
+pub use sharding::sharding_attribute;
 pub use types::{dtype_of_element, element_type, tensor_type};
 
 use emitter::Emitter;
-use rjax_ir::{Jaxpr, Result};
+use rjax_ir::{Jaxpr, MeshSharding, Result};
 
 /// Module-level settings of a lowering.
 #[derive(Clone, Debug)]
@@ -39,6 +41,11 @@ pub struct LowerOptions {
     /// replica count: collectives over an axis communicate within replica
     /// groups that vary only along it.
     pub axes: Vec<(String, usize)>,
+    /// The layout of each argument (constants first) over the partitions,
+    /// for XLA's SPMD partitioner; empty or `None`: unannotated.
+    pub arg_shardings: Vec<Option<MeshSharding>>,
+    /// The layout of each result; empty or `None`: unannotated.
+    pub out_shardings: Vec<Option<MeshSharding>>,
 }
 
 impl Default for LowerOptions {
@@ -48,6 +55,8 @@ impl Default for LowerOptions {
             axes: Vec::new(),
             num_replicas: 1,
             num_partitions: 1,
+            arg_shardings: Vec::new(),
+            out_shardings: Vec::new(),
         }
     }
 }
@@ -80,14 +89,28 @@ pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
         .collect();
     let outs = e.jaxpr(jaxpr, params.clone())?;
     let all_in = jaxpr.constvars.iter().chain(&jaxpr.invars);
+    let annotation = |list: &[Option<MeshSharding>], i: usize| {
+        list.get(i)
+            .and_then(Option::as_ref)
+            .map_or(String::new(), sharding::argument_attribute)
+    };
     let sig: Vec<String> = all_in
         .zip(&params)
-        .map(|(v, p)| format!("{p}: {}", tensor_type(&v.aval)))
+        .enumerate()
+        .map(|(i, (v, p))| {
+            let attr = annotation(&opts.arg_shardings, i);
+            format!("{p}: {}{attr}", tensor_type(&v.aval))
+        })
         .collect();
     let out_types: Vec<String> = jaxpr
         .outvars
         .iter()
         .map(|a| tensor_type(&a.aval()))
+        .collect();
+    let result_decls: Vec<String> = out_types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{t}{}", annotation(&opts.out_shardings, i)))
         .collect();
     let mut text = format!(
         "module @{} attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = {} : i32}} {{\n",
@@ -98,7 +121,7 @@ pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
     text += &format!(
         "  func.func public @main({}) -> ({}) {{\n",
         sig.join(", "),
-        out_types.join(", ")
+        result_decls.join(", ")
     );
     text += &e.finish();
     if outs.is_empty() {

@@ -227,15 +227,15 @@ impl Client {
         let raw = created("PJRT_Client_Compile", a.executable)?;
         // SAFETY: `raw` is the loaded executable just compiled on this client
         // and handed to us; `Executable::wrap` becomes its only owner.
-        unsafe { Executable::wrap(self.inner.clone(), raw, options.num_replicas as usize) }
+        unsafe { Executable::wrap(self.inner.clone(), raw, replicas_and_partitions(options)) }
     }
 }
 
 impl Client {
     /// Load a program that [`Executable::serialize`] wrote, from a client of
     /// the same plugin with the same devices (`PJRT_Executable_DeserializeAndLoad`).
-    /// `options` are those it was compiled with (its replica count is taken
-    /// from them). The plugin checks the bytes' format; callers that keep
+    /// `options` are those it was compiled with (its replica and partition
+    /// counts are taken from them). The plugin checks the bytes' format; callers that keep
     /// them on disk check their integrity first.
     pub fn deserialize(&self, bytes: &[u8], options: &CompileOptions) -> Result<Executable> {
         let mut a = args!(PJRT_Executable_DeserializeAndLoad_Args {
@@ -256,8 +256,16 @@ impl Client {
         let raw = created("PJRT_Executable_DeserializeAndLoad", a.loaded_executable)?;
         // SAFETY: `raw` is the loaded executable just made on this client
         // and handed to us; `Executable::wrap` becomes its only owner.
-        unsafe { Executable::wrap(self.inner.clone(), raw, options.num_replicas as usize) }
+        unsafe { Executable::wrap(self.inner.clone(), raw, replicas_and_partitions(options)) }
     }
+}
+
+/// How many replicas and partitions a program compiled with `options` runs.
+fn replicas_and_partitions(options: &CompileOptions) -> (usize, usize) {
+    (
+        options.num_replicas as usize,
+        options.num_partitions.max(1) as usize,
+    )
 }
 
 /// The bytes of an array of `dims` of `ty`; `None` for a negative dimension

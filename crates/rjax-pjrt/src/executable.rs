@@ -11,6 +11,7 @@ pub struct Executable {
     raw: *mut sys::PJRT_LoadedExecutable,
     num_outputs: usize,
     num_replicas: usize,
+    num_partitions: usize,
 }
 
 // SAFETY: `Executable` is the only owner of `raw`, which rjax hands only to
@@ -37,8 +38,8 @@ impl std::fmt::Debug for Executable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Executable({} outputs, {} replicas)",
-            self.num_outputs, self.num_replicas
+            "Executable({} outputs, {} replicas, {} partitions)",
+            self.num_outputs, self.num_replicas, self.num_partitions
         )
     }
 }
@@ -54,13 +55,14 @@ impl Executable {
     pub(crate) unsafe fn wrap(
         client: Arc<ClientInner>,
         raw: *mut sys::PJRT_LoadedExecutable,
-        num_replicas: usize,
+        (num_replicas, num_partitions): (usize, usize),
     ) -> Result<Executable> {
         let mut exe = Executable {
             client,
             raw,
             num_outputs: 0,
             num_replicas,
+            num_partitions,
         };
         exe.num_outputs = exe.with_executable(|plugin, executable| {
             let mut n = args!(PJRT_Executable_NumOutputs_Args {
@@ -159,20 +161,30 @@ impl Executable {
         self.num_outputs
     }
 
-    /// Replicas (devices) the program runs on.
+    /// Replicas the program runs as.
     pub fn num_replicas(&self) -> usize {
         self.num_replicas
     }
 
-    /// Run with one argument list per replica; returns one output list per
-    /// replica. Inputs stay valid; outputs may still be computing until they
-    /// are read or awaited.
+    /// Partitions of each replica (SPMD-partitioned programs).
+    pub fn num_partitions(&self) -> usize {
+        self.num_partitions
+    }
+
+    /// Devices the program runs on: one per (replica, partition).
+    pub fn num_devices(&self) -> usize {
+        self.num_replicas * self.num_partitions
+    }
+
+    /// Run with one argument list per device (replica-major, then
+    /// partition); returns one output list per device. Inputs stay valid;
+    /// outputs may still be computing until they are read or awaited.
     pub fn execute(&self, args: &[&[&Buffer]]) -> Result<Vec<Vec<Buffer>>> {
         let num_args = args.first().map_or(0, |a| a.len());
-        if args.len() != self.num_replicas || args.iter().any(|a| a.len() != num_args) {
+        if args.len() != self.num_devices() || args.iter().any(|a| a.len() != num_args) {
             return Err(Error::InvalidArgument(format!(
                 "expected {} argument lists of equal length, got lengths {:?}",
-                self.num_replicas,
+                self.num_devices(),
                 args.iter().map(|a| a.len()).collect::<Vec<_>>()
             )));
         }

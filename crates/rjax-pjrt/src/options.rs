@@ -17,7 +17,11 @@ pub struct ClientOptions {
 pub struct CompileOptions {
     pub num_replicas: u32,
     pub num_partitions: u32,
-    /// The device (global id) of each replica; `None`: the plugin's choice.
+    /// Let XLA's SPMD partitioner split a program annotated with shardings
+    /// into `num_partitions` per-device programs.
+    pub use_spmd_partitioning: bool,
+    /// The device (global id) of each (replica, partition), replica-major:
+    /// entry `r * num_partitions + p`; `None`: the plugin's choice.
     pub device_assignment: Option<Vec<i64>>,
 }
 
@@ -26,6 +30,7 @@ impl Default for CompileOptions {
         CompileOptions {
             num_replicas: 1,
             num_partitions: 1,
+            use_spmd_partitioning: false,
             device_assignment: None,
         }
     }
@@ -48,9 +53,11 @@ pub const JAX_DEBUG_OPTIONS: [(&str, bool); 2] = [
 impl CompileOptions {
     /// The serialized `xla.CompileOptionsProto`: field 3
     /// (`executable_build_options`) holding `device_ordinal = -1` (field 1),
-    /// `num_replicas` (field 4), `num_partitions` (field 5) and, when set,
+    /// `num_replicas` (field 4), `num_partitions` (field 5),
+    /// `use_spmd_partitioning` (field 6) when set, and, when set,
     /// `device_assignment` (field 9: `replica_count` 1, `computation_count`
-    /// 2, and per computation the replicas' device ids, field 3 → 1); then
+    /// 2, and per computation (partition) its replicas' device ids, field
+    /// 3 → 1); then
     /// [`JAX_DEBUG_OPTIONS`] as `env_option_overrides` (field 7, a map of
     /// name (1) to `OptionOverrideProto` (2) with `bool_field` 2).
     pub fn to_proto(&self) -> Vec<u8> {
@@ -58,15 +65,21 @@ impl CompileOptions {
         varint_field(&mut build, 1, -1i64 as u64);
         varint_field(&mut build, 4, self.num_replicas as u64);
         varint_field(&mut build, 5, self.num_partitions as u64);
+        if self.use_spmd_partitioning {
+            varint_field(&mut build, 6, 1);
+        }
         if let Some(devices) = &self.device_assignment {
-            let mut computation = Vec::new();
-            for &d in devices {
-                varint_field(&mut computation, 1, d as u64);
-            }
+            let partitions = self.num_partitions.max(1) as usize;
             let mut assignment = Vec::new();
-            varint_field(&mut assignment, 1, devices.len() as u64);
-            varint_field(&mut assignment, 2, 1);
-            message_field(&mut assignment, 3, &computation);
+            varint_field(&mut assignment, 1, (devices.len() / partitions) as u64);
+            varint_field(&mut assignment, 2, partitions as u64);
+            for p in 0..partitions {
+                let mut computation = Vec::new();
+                for &d in devices.iter().skip(p).step_by(partitions) {
+                    varint_field(&mut computation, 1, d as u64);
+                }
+                message_field(&mut assignment, 3, &computation);
+            }
             message_field(&mut build, 9, &assignment);
         }
         let mut out = Vec::new();
@@ -113,6 +126,7 @@ mod tests {
         let p = super::CompileOptions {
             num_replicas: 8,
             num_partitions: 1,
+            use_spmd_partitioning: false,
             device_assignment: None,
         }
         .to_proto();
@@ -126,5 +140,27 @@ mod tests {
             want.extend([0x12, 2, 0x10, 0]);
         }
         assert_eq!(p, want);
+    }
+
+    #[test]
+    fn partitioned_device_assignment() {
+        let p = super::CompileOptions {
+            num_replicas: 1,
+            num_partitions: 2,
+            use_spmd_partitioning: true,
+            device_assignment: Some(vec![5, 3]),
+        }
+        .to_proto();
+        // build options: device_ordinal, num_replicas 1, num_partitions 2,
+        // use_spmd_partitioning, device_assignment { replica_count 1,
+        // computation_count 2, { 5 }, { 3 } }
+        let mut build = vec![0x08];
+        build.extend([0xff; 9]);
+        build.extend([0x01, 0x20, 1, 0x28, 2, 0x30, 1]);
+        build.extend([
+            0x4a, 12, 0x08, 1, 0x10, 2, 0x1a, 2, 0x08, 5, 0x1a, 2, 0x08, 3,
+        ]);
+        assert_eq!(p[..2], [0x1a, build.len() as u8]);
+        assert_eq!(p[2..2 + build.len()], build[..]);
     }
 }
