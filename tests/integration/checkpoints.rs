@@ -3,7 +3,7 @@
 //! save that leaves the previous checkpoint whole.
 
 use half::{bf16, f16};
-use rjax::{Array, ErrorKind, Tree, jit};
+use rjax::{Array, Complex, ErrorKind, Tree, jit};
 use rjax_optim::{GradientTransformation, OptState, adam, apply_updates, checkpoint};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,12 +50,27 @@ fn every_dtype() -> BTreeMap<String, Array> {
         ),
         ("f32", Array::from_slice(&floats.map(|v| v as f32), &[3, 2])),
         ("f64", Array::from_slice(&floats, &[6])),
+        (
+            "c64",
+            Array::from_slice(
+                &[Complex::new(1.5f32, -2.0), Complex::new(0.0, f32::INFINITY)],
+                &[2],
+            ),
+        ),
         ("scalar", Array::scalar(1.5f32)),
     ];
     arrays
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
+}
+
+#[test]
+fn c128_leaves_are_refused_with_a_typed_error() {
+    let tree = vec![Array::from_vec(vec![Complex::new(1.0f64, 2.0)])];
+    let e = checkpoint::save(scratch("c128.safetensors"), &tree).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DType, "{e}");
+    assert!(e.to_string().contains("complex128"), "{e}");
 }
 
 #[test]

@@ -444,6 +444,7 @@ fn complex_primitives_differentiate_batch_and_jit() {
 }
 
 type ComplexFn = fn(&Array) -> Array;
+type Reference = fn(Complex<f64>) -> Complex<f64>;
 
 /// Every analytic function `lax` extends to complex numbers, eager and
 /// jitted, against `num_complex`'s (principal branches, as XLA's).
@@ -454,7 +455,7 @@ fn analytic_functions_agree_with_num_complex() {
         .map(|&(re, im)| Complex::new(re, im))
         .collect();
     let one = Complex::new(1.0, 0.0);
-    let cases: [(&str, ComplexFn, fn(Complex<f64>) -> Complex<f64>); 19] = [
+    let cases: [(&str, ComplexFn, Reference); 19] = [
         ("exp", lax::exp, |z| z.exp()),
         ("log", lax::log, |z| z.ln()),
         ("log1p", lax::log1p, |z| (z + 1.0).ln()),
