@@ -11,8 +11,8 @@
 //!
 //! An entry's name is its key: a SHA-256 of the module text, the compile
 //! options and everything else that decides the machine code (the plugin's
-//! identity, the device count, the host CPU, `XLA_FLAGS` and the version of
-//! the entry format). Each file starts with a header (magic, format
+//! identity, the device count and kind, the host CPU, `XLA_FLAGS` and the
+//! version of the entry format). Each file starts with a header (magic, format
 //! version, key, payload length, payload SHA-256) that is checked before
 //! the plugin sees a byte: a truncated, corrupt or foreign file is removed,
 //! and the program is compiled and stored again. Files are written under a
@@ -144,7 +144,7 @@ impl DiskCache {
         text: &str,
         options: &CompileOptions,
     ) -> rjax_pjrt::Result<Executable> {
-        let key = self.key(client.devices().len(), text, options);
+        let key = self.key(client, text, options);
         if let Some(bytes) = self.read(&key) {
             match client.deserialize(&bytes[HEADER_LEN..], options) {
                 Ok(exe) => {
@@ -162,11 +162,16 @@ impl DiskCache {
         Ok(exe)
     }
 
-    fn key(&self, devices: usize, text: &str, options: &CompileOptions) -> Key {
+    /// The key of a program for `client`: its devices' number and kind
+    /// (the GPU model, for CUDA) count with the rest.
+    fn key(&self, client: &Client, text: &str, options: &CompileOptions) -> Key {
         let proto = options.to_proto();
+        let kind = client.device_kind(0).unwrap_or_default();
         let mut h = Sha256::new();
         h.update(self.identity.as_bytes());
-        h.update((devices as u64).to_le_bytes());
+        h.update((client.devices().len() as u64).to_le_bytes());
+        h.update((kind.len() as u64).to_le_bytes());
+        h.update(kind.as_bytes());
         h.update((proto.len() as u64).to_le_bytes());
         h.update(&proto);
         h.update(text.as_bytes());

@@ -114,9 +114,9 @@ export RJAX_PLATFORM=$platform
 # The integration suite is what runs on the device; the crates' unit tests
 # and doc tests do not depend on the platform.
 status=0
-run build 200 bash -c 'cargo test --test integration --no-run && cargo bench --no-run' || { note "build: failed or stopped (see $logs/build.log)"; status=1; }
+run build $((budget_s * 2 / 5)) bash -c 'cargo test --test integration --no-run && cargo bench --no-run' || { note "build: failed or stopped (see $logs/build.log)"; status=1; }
 if [ "$status" = 0 ]; then
-  run tests 100 cargo test --test integration -- --test-threads=4 $filter
+  run tests $((budget_s / 5)) cargo test --test integration -- --test-threads=4 $filter
   rc=$?
   if [ "$dry_run" = 0 ]; then
     count() { grep -Eo "[0-9]+ $1" "$logs/tests.log" | awk '{s += $1} END {print s + 0}'; }
@@ -130,7 +130,9 @@ fi
 # One run of tools/bench/compare.sh: every rjax benchmark beside JAX (the
 # JAX of target/gpu-venv on CUDA, which then runs on the GPU too).
 [ "$platform" = cuda ] && [ -x target/gpu-venv/bin/python ] && export JAX_VENV=target/gpu-venv
-if run bench 0 env RUNS=1 tools/bench/compare.sh && [ "$dry_run" = 0 ]; then
+if [ "$status" = 1 ] && [ "$dry_run" = 0 ] && [ ! -s "$logs/tests.log" ]; then
+  note "benchmarks: skipped, the build failed"
+elif run bench 0 env RUNS=1 tools/bench/compare.sh && [ "$dry_run" = 0 ]; then
   table=$(sed -n '/^| benchmark/,$p' "$logs/bench.log")
   note "benchmarks (rjax beside JAX, one run):"
   summary+=("$table")

@@ -27,6 +27,8 @@ fn eight_cpu_devices() {
     let c = client();
     assert_eq!(c.devices().len(), 8);
     assert_eq!(c.platform_name().unwrap(), "cpu");
+    assert_eq!(c.device_kind(7).unwrap(), "cpu");
+    assert!(c.device_kind(8).is_err());
     let (major, minor) = c.plugin().api_version();
     assert!(major == 0 && minor >= 81, "API {major}.{minor}");
 }

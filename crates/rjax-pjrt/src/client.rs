@@ -146,6 +146,30 @@ impl Client {
         Ok(unsafe { text(a.platform_name, a.platform_name_size) })
     }
 
+    /// The kind of the addressable device `index` (the CPU plugin says
+    /// `cpu`; the CUDA plugin names the GPU model).
+    pub fn device_kind(&self, index: usize) -> Result<String> {
+        let dev = self.inner.devices.get(index).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "device {index} does not exist ({} devices)",
+                self.inner.devices.len()
+            ))
+        })?;
+        let plugin = &self.inner.plugin;
+        let mut d = args!(PJRT_Device_GetDescription_Args { device: dev.raw });
+        // SAFETY: `dev.raw` is a device of this live client; the description
+        // returned is owned by the device (the C API has no destroy for it).
+        unsafe { call!(plugin, PJRT_Device_GetDescription, &mut d) }?;
+        let mut k = args!(PJRT_DeviceDescription_Kind_Args {
+            device_description: d.device_description
+        });
+        // SAFETY: the description belongs to the live device `dev.raw`.
+        unsafe { call!(plugin, PJRT_DeviceDescription_Kind, &mut k) }?;
+        // SAFETY: the kind (`device_kind_size` bytes) is owned by the
+        // description, alive while the client is; it is copied here.
+        Ok(unsafe { text(k.device_kind, k.device_kind_size) })
+    }
+
     /// The devices this process can address.
     pub fn devices(&self) -> &[Device] {
         &self.inner.devices
