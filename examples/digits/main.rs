@@ -222,7 +222,7 @@ fn run(options: &Options) -> Result<Summary, RunError> {
     let bar = progress_bar(options.steps);
     let mut batches = Batches::new(&train);
     let mut run_loss = Vec::new();
-    let started = Instant::now();
+    let mut started = Instant::now();
     for step in first_step..first_step + options.steps {
         let batch = batches.at(step);
         let images = Array::from_slice(&batch.images, &[BATCH, PIXELS]);
@@ -237,8 +237,12 @@ fn run(options: &Options) -> Result<Summary, RunError> {
                 .accuracy
                 .push((step + 1, test_accuracy(&state.params)?));
         }
-        let done = (step + 1 - first_step) as f64;
-        let rate = done * BATCH as f64 / started.elapsed().as_secs_f64();
+        // Throughput from the end of the first step, which compiles.
+        if step == first_step {
+            started = Instant::now();
+        }
+        let done = (step - first_step) as f64;
+        let rate = done * BATCH as f64 / started.elapsed().as_secs_f64().max(1e-6);
         bar.set_message(format!("loss {loss:.3}  {rate:.0} images/s"));
         bar.inc(1);
     }

@@ -73,6 +73,7 @@ fn panel(
     chart
         .configure_mesh()
         .x_desc("step")
+        .light_line_style(WHITE)
         .label_style(("sans-serif", 14))
         .draw()?;
     chart.draw_series(LineSeries::new(
