@@ -216,7 +216,10 @@ impl ShardingConstraint {
     fn bind(&self, x: &Value) -> Result<Value> {
         crate::eager::install();
         let rule: Arc<dyn CustomRule> = Arc::new(self.clone());
-        let mut outs = rjax_ir::bind(&Primitive::Custom(CustomCall(rule)), &[x.clone()])?;
+        let mut outs = rjax_ir::bind(
+            &Primitive::Custom(CustomCall(rule)),
+            std::slice::from_ref(x),
+        )?;
         outs.pop()
             .ok_or_else(|| self.unsupported("a call without result"))
     }
