@@ -1787,7 +1787,9 @@ fn integer_min_and_max_start_from_the_dtypes_extremes() {
         let got = [
             jnp::min(&x, (), false),
             jnp::max(&n, (), false),
-            jit(|x: Array| jnp::min(&x, (), false)).call(x.clone()).unwrap(),
+            jit(|x: Array| jnp::min(&x, (), false))
+                .call(x.clone())
+                .unwrap(),
         ];
         let want = [3, -3, 3];
         for (g, w) in got.iter().zip(want) {
