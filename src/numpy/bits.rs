@@ -41,6 +41,9 @@ pub fn gcd(x: impl Into<Operand>, y: impl Into<Operand>) -> Array {
     let (x, y) = (x.into(), y.into());
     fallible(|| {
         let (x, y) = integers("gcd", x, y)?;
+        // The loop's carry keeps one shape: both operands at the broadcast one.
+        let both = super::broadcast_arrays(&[x, y]);
+        let (x, y) = (both[0].clone(), both[1].clone());
         let (g, _) = while_loop(
             |(_, b): &(Array, Array)| super::any(&b.ne(0), (), false),
             |(a, b): (Array, Array)| {
