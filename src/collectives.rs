@@ -213,3 +213,34 @@ pub fn psum_scatter(x: &Array, axis_name: &str, scatter_dimension: usize, tiled:
         crate::lax::squeeze(&y, &[scatter_dimension])
     }
 }
+
+/// Every member's `x` replaced by the `source` member's (JAX's
+/// `pbroadcast`): a `psum` of the source's value and zeros.
+///
+/// ```
+/// use rjax::{lax, vmap_with, Array, VmapSpec};
+/// let f = vmap_with(|x: Array| lax::pbroadcast(&x, "i", 2), VmapSpec::default().axis_name("i"));
+/// let y = f(Array::from_slice(&[1.0f32, 2.0, 3.0], &[3])).unwrap();
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![3.0, 3.0, 3.0]);
+/// ```
+#[track_caller]
+pub fn pbroadcast(x: &Array, axis_name: &str, source: usize) -> Array {
+    let is_source = axis_index(axis_name).eq(source as i32);
+    let zeros = crate::numpy::zeros_like(x, None);
+    psum(&crate::numpy::where_(&is_source, x, &zeros), axis_name)
+}
+
+/// Member `i` receives member `perm[i]`'s `x` (JAX's `pshuffle`, a
+/// [`ppermute`] written by sources).
+#[track_caller]
+pub fn pshuffle(x: &Array, axis_name: &str, perm: &[usize]) -> Array {
+    let pairs: Vec<(usize, usize)> = perm.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+    ppermute(x, axis_name, &pairs)
+}
+
+/// The named axis swapped with `x`'s `axis` (of the same size): an
+/// [`all_to_all`] that splits and concatenates along `axis`.
+#[track_caller]
+pub fn pswapaxes(x: &Array, axis_name: &str, axis: usize) -> Array {
+    all_to_all(x, axis_name, axis, axis, false)
+}

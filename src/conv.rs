@@ -129,7 +129,7 @@ fn layout_error(message: String) -> Error {
 /// Parse layout strings: `N`/`C` (input, output) or `O`/`I` (kernel) name
 /// the batch and feature axes; the other letters are spatial axes, matched
 /// across the three strings by letter in the kernel's order.
-fn parse_dims(lhs: &str, rhs: &str, out: &str) -> Result<ConvDims, Error> {
+pub(crate) fn parse_dims(lhs: &str, rhs: &str, out: &str) -> Result<ConvDims, Error> {
     let spatial: Vec<char> = rhs.chars().filter(|c| !"OI".contains(*c)).collect();
     let layout = |spec: &str, batch: char, feature: char| -> Result<ConvLayout, Error> {
         let pos = |c: char| {
@@ -385,7 +385,7 @@ impl Transposed<'_> {
 /// Padding `(low, high)` of one spatial axis of a transposed convolution
 /// with a (dilated) kernel of `k` and stride `s`, for the forward
 /// convolution's `Same` or `Valid` padding.
-fn transpose_padding(k: i64, s: i64, same: bool) -> (i64, i64) {
+pub(crate) fn transpose_padding(k: i64, s: i64, same: bool) -> (i64, i64) {
     let (total, low) = if same {
         let total = k + s - 2;
         (total, if s > k - 1 { k - 1 } else { (total + 1) / 2 })

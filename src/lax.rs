@@ -12,7 +12,8 @@
 
 use crate::Array;
 pub use crate::collectives::{
-    all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter,
+    all_gather, all_to_all, axis_index, axis_size, pbroadcast, pmax, pmean, pmin, ppermute,
+    pshuffle, psum, psum_scatter, pswapaxes,
 };
 pub use crate::control::{
     cond, fori_loop, fori_loop_dynamic, map, scan, scan_length, scan_with, switch, while_loop,
@@ -31,7 +32,9 @@ pub use crate::sharded::with_sharding_constraint;
 pub use crate::sorting::{sort, sort_key_val, top_k};
 mod betainc;
 mod complex;
+mod conv_shapes;
 mod elementwise;
+mod extras;
 mod products;
 mod shape;
 mod slicing;
@@ -39,9 +42,21 @@ mod special;
 pub use crate::windows::{MAX_WINDOW_ELEMENTS, Window, reduce_window};
 pub use betainc::betainc;
 pub use complex::{complex, conj, fft, imag, real};
+pub use conv_shapes::{
+    ConvGeneralDilatedDimensionNumbers, conv_dimension_numbers, conv_general_permutations,
+    conv_general_shape_tuple, conv_shape_tuple, conv_transpose_shape_tuple,
+    reduce_window_shape_tuple,
+};
 pub use elementwise::{exp2, integer_pow, mulhi, reciprocal, select_n, square};
+pub use extras::{
+    RaggedDotDimensionNumbers, approx_max_k, approx_min_k, broadcast_like,
+    conv_general_dilated_local, conv_general_dilated_patches, dtype, platform_dependent,
+    ragged_dot, ragged_dot_general, reduce, shape_as_value,
+};
 pub use products::{batch_matmul, dot};
 pub use rjax_ir::primitive::FftType;
+/// JAX's name for the contracting and batch axes of a `dot_general`.
+pub use rjax_ir::DotDims as DotDimensionNumbers;
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, Primitive, Value};

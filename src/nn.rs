@@ -11,7 +11,10 @@
 //! assert!((p.sum().item::<f32>().unwrap() - 1.0).abs() < 1e-6);
 //! ```
 
+mod attention;
 pub mod initializers;
+
+pub use attention::{AttentionOptions, dot_product_attention};
 
 use crate::lax::{self, Padding, Window};
 use crate::numpy::{self as jnp, Axes};
@@ -142,6 +145,83 @@ pub fn hard_sigmoid(x: &Array) -> Array {
 #[track_caller]
 pub fn hard_silu(x: &Array) -> Array {
     x * &hard_sigmoid(x)
+}
+
+/// `x * hard_sigmoid(x)` (JAX's other name for [`hard_silu`]).
+#[track_caller]
+pub fn hard_swish(x: &Array) -> Array {
+    hard_silu(x)
+}
+
+/// The identity function, as an activation.
+pub fn identity(x: &Array) -> Array {
+    x.clone()
+}
+
+/// The hyperbolic tangent, as an activation.
+#[track_caller]
+pub fn tanh(x: &Array) -> Array {
+    jnp::tanh(x)
+}
+
+/// `x / (|x| + 1)`.
+#[track_caller]
+pub fn soft_sign(x: &Array) -> Array {
+    x / &(jnp::abs(x) + 1.0)
+}
+
+/// `x * tanh(softplus(x))`.
+#[track_caller]
+pub fn mish(x: &Array) -> Array {
+    x * &jnp::tanh(&softplus(x))
+}
+
+/// `(x + sqrt(x² + b)) / 2`, a smooth relu (JAX's default `b` is 4).
+#[track_caller]
+pub fn squareplus(x: &Array, b: f64) -> Array {
+    (x + &jnp::sqrt(&(x * x + b))) / 2.0
+}
+
+/// 0 below -1, `x` above 1, and `(x + 1)² / 4` between.
+#[track_caller]
+pub fn sparse_plus(x: &Array) -> Array {
+    let between = (x + 1.0) * (x + 1.0) / 4.0;
+    jnp::where_(x.le(-1.0), 0.0, jnp::where_(x.ge(1.0), x, &between))
+}
+
+/// `clip(x + 1, 0, 2) / 2`, the derivative of [`sparse_plus`].
+#[track_caller]
+pub fn sparse_sigmoid(x: &Array) -> Array {
+    let y = x + 1.0;
+    let clipped = jnp::clip(
+        &y,
+        Some(&jnp::zeros_like(&y, None)),
+        Some(&(jnp::zeros_like(&y, None) + 2.0)),
+    );
+    clipped * 0.5
+}
+
+/// `log(1 - e^(-x))` for `x > 0`, by the formula that is accurate on each
+/// side of `log 2`.
+#[track_caller]
+pub fn log1mexp(x: &Array) -> Array {
+    let c = std::f64::consts::LN_2;
+    let small = jnp::log(&-jnp::expm1(&-x));
+    let large = jnp::log1p(&-jnp::exp(&-x));
+    jnp::where_(x.lt(c), &small, &large)
+}
+
+/// `log mean e^x` over `axis`: [`logsumexp`] less the log of the count.
+#[track_caller]
+pub fn logmeanexp(x: &Array, axis: impl Into<Axes>, keepdims: bool) -> Array {
+    let axis = axis.into();
+    let lse = logsumexp(x, axis.clone(), keepdims);
+    jnp::fallible(|| {
+        let shape = x.shape()?;
+        let axes = jnp::normalize_axes("logmeanexp", &axis, shape.len())?;
+        let n: usize = axes.iter().map(|&a| shape[a]).product();
+        Ok(&lse - (n as f64).ln())
+    })
 }
 
 /// The gated linear unit: the first half of `axis` times the sigmoid of

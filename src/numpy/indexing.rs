@@ -1,10 +1,11 @@
 //! `take` and `take_along_axis`: gathers along one axis.
 
 use super::shape::axis_of;
-use super::{broadcast_shapes, fallible, ravel};
+use super::{fallible, ravel};
 use crate::indexing::{Index, IndexMode, read};
 use crate::{Array, Error, ErrorKind, lax, location};
 use rjax_ir::DType;
+use rjax_ir::broadcast_shapes;
 
 /// Elements of `a` at `indices` along `axis` (of the flattened array for
 /// `None`); the indices' axes replace that axis. Negative indices count

@@ -281,3 +281,121 @@ fn lu_diagonal(a: &Array) -> Result<(Array, Array), Error> {
     let parity = crate::numpy::where_(&odd, &lax::neg(&one), &one);
     Ok((diagonal, parity))
 }
+
+/// The least-squares solution `x` of `a x ≈ b` for an `(m, n)` matrix `a`
+/// and `b` of `(m,)` or `(m, k)`, through the SVD: `(x, residuals, rank,
+/// singular values)`. Singular values below `rcond · s_max` (default
+/// `max(m, n) · eps`) count as zero; the residuals are the squared norms of
+/// `b - a x` per column (JAX's default, not numpy's empty array).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 0.0, 1.0, 1.0, 1.0, 2.0], &[3, 2]);
+/// let b = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+/// let (x, _, rank, _) = jnp::linalg::lstsq(&a, &b, None);
+/// let x = x.to_vec::<f32>().unwrap();
+/// assert!((x[0] - 1.0).abs() < 1e-5 && (x[1] - 1.0).abs() < 1e-5);
+/// assert_eq!(rank.item::<i32>().unwrap(), 2);
+/// ```
+#[track_caller]
+pub fn lstsq(a: &Array, b: &Array, rcond: Option<f64>) -> (Array, Array, Array, Array) {
+    let _scope = location::scope();
+    let result = (|| {
+        let (a, b) = super::promote_broadcast_dtype_only(&super::to_float(a), &super::to_float(b))?;
+        let (sa, sb) = (a.shape()?, b.shape()?);
+        if sa.len() != 2 || !(1..=2).contains(&sb.len()) || sa[0] != sb[0] {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "lstsq",
+                "a must be (m, n) and b (m,) or (m, k)",
+            )
+            .with_operands(vec![a.aval()?, b.aval()?])
+            .at(location::current()));
+        }
+        let vector = sb.len() == 1;
+        let b = if vector { expand_dims(&b, -1) } else { b };
+        let (m, n) = (sa[0], sa[1]);
+        let dtype = a.dtype()?;
+        let eps = super::finfo(dtype)?.eps;
+        let rcond = match rcond {
+            None => eps * m.max(n) as f64,
+            Some(r) if r < 0.0 => eps,
+            Some(r) => r,
+        };
+        let (u, s, vt) = svd(&a, false);
+        let first = s.get(crate::idx![0]);
+        let kept = super::logical_and(s.gt(0.0), s.ge(&first * rcond));
+        let rank = sum(&kept.astype(DType::I32), (), false);
+        let safe = super::where_(&kept, &s, 1.0);
+        let inverse = super::where_(&kept, 1.0 / &safe, 0.0);
+        let utb = super::matmul(&swapaxes(&u, 0, 1), &b);
+        let x = super::matmul(&swapaxes(&vt, 0, 1), &(expand_dims(&inverse, -1) * utb));
+        let misfit = &b - &super::matmul(&a, &x);
+        let residuals = sum(&(&misfit * &misfit), 0, false);
+        let x = if vector { lax::squeeze(&x, &[1]) } else { x };
+        Ok((x, residuals, rank, s))
+    })();
+    result.unwrap_or_else(|e| {
+        let e = Array::from_error(e);
+        (e.clone(), e.clone(), e.clone(), e)
+    })
+}
+
+/// Each square matrix raised to the integer power `n` by repeated squaring
+/// (`n < 0` inverts first; `n == 0` gives identities).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[1.0f32, 1.0, 0.0, 1.0], &[2, 2]);
+/// assert_eq!(jnp::linalg::matrix_power(&a, 3).to_vec::<f32>().unwrap(), vec![1.0, 3.0, 0.0, 1.0]);
+/// ```
+#[track_caller]
+pub fn matrix_power(a: &Array, n: i64) -> Array {
+    fallible(|| {
+        let shape = square_matrices("matrix_power", a)?;
+        let k = shape[shape.len() - 1];
+        if n == 0 {
+            let eye = super::eye(k, None, 0, a.dtype()?);
+            return Ok(super::broadcast_to(&eye, &shape));
+        }
+        let mut base = if n < 0 { inv(a) } else { a.clone() };
+        let mut n = n.unsigned_abs();
+        let mut result: Option<Array> = None;
+        loop {
+            if n % 2 == 1 {
+                result = Some(match result {
+                    None => base.clone(),
+                    Some(r) => super::matmul(&r, &base),
+                });
+            }
+            n /= 2;
+            if n == 0 {
+                break;
+            }
+            base = super::matmul(&base, &base);
+        }
+        Ok(result.unwrap_or(base))
+    })
+}
+
+/// The tensor `x` with `tensordot(a, x, x.ndim) == b`: `a`'s leading axes
+/// match `b`, its trailing ones give `x`'s shape.
+#[track_caller]
+pub fn tensorsolve(a: &Array, b: &Array) -> Array {
+    fallible(|| {
+        let (sa, sb) = (a.shape()?, b.shape()?);
+        let out: Vec<usize> = sa.get(sb.len()..).unwrap_or(&[]).to_vec();
+        let (rows, cols) = (sb.iter().product::<usize>(), out.iter().product::<usize>());
+        if sa.len() < sb.len() || sa[..sb.len()] != sb[..] || rows != cols {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "tensorsolve",
+                "a's leading axes must be b's shape and the rest as large",
+            )
+            .with_operands(vec![a.aval()?, b.aval()?])
+            .at(location::current()));
+        }
+        let x = solve(&lax::reshape(a, &[rows, cols]), &lax::reshape(b, &[rows]));
+        Ok(lax::reshape(&x, &out))
+    })
+}

@@ -13,16 +13,25 @@ use crate::location;
 use crate::{Array, Element, Operand};
 use rjax_ir::primitive::BinaryOp;
 use rjax_ir::{
-    DType, DotDims, Error, ErrorKind, Primitive, Value, broadcast_shapes, promote_types,
+    DType, DotDims, Error, ErrorKind, Primitive, Value, broadcast_shapes as broadcast_pair,
+    promote_types as promote_pair,
 };
 use std::panic::Location;
 
 mod array_api;
+mod bits;
+mod calculus;
 mod complex;
+mod creation;
+mod dtypes;
 /// `jnp.fft`: discrete Fourier transforms.
 pub mod fft;
 mod finfo;
+mod functional;
+mod histograms;
+mod index_tricks;
 mod indexing;
+mod joining;
 pub mod linalg;
 mod math;
 #[cfg(feature = "npy")]
@@ -32,17 +41,39 @@ mod npz;
 mod polynomial;
 mod products;
 mod reductions;
+mod searching;
+mod selection;
+mod sets;
 mod shape;
 mod statistics;
 mod windows;
 
 pub use self::{abs as absolute, concatenate as concat, power as pow, transpose as permute_dims};
 pub use array_api::{cumulative_prod, cumulative_sum, matrix_transpose, matvec, vecdot, vecmat};
+pub use bits::{
+    around, bitwise_count, frexp, gcd, i0, lcm, modf, nextafter, packbits, spacing, unpackbits,
+};
+pub use calculus::{
+    ConvolveMode, convolve, correlate, cross, ediff1d, gradient, interp, trapezoid, unwrap,
+};
+pub use creation::{array_equiv, asarray, astype, copy, empty, empty_like, geomspace};
+pub use dtypes::{
+    DTypeKind, broadcast_shapes, can_cast, isdtype, isscalar, issubdtype, ndim, promote_types,
+    result_type, shape, size,
+};
 pub use complex::{
     angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, sort_complex,
 };
 pub use finfo::{Finfo, finfo};
+pub use functional::{apply_along_axis, apply_over_axes, fromfunction, vectorize};
+pub use histograms::{Bins, histogram, histogram_bin_edges, histogram2d, histogramdd};
+pub use index_tricks::{
+    RavelMode, diag_indices, diag_indices_from, diagflat, fill_diagonal, indices, ix_,
+    mask_indices, ravel_multi_index, tril_indices, tril_indices_from, triu_indices,
+    triu_indices_from, unravel_index,
+};
 pub use indexing::{take, take_along_axis};
+pub use joining::{Block, block, dsplit, hsplit, rollaxis, unstack, vsplit};
 pub use math::*;
 /// The array API's names, which JAX also exports.
 pub use math::{
@@ -54,11 +85,24 @@ pub use math::{
 pub use npy::{load, save};
 #[cfg(feature = "npy")]
 pub use npz::{Npz, load_npz, savez, savez_compressed};
-pub use polynomial::{polyadd, polyder, polyint, polymul, polysub, polyval, vander};
+pub use polynomial::{
+    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, vander,
+};
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;
+pub use searching::{
+    Side, argwhere, bincount, compress, digitize, extract, flatnonzero, nonzero, searchsorted,
+};
+pub use selection::{
+    argpartition, choose, delete, insert, lexsort, partition, piecewise, place, put,
+    put_along_axis, resize, trim_zeros,
+};
+pub use sets::{
+    UniqueAll, intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
+    unique_inverse, unique_values,
+};
 pub use shape::*;
-pub use statistics::{corrcoef, cov};
+pub use statistics::{corrcoef, cov, nanmedian, nanpercentile, nanquantile};
 pub use windows::{bartlett, blackman, hamming, hanning, kaiser};
 
 /// Run a fallible body, turning its error into an error array located at
@@ -162,7 +206,7 @@ pub(crate) fn cast(x: &Array, dtype: DType, weak: bool) -> Array {
 #[track_caller]
 pub(crate) fn promote_broadcast(op: &str, x: &Array, y: &Array) -> Result<(Array, Array), Error> {
     let (xa, ya) = (x.aval()?, y.aval()?);
-    let (dtype, weak) = promote_types((xa.dtype, xa.weak), (ya.dtype, ya.weak));
+    let (dtype, weak) = promote_pair((xa.dtype, xa.weak), (ya.dtype, ya.weak));
     let (x, y) = (
         cast(x, dtype, weak && xa.weak),
         cast(y, dtype, weak && ya.weak),
@@ -171,7 +215,7 @@ pub(crate) fn promote_broadcast(op: &str, x: &Array, y: &Array) -> Result<(Array
         return Ok((x, y));
     }
     let at = location::current();
-    let shape = broadcast_shapes(&xa.shape, &ya.shape).ok_or_else(|| {
+    let shape = broadcast_pair(&xa.shape, &ya.shape).ok_or_else(|| {
         Error::new(ErrorKind::Shape, op, "shapes cannot be broadcast together")
             .with_operands(vec![xa.clone(), ya.clone()])
             .at(at)
@@ -270,8 +314,8 @@ pub fn where_(
         let (x, y) = promote_broadcast("where", x, y)?;
         let (ca, xa, ya) = (condition.aval()?, x.aval()?, y.aval()?);
         // A rank-0 value is left unbroadcast by the promotion.
-        let shape = broadcast_shapes(&ca.shape, &xa.shape)
-            .and_then(|s| broadcast_shapes(&s, &ya.shape))
+        let shape = broadcast_pair(&ca.shape, &xa.shape)
+            .and_then(|s| broadcast_pair(&s, &ya.shape))
             .ok_or_else(|| {
                 Error::new(
                     ErrorKind::Shape,
@@ -298,8 +342,7 @@ pub fn broadcast_to(x: &Array, shape: &[usize]) -> Array {
     if a.shape == shape {
         return x.clone();
     }
-    let fits =
-        a.rank() <= shape.len() && broadcast_shapes(&a.shape, shape).as_deref() == Some(shape);
+    let fits = a.rank() <= shape.len() && broadcast_pair(&a.shape, shape).as_deref() == Some(shape);
     if !fits {
         return Array::from_error(
             Error::new(
@@ -667,16 +710,15 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
         };
         let (sa, sb) = (a2.shape()?, b2.shape()?);
         let operands = vec![a2.aval()?, b2.aval()?];
-        let batch =
-            broadcast_shapes(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Shape,
-                    "matmul",
-                    "batch axes cannot be broadcast together",
-                )
-                .with_operands(operands)
-                .at(location::current())
-            })?;
+        let batch = broadcast_pair(&sa[..sa.len() - 2], &sb[..sb.len() - 2]).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Shape,
+                "matmul",
+                "batch axes cannot be broadcast together",
+            )
+            .with_operands(operands)
+            .at(location::current())
+        })?;
         let nb = batch.len();
         let full = |x: &Array, s: &[usize]| {
             broadcast_to(x, &[batch.clone(), s[s.len() - 2..].to_vec()].concat())
@@ -698,9 +740,9 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
     })
 }
 
-fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), Error> {
+pub(crate) fn promote_broadcast_dtype_only(a: &Array, b: &Array) -> Result<(Array, Array), Error> {
     let (aa, ba) = (a.aval()?, b.aval()?);
-    let (dtype, weak) = promote_types((aa.dtype, aa.weak), (ba.dtype, ba.weak));
+    let (dtype, weak) = promote_pair((aa.dtype, aa.weak), (ba.dtype, ba.weak));
     Ok((
         cast(a, dtype, weak && aa.weak),
         cast(b, dtype, weak && ba.weak),
@@ -734,7 +776,7 @@ fn promoted(xs: &[Array]) -> Result<Vec<Array>, Error> {
     let mut dtype = first.aval()?;
     for x in &xs[1..] {
         let a = x.aval()?;
-        let (d, w) = promote_types((dtype.dtype, dtype.weak), (a.dtype, a.weak));
+        let (d, w) = promote_pair((dtype.dtype, dtype.weak), (a.dtype, a.weak));
         dtype = dtype.with_dtype(d);
         dtype.weak = w;
     }

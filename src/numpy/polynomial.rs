@@ -1,6 +1,6 @@
 //! numpy's polynomial functions on coefficient vectors, highest power
-//! first: `polyval`, `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`
-//! and `vander`.
+//! first: `polyval`, `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`,
+//! `vander`, `polyfit`, `poly` and `polydiv`.
 
 use super::{concatenate, fallible, stack, zeros_like};
 use crate::{Array, Error, ErrorKind, Result, lax, location};
@@ -139,5 +139,113 @@ pub fn vander(x: &Array, n: usize, increasing: bool) -> Array {
             columns.reverse();
         }
         Ok(stack(&columns, 1))
+    })
+}
+
+/// The coefficients (highest power first) of the degree-`deg` polynomial
+/// closest to the points `(x, y)` in least squares; `y` may hold one data
+/// set per column. The columns of the Vandermonde matrix are scaled to unit
+/// norm before solving, as numpy does.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let x = Array::from_slice(&[0.0f32, 1.0, 2.0, 3.0], &[4]);
+/// let y = Array::from_slice(&[1.0f32, 3.0, 5.0, 7.0], &[4]);
+/// let p = jnp::polyfit(&x, &y, 1).to_vec::<f32>().unwrap();
+/// assert!((p[0] - 2.0).abs() < 1e-4 && (p[1] - 1.0).abs() < 1e-4);
+/// ```
+#[track_caller]
+pub fn polyfit(x: &Array, y: &Array, deg: usize) -> Array {
+    fallible(|| {
+        let n = coefficients("polyfit", x)?;
+        let ry = y.ndim()?;
+        if n == 0 || !(1..=2).contains(&ry) || y.shape()?[0] != n {
+            return Err(Error::new(
+                ErrorKind::Shape,
+                "polyfit",
+                "needs a non-empty x and y of the same length (y 1-d or 2-d)",
+            )
+            .with_operands(vec![x.aval()?, y.aval()?])
+            .at(location::current()));
+        }
+        let x = super::to_float(x);
+        let eps = super::finfo(x.dtype()?)?.eps;
+        let lhs = vander(&x, deg + 1, false);
+        let scale = super::sqrt(&super::sum(&(&lhs * &lhs), 0, false));
+        let lhs = &lhs / &lax::expand_dims(&scale, &[0]);
+        let (c, _, _, _) = super::linalg::lstsq(&lhs, y, Some(n as f64 * eps));
+        Ok(if ry == 2 {
+            &c / &lax::expand_dims(&scale, &[1])
+        } else {
+            &c / &scale
+        })
+    })
+}
+
+/// The coefficients of the monic polynomial whose roots are the elements of
+/// the 1-d `zeros` (numpy's `poly` of a sequence of zeros).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let p = jnp::poly(&Array::from_slice(&[1.0f32, 2.0], &[2]));
+/// assert_eq!(p.to_vec::<f32>().unwrap(), vec![1.0, -3.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn poly(zeros: &Array) -> Array {
+    fallible(|| {
+        let zeros = super::to_float(&super::atleast_1d(zeros));
+        let n = coefficients("poly", &zeros)?;
+        let one = super::ones(&[1], zeros.dtype()?);
+        let mut p = one.clone();
+        for k in 0..n {
+            let factor = concatenate(
+                &[one.clone(), -zeros.get(crate::idx![k as i64..k as i64 + 1])],
+                0,
+            );
+            p = super::convolve(&p, &factor, super::ConvolveMode::Full);
+        }
+        Ok(p)
+    })
+}
+
+/// The quotient and remainder of dividing polynomial `u` by `v` (the
+/// remainder keeps `u`'s length, leading entries zero).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let u = Array::from_slice(&[1.0f32, -3.0, 2.0], &[3]); // (x - 1)(x - 2)
+/// let v = Array::from_slice(&[1.0f32, -1.0], &[2]);
+/// let (q, r) = jnp::polydiv(&u, &v);
+/// assert_eq!(q.to_vec::<f32>().unwrap(), vec![1.0, -2.0]);
+/// assert_eq!(r.to_vec::<f32>().unwrap(), vec![0.0, 0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn polydiv(u: &Array, v: &Array) -> (Array, Array) {
+    let _scope = location::scope();
+    let result = (|| {
+        let (m, n) = (coefficients("polydiv", u)?, coefficients("polydiv", v)?);
+        if m == 0 || n == 0 {
+            return Err(
+                Error::new(ErrorKind::Shape, "polydiv", "needs non-empty polynomials")
+                    .with_operands(vec![u.aval()?, v.aval()?])
+                    .at(location::current()),
+            );
+        }
+        let (mut u, v) =
+            super::promote_broadcast_dtype_only(&super::to_float(u), &super::to_float(v))?;
+        let scale = 1.0 / v.get(crate::idx![0]);
+        let terms = (m + 1).saturating_sub(n);
+        let mut q = super::zeros(&[terms.max(1)], u.dtype()?);
+        for k in 0..terms {
+            let d = &scale * u.get(crate::idx![k as i64]);
+            q = q.at(crate::idx![k as i64]).set(&d);
+            let (lo, hi) = (k as i64, (k + n) as i64);
+            u = u.at(crate::idx![lo..hi]).add(-(&d * &v));
+        }
+        Ok((q, u))
+    })();
+    result.unwrap_or_else(|e| {
+        let e = Array::from_error(e);
+        (e.clone(), e)
     })
 }

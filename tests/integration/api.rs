@@ -1043,4 +1043,788 @@ fn from_vec_and_to_vec_round_trip_every_element_type() {
         .to_vec::<f16>()
         .unwrap_err();
     assert_eq!(e.kind, rjax::ErrorKind::DType);
+const NUMPY_SEARCH_AND_SETS: &[(&str, Case)] = &[
+    ("bincount", |x| vec![jnp::bincount(&x[0], None, 7)]),
+    ("bincount_weighted", |x| {
+        vec![jnp::bincount(&x[0], Some(&x[1]), 4)]
+    }),
+    ("searchsorted_left", |x| {
+        vec![jnp::searchsorted(&x[0], &x[1], jnp::Side::Left)]
+    }),
+    ("searchsorted_right", |x| {
+        vec![jnp::searchsorted(&x[0], &x[1], jnp::Side::Right)]
+    }),
+    ("digitize", |x| vec![jnp::digitize(&x[0], &x[1], false)]),
+    ("digitize_decreasing_right", |x| {
+        vec![jnp::digitize(&x[0], &jnp::flip(&x[1], 0), true)]
+    }),
+    ("nonzero_size", |x| jnp::nonzero(&x[0], 10, Some(-1))),
+    ("flatnonzero_size", |x| {
+        vec![jnp::flatnonzero(&x[0], 4, None)]
+    }),
+    ("argwhere_size", |x| vec![jnp::argwhere(&x[0], 9, None)]),
+    ("compress_axis1", |x| {
+        vec![jnp::compress(&x[0], &x[1], Some(1), 3, 9.0)]
+    }),
+    ("extract", |x| vec![jnp::extract(&x[0], &x[1], 5, -1.0)]),
+    ("unique_size", |x| vec![jnp::unique(&x[0], 7, Some(-1.0))]),
+    ("unique_default_fill", |x| vec![jnp::unique(&x[0], 6, None)]),
+    ("unique_nan", |x| vec![jnp::unique(&x[0], 5, Some(7.0))]),
+    ("unique_values_nan", |x| {
+        vec![jnp::unique_values(&x[0], 6, Some(7.0))]
+    }),
+    ("unique_counts", |x| {
+        let (v, c) = jnp::unique_counts(&x[0], 6, Some(0.0));
+        vec![v, c]
+    }),
+    ("unique_inverse", |x| {
+        let (v, i) = jnp::unique_inverse(&x[0].reshape(&[2, 5]), 6, None);
+        vec![v, i]
+    }),
+    ("unique_all", |x| {
+        let u = jnp::unique_all(&x[0], 6, Some(-1.0));
+        vec![u.values, u.indices, u.inverse_indices, u.counts]
+    }),
+    ("isin", |x| {
+        vec![jnp::isin(&x[0].reshape(&[2, 5]), &x[1], false)]
+    }),
+    ("isin_invert", |x| vec![jnp::isin(&x[0], &x[1], true)]),
+    ("union1d", |x| {
+        vec![jnp::union1d(&x[0], &x[1], 8, Some(-1.0))]
+    }),
+    ("intersect1d", |x| {
+        vec![jnp::intersect1d(&x[0], &x[1], 5, Some(-1.0))]
+    }),
+    ("intersect1d_default_fill", |x| {
+        vec![jnp::intersect1d(&x[0], &x[1], 5, None)]
+    }),
+    ("setdiff1d", |x| {
+        vec![jnp::setdiff1d(&x[0], &x[1], 4, Some(-1.0))]
+    }),
+    ("setdiff1d_default_fill", |x| {
+        vec![jnp::setdiff1d(&x[0], &x[1], 4, None)]
+    }),
+    ("setxor1d", |x| {
+        vec![jnp::setxor1d(&x[0], &x[1], 6, Some(-1.0))]
+    }),
+    ("setxor1d_default_fill", |x| {
+        vec![jnp::setxor1d(&x[0], &x[1], 6, None)]
+    }),
+];
+
+#[test]
+fn numpy_searching_and_sets_match_jax() {
+    run_all(NUMPY_SEARCH_AND_SETS);
+}
+
+const NUMPY_CALCULUS: &[(&str, Case)] = &[
+    ("convolve_full", |x| {
+        vec![jnp::convolve(&x[0], &x[1], jnp::ConvolveMode::Full)]
+    }),
+    ("convolve_same", |x| {
+        vec![jnp::convolve(&x[0], &x[1], jnp::ConvolveMode::Same)]
+    }),
+    ("convolve_valid", |x| {
+        vec![jnp::convolve(&x[0], &x[1], jnp::ConvolveMode::Valid)]
+    }),
+    ("correlate_full", |x| {
+        vec![jnp::correlate(&x[0], &x[1], jnp::ConvolveMode::Full)]
+    }),
+    ("correlate_same", |x| {
+        vec![jnp::correlate(&x[0], &x[1], jnp::ConvolveMode::Same)]
+    }),
+    ("correlate_valid", |x| {
+        vec![jnp::correlate(&x[0], &x[1], jnp::ConvolveMode::Valid)]
+    }),
+    ("correlate_short_first", |x| {
+        vec![jnp::correlate(&x[1], &x[0], jnp::ConvolveMode::Full)]
+    }),
+    ("convolve_vjp", |x| {
+        with_vjp(|x| jnp::convolve(&x[0], &x[1], jnp::ConvolveMode::Full), x)
+    }),
+    ("cross_3", |x| with_vjp(|x| jnp::cross(&x[0], &x[1], -1), x)),
+    ("cross_axis0", |x| vec![jnp::cross(&x[0], &x[1], 0)]),
+    ("cross_2", |x| vec![jnp::cross(&x[0], &x[1], -1)]),
+    ("cross_2_3", |x| vec![jnp::cross(&x[0], &x[1], -1)]),
+    ("ediff1d", |x| {
+        let end = Array::from_slice(&[9.0f32, 8.0], &[2]);
+        vec![jnp::ediff1d(
+            &x[0],
+            Some(&end),
+            Some(&Array::scalar(-1.0f32)),
+        )]
+    }),
+    ("gradient_all", |x| jnp::gradient(&x[0], &[], ())),
+    ("gradient_axis_spacing", |x| {
+        with_vjp(|x| jnp::gradient(&x[0], &[0.5], 1).swap_remove(0), x)
+    }),
+    ("trapezoid_dx", |x| {
+        with_vjp(|x| jnp::trapezoid(&x[0], None, 0.5, 0), x)
+    }),
+    ("trapezoid_x", |x| {
+        vec![jnp::trapezoid(&x[0], Some(&x[1]), 1.0, -1)]
+    }),
+    ("interp", |x| {
+        let (xp, fp) = (x[1].clone(), x[2].clone());
+        with_vjp(
+            move |v| jnp::interp(&v[0], &xp, &v[1], None, None, None),
+            &[x[0].clone(), fp],
+        )
+    }),
+    ("interp_left_right", |x| {
+        vec![jnp::interp(
+            &x[0],
+            &x[1],
+            &x[2],
+            Some(-7.0),
+            Some(7.0),
+            None,
+        )]
+    }),
+    ("interp_period", |x| {
+        vec![jnp::interp(&x[0], &x[1], &x[2], None, None, Some(3.0))]
+    }),
+    ("unwrap", |x| {
+        vec![jnp::unwrap(&x[0], None, -1, std::f64::consts::TAU)]
+    }),
+    ("unwrap_axis0_period", |x| {
+        vec![jnp::unwrap(&x[0], Some(3.0), 0, 4.0)]
+    }),
+];
+
+#[test]
+fn numpy_calculus_matches_jax() {
+    run_all(NUMPY_CALCULUS);
+}
+
+const NUMPY_HISTOGRAMS: &[(&str, Case)] = &[
+    ("histogram_bin_edges", |x| {
+        vec![jnp::histogram_bin_edges(&x[0], 5, None)]
+    }),
+    ("histogram_bin_edges_range", |x| {
+        vec![jnp::histogram_bin_edges(&x[0], 4, Some((-1.0, 3.0)))]
+    }),
+    ("histogram_bin_edges_flat", |x| {
+        vec![jnp::histogram_bin_edges(&x[0], 2, None)]
+    }),
+    ("histogram", |x| {
+        let (c, e) = jnp::histogram(&x[0], 6, None, None, false);
+        vec![c, e]
+    }),
+    ("histogram_range_weights_density", |x| {
+        let (c, e) = jnp::histogram(&x[0], 4, Some((-1.0, 1.5)), Some(&x[1]), true);
+        vec![c, e]
+    }),
+    ("histogram_edges", |x| {
+        let (c, e) = jnp::histogram(&x[0], &x[1], None, None, false);
+        vec![c, e]
+    }),
+    ("histogramdd", |x| {
+        let bins = [jnp::Bins::Count(3), jnp::Bins::Count(4)];
+        let (h, mut e) = jnp::histogramdd(&x[0], &bins, None, None, false);
+        e.insert(0, h);
+        e
+    }),
+    ("histogram2d_density", |x| {
+        let range = [(-1.5, 1.5), (-2.0, 2.0)];
+        let (h, ex, ey) = jnp::histogram2d(
+            &x[0],
+            &x[1],
+            &[jnp::Bins::Count(3)],
+            Some(&range),
+            None,
+            true,
+        );
+        vec![h, ex, ey]
+    }),
+];
+
+#[test]
+fn numpy_histograms_match_jax() {
+    run_all(NUMPY_HISTOGRAMS);
+}
+
+const NUMPY_STATISTICS_AND_LINALG: &[(&str, Case)] = &[
+    ("nanquantile", |x| {
+        vec![jnp::nanquantile(&x[0], 0.3, Some(1), false)]
+    }),
+    ("nanpercentile_keepdims", |x| {
+        vec![jnp::nanpercentile(&x[0], 75.0, Some(0), true)]
+    }),
+    ("nanmedian_all", |x| {
+        vec![jnp::nanmedian(&x[0], None, false)]
+    }),
+    ("nanmedian_vjp", |x| {
+        with_vjp(|x| jnp::nanmedian(&x[0], Some(1), false), x)
+    }),
+    ("lstsq", |x| {
+        let (a, b, c, d) = jnp::linalg::lstsq(&x[0], &x[1], None);
+        vec![a, b, c, d]
+    }),
+    ("lstsq_matrix", |x| {
+        let (a, b, c, d) = jnp::linalg::lstsq(&x[0], &x[1], Some(1e-3));
+        vec![a, b, c, d]
+    }),
+    ("matrix_power_0", |x| {
+        vec![jnp::linalg::matrix_power(&x[0], 0)]
+    }),
+    ("matrix_power_1", |x| {
+        vec![jnp::linalg::matrix_power(&x[0], 1)]
+    }),
+    ("matrix_power_3", |x| {
+        vec![jnp::linalg::matrix_power(&x[0], 3)]
+    }),
+    ("matrix_power_6", |x| {
+        vec![jnp::linalg::matrix_power(&x[0], 6)]
+    }),
+    ("matrix_power_neg2", |x| {
+        vec![jnp::linalg::matrix_power(&x[0], -2)]
+    }),
+    ("matrix_power_vjp", |x| {
+        with_vjp(|x| jnp::linalg::matrix_power(&x[0], 5), x)
+    }),
+    ("tensorsolve", |x| {
+        vec![jnp::linalg::tensorsolve(&x[0], &x[1])]
+    }),
+    ("polyfit", |x| vec![jnp::polyfit(&x[0], &x[1], 2)]),
+    ("polyfit_columns", |x| vec![jnp::polyfit(&x[0], &x[1], 3)]),
+    ("poly", |x| vec![jnp::poly(&x[0])]),
+    ("polydiv", |x| {
+        let (q, r) = jnp::polydiv(&x[0], &x[1]);
+        vec![q, r]
+    }),
+    ("polydiv_short", |x| {
+        let (q, r) = jnp::polydiv(&x[0], &x[1]);
+        vec![q, r]
+    }),
+];
+
+#[test]
+fn numpy_statistics_and_linalg_extras_match_jax() {
+    run_all(NUMPY_STATISTICS_AND_LINALG);
+}
+
+fn two((a, b): (Array, Array)) -> Vec<Array> {
+    vec![a, b]
+}
+
+const NUMPY_ELEMENTWISE_EXTRAS: &[(&str, Case)] = &[
+    ("gcd", |x| vec![jnp::gcd(&x[0], &x[1])]),
+    ("lcm", |x| vec![jnp::lcm(&x[0], &x[1])]),
+    ("frexp", |x| two(jnp::frexp(&x[0]))),
+    ("frexp_f64", |x| two(jnp::frexp(&x[0]))),
+    ("modf", |x| two(jnp::modf(&x[0]))),
+    ("spacing", |x| vec![jnp::spacing(&x[0])]),
+    ("nextafter", |x| vec![jnp::nextafter(&x[0], &x[1])]),
+    ("i0", |x| with_vjp(|x| jnp::i0(&x[0]), x)),
+    ("around", |x| vec![jnp::around(&x[0], 2)]),
+    ("around_negative", |x| vec![jnp::around(&x[0], -1)]),
+    ("bitwise_count", |x| vec![jnp::bitwise_count(&x[0])]),
+    ("packbits", |x| vec![jnp::packbits(&x[0], Some(1), true)]),
+    ("packbits_little_flat", |x| {
+        vec![jnp::packbits(&x[0], None, false)]
+    }),
+    ("unpackbits", |x| {
+        vec![jnp::unpackbits(&x[0], Some(1), None, true)]
+    }),
+    ("unpackbits_count_little", |x| {
+        vec![jnp::unpackbits(&x[0], None, Some(20), false)]
+    }),
+    ("unpackbits_count_short", |x| {
+        vec![jnp::unpackbits(&x[0], Some(0), Some(5), true)]
+    }),
+];
+
+#[test]
+fn numpy_elementwise_extras_match_jax() {
+    run_all(NUMPY_ELEMENTWISE_EXTRAS);
+}
+
+const NUMPY_INDEX_TRICKS: &[(&str, Case)] = &[
+    ("tril_indices", |_| two(jnp::tril_indices(4, -1, Some(5)))),
+    ("triu_indices", |_| two(jnp::triu_indices(3, 1, Some(4)))),
+    ("tril_indices_from", |x| {
+        two(jnp::tril_indices_from(&x[0], 1))
+    }),
+    ("triu_indices_from", |x| {
+        two(jnp::triu_indices_from(&x[0], 0))
+    }),
+    ("diag_indices", |_| jnp::diag_indices(3, 3)),
+    ("mask_indices", |_| {
+        two(jnp::mask_indices(3, jnp::triu, 1, 3))
+    }),
+    ("indices", |_| vec![jnp::indices(&[2, 3, 2])]),
+    ("ix_", |x| jnp::ix_(x)),
+    ("unravel_index", |x| jnp::unravel_index(&x[0], &[2, 3, 4])),
+    ("ravel_multi_index_clip", |x| {
+        vec![jnp::ravel_multi_index(x, &[3, 4], jnp::RavelMode::Clip)]
+    }),
+    ("ravel_multi_index_wrap", |x| {
+        vec![jnp::ravel_multi_index(x, &[3, 4], jnp::RavelMode::Wrap)]
+    }),
+    ("diagflat", |x| vec![jnp::diagflat(&x[0], -1)]),
+    ("fill_diagonal", |x| vec![jnp::fill_diagonal(&x[0], &x[1])]),
+    ("fill_diagonal_cube", |x| {
+        vec![jnp::fill_diagonal(&x[0], &Array::scalar(5.0f32))]
+    }),
+];
+
+#[test]
+fn numpy_index_tricks_match_jax() {
+    run_all(NUMPY_INDEX_TRICKS);
+}
+
+const NUMPY_SELECTION: &[(&str, Case)] = &[
+    ("delete", |x| vec![jnp::delete(&x[0], &[0, -1, 2], Some(1))]),
+    ("delete_flat", |x| vec![jnp::delete(&x[0], &[4], None)]),
+    ("insert", |x| {
+        vec![jnp::insert(&x[0], &[1, 5, 0], &x[1], Some(1))]
+    }),
+    ("insert_one_position", |x| {
+        vec![jnp::insert(&x[0], &[2], &x[1], Some(0))]
+    }),
+    ("insert_flat", |x| {
+        let v = Array::from_slice(&[7.0f32, 8.0], &[2]);
+        vec![jnp::insert(&x[0], &[3, 3], &v, None)]
+    }),
+    ("put", |x| {
+        let i = Array::from_slice(&[0i32, 7, 14, 20], &[4]);
+        let v = Array::from_slice(&[1.0f32, 2.0], &[2]);
+        vec![jnp::put(&x[0], &i, &v, false)]
+    }),
+    ("put_wrap", |x| {
+        let i = Array::from_slice(&[0i32, 7, 16], &[3]);
+        let v = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+        vec![jnp::put(&x[0], &i, &v, true)]
+    }),
+    ("put_along_axis", |x| {
+        vec![jnp::put_along_axis(
+            &x[0],
+            &x[1],
+            &Array::scalar(-1.0f32),
+            Some(1),
+        )]
+    }),
+    ("place", |x| {
+        let v = Array::from_slice(&[10.0f32, 20.0], &[2]);
+        vec![jnp::place(&x[0], &x[0].gt(0.0), &v)]
+    }),
+    ("choose", |x| vec![jnp::choose(&x[0], &x[1..], false)]),
+    ("choose_wrap", |x| vec![jnp::choose(&x[0], &x[1..], true)]),
+    ("lexsort", |x| vec![jnp::lexsort(x, -1)]),
+    ("lexsort_axis0", |x| vec![jnp::lexsort(x, 0)]),
+    ("partition", |x| vec![jnp::partition(&x[0], 2, 1)]),
+    ("partition_axis0", |x| vec![jnp::partition(&x[0], -1, 0)]),
+    ("argpartition", |x| vec![jnp::argpartition(&x[0], 3, 1)]),
+    ("piecewise", |x| {
+        let conditions = [x[0].lt(-1.0), x[0].gt(1.0)];
+        let double = |v: &Array| v * 2.0;
+        let square = |v: &Array| v * v;
+        let negate = |v: &Array| -v;
+        vec![jnp::piecewise(
+            &x[0],
+            &conditions,
+            &[&double, &square, &negate],
+        )]
+    }),
+    ("resize", |x| vec![jnp::resize(&x[0], &[4, 6])]),
+];
+
+#[test]
+fn numpy_selection_matches_jax() {
+    run_all(NUMPY_SELECTION);
+    let x = Array::from_slice(&[0.0f32, 0.0, 1.0, 0.0, 2.0, 0.0], &[6]);
+    let trimmed = jnp::trim_zeros(&x, true, true);
+    assert_eq!(trimmed.to_vec::<f32>().unwrap(), vec![1.0, 0.0, 2.0]);
+    // The length depends on the values: under jit it is an error.
+    let traced = jit(|x: Array| jnp::trim_zeros(&x, true, true)).call(x);
+    assert!(traced.is_err());
+}
+
+const NUMPY_JOINING_AND_MISC: &[(&str, Case)] = &[
+    ("block", |x| {
+        let nested = jnp::Block::from(vec![vec![&x[0], &x[1]], vec![&x[2]]]);
+        vec![jnp::block(&nested)]
+    }),
+    ("block_vectors", |x| {
+        vec![jnp::block(&jnp::Block::from(vec![&x[0], &x[1]]))]
+    }),
+    ("hsplit", |x| jnp::hsplit(&x[0], 3)),
+    ("vsplit", |x| jnp::vsplit(&x[0], 2)),
+    ("dsplit", |x| jnp::dsplit(&x[0], 2)),
+    ("unstack", |x| jnp::unstack(&x[0], 1)),
+    ("rollaxis", |x| vec![jnp::rollaxis(&x[0], 2, 0)]),
+    ("rollaxis_forward", |x| vec![jnp::rollaxis(&x[0], 0, 3)]),
+    ("geomspace", |_| vec![jnp::geomspace(2.0, 2000.0, 5, true)]),
+    ("geomspace_negative_open", |_| {
+        vec![jnp::geomspace(-1.0, -16.0, 4, false)]
+    }),
+    ("array_equiv", |x| {
+        let first_row = x[0].get(idx![0]);
+        vec![
+            jnp::array_equiv(&x[0], &x[1]),
+            jnp::array_equiv(&x[0], &x[0]),
+            jnp::array_equiv(&x[0], &first_row),
+        ]
+    }),
+    ("apply_along_axis", |x| {
+        let f = |r: Array| jnp::flip(&r, 0) * jnp::sum(&r, (), false);
+        vec![jnp::apply_along_axis(f, 1, &x[0]).unwrap()]
+    }),
+    ("apply_along_axis_scalar", |x| {
+        let f = |r: Array| jnp::max(&r, (), false);
+        vec![jnp::apply_along_axis(f, 0, &x[0]).unwrap()]
+    }),
+    ("apply_over_axes", |x| {
+        let f = |a: &Array, axis: i64| jnp::sum(a, axis, false);
+        vec![jnp::apply_over_axes(f, &x[0], &[0, 2]).unwrap()]
+    }),
+    ("vectorize", |x| {
+        let f =
+            jnp::vectorize(|v: Vec<Array>| jnp::where_(v[0].gt(&v[1]), &v[0] - &v[1], &v[1] * 2.0));
+        vec![f(x).unwrap()]
+    }),
+    ("fromfunction", |_| {
+        let f = |ij: &[Array]| &ij[0] * 10.0 + &ij[1];
+        vec![jnp::fromfunction(f, &[2, 3], DType::F32).unwrap()]
+    }),
+];
+
+#[test]
+fn numpy_joining_and_misc_match_jax() {
+    run_all(NUMPY_JOINING_AND_MISC);
+}
+
+#[test]
+fn numpy_dtype_questions_answer_as_jax() {
+    use DType::*;
+    let dtypes = [
+        Bool, I8, I16, I32, I64, U8, U16, U32, U64, F16, BF16, F32, F64,
+    ];
+    // jnp.can_cast(a, b) for the dtypes above, row by row, from JAX 0.10.2.
+    let table = [
+        "1111111111111",
+        "0111100001111",
+        "0011100000011",
+        "0001100000001",
+        "0000100000001",
+        "0011111111111",
+        "0001101110011",
+        "0000100110001",
+        "0000000010001",
+        "0000000001011",
+        "0000000000111",
+        "0000000000011",
+        "0000000000001",
+    ];
+    for (a, row) in dtypes.iter().zip(table) {
+        for (b, c) in dtypes.iter().zip(row.chars()) {
+            assert_eq!(jnp::can_cast(*a, *b), c == '1', "can_cast({a:?}, {b:?})");
+        }
+    }
+    assert_eq!(jnp::promote_types(I8, U8), I16);
+    assert_eq!(jnp::promote_types(BF16, F16), F32);
+    assert_eq!(jnp::promote_types(U64, I8), F32);
+    let x = Array::from_slice(&[1i8, 2], &[2]);
+    assert_eq!(jnp::result_type(&[&x, &Array::weak(2.5)]).unwrap(), F32);
+    assert_eq!(jnp::result_type(&[&x, &Array::weak(2)]).unwrap(), I8);
+    assert!(jnp::issubdtype(U16, jnp::DTypeKind::UnsignedInteger));
+    assert!(!jnp::issubdtype(U16, jnp::DTypeKind::SignedInteger));
+    assert!(jnp::isdtype(BF16, &[jnp::DTypeKind::RealFloating]));
+    assert!(!jnp::isdtype(Bool, &[jnp::DTypeKind::Numeric]));
+    assert_eq!(jnp::shape(&x).unwrap(), vec![2]);
+    assert_eq!((jnp::size(&x).unwrap(), jnp::ndim(&x).unwrap()), (2, 1));
+    assert!(jnp::isscalar(&Array::scalar(1.0f32)).unwrap() && !jnp::isscalar(&x).unwrap());
+    assert_eq!(jnp::broadcast_shapes(&[&[2, 1], &[3]]).unwrap(), vec![2, 3]);
+    assert_eq!(jnp::astype(&x, F32).dtype().unwrap(), F32);
+    assert_eq!(jnp::asarray(&x, None).to_vec::<i8>().unwrap(), vec![1, 2]);
+    assert_eq!(jnp::copy(&x).to_vec::<i8>().unwrap(), vec![1, 2]);
+    assert_eq!(jnp::empty(&[2, 2], F32).shape().unwrap(), vec![2, 2]);
+    assert_eq!(jnp::empty_like(&x, Some(F16)).dtype().unwrap(), F16);
+}
+
+const NN_EXTRAS: &[(&str, Case)] = &[
+    ("nn_hard_swish", |x| with_vjp(|x| nn::hard_swish(&x[0]), x)),
+    ("nn_soft_sign", |x| with_vjp(|x| nn::soft_sign(&x[0]), x)),
+    ("nn_mish", |x| with_vjp(|x| nn::mish(&x[0]), x)),
+    ("nn_sparse_plus", |x| {
+        with_vjp(|x| nn::sparse_plus(&x[0]), x)
+    }),
+    ("nn_sparse_sigmoid", |x| {
+        with_vjp(|x| nn::sparse_sigmoid(&x[0]), x)
+    }),
+    ("nn_tanh", |x| with_vjp(|x| nn::tanh(&x[0]), x)),
+    ("nn_identity", |x| with_vjp(|x| nn::identity(&x[0]), x)),
+    ("nn_squareplus", |x| {
+        with_vjp(|x| nn::squareplus(&x[0], 2.0), x)
+    }),
+    ("nn_log1mexp", |x| with_vjp(|x| nn::log1mexp(&x[0]), x)),
+    ("nn_logmeanexp", |x| {
+        with_vjp(|x| nn::logmeanexp(&x[0], 1, false), x)
+    }),
+    ("attention_grouped", |x| {
+        with_vjp(
+            |x| nn::dot_product_attention(&x[0], &x[1], &x[2], &Default::default()),
+            x,
+        )
+    }),
+    ("attention_causal_bias", |x| {
+        let options = nn::AttentionOptions {
+            bias: Some(x[3].clone()),
+            is_causal: true,
+            scale: Some(0.3),
+            ..Default::default()
+        };
+        vec![nn::dot_product_attention(&x[0], &x[1], &x[2], &options)]
+    }),
+    ("attention_mask_padding", |x| {
+        let options = nn::AttentionOptions {
+            mask: Some(x[3].clone()),
+            query_seq_lengths: Some(Array::from_slice(&[3i32, 4], &[2])),
+            key_value_seq_lengths: Some(Array::from_slice(&[2i32, 5], &[2])),
+            ..Default::default()
+        };
+        vec![nn::dot_product_attention(&x[0], &x[1], &x[2], &options)]
+    }),
+    ("attention_3d", |x| {
+        let options = nn::AttentionOptions {
+            is_causal: true,
+            ..Default::default()
+        };
+        vec![nn::dot_product_attention(&x[0], &x[1], &x[2], &options)]
+    }),
+];
+
+#[test]
+fn nn_extras_match_jax() {
+    run_all(NN_EXTRAS);
+}
+
+fn shape_values(s: &[usize]) -> Array {
+    lax::shape_as_value(s)
+}
+
+const LAX_EXTRAS: &[(&str, Case)] = &[
+    ("lax_broadcast_like", |x| {
+        vec![lax::broadcast_like(&x[0], &x[1])]
+    }),
+    ("lax_shape_as_value", |_| {
+        vec![lax::shape_as_value(&[2, 5, 1])]
+    }),
+    ("lax_approx_max_k", |x| two(lax::approx_max_k(&x[0], 3, -1))),
+    ("lax_approx_min_k_axis0", |x| {
+        two(lax::approx_min_k(&x[0], 2, 0))
+    }),
+    ("lax_reduce_max", |x| {
+        let init = Array::scalar(f32::NEG_INFINITY);
+        vec![lax::reduce(&x[0], &init, lax::max, &[1]).unwrap()]
+    }),
+    ("lax_reduce_mul_two_axes", |x| {
+        vec![lax::reduce(&x[0], &Array::scalar(1.0f32), lax::mul, &[0, 2]).unwrap()]
+    }),
+    ("lax_reduce_add_all", |x| {
+        let add = |a: &Array, b: &Array| a + b;
+        vec![lax::reduce(&x[0], &Array::scalar(0.0f32), add, &[0, 1, 2]).unwrap()]
+    }),
+    ("lax_ragged_dot", |x| {
+        let sizes = x[2].clone();
+        with_vjp(move |v| lax::ragged_dot(&v[0], &v[1], &sizes), &x[..2])
+    }),
+    ("lax_conv_patches", |x| {
+        vec![lax::conv_general_dilated_patches(
+            &x[0],
+            &[2, 3],
+            &[2, 1],
+            Padding::Same,
+            &[],
+            &[],
+        )]
+    }),
+    ("lax_conv_patches_dilated", |x| {
+        let pads = Padding::Explicit(vec![(1, 0), (0, 1)]);
+        vec![lax::conv_general_dilated_patches(
+            &x[0],
+            &[2, 2],
+            &[1, 2],
+            pads,
+            &[1, 2],
+            &[2, 1],
+        )]
+    }),
+    ("lax_conv_local", |x| {
+        with_vjp(
+            |x| {
+                lax::conv_general_dilated_local(
+                    &x[0],
+                    &x[1],
+                    &[2, 1],
+                    Padding::Same,
+                    &[2, 3],
+                    &[],
+                    &[],
+                )
+            },
+            x,
+        )
+    }),
+    ("lax_shape_tuples", |_| {
+        let nhwc = ("NHWC", "HWIO", "NHWC");
+        let nchw = ("NCHW", "OIHW", "NCHW");
+        let explicit = Padding::Explicit(vec![(1, 2), (0, 0)]);
+        vec![
+            shape_values(
+                &lax::conv_shape_tuple(&[2, 3, 7, 6], &[4, 3, 3, 2], &[2, 1], &Padding::Same, 1)
+                    .unwrap(),
+            ),
+            shape_values(
+                &lax::conv_shape_tuple(&[2, 3, 7, 6], &[4, 3, 3, 2], &[2, 3], &explicit, 1)
+                    .unwrap(),
+            ),
+            shape_values(
+                &lax::conv_general_shape_tuple(
+                    &[2, 7, 6, 3],
+                    &[3, 2, 3, 4],
+                    &[1, 2],
+                    &Padding::Valid,
+                    nhwc,
+                )
+                .unwrap(),
+            ),
+            shape_values(
+                &lax::conv_transpose_shape_tuple(
+                    &[2, 7, 6, 3],
+                    &[3, 2, 3, 4],
+                    &[2, 2],
+                    &Padding::Same,
+                    nhwc,
+                )
+                .unwrap(),
+            ),
+            shape_values(
+                &lax::conv_transpose_shape_tuple(
+                    &[2, 3, 7, 6],
+                    &[4, 3, 3, 2],
+                    &[2, 1],
+                    &Padding::Valid,
+                    nchw,
+                )
+                .unwrap(),
+            ),
+            shape_values(
+                &lax::reduce_window_shape_tuple(
+                    &[4, 9],
+                    &[2, 3],
+                    &[2, 2],
+                    &[(1, 0), (0, 2)],
+                    Some(&[1, 2]),
+                    Some(&[2, 1]),
+                )
+                .unwrap(),
+            ),
+        ]
+    }),
+    ("lax_ragged_dot_general_rows", |x| {
+        let dims = lax::RaggedDotDimensionNumbers {
+            dot_dimension_numbers: lax::DotDims {
+                lhs_contracting: vec![1],
+                rhs_contracting: vec![1],
+                ..Default::default()
+            },
+            lhs_ragged_dimensions: vec![0],
+            rhs_group_dimensions: vec![0],
+        };
+        vec![lax::ragged_dot_general(&x[0], &x[1], &x[2], &dims)]
+    }),
+    ("lax_ragged_dot_general_contracting", |x| {
+        let dims = lax::RaggedDotDimensionNumbers {
+            dot_dimension_numbers: lax::DotDims {
+                lhs_contracting: vec![1],
+                rhs_contracting: vec![0],
+                ..Default::default()
+            },
+            lhs_ragged_dimensions: vec![1],
+            rhs_group_dimensions: vec![],
+        };
+        vec![lax::ragged_dot_general(&x[0], &x[1], &x[2], &dims)]
+    }),
+    ("lax_conv_general_permutations", |_| {
+        let (l, r, o) = lax::conv_general_permutations(("NHWC", "HWIO", "NCHW")).unwrap();
+        vec![shape_values(&l), shape_values(&r), shape_values(&o)]
+    }),
+];
+
+#[test]
+fn lax_extras_match_jax() {
+    run_all(LAX_EXTRAS);
+    let x = Array::from_slice(&[1.0f32, 2.0], &[2]);
+    assert_eq!(lax::dtype(&x).unwrap(), DType::F32);
+    let dn =
+        lax::conv_dimension_numbers(&[1, 5, 5, 3], &[3, 3, 3, 8], Some(("NHWC", "HWIO", "NHWC")))
+            .unwrap();
+    assert_eq!(
+        (dn.rhs.batch, dn.rhs.feature, dn.out.spatial.clone()),
+        (3, 2, vec![1, 2])
+    );
+    let plain = lax::conv_dimension_numbers(&[1, 3, 5], &[2, 3, 2], None).unwrap();
+    assert_eq!(
+        (plain.lhs.batch, plain.lhs.feature, plain.lhs.spatial),
+        (0, 1, vec![2])
+    );
+    let _: lax::DotDimensionNumbers = rjax::lax::DotDims::default();
+    let cpu = || 1;
+    let fallback = || 2;
+    assert_eq!(
+        lax::platform_dependent(&[("cuda", &cpu), ("cpu", &cpu)], None).unwrap(),
+        1
+    );
+    assert_eq!(
+        lax::platform_dependent(&[("tpu", &cpu)], Some(&fallback)).unwrap(),
+        2
+    );
+    assert!(lax::platform_dependent::<i32>(&[("tpu", &cpu)], None).is_err());
+}
+
+#[test]
+fn new_collectives_move_values_between_members() {
+    use rjax::{VmapSpec, vmap_with};
+    let named = || VmapSpec::default().axis_name("i");
+    let x = Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]);
+    let b = vmap_with(|x: Array| lax::pbroadcast(&x, "i", 1), named())(x.clone()).unwrap();
+    assert_eq!(b.to_vec::<f32>().unwrap(), vec![2.0, 2.0, 2.0]);
+    let s = vmap_with(|x: Array| lax::pshuffle(&x, "i", &[2, 0, 1]), named())(x.clone()).unwrap();
+    assert_eq!(s.to_vec::<f32>().unwrap(), vec![3.0, 1.0, 2.0]);
+    // Member i's element j becomes member j's element i: a transpose.
+    let m = jnp::arange_f32(0.0, 9.0, 1.0).reshape(&[3, 3]);
+    let t = vmap_with(|x: Array| lax::pswapaxes(&x, "i", 0), named())(m.clone()).unwrap();
+    assert_eq!(t.to_vec::<f32>().unwrap(), m.t().to_vec::<f32>().unwrap());
+    let jitted = jit(|x: Array| {
+        vmap_with(
+            |x: Array| lax::pbroadcast(&x, "i", 2),
+            VmapSpec::default().axis_name("i"),
+        )(x)
+    })
+    .call(x)
+    .unwrap();
+    assert_eq!(jitted.to_vec::<f32>().unwrap(), vec![3.0, 3.0, 3.0]);
+}
+
+#[test]
+fn integer_min_and_max_start_from_the_dtypes_extremes() {
+    // Regression: the identities of min and max were i64's extremes cast
+    // to the dtype, which wrapped to -1 and 0 for 8-, 16- and 32-bit ints.
+    for dtype in [DType::I8, DType::I16, DType::I32, DType::I64] {
+        let x = Array::from_slice(&[3i32, 5, 3], &[3]).astype(dtype);
+        let n = -&x;
+        let got = [
+            jnp::min(&x, (), false),
+            jnp::max(&n, (), false),
+            jit(|x: Array| jnp::min(&x, (), false))
+                .call(x.clone())
+                .unwrap(),
+        ];
+        let want = [3, -3, 3];
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.astype(DType::I64).item::<i64>().unwrap(), w, "{dtype:?}");
+        }
+    }
 }

@@ -45,7 +45,16 @@ fn reduce_init(op: ReduceOp, d: DType) -> Literal {
                 Literal::int(0, d, false)
             }
         }
-        d => Literal::int(if max { i64::MAX } else { i64::MIN }, d, false).cast(d),
+        d => {
+            // The dtype's own extremes: i64's, cast, would wrap to -1 and 0.
+            let (lowest, highest) = match d {
+                DType::I8 => (i8::MIN as i64, i8::MAX as i64),
+                DType::I16 => (i16::MIN as i64, i16::MAX as i64),
+                DType::I32 => (i32::MIN as i64, i32::MAX as i64),
+                _ => (i64::MIN, i64::MAX),
+            };
+            Literal::int(if max { highest } else { lowest }, d, false)
+        }
     };
     match op {
         ReduceOp::Sum => Literal::int(0, d, false),
