@@ -151,6 +151,8 @@ struct HostCallback(Arc<Entry>);
 impl HostCallback {
     fn bind(entry: Arc<Entry>, args: &[Value]) -> Result<Vec<Value>> {
         let rule: Arc<dyn CustomRule> = Arc::new(HostCallback(entry));
+        // A callback may be the first operation a thread binds.
+        crate::eager::install();
         rjax_ir::bind(&Primitive::Custom(CustomCall(rule)), args)
     }
 }

@@ -206,13 +206,12 @@ pub(crate) struct Compiled<'a> {
 pub(crate) fn compiled(program: &Compiled) -> Result<()> {
     let site = SITE.with(Cell::get);
     let mut state = lock();
-    let xla_dir = state.xla_dir.clone();
-    let Some(dumper) = state.dumper.as_mut() else {
-        return Ok(());
-    };
-    let hlo = match &xla_dir {
+    let hlo = match &state.xla_dir {
         Some(dir) => take_xla_files(dir, program.name),
         None => Vec::new(),
+    };
+    let Some(dumper) = state.dumper.as_mut() else {
+        return Ok(());
     };
     if site.is_none() && !dumper.options.eager {
         return Ok(());

@@ -110,7 +110,8 @@ pub struct Jit<F, I, R> {
     cache: OnceLru<Key, Arc<Staged>>,
     /// One clone per live compiled program (see [`Jit::live_programs`]).
     live: Arc<()>,
-    /// Where `jit` was called, for dumps.
+    /// The function's type name and where `jit` was called, for dumps.
+    function: &'static str,
     defined_at: &'static Location<'static>,
     in_shardings: Shardings,
     out_shardings: Shardings,
@@ -133,6 +134,7 @@ pub fn jit<I: Tree, R: TreeOutput, F: Fn(I) -> R>(f: F) -> Jit<F, I, R> {
         name: "jit_fn".to_string(),
         cache: OnceLru::new(JIT_CACHE_CAPACITY),
         live: Arc::new(()),
+        function: std::any::type_name::<F>(),
         defined_at: Location::caller(),
         in_shardings: Shardings::NONE,
         out_shardings: Shardings::NONE,
@@ -327,7 +329,7 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
         }
         let site = crate::dump::Site {
             kind: "jit",
-            function: std::any::type_name::<F>(),
+            function: self.function,
             defined_at: Some(self.defined_at),
             called_at: location,
         };
@@ -421,6 +423,9 @@ type BoxedJit<I, O> = Jit<Box<dyn Fn(I) -> O>, I, O>;
 /// [`JIT_CACHE_CAPACITY`] most recently used static values.
 pub struct JitStatic<S, I, O> {
     f: StaticFn<S, I, O>,
+    /// The function's type name and where `jit_static` was called.
+    function: &'static str,
+    defined_at: &'static Location<'static>,
     jits: OnceLru<S, Arc<BoxedJit<I, O>>>,
 }
 
@@ -433,6 +438,7 @@ pub struct JitStatic<S, I, O> {
 /// assert_eq!(power.call(3, Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap(), 8.0);
 /// assert_eq!(power.call(2, Array::scalar(2.0f32)).unwrap().item::<f32>().unwrap(), 4.0);
 /// ```
+#[track_caller]
 pub fn jit_static<S, I, O>(f: impl Fn(&S, I) -> O + 'static) -> JitStatic<S, I, O>
 where
     S: std::hash::Hash + Eq + Clone + 'static,
@@ -440,6 +446,8 @@ where
     O: Tree + 'static,
 {
     JitStatic {
+        function: std::any::type_name_of_val(&f),
+        defined_at: Location::caller(),
         f: Arc::new(f),
         jits: OnceLru::new(JIT_CACHE_CAPACITY),
     }
@@ -463,7 +471,11 @@ where
             let f = self.f.clone();
             let key = s.clone();
             let g: Box<dyn Fn(I) -> O> = Box::new(move |x| f(&key, x));
-            Ok::<_, Error>(Arc::new(jit(g)))
+            Ok::<_, Error>(Arc::new(Jit {
+                function: self.function,
+                defined_at: self.defined_at,
+                ..jit(g)
+            }))
         })?;
         jit.call(args)
     }

@@ -54,9 +54,9 @@ pub use extras::{
     ragged_dot, ragged_dot_general, reduce, shape_as_value,
 };
 pub use products::{batch_matmul, dot};
-pub use rjax_ir::primitive::FftType;
 /// JAX's name for the contracting and batch axes of a `dot_general`.
 pub use rjax_ir::DotDims as DotDimensionNumbers;
+pub use rjax_ir::primitive::FftType;
 pub use rjax_ir::primitive::RngAlgorithm;
 use rjax_ir::primitive::{ArgOp, BinaryOp, Comparison, ReduceOp, UnaryOp};
 use rjax_ir::{DType, Primitive, Value};

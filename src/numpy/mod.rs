@@ -56,13 +56,13 @@ pub use bits::{
 pub use calculus::{
     ConvolveMode, convolve, correlate, cross, ediff1d, gradient, interp, trapezoid, unwrap,
 };
+pub use complex::{
+    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, sort_complex,
+};
 pub use creation::{array_equiv, asarray, astype, copy, empty, empty_like, geomspace};
 pub use dtypes::{
     DTypeKind, broadcast_shapes, can_cast, isdtype, isscalar, issubdtype, ndim, promote_types,
     result_type, shape, size,
-};
-pub use complex::{
-    angle, conj, conjugate, imag, iscomplex, iscomplexobj, isreal, isrealobj, real, sort_complex,
 };
 pub use finfo::{Finfo, finfo};
 pub use functional::{apply_along_axis, apply_over_axes, fromfunction, vectorize};

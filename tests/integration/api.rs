@@ -1043,6 +1043,8 @@ fn from_vec_and_to_vec_round_trip_every_element_type() {
         .to_vec::<f16>()
         .unwrap_err();
     assert_eq!(e.kind, rjax::ErrorKind::DType);
+}
+
 const NUMPY_SEARCH_AND_SETS: &[(&str, Case)] = &[
     ("bincount", |x| vec![jnp::bincount(&x[0], None, 7)]),
     ("bincount_weighted", |x| {

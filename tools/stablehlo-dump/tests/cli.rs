@@ -646,6 +646,8 @@ fn dump_dir_from_the_environment() {
         let f = rjax::jit(|x: rjax::Array| x.sin());
         f.call(x.clone()).unwrap();
         (&x * 2.0).to_vec::<f32>().unwrap();
+        let scaled = rjax::jit_static(|n: &u32, x: rjax::Array| &x * f64::from(*n));
+        scaled.call(3, x).unwrap();
         return;
     }
     let dir = TempDir::new("env");
@@ -680,4 +682,23 @@ fn dump_dir_from_the_environment() {
         .unwrap();
     assert!(jit["files"]["optimized_hlo"].is_string(), "{jit}");
     assert_eq!(jit["inputs"], serde_json::json!(["f32[4]"]));
+    let jits: Vec<_> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "jit")
+        .collect();
+    assert_eq!(jits.len(), 2, "jit and jit_static: {jits:?}");
+    for e in jits {
+        // The closures' type names and their places in this file.
+        assert!(
+            e["function"]
+                .as_str()
+                .unwrap()
+                .contains("dump_dir_from_the_environment"),
+            "{e}"
+        );
+        assert!(e["defined_at"].as_str().unwrap().contains("cli.rs"), "{e}");
+        assert!(e["called_at"].as_str().unwrap().contains("cli.rs"), "{e}");
+    }
 }
