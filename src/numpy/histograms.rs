@@ -192,8 +192,7 @@ pub fn histogramdd(
             .at(idx![&flat])
             .add(&weights);
         let mut counts = counts.reshape(&dims.iter().map(|&n| n as i64).collect::<Vec<_>>());
-        for axis in 0..d {
-            let n = dims[axis];
+        for (axis, &n) in dims.iter().enumerate() {
             counts = super::shape::slice_along(&counts, axis, 1, n - 1, 1);
         }
         if density {

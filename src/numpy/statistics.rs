@@ -63,7 +63,7 @@ pub fn nanquantile(x: &Array, q: f64, axis: Option<i64>, keepdims: bool) -> Arra
             Some(ax) => (x.clone(), axis_of("nanquantile", &x, ax)?),
         };
         // NaN sorts last: the first `count` elements of each slice are numbers.
-        let sorted_x = lax::sort(&[a.clone()], ax, true, 1).swap_remove(0);
+        let sorted_x = lax::sort(std::slice::from_ref(&a), ax, true, 1).swap_remove(0);
         let count = sum(
             &logical_not(&isnan(&sorted_x)).astype(a.dtype()?),
             ax as i32,

@@ -87,11 +87,11 @@ fn unsupported_dtypes_and_bad_files_are_typed_errors() {
     assert_eq!((e.kind, e.op.as_str()), (ErrorKind::DType, "save"));
     assert!(e.location.unwrap().file().ends_with("npy.rs"), "{e}");
 
-    let header = "{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }";
-    std::fs::write(&path, npy_file(header, &[0; 8])).unwrap();
+    let header = "{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }";
+    std::fs::write(&path, npy_file(header, &[0; 32])).unwrap();
     let e = jnp::load(&path).unwrap_err();
     assert_eq!(e.kind, ErrorKind::DType);
-    assert!(e.message.contains("<c8"), "{e}");
+    assert!(e.message.contains("<c32"), "{e}");
 
     std::fs::write(&path, b"not npy").unwrap();
     assert_eq!(jnp::load(&path).unwrap_err().kind, ErrorKind::Io);
