@@ -10,10 +10,11 @@ fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("rjax-npy-{}-{name}", std::process::id()))
 }
 
-#[test]
-fn every_numpy_dtype_round_trips_bit_for_bit() {
+/// One array of each dtype numpy and rjax share, with edge values: NaN,
+/// -0.0, infinities, the integer extremes, a scalar and an empty array.
+pub(crate) fn one_array_per_dtype() -> Vec<Array> {
     let floats = [0.1f64, -0.0, f64::NAN, f64::NEG_INFINITY, 1e-3, 2.5];
-    let arrays = [
+    vec![
         Array::from_slice(&[true, false, true, true, false, false], &[2, 3]),
         Array::from_slice(&[i8::MIN, -1, 0, 1, 2, i8::MAX], &[3, 2]),
         Array::from_slice(&[i16::MIN, -1, 0, 1, 2, i16::MAX], &[6]),
@@ -33,7 +34,12 @@ fn every_numpy_dtype_round_trips_bit_for_bit() {
         Array::from_slice(&floats.map(|v| Complex::new(-v, v)), &[6]),
         Array::scalar(7.5f32),
         Array::from_slice::<f32>(&[], &[0, 3]),
-    ];
+    ]
+}
+
+#[test]
+fn every_numpy_dtype_round_trips_bit_for_bit() {
+    let arrays = one_array_per_dtype();
     let path = scratch("round-trip.npy");
     for x in &arrays {
         jnp::save(&path, x).unwrap();
