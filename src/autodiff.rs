@@ -248,10 +248,18 @@ fn value_and_grad_leaves<I: Tree, R: TreeOutput>(
 pub fn value_and_grad<I: Tree, R: TreeOutput<Tree = Array>>(
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(Array, I)> {
-    let location = Location::caller();
+    value_and_grad_tree(f, false, Location::caller())
+}
+
+/// [`value_and_grad`], holomorphic or not, its errors located at `location`.
+fn value_and_grad_tree<I: Tree, R: TreeOutput<Tree = Array>>(
+    f: impl Fn(I) -> R,
+    holomorphic: bool,
+    location: &'static Location<'static>,
+) -> impl Fn(I) -> Result<(Array, I)> {
     move |x: I| {
         let (_, def) = x.flatten_tree();
-        let (v, g) = value_and_grad_leaves(&f, &x, false).map_err(|e| e.at(location))?;
+        let (v, g) = value_and_grad_leaves(&f, &x, holomorphic).map_err(|e| e.at(location))?;
         Ok((v, I::unflatten_tree(&def, g)?))
     }
 }
@@ -270,12 +278,7 @@ pub fn value_and_grad<I: Tree, R: TreeOutput<Tree = Array>>(
 pub fn value_and_grad_holomorphic<I: Tree, R: TreeOutput<Tree = Array>>(
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(Array, I)> {
-    let location = Location::caller();
-    move |x: I| {
-        let (_, def) = x.flatten_tree();
-        let (v, g) = value_and_grad_leaves(&f, &x, true).map_err(|e| e.at(location))?;
-        Ok((v, I::unflatten_tree(&def, g)?))
-    }
+    value_and_grad_tree(f, true, Location::caller())
 }
 
 /// [`grad`] of a holomorphic `f` from complex inputs to a complex scalar

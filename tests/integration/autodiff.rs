@@ -1,7 +1,7 @@
 //! Autodiff: the seed's numbers, composition with jit, and per-primitive
 //! property tests (jvp against finite differences, vjp against jvp).
 
-use crate::common::{array, assert_close, f64s, values};
+use crate::common::{array, assert_close, dot, f64s, values};
 use rjax::indexing::{IndexMode, step};
 use rjax::lax::linalg::SolveOptions;
 use rjax::numpy as jnp;
@@ -633,13 +633,6 @@ fn point_and_direction(
         .map(|(i, (s, _, _))| make(-1.0, 1.0, s, direction_seed + i as u64))
         .collect();
     (x, v)
-}
-
-fn dot(a: &[Array], b: &[Array]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| f64s(x).iter().zip(f64s(y)).map(|(p, q)| p * q).sum::<f64>())
-        .sum()
 }
 
 #[test]

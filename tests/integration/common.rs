@@ -70,3 +70,11 @@ pub fn values(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
         .map(|i| lo + (hi - lo) * (((i as u64 * 37 + seed * 11) % 101) as f64 + 0.5) / 101.0)
         .collect()
 }
+
+/// The inner product of two lists of arrays, as f64.
+pub fn dot(a: &[Array], b: &[Array]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64s(x).iter().zip(f64s(y)).map(|(p, q)| p * q).sum::<f64>())
+        .sum()
+}

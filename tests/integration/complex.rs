@@ -4,7 +4,7 @@
 //! finite differences, vjp against jvp, vmap against a loop); printing,
 //! element access and the typed refusals.
 
-use crate::common::{array, assert_close, f64s, values};
+use crate::common::{array, assert_close, dot, f64s, values};
 use crate::fixtures::{Case, check_case};
 use rjax::lax::{self, FftType};
 use rjax::numpy::{self as jnp, fft::Norm};
@@ -378,13 +378,6 @@ fn inputs(shape: &[usize], seed: u64) -> Vec<Array> {
     (0..2)
         .map(|i| array(&values(n, -1.0, 1.0, seed + i), shape, DType::F64))
         .collect()
-}
-
-fn dot(a: &[Array], b: &[Array]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| f64s(x).iter().zip(f64s(y)).map(|(p, q)| p * q).sum::<f64>())
-        .sum()
 }
 
 #[test]

@@ -36,10 +36,6 @@ struct Cli {
     command: Command,
 }
 
-/// The most bytes `run` makes inputs of unless told otherwise: 256 MiB
-/// (the host builds them in f64 first, so it needs a few times more).
-const DEFAULT_MAX_INPUT_BYTES: usize = 256 << 20;
-
 #[derive(Subcommand)]
 enum Command {
     /// List the built-in catalogue of programs.
@@ -102,35 +98,7 @@ enum Command {
         devices: usize,
     },
     /// Compile a StableHLO module with the PJRT plugin, run it and time it.
-    Run {
-        /// The .mlir file.
-        file: PathBuf,
-        /// Comma-separated values for one argument, in order (after those
-        /// given with --input-npy); arguments not given are filled with
-        /// seeded random values.
-        #[arg(long)]
-        input: Vec<String>,
-        /// A .npy file for one argument, in order, from the first; its
-        /// shape and dtype must be the parameter's.
-        #[arg(long)]
-        input_npy: Vec<PathBuf>,
-        /// The seed of the random inputs.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// How many timed executions after the first.
-        #[arg(long, default_value_t = 10)]
-        iters: usize,
-        /// Refuse modules whose inputs together take more bytes than this.
-        #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES)]
-        max_input_bytes: usize,
-        /// Run replicated over this many devices (the module's
-        /// mhlo.num_replicas); every replica gets the same inputs.
-        #[arg(long, default_value_t = 1)]
-        devices: usize,
-        /// Print outputs and timings as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Run(run::RunArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -238,25 +206,7 @@ fn run(cli: Cli) -> Outcome {
             println!("ok: {} compiles", file.display());
             Ok(())
         }
-        Command::Run {
-            file,
-            input,
-            input_npy,
-            seed,
-            iters,
-            max_input_bytes,
-            devices,
-            json,
-        } => run::run(run::RunArgs {
-            file,
-            input,
-            input_npy,
-            seed,
-            iters,
-            max_input_bytes,
-            devices,
-            json,
-        }),
+        Command::Run(args) => run::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

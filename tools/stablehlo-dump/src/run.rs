@@ -8,15 +8,39 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The most bytes `run` makes inputs of unless told otherwise: 256 MiB
+/// (the host builds them in f64 first, so it needs a few times more).
+const DEFAULT_MAX_INPUT_BYTES: usize = 256 << 20;
+
 /// What `run` was asked to do.
+#[derive(clap::Args)]
 pub struct RunArgs {
+    /// The .mlir file.
     pub file: PathBuf,
+    /// Comma-separated values for one argument, in order (after those
+    /// given with --input-npy); arguments not given are filled with
+    /// seeded random values.
+    #[arg(long)]
     pub input: Vec<String>,
+    /// A .npy file for one argument, in order, from the first; its
+    /// shape and dtype must be the parameter's.
+    #[arg(long)]
     pub input_npy: Vec<PathBuf>,
+    /// The seed of the random inputs.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How many timed executions after the first.
+    #[arg(long, default_value_t = 10)]
     pub iters: usize,
+    /// Refuse modules whose inputs together take more bytes than this.
+    #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES)]
     pub max_input_bytes: usize,
+    /// Run replicated over this many devices (the module's
+    /// mhlo.num_replicas); every replica gets the same inputs.
+    #[arg(long, default_value_t = 1)]
     pub devices: usize,
+    /// Print outputs and timings as JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
