@@ -96,22 +96,64 @@ fn graft(outer: &TreeDef, inner: &TreeDef) -> TreeDef {
     }
 }
 
-/// The avals of a tree's leaves, all floats (`op` names the refusal).
-fn float_leaves(op: &str, leaves: &[Array], what: &str) -> Result<Vec<AVal>> {
-    leaves
-        .iter()
-        .map(|x| {
-            let a = x.aval()?;
-            if a.dtype.is_float() {
-                Ok(a)
-            } else {
-                Err(
-                    Error::new(ErrorKind::DType, op, format!("needs float {what}, got {a}"))
-                        .with_operands(vec![a]),
-                )
-            }
-        })
-        .collect()
+/// How a Jacobian is taken: by forward or reverse mode, of a general or a
+/// holomorphic function. The mode decides which element types the inputs
+/// and outputs may have, as JAX's `holomorphic` flag does.
+#[derive(Clone, Copy)]
+struct Mode {
+    reverse: bool,
+    holomorphic: bool,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match (self.reverse, self.holomorphic) {
+            (false, false) => "jacfwd",
+            (true, false) => "jacrev",
+            (false, true) => "jacfwd_holomorphic",
+            (true, true) => "jacrev_holomorphic",
+        }
+    }
+
+    /// Checks the leaves' element types: complex throughout for a
+    /// holomorphic function; otherwise real inputs for forward mode (a
+    /// complex basis would make it holomorphic) and real outputs for
+    /// reverse mode (a real cotangent basis), the other side real or
+    /// complex.
+    fn check(self, leaves: &[Array], inputs: bool) -> Result<Vec<AVal>> {
+        let what = if inputs { "inputs" } else { "outputs" };
+        let (ok, wanted): (fn(rjax_ir::DType) -> bool, &str) = if self.holomorphic {
+            (|d| d.is_complex(), "complex")
+        } else if self.reverse != inputs {
+            (|d| d.is_float(), "float")
+        } else {
+            (|d| d.is_float() || d.is_complex(), "float or complex")
+        };
+        let hint = if self.holomorphic {
+            ""
+        } else if self.reverse {
+            " (use jacrev_holomorphic for a holomorphic function, or vjp)"
+        } else {
+            " (use jacfwd_holomorphic for a holomorphic function)"
+        };
+        leaves
+            .iter()
+            .map(|x| {
+                let a = x.aval()?;
+                if ok(a.dtype) {
+                    Ok(a)
+                } else {
+                    let hint = if a.dtype.is_complex() { hint } else { "" };
+                    Err(Error::new(
+                        ErrorKind::DType,
+                        self.name(),
+                        format!("needs {wanted} {what}, got {a}{hint}"),
+                    )
+                    .with_operands(vec![a]))
+                }
+            })
+            .collect()
+    }
 }
 
 /// One basis per leaf: leaf `j` of the result is `[n, shape_j...]`, where
@@ -196,22 +238,21 @@ impl<I: Tree, R: TreeOutput> Flat<'_, I, R> {
 /// The Jacobian of `f` at `x` as a flat list of blocks (out-leaf-major)
 /// with its structure, by forward (`reverse = false`) or reverse mode.
 fn jacobian_leaves<I: Tree, R: TreeOutput>(
-    op: &str,
     f: &dyn Fn(I) -> R,
     x: &I,
-    reverse: bool,
+    mode: Mode,
 ) -> Result<(Vec<Array>, TreeDef)> {
     let (x_leaves, in_def) = x.flatten_tree();
-    let in_avals = float_leaves(op, &x_leaves, "inputs")?;
+    let in_avals = mode.check(&x_leaves, true)?;
     let flat = Flat {
         f,
         in_def: in_def.clone(),
         out_def: RefCell::new(None),
     };
     let mut blocks = Vec::new();
-    if reverse {
+    if mode.reverse {
         let (y, pullback) = crate::vjp(|xs: Vec<Array>| flat.call(xs), x_leaves)?;
-        let out_avals = y.iter().map(Array::aval).collect::<Result<Vec<_>>>()?;
+        let out_avals = mode.check(&y, false)?;
         let (basis, offsets) = bases(&out_avals);
         // Leaf j: [m, in_j...], row k the cotangent of the k-th output.
         let stacked = crate::vmap(|ct: Vec<Array>| pullback.call(ct))(basis)?;
@@ -227,6 +268,7 @@ fn jacobian_leaves<I: Tree, R: TreeOutput>(
         };
         // Leaf i: [n, out_i...], row k the tangent along the k-th input.
         let stacked = crate::vmap(pushforward)(basis)?;
+        mode.check(&stacked, false)?;
         for y in &stacked {
             for (a, &offset) in in_avals.iter().zip(&offsets) {
                 blocks.push(columns(y, offset, &a.shape)?);
@@ -237,16 +279,11 @@ fn jacobian_leaves<I: Tree, R: TreeOutput>(
 }
 
 /// The Jacobian of `f` at `x`, assembled into its tree type.
-fn jacobian<I: Tree, R: TreeOutput>(
-    op: &str,
-    f: &dyn Fn(I) -> R,
-    x: &I,
-    reverse: bool,
-) -> Result<Jacobian<R, I>>
+fn jacobian<I: Tree, R: TreeOutput>(f: &dyn Fn(I) -> R, x: &I, mode: Mode) -> Result<Jacobian<R, I>>
 where
     R::Tree: JacobianOf<I>,
 {
-    let (blocks, def) = jacobian_leaves(op, f, x, reverse)?;
+    let (blocks, def) = jacobian_leaves(f, x, mode)?;
     Tree::unflatten_tree(&def, blocks)
 }
 
@@ -268,7 +305,11 @@ where
     R::Tree: JacobianOf<I>,
 {
     let location = Location::caller();
-    move |x: I| jacobian("jacfwd", &f, &x, false).map_err(|e| e.at(location))
+    let mode = Mode {
+        reverse: false,
+        holomorphic: false,
+    };
+    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
 }
 
 /// The Jacobian by reverse mode: one linearization, then one transpose per
@@ -285,7 +326,60 @@ where
     R::Tree: JacobianOf<I>,
 {
     let location = Location::caller();
-    move |x: I| jacobian("jacrev", &f, &x, true).map_err(|e| e.at(location))
+    let mode = Mode {
+        reverse: true,
+        holomorphic: false,
+    };
+    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+}
+
+/// The Jacobian of a holomorphic `f` from complex inputs to complex
+/// outputs, by forward mode (JAX's `jacfwd(f, holomorphic=True)`): each
+/// block holds the complex derivatives `d out / d in`.
+///
+/// ```
+/// use rjax::{jacfwd_holomorphic, Array, Complex};
+/// let z = Array::from_vec(vec![Complex::new(1.0f32, 2.0)]);
+/// let j = jacfwd_holomorphic(|z: Array| &z * &z)(z).unwrap();
+/// assert_eq!(j.to_vec::<Complex<f32>>().unwrap(), vec![Complex::new(2.0, 4.0)]);
+/// ```
+#[track_caller]
+pub fn jacfwd_holomorphic<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+) -> impl Fn(I) -> Result<Jacobian<R, I>>
+where
+    R::Tree: JacobianOf<I>,
+{
+    let location = Location::caller();
+    let mode = Mode {
+        reverse: false,
+        holomorphic: true,
+    };
+    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+}
+
+/// [`jacfwd_holomorphic`] by reverse mode (JAX's
+/// `jacrev(f, holomorphic=True)`).
+///
+/// ```
+/// use rjax::{jacrev_holomorphic, Array, Complex};
+/// let z = Array::from_vec(vec![Complex::new(0.0f32, 0.0)]);
+/// let j = jacrev_holomorphic(|z: Array| z.exp())(z).unwrap();
+/// assert_eq!(j.to_vec::<Complex<f32>>().unwrap(), vec![Complex::new(1.0, 0.0)]);
+/// ```
+#[track_caller]
+pub fn jacrev_holomorphic<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+) -> impl Fn(I) -> Result<Jacobian<R, I>>
+where
+    R::Tree: JacobianOf<I>,
+{
+    let location = Location::caller();
+    let mode = Mode {
+        reverse: true,
+        holomorphic: true,
+    };
+    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
 }
 
 /// [`jacfwd`] of an `f` returning `(output, aux)` (JAX's `has_aux=True`):
@@ -304,7 +398,11 @@ pub fn jacfwd_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(O::Jacobian, A)> {
     let location = Location::caller();
-    move |x: I| with_aux("jacfwd", &f, x, false).map_err(|e| e.at(location))
+    let mode = Mode {
+        reverse: false,
+        holomorphic: false,
+    };
+    move |x: I| with_aux(&f, x, mode).map_err(|e| e.at(location))
 }
 
 /// [`jacrev`] of an `f` returning `(output, aux)` (JAX's `has_aux=True`).
@@ -320,17 +418,20 @@ pub fn jacrev_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(O::Jacobian, A)> {
     let location = Location::caller();
-    move |x: I| with_aux("jacrev", &f, x, true).map_err(|e| e.at(location))
+    let mode = Mode {
+        reverse: true,
+        holomorphic: false,
+    };
+    move |x: I| with_aux(&f, x, mode).map_err(|e| e.at(location))
 }
 
 fn with_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A)>>(
-    op: &str,
     f: &impl Fn(I) -> R,
     x: I,
-    reverse: bool,
+    mode: Mode,
 ) -> Result<(O::Jacobian, A)> {
     let output = |x: I| f(x).into_result().map(|(y, _)| y);
-    let j = jacobian(op, &output, &x, reverse)?;
+    let j = jacobian(&output, &x, mode)?;
     let (_, aux) = f(x).into_result()?;
     Ok((j, aux))
 }

@@ -79,7 +79,10 @@ pub use autodiff::{
 pub use callback::{HostArray, debug, io_callback, pure_callback};
 pub use custom::{CustomJvp, CustomVjp, checkpoint, custom_jvp, custom_vjp};
 pub use element::Element;
-pub use jacobian::{Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacrev, jacrev_aux};
+pub use jacobian::{
+    Jacobian, JacobianOf, hessian, jacfwd, jacfwd_aux, jacfwd_holomorphic, jacrev, jacrev_aux,
+    jacrev_holomorphic,
+};
 pub use jit::{JIT_CACHE_CAPACITY, Jit, JitStatic, Lowered, jit, jit_static, make_jaxpr};
 pub use linear::{Linear, linear_transpose, linearize};
 pub use module::{Module, compile_module, compile_module_on};

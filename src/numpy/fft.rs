@@ -204,6 +204,65 @@ many_axes! {
     irfftn => Irfft, None;
 }
 
+impl Norm {
+    /// The normalization of the other direction (`Backward` and `Forward`
+    /// swap, `Ortho` stays): the Hermitian transforms run the real ones
+    /// the other way round.
+    fn swapped(self) -> Norm {
+        match self {
+            Norm::Backward => Norm::Forward,
+            Norm::Ortho => Norm::Ortho,
+            Norm::Forward => Norm::Backward,
+        }
+    }
+}
+
+/// The transform of a signal with Hermitian symmetry, given by its
+/// `m` non-negative frequencies along `axis`: real output of length `n`
+/// (`2 (m - 1)` by default). numpy's `hfft`, `irfft(conj(a))` scaled the
+/// forward way.
+///
+/// ```
+/// use rjax::{numpy as jnp, Array, Complex};
+/// use rjax::numpy::fft::Norm;
+/// let a = Array::from_vec(vec![Complex::new(1.0f32, 0.0), Complex::new(2.0, 0.0), Complex::new(3.0, 0.0)]);
+/// let y = jnp::fft::hfft(&a, None, -1, Norm::Backward);
+/// assert_eq!(y.to_vec::<f32>().unwrap(), vec![8.0, -2.0, 0.0, -2.0]);
+/// ```
+#[track_caller]
+pub fn hfft(a: &Array, n: Option<usize>, axis: i64, norm: Norm) -> Array {
+    fallible(|| {
+        let s = n.map(|n| vec![n]);
+        let conj = lax::conj(&operand("hfft", a, FftType::Irfft)?);
+        transform(
+            "hfft",
+            FftType::Irfft,
+            &conj,
+            s.as_deref(),
+            Some(&[axis]),
+            norm.swapped(),
+        )
+    })
+}
+
+/// The inverse of [`hfft`]: the `n/2 + 1` non-negative frequencies of
+/// real input, `conj(rfft(a))` scaled the inverse way.
+#[track_caller]
+pub fn ihfft(a: &Array, n: Option<usize>, axis: i64, norm: Norm) -> Array {
+    fallible(|| {
+        let s = n.map(|n| vec![n]);
+        let y = transform(
+            "ihfft",
+            FftType::Rfft,
+            a,
+            s.as_deref(),
+            Some(&[axis]),
+            norm.swapped(),
+        )?;
+        Ok(lax::conj(&y))
+    })
+}
+
 /// The sample frequencies of an `n`-point transform with sample spacing
 /// `d`: `[0, 1, ..., n/2 - 1, -n/2, ..., -1] / (d n)` (f32).
 ///

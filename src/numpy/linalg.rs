@@ -3,7 +3,7 @@
 //! `lax.linalg`'s Cholesky, QR, Jacobi eigensolver and SVD, LU and
 //! triangular solves) and `norm`.
 
-pub use super::products::norm;
+pub use super::norms::{MatrixOrd, matrix_norm, norm, vector_norm};
 use super::{expand_dims, fallible, prod, sum, swapaxes, take_along_axis};
 use crate::indexing::IndexMode;
 use crate::lax::linalg::{self as lax_linalg, SolveOptions};

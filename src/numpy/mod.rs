@@ -34,6 +34,7 @@ mod indexing;
 mod joining;
 pub mod linalg;
 mod math;
+mod norms;
 #[cfg(feature = "npy")]
 mod npy;
 #[cfg(feature = "npy")]

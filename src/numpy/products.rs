@@ -1,7 +1,6 @@
-//! Products: `outer`, `inner`, `vdot`, `kron`, `tensordot`, `einsum`, and
-//! norms (`linalg.norm`).
+//! Products: `outer`, `inner`, `vdot`, `kron`, `tensordot`, `einsum`.
 
-use super::{Axes, abs, fallible, max, min, power, promote_broadcast, ravel, sqrt, sum};
+use super::{Axes, fallible, promote_broadcast, ravel};
 use crate::lax;
 use crate::{Array, location};
 use rjax_ir::{DotDims, Error, ErrorKind};
@@ -283,27 +282,4 @@ fn pair(
         .chain(free(tb))
         .collect();
     Ok((out, term))
-}
-
-/// Vector norms (`ord`: 2 by default, any p, ±inf, 0) over `axis`, or the
-/// Frobenius norm of a matrix when `axis` names two axes; JAX's
-/// `jnp.linalg.norm` for these cases.
-#[track_caller]
-pub fn norm(x: &Array, ord: Option<f64>, axis: impl Into<Axes>, keepdims: bool) -> Array {
-    let axis = axis.into();
-    let x = abs(&super::to_float(x));
-    match ord {
-        None | Some(2.0) => sqrt(&sum(&(&x * &x), axis, keepdims)),
-        Some(f64::INFINITY) => max(&x, axis, keepdims),
-        Some(f64::NEG_INFINITY) => min(&x, axis, keepdims),
-        Some(0.0) => Array::from_result(
-            x.dtype()
-                .map(|d| sum(&super::cast(&x.gt(0.0), d, false), axis, keepdims)),
-        ),
-        Some(1.0) => sum(&x, axis, keepdims),
-        Some(p) => power(
-            &sum(&power(&x, &Array::weak(p)), axis, keepdims),
-            &Array::weak(1.0 / p),
-        ),
-    }
 }

@@ -7,7 +7,7 @@ use crate::fixtures::{Case, check_case};
 use rjax::indexing::{Index, IndexMode, slice, step};
 use rjax::lax::linalg::SolveOptions;
 use rjax::lax::{self, ConvOptions, Padding, Window};
-use rjax::numpy::linalg::QrMode;
+use rjax::numpy::linalg::{MatrixOrd, QrMode};
 use rjax::numpy::{self as jnp, PadMode};
 use rjax::{Array, DType, idx, jit, nn, vjp};
 
@@ -355,6 +355,34 @@ const NUMPY: &[(&str, Case)] = &[
     }),
     ("np_norm_inf", |x| {
         vec![jnp::linalg::norm(&x[0], Some(f64::INFINITY), 1, false)]
+    }),
+    ("norm_matrix_orders", |x| {
+        let orders = [1.0, -1.0, f64::INFINITY, f64::NEG_INFINITY, 2.0, -2.0];
+        let norm = |ord| jnp::linalg::norm(&x[0], ord, (), false);
+        let mut out = vec![norm(None)];
+        out.extend(orders.map(|o| norm(Some(o))));
+        out.push(jnp::linalg::matrix_norm(&x[0], MatrixOrd::Nuc, false));
+        out
+    }),
+    ("norm_matrix_axes", |x| {
+        let b = &x[0];
+        vec![
+            jnp::linalg::norm(b, Some(1.0), [1, 2].as_slice(), false),
+            jnp::linalg::norm(b, Some(f64::INFINITY), [2, 0].as_slice(), true),
+            jnp::linalg::norm(b, Some(2.0), [0, 1].as_slice(), true),
+            jnp::linalg::matrix_norm(b, MatrixOrd::Nuc, false),
+            jnp::linalg::matrix_norm(b, MatrixOrd::Fro, true),
+            jnp::linalg::vector_norm(b, 3.0, [0, 2].as_slice(), false),
+            jnp::linalg::vector_norm(b, 2.0, (), false),
+        ]
+    }),
+    ("norm_matrix_vjp", |x| {
+        let spectral = with_vjp(|a| jnp::linalg::norm(&a[0], Some(2.0), (), false), x);
+        let row_sums = with_vjp(
+            |a| jnp::linalg::norm(&a[0], Some(f64::INFINITY), (), false),
+            x,
+        );
+        [spectral, row_sums].concat()
     }),
     ("np_sort_flat", |x| vec![jnp::sort(&x[0], None)]),
     ("np_argsort_flat", |x| vec![jnp::argsort(&x[0], None)]),

@@ -8,7 +8,10 @@ use crate::common::{array, assert_close, dot, f64s, values};
 use crate::fixtures::{Case, check_case};
 use rjax::lax::{self, FftType};
 use rjax::numpy::{self as jnp, fft::Norm};
-use rjax::{Array, Complex, DType, ErrorKind, grad, grad_holomorphic, jit, jvp, vjp, vmap};
+use rjax::{
+    Array, Complex, DType, ErrorKind, grad, grad_holomorphic, jacfwd, jacfwd_holomorphic, jacrev,
+    jacrev_holomorphic, jit, jvp, vjp, vmap,
+};
 
 const FIXTURES: &str = include_str!("../fixtures/api.txt");
 
@@ -130,6 +133,22 @@ const COMPLEX: &[(&str, Case)] = &[
         let f = |z: Array| &(&jnp::sin(&z) * &z) + &(&jnp::exp(&z) / &z);
         vec![grad_holomorphic(f)(x[0].clone()).unwrap()]
     }),
+    ("complex_jacfwd_holomorphic", |x| {
+        let f = |z: Array| &jnp::sin(&z) * &lax::integer_pow(&z, 2);
+        vec![jacfwd_holomorphic(f)(x[0].clone()).unwrap()]
+    }),
+    ("complex_jacrev_holomorphic", |x| {
+        let f = |z: Array| &jnp::exp(&z) / &(&z + 2.0);
+        vec![jacrev_holomorphic(f)(x[0].clone()).unwrap()]
+    }),
+    ("complex_jacrev_real_outputs", |x| {
+        let f = |z: Array| &jnp::square(&jnp::abs(&z)) + &(&jnp::real(&z) * &jnp::imag(&z));
+        vec![jacrev(f)(x[0].clone()).unwrap()]
+    }),
+    ("complex_jacfwd_complex_outputs", |x| {
+        let f = |x: Array| &jnp::exp(&lax::complex(&(&x * 0.0), &x)) * &x;
+        vec![jacfwd(f)(x[0].clone()).unwrap()]
+    }),
     ("complex_vjp", |x| {
         with_vjp(|z| &jnp::tanh(z) * &jnp::conj(z), x)
     }),
@@ -197,6 +216,16 @@ const FFT: &[(&str, Case)] = &[
             jnp::fft::fftshift(r, None),
             jnp::fft::ifftshift(r, None),
             jnp::fft::fftshift(r, Some(&[1])),
+        ]
+    }),
+    ("fft_hermitian", |x| {
+        let (h, r) = (&x[0], &x[1]);
+        vec![
+            jnp::fft::hfft(h, None, -1, Norm::Backward),
+            jnp::fft::hfft(h, Some(5), -1, Norm::Backward),
+            jnp::fft::hfft(h, None, 0, Norm::Forward),
+            jnp::fft::ihfft(r, None, -1, Norm::Backward),
+            jnp::fft::ihfft(r, Some(6), -1, Norm::Ortho),
         ]
     }),
     ("fft_vjp_fft", |x| with_vjp(fft, x)),
@@ -283,6 +312,17 @@ fn orderings_and_real_only_functions_refuse_complex_numbers() {
     assert!(e.to_string().contains("grad_holomorphic"), "{e}");
     let e = grad_holomorphic(|x: Array| x.sum())(Array::from_vec(vec![1.0f32])).unwrap_err();
     assert_eq!(e.kind, ErrorKind::DType, "{e}");
+    let e = jacfwd(|z: Array| z.exp())(z.clone()).unwrap_err();
+    assert!(e.to_string().contains("jacfwd_holomorphic"), "{e}");
+    let e = jacrev(|z: Array| z.exp())(z.clone()).unwrap_err();
+    assert!(e.to_string().contains("jacrev_holomorphic"), "{e}");
+    let e = jacrev_holomorphic(|x: Array| x.exp())(Array::from_vec(vec![1.0f32])).unwrap_err();
+    assert_eq!(
+        (e.kind, e.op.as_str()),
+        (ErrorKind::DType, "jacrev_holomorphic"),
+        "{e}"
+    );
+    assert!(e.location.is_some(), "{e}");
     let e = jnp::fft::fftn(&jnp::zeros(&[2; 4], DType::C64), None, None, Norm::Backward)
         .to_vec::<bool>()
         .unwrap_err();
