@@ -85,7 +85,7 @@ pub use jacobian::{
 };
 pub use jit::{JIT_CACHE_CAPACITY, Jit, JitStatic, Lowered, jit, jit_static, make_jaxpr};
 pub use linear::{Linear, linear_transpose, linearize};
-pub use module::{Module, compile_module, compile_module_on};
+pub use module::{Module, compile_module, compile_module_on, module_devices};
 /// Complex numbers, the elements of `c64` (`Complex<f32>`) and `c128`
 /// (`Complex<f64>`) arrays.
 pub use num_complex::Complex;

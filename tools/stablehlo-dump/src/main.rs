@@ -93,9 +93,10 @@ enum Command {
     Check {
         /// The .mlir file.
         file: PathBuf,
-        /// Compile for this many replicas (devices).
-        #[arg(long, default_value_t = 1)]
-        devices: usize,
+        /// Compile for this many devices (default: the module's
+        /// mhlo.num_replicas or mhlo.num_partitions).
+        #[arg(long)]
+        devices: Option<usize>,
     },
     /// Compile a StableHLO module with the PJRT plugin, run it and time it.
     Run(run::RunArgs),
@@ -202,6 +203,7 @@ fn run(cli: Cli) -> Outcome {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::input(format!("cannot read {}: {e}", file.display())))?;
             ir::parse_mlir(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let devices = devices.unwrap_or_else(|| rjax::module_devices(&text));
             rjax::compile_module_on(&text, devices)?;
             println!("ok: {} compiles", file.display());
             Ok(())

@@ -35,10 +35,12 @@ pub struct RunArgs {
     /// Refuse modules whose inputs together take more bytes than this.
     #[arg(long, default_value_t = DEFAULT_MAX_INPUT_BYTES)]
     pub max_input_bytes: usize,
-    /// Run replicated over this many devices (the module's
-    /// mhlo.num_replicas); every replica gets the same inputs.
-    #[arg(long, default_value_t = 1)]
-    pub devices: usize,
+    /// Run over this many devices (default: the module's
+    /// mhlo.num_replicas or mhlo.num_partitions). Every replica gets the
+    /// same inputs; a partitioned module's inputs are split as its
+    /// mhlo.sharding attributes say, and its outputs put back together.
+    #[arg(long)]
+    pub devices: Option<usize>,
     /// Print outputs and timings as JSON.
     #[arg(long)]
     pub json: bool,
@@ -80,8 +82,9 @@ pub fn run(a: RunArgs) -> Outcome {
             },
         )
         .collect::<Outcome<Vec<Array>>>()?;
+    let devices = a.devices.unwrap_or_else(|| rjax::module_devices(&text));
     let t = Instant::now();
-    let module = rjax::compile_module_on(&text, a.devices)?;
+    let module = rjax::compile_module_on(&text, devices)?;
     let compile_ms = t.elapsed().as_secs_f64() * 1e3;
     let outs = module.run(&args)?;
     let mut outputs = Vec::new();
@@ -111,7 +114,7 @@ pub fn run(a: RunArgs) -> Outcome {
         let at = |q: usize| times.get(q).copied().map_or(Value::Null, |t| json!(t));
         let report = json!({
             "file": a.file.display().to_string(),
-            "devices": a.devices,
+            "devices": devices,
             "outputs": outputs,
             "compile_ms": compile_ms,
             "execute_us": {

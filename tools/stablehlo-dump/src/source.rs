@@ -187,7 +187,8 @@ impl Program {
     pub fn compile(&self) -> Outcome<Compiled> {
         crate::ir::parse_mlir(&self.stablehlo)
             .map_err(|e| Failure::input(format!("{}: {e}", self.label)))?;
-        let module = rjax::compile_module(&self.stablehlo)?;
+        let devices = rjax::module_devices(&self.stablehlo);
+        let module = rjax::compile_module_on(&self.stablehlo, devices)?;
         let mut compiled = Compiled {
             module,
             hlo: None,

@@ -486,8 +486,59 @@ fn run_takes_npy_inputs_and_devices() {
         "--json",
     ]));
     assert_eq!(out["outputs"][0]["values"], serde_json::json!([2.0, 4.0]));
-    let err = one_line_error(&dump(&["run", &replicated]));
+    let err = one_line_error(&dump(&["run", &replicated, "--devices", "1"]));
     assert!(err.contains("mhlo.num_replicas to 2"), "{err}");
+}
+
+/// JAX's Megatron-style MLP block, partitioned over 8 devices
+/// (`relu(x @ w1) @ w2`, rows of `x` over a mesh axis of 4, `w1`'s columns
+/// and `w2`'s rows over one of 2): the CLI splits the inputs as the
+/// module's shardings say, runs the 8 partitions, and puts the result
+/// back together; the optimized HLO is one partition's program.
+#[test]
+fn partitioned_jax_module_runs_over_its_devices() {
+    let file = jax_fixture("sharded_mlp");
+    let x: Vec<f32> = (0..32).map(|i| (i % 7) as f32 - 3.0).collect();
+    let w1: Vec<f32> = (0..16).map(|i| (i % 5) as f32 * 0.5 - 1.0).collect();
+    let w2: Vec<f32> = (0..16).map(|i| 1.0 - (i % 3) as f32).collect();
+    // `--input=` keeps clap from reading a leading minus as a flag.
+    let input = |v: &[f32]| {
+        let values: Vec<String> = v.iter().map(f32::to_string).collect();
+        format!("--input={}", values.join(","))
+    };
+    let (x_in, w1_in, w2_in) = (input(&x), input(&w1), input(&w2));
+    let out = json(&dump(&[
+        "run", &file, &x_in, &w1_in, &w2_in, "--iters", "1", "--json",
+    ]));
+    assert_eq!(out["devices"], 8);
+    assert_eq!(out["outputs"][0]["type"], "f32[8,4]");
+    let mut want = Vec::new();
+    for r in 0..8 {
+        let h: Vec<f32> = (0..4)
+            .map(|c| {
+                (0..4)
+                    .map(|k| x[r * 4 + k] * w1[k * 4 + c])
+                    .sum::<f32>()
+                    .max(0.0)
+            })
+            .collect();
+        want.extend((0..4).map(|c| (0..4).map(|k| h[k] * w2[k * 4 + c]).sum::<f32>()));
+    }
+    let got: Vec<f64> = out["outputs"][0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got, want.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+    assert!(dump(&["check", &file]).status.success());
+    let hlo = stdout(&dump(&["show", &file, "--stage", "optimized-hlo"]));
+    assert!(
+        hlo.contains("f32[2,4]") && hlo.contains("all-reduce"),
+        "{hlo}"
+    );
+    let err = one_line_error(&dump(&["run", &file, "--devices", "4"]));
+    assert!(err.contains("mhlo.num_partitions to 8"), "{err}");
 }
 
 /// A training step like the walkthrough's (docs/stablehlo-dump.md), run in
