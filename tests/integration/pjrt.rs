@@ -249,6 +249,41 @@ fn a_changed_or_truncated_plugin_is_refused_before_loading() {
     ));
 }
 
+/// A verified file is stamped so that the next load skips the hash; a
+/// file changed in place, even with its size and modification time kept,
+/// is hashed again and refused.
+#[test]
+fn a_plugin_changed_after_its_stamp_is_hashed_again() {
+    let dir = TempDir::new("plugin-stamp");
+    let file = dir.0.join("fake.so");
+    std::fs::write(&file, b"not a shared library, but hashable").unwrap();
+    let hash = match Plugin::load_verified(&file, &"0".repeat(64)) {
+        Err(rjax_pjrt::Error::PluginHash { found, .. }) => found,
+        other => panic!("expected a hash error, got {:?}", other.err()),
+    };
+    // The hash matches, so the file is stamped, then refused by the loader.
+    assert!(matches!(
+        Plugin::load_verified(&file, &hash),
+        Err(rjax_pjrt::Error::PluginLoad { .. })
+    ));
+    let stamp = std::fs::read_to_string(dir.0.join("fake.so.verified")).unwrap();
+    assert!(stamp.starts_with(&hash), "{stamp}");
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&file, &bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert!(matches!(
+        Plugin::load_verified(&file, &hash),
+        Err(rjax_pjrt::Error::PluginHash { .. })
+    ));
+}
+
 #[test]
 fn the_build_pins_the_plugin_hash() {
     let (Some(path), Some(hash)) = (

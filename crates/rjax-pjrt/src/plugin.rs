@@ -100,17 +100,37 @@ impl Plugin {
     /// from that open descriptor and, on Linux, loaded through the same
     /// descriptor (`/proc/self/fd/N`), so a file swapped in between is not
     /// what gets loaded. A file with another hash is refused with
-    /// [`Error::PluginHash`] before any of its code runs. Hashing reads the
-    /// whole file (about 0.2 s for the 200 MB CPU plugin).
+    /// [`Error::PluginHash`] before any of its code runs.
+    ///
+    /// Hashing reads the whole file (about 0.2 s for the 200 MB CPU
+    /// plugin), so a verified file is remembered: a stamp beside it
+    /// (`<path>.verified`) records the hash with the file's identity as
+    /// the open descriptor reports it (device, inode, size, modification
+    /// and status-change times). A later load whose descriptor reports the
+    /// same identity skips the hash; any write to the file, a truncation
+    /// or a replacement changes its status-change time or inode, and the
+    /// file is hashed again.
     pub fn load_verified(path: &Path, expected_sha256: &str) -> Result<Arc<Plugin>> {
         let file = std::fs::File::open(path).map_err(|e| load_error(path, e.to_string()))?;
-        let found = sha256_hex(&file).map_err(|e| load_error(path, e.to_string()))?;
-        if !found.eq_ignore_ascii_case(expected_sha256) {
-            return Err(Error::PluginHash {
-                path: path.to_path_buf(),
-                expected: expected_sha256.to_ascii_lowercase(),
-                found,
-            });
+        let expected = expected_sha256.to_ascii_lowercase();
+        let stamp = identity(&file).map(|id| (stamp_path(path), format!("{expected} {id}\n")));
+        let remembered = stamp
+            .as_ref()
+            .is_some_and(|(at, line)| std::fs::read_to_string(at).is_ok_and(|s| s == *line));
+        if !remembered {
+            let found = sha256_hex(&file).map_err(|e| load_error(path, e.to_string()))?;
+            if found != expected {
+                return Err(Error::PluginHash {
+                    path: path.to_path_buf(),
+                    expected,
+                    found,
+                });
+            }
+            if let Some((at, line)) = &stamp {
+                // A stamp that cannot be written only costs the next load a
+                // hash.
+                let _ = write_atomically(at, line);
+            }
         }
         let open_path = descriptor_path(&file).unwrap_or_else(|| path.to_path_buf());
         Plugin::open(&open_path, path, Some(file))
@@ -385,6 +405,49 @@ fn load_error(path: &Path, reason: String) -> Error {
         path: path.to_path_buf(),
         reason,
     }
+}
+
+/// Where the stamp of a verified plugin at `path` lives.
+fn stamp_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".verified");
+    name.into()
+}
+
+/// The identity of the open `file`'s contents without reading them:
+/// device, inode, size, and modification and status-change times to the
+/// nanosecond (`None` where the system does not report them).
+#[cfg(unix)]
+fn identity(file: &std::fs::File) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata().ok()?;
+    Some(format!(
+        "{} {} {} {}.{:09} {}.{:09}",
+        m.dev(),
+        m.ino(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec()
+    ))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &std::fs::File) -> Option<String> {
+    None
+}
+
+/// Write `text` to `path` through a temporary file and a rename, so that
+/// readers see the old contents or the new, never a part.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// The SHA-256 of everything readable from `file`, as lowercase hex.
