@@ -12,8 +12,15 @@
 # jax_plugins/xla_cuda1{3,2}/xla_cuda_plugin.so on python3's sys.path).
 # If it is missing, `jax[cuda12]` (the plugin, the CUDA libraries it loads,
 # and JAX for the side-by-side figures) is installed with pip, by package
-# name, into target/gpu-venv. Output of each step goes to
-# target/gpu-check/*.log.
+# name, into target/gpu-venv. Where python3 already has JAX with a CUDA
+# plugin (an image with jax-cuda13-pjrt, say), that JAX is the one the
+# benchmarks run beside, whatever its version. Output of each step goes
+# to target/gpu-check/*.log.
+#
+# On a machine without a Rust toolchain or network, run
+# tools/gpu-stage.sh first where there is one and carry `.gpu/`: the
+# pack it leaves (.gpu/rjax-gpu.tar.xz) holds the test and benchmark
+# binaries, and this script runs them instead of building.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -110,13 +117,28 @@ if [ "$platform" = cuda ]; then
 fi
 export RJAX_PLATFORM=$platform
 
-# --- build, then tests ----------------------------------------------------------
+# --- build (or unpack), then tests ------------------------------------------------
 # The integration suite is what runs on the device; the crates' unit tests
 # and doc tests do not depend on the platform.
 status=0
-run build $((budget_s * 2 / 5)) bash -c 'cargo test --test integration --no-run && cargo bench --no-run' || { note "build: failed or stopped (see $logs/build.log)"; status=1; }
+prebuilt=target/gpu-prebuilt/bin
+if [ -f .gpu/rjax-gpu.tar.xz ]; then
+  mkdir -p target/gpu-prebuilt
+  tar -C target/gpu-prebuilt -xJf .gpu/rjax-gpu.tar.xz
+  note "binaries: prebuilt by tools/gpu-stage.sh ($(cat $prebuilt/profile) profile, commit $(cut -c1-12 $prebuilt/commit))"
+  # public_api reads the sources where they were built.
+  tests=("$prebuilt/integration" --test-threads=4 --skip public_api::)
+  export RJAX_BENCH_BIN_DIR=$PWD/$prebuilt
+elif command -v cargo >/dev/null; then
+  run build $((budget_s * 2 / 5)) bash -c 'cargo test --test integration --no-run && cargo bench --no-run' || { note "build: failed or stopped (see $logs/build.log)"; status=1; }
+  tests=(cargo test --test integration -- --test-threads=4)
+else
+  note "build: no cargo here and no .gpu/rjax-gpu.tar.xz; run tools/gpu-stage.sh where Rust is, and carry .gpu"
+  printf '%s\n' "${summary[@]}"
+  exit 1
+fi
 if [ "$status" = 0 ]; then
-  run tests $((budget_s / 5)) cargo test --test integration -- --test-threads=4 $filter
+  run tests $((budget_s / 5)) "${tests[@]}" $filter
   rc=$?
   if [ "$dry_run" = 0 ]; then
     count() { grep -Eo "[0-9]+ $1" "$logs/tests.log" | awk '{s += $1} END {print s + 0}'; }
@@ -129,7 +151,12 @@ fi
 # --- benchmarks -------------------------------------------------------------------
 # One run of tools/bench/compare.sh: every rjax benchmark beside JAX (the
 # JAX of target/gpu-venv on CUDA, which then runs on the GPU too).
-[ "$platform" = cuda ] && [ -x target/gpu-venv/bin/python ] && export JAX_VENV=target/gpu-venv
+if [ "$platform" = cuda ] && [ -x target/gpu-venv/bin/python ]; then
+  export JAX_VENV=target/gpu-venv
+elif [ "$platform" = cuda ] && python3 -c 'import jax, sys; sys.exit(jax.default_backend() != "gpu")' 2>/dev/null; then
+  JAX_VENV=$(python3 -c 'import sys; print(sys.prefix)')
+  export JAX_VENV
+fi
 if [ "$status" = 1 ] && [ "$dry_run" = 0 ] && [ ! -s "$logs/tests.log" ]; then
   note "benchmarks: skipped, the build failed"
 elif run bench 0 env RUNS=1 tools/bench/compare.sh && [ "$dry_run" = 0 ]; then

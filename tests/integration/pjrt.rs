@@ -341,7 +341,7 @@ const ADD_MODULE: &str = "module @m ATTRS {
 }";
 
 #[test]
-fn compile_module_refuses_replicated_modules_however_written() {
+fn compile_module_refuses_multi_device_modules_however_written() {
     let module = |attrs: &str| ADD_MODULE.replace("ATTRS", attrs);
     for attrs in [
         "attributes {mhlo.num_replicas = 2 : i32}",
@@ -351,12 +351,14 @@ fn compile_module_refuses_replicated_modules_however_written() {
         "attributes {mhlo.num_replicas = 2 : i32}\n// mhlo.num_replicas = 1 \n",
         "attributes {mhlo.num_replicas = 2 : i32, rjax.note = \"mhlo.num_replicas = 1 \"}",
         "attributes {mhlo.num_replicas = 0x2 : i32}",
+        "attributes {mhlo.num_partitions = 2 : i32}",
+        "attributes {mhlo.num_partitions = 2 : i32, mhlo.num_replicas = 2 : i32}",
     ] {
         let err = rjax::compile_module(&module(attrs))
             .err()
             .unwrap_or_else(|| panic!("{attrs}: compiled"));
         assert_eq!(err.kind, rjax::ErrorKind::Param, "{attrs}: {err}");
-        assert!(err.message.contains("single-replica"), "{attrs}: {err}");
+        assert!(err.message.contains("single-device"), "{attrs}: {err}");
     }
     for attrs in [
         "",
@@ -364,6 +366,7 @@ fn compile_module_refuses_replicated_modules_however_written() {
         "attributes {mhlo.num_replicas = 1 : i32}\n// mhlo.num_replicas = 8\n",
         "attributes {rjax.note = \"mhlo.num_replicas = 8\", mhlo.num_replicas = 1 : i32}",
         "attributes {xmhlo.num_replicas_total = 8 : i32}",
+        "attributes {mhlo.num_partitions = 1 : i32, mhlo.num_replicas = 1 : i32}",
     ] {
         let m = rjax::compile_module(&module(attrs)).unwrap_or_else(|e| panic!("{attrs}: {e}"));
         let out = m

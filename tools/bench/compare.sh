@@ -12,7 +12,8 @@
 # second process that finds the program in a fresh cache.
 #
 # JAX comes from $JAX_VENV, else target/bench-venv (created with pip the
-# first time), else target/fixtures-venv if it holds jax 0.10.2.
+# first time), else target/fixtures-venv if it holds jax 0.10.2. The
+# header names the JAX version that ran.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-3}
@@ -33,8 +34,13 @@ fi
 
 # The bench binaries are run directly: through cargo, a changed
 # RJAX_CACHE_DIR would rerun the build script (which keeps the plugin there).
+# RJAX_BENCH_BIN_DIR names a folder of prebuilt ones (tools/gpu-stage.sh).
 declare -A bin
 for bench in dispatch training workloads; do
+  if [ -n "${RJAX_BENCH_BIN_DIR:-}" ]; then
+    bin[$bench]=$RJAX_BENCH_BIN_DIR/$bench
+    continue
+  fi
   bin[$bench]=$(cargo bench --no-run --bench "$bench" --message-format=json 2>/dev/null |
     python3 -c 'import json, sys
 for line in sys.stdin:
@@ -58,10 +64,12 @@ for r in $(seq "$runs"); do
     sed -n 's/^bench: first_call /bench: first_call_cached /p' >>"$out/rjax-$r.txt"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+jax_version=$("$venv/bin/python" -c 'import jax; print(jax.__version__, jax.default_backend())' 2>/dev/null || echo "? ?")
 
-python3 - "$out" "$runs" "$load_before" "$load_after" <<'PY'
+python3 - "$out" "$runs" "$load_before" "$load_after" "$jax_version" <<'PY'
 import collections, statistics, subprocess, sys
 out, runs, before, after = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+jax_version, jax_backend = sys.argv[5].split()
 
 def figures(side):
     by_name = collections.defaultdict(list)
@@ -90,8 +98,8 @@ rjax, jax = figures("rjax"), figures("jax")
 model, flags = cpu()
 cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 print(f"\n{model}, {cores} cores; flags: {flags}")
-print(f"median of {runs} alternating runs; load average before {before}, after {after}\n")
-print("| benchmark | rjax | JAX 0.10.2 | rjax / JAX |")
+print(f"median of {runs} alternating runs; load average before {before}, after {after}; JAX on {jax_backend}\n")
+print(f"| benchmark | rjax | JAX {jax_version} | rjax / JAX |")
 print("|---|---|---|---|")
 for name in list(rjax) + [n for n in jax if n not in rjax]:
     r, j = rjax.get(name), jax.get(name)
