@@ -106,6 +106,23 @@ struct Mode {
 }
 
 impl Mode {
+    const FORWARD: Mode = Mode {
+        reverse: false,
+        holomorphic: false,
+    };
+    const REVERSE: Mode = Mode {
+        reverse: true,
+        holomorphic: false,
+    };
+    const FORWARD_HOLOMORPHIC: Mode = Mode {
+        reverse: false,
+        holomorphic: true,
+    };
+    const REVERSE_HOLOMORPHIC: Mode = Mode {
+        reverse: true,
+        holomorphic: true,
+    };
+
     fn name(self) -> &'static str {
         match (self.reverse, self.holomorphic) {
             (false, false) => "jacfwd",
@@ -287,6 +304,18 @@ where
     Tree::unflatten_tree(&def, blocks)
 }
 
+/// `f`'s Jacobian function in `mode`, its errors located at `location`.
+fn jacobian_fn<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    mode: Mode,
+    location: &'static Location<'static>,
+) -> impl Fn(I) -> Result<Jacobian<R, I>>
+where
+    R::Tree: JacobianOf<I>,
+{
+    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+}
+
 /// The Jacobian by forward mode, one JVP per input element (batched by
 /// `vmap`): for arrays, `jacfwd(f)(x)` has shape `f(x).shape ++ x.shape`;
 /// for trees, see [`JacobianOf`].
@@ -304,12 +333,7 @@ pub fn jacfwd<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R) -> impl Fn(I) -> Resul
 where
     R::Tree: JacobianOf<I>,
 {
-    let location = Location::caller();
-    let mode = Mode {
-        reverse: false,
-        holomorphic: false,
-    };
-    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+    jacobian_fn(f, Mode::FORWARD, Location::caller())
 }
 
 /// The Jacobian by reverse mode: one linearization, then one transpose per
@@ -325,12 +349,7 @@ pub fn jacrev<I: Tree, R: TreeOutput>(f: impl Fn(I) -> R) -> impl Fn(I) -> Resul
 where
     R::Tree: JacobianOf<I>,
 {
-    let location = Location::caller();
-    let mode = Mode {
-        reverse: true,
-        holomorphic: false,
-    };
-    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+    jacobian_fn(f, Mode::REVERSE, Location::caller())
 }
 
 /// The Jacobian of a holomorphic `f` from complex inputs to complex
@@ -350,12 +369,7 @@ pub fn jacfwd_holomorphic<I: Tree, R: TreeOutput>(
 where
     R::Tree: JacobianOf<I>,
 {
-    let location = Location::caller();
-    let mode = Mode {
-        reverse: false,
-        holomorphic: true,
-    };
-    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+    jacobian_fn(f, Mode::FORWARD_HOLOMORPHIC, Location::caller())
 }
 
 /// [`jacfwd_holomorphic`] by reverse mode (JAX's
@@ -374,12 +388,7 @@ pub fn jacrev_holomorphic<I: Tree, R: TreeOutput>(
 where
     R::Tree: JacobianOf<I>,
 {
-    let location = Location::caller();
-    let mode = Mode {
-        reverse: true,
-        holomorphic: true,
-    };
-    move |x: I| jacobian(&f, &x, mode).map_err(|e| e.at(location))
+    jacobian_fn(f, Mode::REVERSE_HOLOMORPHIC, Location::caller())
 }
 
 /// [`jacfwd`] of an `f` returning `(output, aux)` (JAX's `has_aux=True`):
@@ -398,11 +407,7 @@ pub fn jacfwd_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(O::Jacobian, A)> {
     let location = Location::caller();
-    let mode = Mode {
-        reverse: false,
-        holomorphic: false,
-    };
-    move |x: I| with_aux(&f, x, mode).map_err(|e| e.at(location))
+    move |x: I| with_aux(&f, x, Mode::FORWARD).map_err(|e| e.at(location))
 }
 
 /// [`jacrev`] of an `f` returning `(output, aux)` (JAX's `has_aux=True`).
@@ -418,11 +423,7 @@ pub fn jacrev_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A
     f: impl Fn(I) -> R,
 ) -> impl Fn(I) -> Result<(O::Jacobian, A)> {
     let location = Location::caller();
-    let mode = Mode {
-        reverse: true,
-        holomorphic: false,
-    };
-    move |x: I| with_aux(&f, x, mode).map_err(|e| e.at(location))
+    move |x: I| with_aux(&f, x, Mode::REVERSE).map_err(|e| e.at(location))
 }
 
 fn with_aux<I: Tree, O: JacobianOf<I>, A: Tree, R: TreeOutput<Tree = (O, A)>>(
