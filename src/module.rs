@@ -2,7 +2,7 @@
 //! run` does with a `.mlir` file).
 
 use crate::Array;
-use crate::runtime::{DeviceArray, device_array, pjrt_error, runtime};
+use crate::runtime::{DeviceArray, Runtime, device_array, pjrt_error, runtime_for};
 use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
 use rjax_pjrt::{Buffer, CompileOptions, ElementType, Executable};
 use std::sync::Arc;
@@ -10,6 +10,8 @@ use std::sync::Arc;
 /// A compiled StableHLO module, replicated over one or more devices.
 pub struct Module {
     exe: Executable,
+    /// The runtime whose client compiled `exe`.
+    rt: &'static Runtime,
 }
 
 /// Compile StableHLO module text with the PJRT plugin. Modules asking for
@@ -73,7 +75,7 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
             ),
         ));
     }
-    let rt = runtime()?;
+    let rt = runtime_for(devices)?;
     let available = rt.client.devices().len();
     if devices == 0 || devices > available {
         return Err(Error::new(
@@ -89,7 +91,7 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
         ..CompileOptions::default()
     };
     let exe = rt.compile_text(text, &options, "compile_module")?;
-    Ok(Module { exe })
+    Ok(Module { exe, rt })
 }
 
 impl Module {
@@ -111,10 +113,9 @@ impl Module {
 
     /// Run on the default device; outputs take their types from the device.
     pub fn run(&self, args: &[Array]) -> Result<Vec<Array>> {
-        let rt = runtime()?;
         let arrays = args
             .iter()
-            .map(|a| device_array(a.value()?, rt, "run"))
+            .map(|a| device_array(a.value()?, self.rt, "run"))
             .collect::<Result<Vec<Arc<DeviceArray>>>>()?;
         let buffers: Vec<&Buffer> = arrays.iter().map(|d| &d.buffer).collect();
         let copies: Vec<Vec<Buffer>> = (1..self.exe.num_replicas())
