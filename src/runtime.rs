@@ -3,9 +3,9 @@
 //!
 //! On the CPU plugin with more than one device, single-device work runs on
 //! a client of its own with one device, and the multi-device client is
-//! created on the first `pmap`, sharding or device count (see
-//! [`Platform::clients`] and docs/decisions.md, "Single-device programs on
-//! the 8-device CPU client").
+//! created on the first `pmap`, sharding or device count (see `Clients`
+//! and docs/decisions.md, "Single-device programs on the 8-device CPU
+//! client").
 
 use crate::compilation_cache::{self, DiskCache};
 use crate::sharding::NamedSharding;
