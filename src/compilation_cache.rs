@@ -32,7 +32,7 @@
 //! ```
 
 use crate::Result;
-use crate::runtime::{bad_env, runtime};
+use crate::runtime::bad_env;
 use rjax_pjrt::{Client, CompileOptions, Executable};
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -78,7 +78,7 @@ pub fn stats() -> Stats {
 /// The cache's directory, or `None` when the cache is off. Starts the
 /// runtime (which reads the environment) if it has not started.
 pub fn directory() -> Result<Option<PathBuf>> {
-    Ok(runtime()?.disk_cache.as_ref().map(|c| c.dir.clone()))
+    Ok(crate::runtime::disk_cache()?.map(|c| c.dir.clone()))
 }
 
 /// The version of the entry format and of what goes into a key; entries

@@ -1,7 +1,7 @@
 //! Eager execution: each primitive applied to concrete values runs as a
 //! small compiled program, cached by (primitive, parameters, operand types).
 
-use crate::runtime::{DeviceArray, device_array, execute, runtime};
+use crate::runtime::{DeviceArray, Runtime, device_array, execute, runtime, runtime_of};
 use rjax_ir::{AVal, Atom, DType, Eqn, Evaluator, Jaxpr, Primitive, Result, Value, Var};
 use rjax_pjrt::{Buffer, Executable};
 use std::collections::HashMap;
@@ -15,6 +15,9 @@ struct Entry {
     prim: Primitive,
     signature: Signature,
     exe: Arc<Executable>,
+    /// The runtime whose client compiled `exe` (every device's for a
+    /// `pmap`, else the single-device one).
+    rt: &'static Runtime,
 }
 
 /// Compiled single-primitive programs, bucketed by a hash of the key so a
@@ -47,18 +50,30 @@ impl Evaluator for PjrtEvaluator {
             return Err(rjax_ir::Error::unbound_axis(prim.name(), name));
         }
         let rt = runtime()?;
-        let held = args
+        let mut held = args
             .iter()
             .map(|a| device_array(a, rt, prim.name()))
             .collect::<Result<Vec<_>>>()?;
+        let (exe, exe_rt) = executable(prim, &held)?;
+        if !std::ptr::eq(exe_rt, rt) {
+            // A `pmap` runs on the client of every device.
+            held = args
+                .iter()
+                .map(|a| device_array(a, exe_rt, prim.name()))
+                .collect::<Result<Vec<_>>>()?;
+        }
         let buffers: Vec<&Buffer> = held.iter().map(|d| &d.buffer).collect();
-        let exe = executable(prim, &held)?;
         let outs = execute(&exe, &buffers, out_avals, prim.name())?;
         Ok(outs.into_iter().map(|d| Value::Concrete(d)).collect())
     }
 }
 
-fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executable>> {
+/// The program applying `prim` to arguments like `args`, and the runtime
+/// it runs on.
+fn executable(
+    prim: &Primitive,
+    args: &[Arc<DeviceArray>],
+) -> Result<(Arc<Executable>, &'static Runtime)> {
     let mut cache = cache().lock().unwrap_or_else(|p| p.into_inner());
     let mut h = cache.hasher.build_hasher();
     prim.hash(&mut h);
@@ -80,13 +95,14 @@ fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executa
         .get(&key)
         .and_then(|b| b.iter().find(|e| matches(e)))
     {
-        return Ok(e.exe.clone());
+        return Ok((e.exe.clone(), e.rt));
     }
     let signature: Signature = args
         .iter()
         .map(|a| (a.aval.shape.clone(), a.aval.dtype))
         .collect();
-    let exe = Arc::new(compile_one(prim, &signature)?);
+    let (exe, rt) = compile_one(prim, &signature)?;
+    let exe = Arc::new(exe);
     // Programs staged afresh on every call (a `grad` of a `pmap` outside
     // `jit`) make new keys each time: bound the cache.
     if cache.buckets.len() >= 4096 {
@@ -96,12 +112,14 @@ fn executable(prim: &Primitive, args: &[Arc<DeviceArray>]) -> Result<Arc<Executa
         prim: prim.clone(),
         signature,
         exe: exe.clone(),
+        rt,
     });
-    Ok(exe)
+    Ok((exe, rt))
 }
 
-/// A one-equation Jaxpr applying `prim` to inputs of the given types.
-fn compile_one(prim: &Primitive, signature: &Signature) -> Result<Executable> {
+/// A one-equation Jaxpr applying `prim` to inputs of the given types,
+/// compiled on the runtime that runs it.
+fn compile_one(prim: &Primitive, signature: &Signature) -> Result<(Executable, &'static Runtime)> {
     let invars: Vec<Var> = signature
         .iter()
         .enumerate()
@@ -130,5 +148,6 @@ fn compile_one(prim: &Primitive, signature: &Signature) -> Result<Executable> {
             outputs,
         }],
     };
-    runtime()?.compile(&jaxpr, prim.name(), &[])
+    let rt = runtime_of(&jaxpr)?;
+    Ok((rt.compile(&jaxpr, prim.name(), &[])?, rt))
 }

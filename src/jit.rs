@@ -5,7 +5,7 @@
 use crate::Array;
 use crate::jit_sharded::{Partitioned, Plan};
 use crate::lru::OnceLru;
-use crate::runtime::{DeviceArray, device_array, execute, runtime};
+use crate::runtime::{DeviceArray, Runtime, device_array, execute, runtime_of};
 use crate::sharded::{Shardings, as_sharded, with_sharding_constraint};
 use crate::sharding::NamedSharding;
 use crate::tree::{Tree, TreeDef, TreeOutput};
@@ -83,6 +83,9 @@ struct Staged {
 
 struct Compiled {
     exe: Executable,
+    /// The runtime whose client compiled `exe` (a `jit` of a `pmap` runs
+    /// on every device, other programs on one).
+    rt: &'static Runtime,
     const_arrays: Vec<Arc<DeviceArray>>,
     /// Counts this program among its function's live ones until dropped.
     _live: Arc<()>,
@@ -352,10 +355,10 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
             let outs = crate::jit_sharded::run(plan, program, &values)?;
             return R::Tree::unflatten_tree(&staged.out_def, outs);
         }
-        let rt = runtime()?;
         let compiled = staged
             .compiled
             .get_or_init(|| {
+                let rt = runtime_of(&staged.jaxpr)?;
                 let exe =
                     crate::dump::at_site(site, || rt.compile(&staged.jaxpr, &self.name, &[]))?;
                 let const_arrays = staged
@@ -365,6 +368,7 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Compiled {
                     exe,
+                    rt,
                     const_arrays,
                     _live: self.live.clone(),
                 })
@@ -373,7 +377,7 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
             .map_err(Clone::clone)?;
         let arg_arrays = values
             .iter()
-            .map(|v| device_array(v, rt, &self.name))
+            .map(|v| device_array(v, compiled.rt, &self.name))
             .collect::<Result<Vec<_>>>()?;
         let buffers: Vec<&Buffer> = compiled
             .const_arrays

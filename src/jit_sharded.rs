@@ -5,7 +5,7 @@
 //! results come back as sharded arrays that stay on their devices.
 
 use crate::Array;
-use crate::runtime::{DeviceArray, Layouts, Placement, ShardedArray, runtime};
+use crate::runtime::{DeviceArray, Layouts, Placement, ShardedArray, devices_runtime};
 use crate::sharded::{as_sharded, constraint_meshes, put};
 use crate::sharding::{Mesh, NamedSharding, block_shape};
 use rjax_ir::{AVal, Error, ErrorKind, Jaxpr, MeshSharding, Result, Value};
@@ -110,7 +110,7 @@ pub(crate) fn compile(
     consts: &[Value],
     live: Arc<()>,
 ) -> Result<Partitioned> {
-    let rt = runtime()?;
+    let rt = devices_runtime()?;
     let exe = rt.compile_partitioned(jaxpr, name, &plan.layouts(), &plan.devices)?;
     let consts = consts
         .iter()

@@ -8,7 +8,7 @@
 
 use crate::jit::flatten_args;
 use crate::lru::OnceLru;
-use crate::runtime::{DeviceArray, ShardedArray, execute_replicas, runtime};
+use crate::runtime::{DeviceArray, ShardedArray, devices_runtime, execute_replicas};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::AxisSpec;
 use crate::{Array, Lowered};
@@ -189,7 +189,7 @@ fn signature<I: Tree>(spec: &PmapSpec, x: &I) -> Result<Signature> {
         shard_avals.push(shard);
     }
     let n = n.ok_or_else(|| Error::new(ErrorKind::Param, "pmap", "no argument is mapped"))?;
-    let available = runtime()?.client.devices().len();
+    let available = devices_runtime()?.client.devices().len();
     if n > available {
         return Err(Error::new(
             ErrorKind::Shape,
@@ -243,7 +243,7 @@ fn call<I: Tree, R: TreeOutput>(
         shard_avals,
         n,
     } = sig;
-    let rt = runtime()?;
+    let rt = devices_runtime()?;
     let key: Key = (def.clone(), shard_avals.clone(), dims.clone());
     let compiled = cache.get_or_try_make(&key, || {
         compile(f, &def, &shard_avals, spec, n, site).map(Arc::new)
@@ -417,7 +417,7 @@ fn compile<I: Tree, R: TreeOutput>(
     let name = &spec.axis_name;
     let (closed, out_def) = stage(f, def, avals, name, n)?;
     let jaxpr: Jaxpr = rjax_transforms::dce(&closed.hoist_consts());
-    let rt = runtime()?;
+    let rt = devices_runtime()?;
     let grid = rjax_lower::device_grid(&jaxpr, &[(name.to_string(), n)])?;
     let exe = crate::dump::at_site(site, || {
         rt.compile_on(&jaxpr, "pmap_fn", &grid, spec.devices.as_deref())

@@ -1,5 +1,11 @@
-//! The process-wide PJRT runtime: plugin discovery, the client, compilation
-//! and the device arrays that concrete values live in.
+//! The process-wide PJRT runtime: plugin discovery, the clients,
+//! compilation and the device arrays that concrete values live in.
+//!
+//! On the CPU plugin with more than one device, single-device work runs on
+//! a client of its own with one device, and the multi-device client is
+//! created on the first `pmap`, sharding or device count (see `Clients`
+//! and docs/decisions.md, "Single-device programs on the 8-device CPU
+//! client").
 
 use crate::compilation_cache::{self, DiskCache};
 use crate::sharding::NamedSharding;
@@ -15,26 +21,111 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// A scalar literal by dtype and bytes.
 type ScalarKey = (DType, Vec<u8>);
 
-/// The plugin, its client and the caches shared by eager execution and `jit`.
+/// One client of the plugin and its caches: what eager execution, `jit`,
+/// `pmap` and sharding compile on and upload to.
 pub(crate) struct Runtime {
     pub client: Client,
     /// The persistent compilation cache; `None` when off.
-    pub disk_cache: Option<DiskCache>,
+    pub disk_cache: Option<&'static DiskCache>,
     scalars: Mutex<HashMap<ScalarKey, Arc<DeviceArray>>>,
 }
 
-static RUNTIME: OnceLock<Result<Runtime>> = OnceLock::new();
+/// The loaded plugin and the clients made of it, each created on first use.
+struct Platform {
+    plugin: Arc<Plugin>,
+    disk_cache: Option<DiskCache>,
+    /// The options of the client that sees every device.
+    options: ClientOptions,
+    clients: Clients,
+}
 
-/// The runtime, created on first use (loads the plugin, creates the client).
-pub(crate) fn runtime() -> Result<&'static Runtime> {
-    RUNTIME
-        .get_or_init(Runtime::start)
+/// Which clients a platform has.
+enum Clients {
+    /// One client for everything: a CPU plugin asked for one device, or a
+    /// plugin whose device count is the hardware's (CUDA).
+    One(OnceLock<Result<Runtime>>),
+    /// The CPU plugin with several devices: XLA sizes a CPU client's
+    /// thread pools to its device count when that exceeds the cores, so
+    /// single-device programs get a one-device client whose pools match
+    /// the cores, and the multi-device client serves `pmap` and sharding.
+    Split {
+        single: OnceLock<Result<Runtime>>,
+        devices: OnceLock<Result<Runtime>>,
+    },
+}
+
+impl Clients {
+    /// The choice, in one place: a second client only for CPU options
+    /// asking for more than one device.
+    fn for_options(options: &ClientOptions) -> Clients {
+        match options.cpu_device_count {
+            Some(n) if n > 1 => Clients::Split {
+                single: OnceLock::new(),
+                devices: OnceLock::new(),
+            },
+            _ => Clients::One(OnceLock::new()),
+        }
+    }
+}
+
+static PLATFORM: OnceLock<Result<Platform>> = OnceLock::new();
+
+fn platform() -> Result<&'static Platform> {
+    PLATFORM
+        .get_or_init(Platform::start)
         .as_ref()
         .map_err(Clone::clone)
 }
 
-impl Runtime {
-    fn start() -> Result<Runtime> {
+/// The runtime of single-device work (eager operations, `jit` of programs
+/// on one device, uploads), created on first use: loads the plugin and
+/// creates its client.
+pub(crate) fn runtime() -> Result<&'static Runtime> {
+    let p = platform()?;
+    match &p.clients {
+        Clients::One(only) => p.client(only, &p.options),
+        Clients::Split { single, .. } => {
+            let one = ClientOptions {
+                cpu_device_count: Some(1),
+                ..p.options.clone()
+            };
+            p.client(single, &one)
+        }
+    }
+}
+
+/// The runtime that sees every device (`pmap`, sharding, device counts),
+/// created on first use.
+pub(crate) fn devices_runtime() -> Result<&'static Runtime> {
+    let p = platform()?;
+    match &p.clients {
+        Clients::One(only) => p.client(only, &p.options),
+        Clients::Split { devices, .. } => p.client(devices, &p.options),
+    }
+}
+
+/// The runtime of a program replicated over `replicas` devices.
+pub(crate) fn runtime_for(replicas: usize) -> Result<&'static Runtime> {
+    if replicas > 1 {
+        devices_runtime()
+    } else {
+        runtime()
+    }
+}
+
+/// The runtime that runs `jaxpr`: the one of all devices when the `pmap`
+/// calls inside it need several, else the single-device one.
+pub(crate) fn runtime_of(jaxpr: &Jaxpr) -> Result<&'static Runtime> {
+    runtime_for(replicas(&rjax_lower::device_grid(jaxpr, &[])?))
+}
+
+/// The persistent compilation cache, when it is on (loads the plugin).
+pub(crate) fn disk_cache() -> Result<Option<&'static DiskCache>> {
+    Ok(platform()?.disk_cache.as_ref())
+}
+
+impl Platform {
+    fn start() -> Result<Platform> {
         let env = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
         let cpu_options = ClientOptions {
             cpu_device_count: Some(cpu_device_count(env("RJAX_CPU_DEVICE_COUNT").as_deref())?),
@@ -60,14 +151,36 @@ impl Runtime {
             None => Plugin::load(&path),
         }
         .map_err(|e| pjrt_error("load plugin", e))?;
-        let client = Client::new(plugin, &options).map_err(|e| pjrt_error("create client", e))?;
-        Ok(Runtime {
-            client,
+        Ok(Platform {
+            plugin,
             disk_cache,
-            scalars: Mutex::default(),
+            clients: Clients::for_options(&options),
+            options,
         })
     }
 
+    /// The runtime in `slot`, creating its client with `options` the first
+    /// time. Clients live as long as the process.
+    fn client(
+        &'static self,
+        slot: &'static OnceLock<Result<Runtime>>,
+        options: &ClientOptions,
+    ) -> Result<&'static Runtime> {
+        slot.get_or_init(|| {
+            let client = Client::new(self.plugin.clone(), options)
+                .map_err(|e| pjrt_error("create client", e))?;
+            Ok(Runtime {
+                client,
+                disk_cache: self.disk_cache.as_ref(),
+                scalars: Mutex::default(),
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+    }
+}
+
+impl Runtime {
     /// Lower and compile a Jaxpr that closes over nothing, replicated over
     /// the mapped `axes` and those of the `pmap` calls inside it (none: one
     /// device).
@@ -408,7 +521,7 @@ impl DeviceArray {
 /// assert!(rjax::device_count().unwrap() >= 1);
 /// ```
 pub fn device_count() -> Result<usize> {
-    Ok(runtime()?.client.devices().len())
+    Ok(devices_runtime()?.client.devices().len())
 }
 
 /// Run a replicated executable, one argument list per device.
@@ -459,23 +572,17 @@ fn wrap(buffers: Vec<Buffer>, out_avals: &[AVal]) -> Vec<Arc<DeviceArray>> {
         .collect()
 }
 
-/// The device array behind a concrete value or literal (literals become
-/// cached device scalars).
+/// The device array behind a concrete value or literal, on `rt`'s first
+/// device (literals become cached device scalars).
 pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<DeviceArray>> {
     match v {
         Value::Literal(l) => rt.scalar(l),
         Value::Concrete(c) => {
             let any: Arc<dyn std::any::Any + Send + Sync> = c.clone();
             match any.downcast::<DeviceArray>() {
-                // Programs outside pmap and sharded jit run on the default
-                // device: a piece of a sharded array elsewhere is copied.
-                Ok(d) if d.buffer.device_index() != 0 => Ok(Arc::new(DeviceArray {
-                    aval: d.aval.clone(),
-                    buffer: d.buffer.copy_to_device(0).map_err(|e| pjrt_error(op, e))?,
-                })),
-                Ok(d) => Ok(d),
+                Ok(d) => on_first_device(d, rt, op),
                 Err(any) => match any.downcast_ref::<ShardedArray>() {
-                    Some(s) => s.gathered(rt),
+                    Some(s) => on_first_device(s.gathered()?, rt, op),
                     None => Err(Error::new(
                         ErrorKind::Runtime,
                         op,
@@ -490,6 +597,22 @@ pub(crate) fn device_array(v: &Value, rt: &Runtime, op: &str) -> Result<Arc<Devi
             format!("a traced {} reached the device", t.aval),
         )),
     }
+}
+
+/// `d` on the first device of `rt`: as it is, copied from another device
+/// of the same client (a piece of a sharded array), or through the host
+/// from another client (a client's programs take only its own buffers).
+fn on_first_device(d: Arc<DeviceArray>, rt: &Runtime, op: &str) -> Result<Arc<DeviceArray>> {
+    if !d.buffer.belongs_to(&rt.client) {
+        return Ok(Arc::new(rt.upload(&d.to_host()?, d.aval.clone())?));
+    }
+    if d.buffer.device_index() == 0 {
+        return Ok(d);
+    }
+    Ok(Arc::new(DeviceArray {
+        aval: d.aval.clone(),
+        buffer: d.buffer.copy_to_device(0).map_err(|e| pjrt_error(op, e))?,
+    }))
 }
 
 /// The bytes of a concrete value on the host, with its abstract value.
@@ -540,7 +663,7 @@ pub(crate) enum Placement {
 /// An array in pieces across devices, one buffer per device: what `pmap`
 /// and sharded `jit` programs return and what `device_put` makes. It stays
 /// there until read; operations outside those programs gather it to the
-/// default device first.
+/// device of single-device work first.
 #[derive(Debug)]
 pub(crate) struct ShardedArray {
     pub aval: AVal,
@@ -612,10 +735,15 @@ impl ShardedArray {
         Ok(out)
     }
 
-    /// The whole array on the default device (copied once, then reused).
-    fn gathered(&self, rt: &Runtime) -> Result<Arc<DeviceArray>> {
+    /// The whole array on the device of single-device work (copied once,
+    /// then reused).
+    fn gathered(&self) -> Result<Arc<DeviceArray>> {
         self.gathered
-            .get_or_init(|| Ok(Arc::new(rt.upload(&self.to_host()?, self.aval.clone())?)))
+            .get_or_init(|| {
+                Ok(Arc::new(
+                    runtime()?.upload(&self.to_host()?, self.aval.clone())?,
+                ))
+            })
             .clone()
     }
 }

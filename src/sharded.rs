@@ -4,7 +4,7 @@
 //! for a layout inside a traced program.
 
 use crate::Array;
-use crate::runtime::{DeviceArray, Placement, ShardedArray, runtime};
+use crate::runtime::{DeviceArray, Placement, ShardedArray, devices_runtime};
 use crate::sharding::{Mesh, NamedSharding, PartitionSpec, block_ranges, block_shape, cut_block};
 use crate::vmap::{PrefixNode, TreePrefix};
 use rjax_ir::{
@@ -61,7 +61,7 @@ pub(crate) fn put(x: &Array, sharding: &NamedSharding) -> Result<Array> {
     let aval = AVal::new(aval.shape, aval.dtype);
     let layout = sharding.layout(&aval, "device_put")?;
     let block = AVal::new(block_shape(&aval.shape, &layout), aval.dtype);
-    let rt = runtime()?;
+    let rt = devices_runtime()?;
     let shards = (0..layout.num_devices())
         .map(|p| {
             let piece = cut_block(&bytes, &aval, &layout, p);
@@ -142,7 +142,7 @@ impl Array {
                 data: self.clone(),
             }]);
         };
-        let rt = runtime()?;
+        let rt = devices_runtime()?;
         s.shards
             .iter()
             .enumerate()

@@ -7,7 +7,7 @@
 mod partitions;
 
 use crate::Array;
-use crate::runtime::{DeviceArray, device_array, pjrt_error, runtime};
+use crate::runtime::{DeviceArray, Runtime, device_array, pjrt_error, runtime_for};
 use crate::sharding::{block_shape, cut_block, paste_block};
 use partitions::{HloSharding, main_shardings};
 use rjax_ir::{AVal, DType, Error, ErrorKind, Result, Value};
@@ -18,6 +18,8 @@ use std::sync::Arc;
 /// more devices.
 pub struct Module {
     exe: Executable,
+    /// The runtime whose client compiled `exe`.
+    rt: &'static Runtime,
     /// For a partitioned module, the sharding text of each parameter and
     /// result of `@main` (`None`: replicated).
     partitioned: Option<Shardings>,
@@ -122,7 +124,7 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
             ),
         ));
     }
-    let rt = runtime()?;
+    let rt = runtime_for(devices)?;
     let available = rt.client.devices().len();
     if devices == 0 || devices > available {
         return Err(Error::new(
@@ -157,7 +159,11 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
         (options, None)
     };
     let exe = rt.compile_text(text, &options, "compile_module")?;
-    Ok(Module { exe, partitioned })
+    Ok(Module {
+        exe,
+        rt,
+        partitioned,
+    })
 }
 
 impl Module {
@@ -184,10 +190,9 @@ impl Module {
         if let Some(shardings) = &self.partitioned {
             return self.run_partitioned(shardings, args);
         }
-        let rt = runtime()?;
         let arrays = args
             .iter()
-            .map(|a| device_array(a.value()?, rt, "run"))
+            .map(|a| device_array(a.value()?, self.rt, "run"))
             .collect::<Result<Vec<Arc<DeviceArray>>>>()?;
         let buffers: Vec<&Buffer> = arrays.iter().map(|d| &d.buffer).collect();
         let copies: Vec<Vec<Buffer>> = (1..self.exe.num_replicas())
@@ -212,7 +217,7 @@ impl Module {
     /// together from the partitions' blocks on the host, then placed on
     /// the default device.
     fn run_partitioned(&self, shardings: &Shardings, args: &[Array]) -> Result<Vec<Array>> {
-        let rt = runtime()?;
+        let rt = self.rt;
         let n = self.exe.num_partitions();
         let mut lists: Vec<Vec<Buffer>> = (0..n).map(|_| Vec::new()).collect();
         for (i, x) in args.iter().enumerate() {

@@ -78,3 +78,14 @@ pub fn dot(a: &[Array], b: &[Array]) -> f64 {
         .map(|(x, y)| f64s(x).iter().zip(f64s(y)).map(|(p, q)| p * q).sum::<f64>())
         .sum()
 }
+
+/// Whether `pmap` and sharding see at least `n` devices; tests written for
+/// the default 8 CPU devices skip themselves (saying so) when
+/// `RJAX_CPU_DEVICE_COUNT` asks for fewer.
+pub fn has_devices(n: usize) -> bool {
+    let found = rjax::device_count().expect("the runtime starts");
+    if found < n {
+        eprintln!("skipped: needs {n} devices, {found} exist (RJAX_CPU_DEVICE_COUNT)");
+    }
+    found >= n
+}

@@ -6,6 +6,7 @@ mod autodiff;
 mod callbacks;
 mod catalogue;
 mod checkpoints;
+mod clients;
 mod cnn;
 mod common;
 mod compilation_cache;

@@ -9,6 +9,9 @@ use rjax::{
 
 #[test]
 fn the_seed_normalize() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let normalize = pmap_with(
         |x: Array| &x / &lax::psum(&x, "i"),
         PmapSpec::default().axis_name("i"),
@@ -26,6 +29,9 @@ fn the_seed_normalize() {
 
 #[test]
 fn per_device_matmul_and_mean() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     // The seed's per-device x . x^T and pmap(mean), with small shapes.
     let x = array(&values(8 * 3 * 4, -1.0, 1.0, 1), &[8, 3, 4], DType::F32);
     let y = pmap(|x: Array| jnp::matmul(&x, &x.t()))(x.clone()).unwrap();
@@ -43,6 +49,9 @@ fn per_device_matmul_and_mean() {
 
 #[test]
 fn collectives_against_the_host() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(8 * 2, -1.0, 1.0, 2), &[8, 2], DType::F32);
     let host = f64s(&x);
     let col = |j: usize| (0..8).map(|i| host[i * 2 + j]).collect::<Vec<f64>>();
@@ -98,6 +107,9 @@ fn collectives_against_the_host() {
 
 #[test]
 fn unmapped_arguments_and_matching_vmap() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(4 * 3, -1.0, 1.0, 3), &[4, 3], DType::F32);
     let w = array(&values(3, -1.0, 1.0, 4), &[3], DType::F32);
     let spec = PmapSpec::default()
@@ -122,6 +134,9 @@ fn unmapped_arguments_and_matching_vmap() {
 
 #[test]
 fn snapshot_of_a_pmapped_psum() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let normalize = |x: Array| &x / &lax::psum(&x, "i");
     let lowered = rjax::pmap_lower(
         normalize,
@@ -135,6 +150,9 @@ fn snapshot_of_a_pmapped_psum() {
 
 #[test]
 fn errors() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let too_many = pmap(|x: Array| x)(jnp::ones(&[9, 2], DType::F32)).unwrap_err();
     assert_eq!(too_many.kind, ErrorKind::Shape, "{too_many}");
     assert!(too_many.to_string().contains("devices"), "{too_many}");
@@ -147,6 +165,9 @@ fn errors() {
 
 #[test]
 fn sharded_results_feed_the_next_pmap_and_eager_code() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(8 * 5, -1.0, 1.0, 5), &[8, 5], DType::F32);
     let once = pmap(|r: Array| &r * 2.0)(x.clone()).unwrap();
     let twice = pmap(|r: Array| &r + 1.0)(once.clone()).unwrap();
@@ -181,6 +202,9 @@ fn seed_nested(x: Array) -> rjax::Result<Array> {
 
 #[test]
 fn the_seed_nested_pmap_with_grad() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
     let f = pmap(seed_nested);
     let fx = f(x.clone()).unwrap();

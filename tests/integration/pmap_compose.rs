@@ -100,6 +100,9 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn data_movement_collectives_against_the_host() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(N * 8, -1.0, 1.0, 7), &[N, 4, 2], DType::F32);
     let host = f64s(&x);
     let (p, v) = named("i");
@@ -131,6 +134,9 @@ fn mixed(x: Array) -> Array {
 
 #[test]
 fn grad_through_pmap_matches_grad_through_vmap() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(N * 4 * 2, -1.0, 1.0, 8), &[N, 4, 2], DType::F32);
     let (p, v) = named("i");
     let loss_p = |x: Array| Ok(pmap_with(mixed, p.clone())(x)?.sum());
@@ -154,6 +160,9 @@ fn grad_through_pmap_matches_grad_through_vmap() {
 
 #[test]
 fn vmap_of_pmap_and_pmap_of_vmap() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(3 * N * 2, -1.0, 1.0, 9), &[3, N, 2], DType::F32);
     let (p, v) = named("i");
     let normalize = |r: Array| &r / &lax::psum(&r, "i");
@@ -177,6 +186,9 @@ fn vmap_of_pmap_and_pmap_of_vmap() {
 
 #[test]
 fn jit_of_pmap_and_jit_inside_pmap() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(N * 3, -1.0, 1.0, 10), &[N, 3], DType::F32);
     let (p, _) = named("i");
     let f = |r: Array| &r.exp() / &lax::psum(&r.exp(), "i");
@@ -203,6 +215,9 @@ fn grid_program(x: Array) -> rjax::Result<Array> {
 
 #[test]
 fn nested_pmap_runs_on_a_two_dimensional_grid() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = jnp::arange_f32(0.0, 8.0, 1.0).reshape(&[4, 2]);
     let host = f64s(&x);
     let want: Vec<f64> = (0..8)
@@ -239,6 +254,9 @@ fn nested_pmap_runs_on_a_two_dimensional_grid() {
 
 #[test]
 fn spmd_errors() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let too_big = pmap_with(
         |r: Array| pmap_with(|z: Array| &z + 1.0, PmapSpec::default())(r),
         PmapSpec::default(),
@@ -267,6 +285,9 @@ fn spmd_errors() {
 
 #[test]
 fn an_explicit_device_list() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let (p, _) = named("i");
     let normalize = |r: Array| &r / &lax::psum(&r, "i");
     let backwards = pmap_with(normalize, p.clone().devices(&[7, 6, 5, 4]));
@@ -296,6 +317,9 @@ fn an_explicit_device_list() {
 
 #[test]
 fn out_axes() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     let x = array(&values(N * 3, -1.0, 1.0, 11), &[N, 3], DType::F32);
     let (p, _) = named("i");
     let f = |r: Array| (&r * 2.0, lax::psum(&r, "i"));

@@ -141,6 +141,9 @@ fn under_jit_and_vmap() {
 
 #[test]
 fn the_seed_per_device_normal_matrices() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
     // The seed's pmap example with small matrices: one key per device.
     let keys = random::split(&random::PRNGKey(0), 8);
     let mats =

@@ -137,6 +137,13 @@ impl Buffer {
         Arc::ptr_eq(&self.client, client)
     }
 
+    /// Whether this buffer lives on a device of `client` (a client's
+    /// executables take only its own buffers; another client's are copied
+    /// through the host).
+    pub fn belongs_to(&self, client: &crate::Client) -> bool {
+        self.is_of(&client.inner)
+    }
+
     /// The dimensions.
     pub fn dims(&self) -> Result<Vec<i64>> {
         let mut a = args!(PJRT_Buffer_Dimensions_Args { buffer: self.raw });
