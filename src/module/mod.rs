@@ -25,15 +25,17 @@ pub struct Module {
     partitioned: Option<Shardings>,
 }
 
-/// The sharding text on `@main`'s parameters and results.
+/// The sharding text on `@main`'s parameters and results, and the
+/// results' global dimensions where the signature gives them.
 struct Shardings {
     params: Vec<Option<String>>,
     results: Vec<Option<String>>,
+    result_dims: Vec<Option<Vec<usize>>>,
 }
 
 /// Compile StableHLO module text with the PJRT plugin. Modules asking for
-/// more than one replica (`mhlo.num_replicas`) are refused: see
-/// [`compile_module_on`].
+/// more than one device (`mhlo.num_replicas` or `mhlo.num_partitions`)
+/// are refused: see [`compile_module_on`].
 ///
 /// ```
 /// let m = rjax::compile_module("module @m { func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {\n %0 = stablehlo.add %arg0, %arg0 : tensor<2xf32>\n return %0 : tensor<2xf32>\n } }").unwrap();
@@ -136,7 +138,7 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
         ));
     }
     let (options, partitioned) = if partitioned {
-        let (params, results) = main_shardings(text).ok_or_else(|| {
+        let (params, results, result_dims) = main_shardings(text).ok_or_else(|| {
             Error::new(
                 ErrorKind::Param,
                 "compile_module",
@@ -150,7 +152,12 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
             use_spmd_partitioning: true,
             device_assignment: Some(all[..devices].iter().map(|d| d.id).collect()),
         };
-        (options, Some(Shardings { params, results }))
+        let shardings = Shardings {
+            params,
+            results,
+            result_dims,
+        };
+        (options, Some(shardings))
     } else {
         let options = CompileOptions {
             num_replicas: devices as u32,
@@ -277,12 +284,24 @@ impl Module {
                         return Ok(Array::from_value(Value::Concrete(blocks[*p].clone())));
                     }
                     HloSharding::Tiled { layout, slots } => {
-                        let shape = block
+                        let shape: Vec<usize> = block
                             .shape
                             .iter()
                             .zip(layout.tiles())
                             .map(|(&b, t)| b * t)
                             .collect();
+                        if let Some(Some(declared)) = shardings.result_dims.get(j)
+                            && *declared != shape
+                        {
+                            return Err(Error::new(
+                                ErrorKind::Shape,
+                                "run",
+                                format!(
+                                    "result {j} of @main is {declared:?}, which its tiles {:?} do not divide evenly",
+                                    layout.tiles()
+                                ),
+                            ));
+                        }
                         let aval = AVal::new(shape, block.dtype);
                         let mut bytes = vec![0u8; aval.size() * aval.dtype.size_bytes()];
                         for (p, b) in blocks.iter().enumerate() {

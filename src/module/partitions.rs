@@ -133,8 +133,16 @@ fn iota_ids(text: &str) -> Option<Vec<usize>> {
 }
 
 /// The `mhlo.sharding` text on each parameter and result of `@main` in
-/// the module `text` (`None` where there is none), in order.
-pub(crate) fn main_shardings(text: &str) -> Option<(Vec<Option<String>>, Vec<Option<String>>)> {
+/// the module `text` (`None` where there is none), in order, and each
+/// result's dimensions.
+#[allow(clippy::type_complexity)]
+pub(crate) fn main_shardings(
+    text: &str,
+) -> Option<(
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<Option<Vec<usize>>>,
+)> {
     let at = text.find("@main(")? + "@main".len();
     let (params, end) = bracketed(&text[at..])?;
     let rest = text[at + end..]
@@ -155,7 +163,17 @@ pub(crate) fn main_shardings(text: &str) -> Option<(Vec<Option<String>>, Vec<Opt
     Some((
         params.iter().map(sharding).collect(),
         results.iter().map(sharding).collect(),
+        results.iter().map(|r| tensor_dims(r)).collect(),
     ))
+}
+
+/// The dimensions of the first static `tensor<...>` type in `text`.
+fn tensor_dims(text: &str) -> Option<Vec<usize>> {
+    let body = &text[text.find("tensor<")? + "tensor<".len()..];
+    let body = &body[..body.find('>')?];
+    let mut parts: Vec<&str> = body.split('x').collect();
+    parts.pop();
+    parts.iter().map(|d| d.trim().parse().ok()).collect()
 }
 
 /// The top-level comma-separated items of the parenthesized list that
@@ -246,10 +264,14 @@ mod tests {
     #[test]
     fn reads_main_signatures() {
         let text = "module @m attributes {mhlo.num_partitions = 2 : i32} {\n  func.func public @main(%arg0: tensor<4x2xf32> {mhlo.layout_mode = \"default\", mhlo.sharding = \"{devices=[2,1]<=[2]}\"}, %arg1: tensor<2xf32>) -> (tensor<4x2xf32> {jax.result_info = \"result\", mhlo.sharding = \"{replicated}\"}) {\n    return %arg0 : tensor<4x2xf32>\n  }\n}";
-        let (params, results) = main_shardings(text).unwrap();
+        let (params, results, dims) = main_shardings(text).unwrap();
         assert_eq!(params, [Some("{devices=[2,1]<=[2]}".to_string()), None]);
         assert_eq!(results, [Some("{replicated}".to_string())]);
+        assert_eq!(dims, [Some(vec![4, 2])]);
         let single = "func.func public @main(%arg0: tensor<2xf32>) -> tensor<2xf32> {\n return %arg0 : tensor<2xf32>\n}";
-        assert_eq!(main_shardings(single), Some((vec![None], vec![None])));
+        assert_eq!(
+            main_shardings(single),
+            Some((vec![None], vec![None], vec![None]))
+        );
     }
 }
