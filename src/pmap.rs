@@ -83,6 +83,9 @@ struct Compiled {
     const_arrays: Vec<Vec<Arc<DeviceArray>>>,
     out_def: TreeDef,
     out_avals: Vec<AVal>,
+    /// The program compiled: it holds the host callbacks it calls, which
+    /// stay registered while it lives.
+    _jaxpr: Jaxpr,
 }
 
 /// The value as shards on the spec's devices, if it already is.
@@ -440,6 +443,7 @@ fn compile<I: Tree, R: TreeOutput>(
         const_arrays,
         out_avals: jaxpr.out_avals(),
         out_def,
+        _jaxpr: jaxpr,
     })
 }
 

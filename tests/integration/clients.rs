@@ -125,3 +125,28 @@ fn values_cross_between_the_clients() {
         "eager on a shard",
     );
 }
+
+#[test]
+fn host_callbacks_run_on_both_clients() {
+    use rjax::{AVal, DType, HostArray, pure_callback};
+    let n = rjax::device_count().unwrap();
+    let host_square = |a: &[HostArray]| {
+        let v: Vec<f32> = a[0].to_vec()?.iter().map(|x: &f32| x * x).collect();
+        Ok(vec![HostArray::from_slice(&v, a[0].shape())?])
+    };
+    let on_one = jit(move |x: Array| {
+        let out = pure_callback(host_square, &[AVal::new(vec![3], DType::F32)], &[&x])?;
+        Ok(&out[0] + 1.0)
+    });
+    let y = on_one
+        .call(Array::from_slice(&[1.0f32, 2.0, 3.0], &[3]))
+        .unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), [2.0, 5.0, 10.0]);
+    let on_each = pmap(move |x: Array| {
+        let out = pure_callback(host_square, &[AVal::new(vec![], DType::F32)], &[&x])?;
+        Ok(&out[0] + 1.0)
+    });
+    let z = on_each(jnp::arange_f32(0.0, n as f32, 1.0)).unwrap();
+    let want: Vec<f32> = (0..n).map(|i| (i * i) as f32 + 1.0).collect();
+    assert_eq!(z.to_vec::<f32>().unwrap(), want);
+}
