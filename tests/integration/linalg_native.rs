@@ -262,3 +262,16 @@ fn eig_matches_jax() {
     let e = linalg::eig(&Array::from_slice(&[1i32; 4], &[2, 2])).0;
     assert!(e.shape().is_err());
 }
+
+#[test]
+fn roots_match_jax() {
+    for name in ["roots", "roots_complex", "roots_int"] {
+        let (inputs, want) = case(FIXTURES, name);
+        let got = jnp::sort_complex(&jnp::roots(&inputs[0]));
+        assert_matches(name, &got, &want[0], Computed::Differently);
+    }
+    // Dropping leading zeros needs the values, which `jit` does not know.
+    let p = Array::from_slice(&[1.0f32, 2.0], &[2]);
+    let traced = jit(|p: Array| jnp::roots(&p)).call(p);
+    assert!(traced.is_err_and(|e| e.op == "roots"));
+}
