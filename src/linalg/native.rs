@@ -339,7 +339,7 @@ where
     let (m, n) = (shape[r - 2], shape[r - 1]);
     let data: Vec<T> = from_bytes(bytes);
     let size = m * n;
-    let count = if size == 0 { 0 } else { data.len() / size };
+    let count = data.len().checked_div(size).unwrap_or(0);
     let mut outs: Vec<Vec<u8>> = Vec::new();
     for b in 0..count {
         let a = MatRef::from_row_major_slice(&data[b * size..(b + 1) * size], m, n);
