@@ -67,7 +67,7 @@ fn main() {
                 let (w, v) = linalg::eigh(a);
                 vec![w, v]
             },
-            &[128],
+            &[128, 512],
         ),
         (
             "svd",
@@ -75,7 +75,7 @@ fn main() {
                 let (u, s, vt) = linalg::svd(a, true);
                 vec![u, s, vt]
             },
-            &[128],
+            &[128, 512],
         ),
     ];
     for (name, f, sizes) in cases {

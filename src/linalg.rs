@@ -12,11 +12,15 @@
 
 use crate::lax::{self, bind1};
 use crate::numpy as jnp;
-use crate::{AVal, Array, DType, Error, ErrorKind, Result, Tree, control, location, vmap};
+use crate::{
+    AVal, Array, DType, Error, ErrorKind, Result, Tree, control, custom_jvp, location, vmap,
+};
+use native::Factorization;
 use rjax_ir::Primitive;
 
 mod eigh;
 mod jacobi;
+mod native;
 mod qr;
 mod svd;
 pub use eigh::eigh;
@@ -48,7 +52,39 @@ pub struct SolveOptions {
 /// ```
 #[track_caller]
 pub fn cholesky(a: &Array) -> Array {
-    jnp::tril(&bind1(Primitive::Cholesky, &[a]), 0)
+    // The primitive checks the operand and reports what is wrong.
+    let factor = match a.aval() {
+        Ok(AVal { shape, dtype, .. })
+            if shape.len() >= 2
+                && shape[shape.len() - 1] == shape[shape.len() - 2]
+                && native::enabled(dtype) =>
+        {
+            cholesky_on_host(a)
+        }
+        _ => bind1(Primitive::Cholesky, &[a]),
+    };
+    jnp::tril(&factor, 0)
+}
+
+/// The Cholesky factor through the host custom call, with the JVP of the
+/// `cholesky` primitive.
+fn cholesky_on_host(a: &Array) -> Array {
+    let factor = |a: &Array| match native::try_factor(Factorization::Cholesky, a).as_deref() {
+        Some([l]) => l.clone(),
+        _ => bind1(Primitive::Cholesky, &[a]),
+    };
+    let rule = custom_jvp(
+        move |a: Array| factor(&a),
+        move |a: Array, da: Array| {
+            let l = factor(&a);
+            let dl = Array::from_value_result(
+                l.value()
+                    .and_then(|l| rjax_transforms::cholesky_jvp(l, da.value()?)),
+            );
+            (l, dl)
+        },
+    );
+    rule.call(a.clone()).unwrap_or_else(Array::from_error)
 }
 
 /// Solve a triangular system (see [`SolveOptions`]): `a` is `[..., m, m]`,
@@ -103,6 +139,91 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
     }
 }
 
+/// The eigenvalues `w` and right eigenvectors `V` (columns, `a V = V
+/// diag(w)`) of general square matrices `[..., n, n]`, complex (`c64` for
+/// f32, `c128` for f64), as JAX's `jnp.linalg.eig`: each eigenvector has
+/// unit norm and its largest component real, as LAPACK's `geev` gives
+/// them; their order is the solver's. It runs on the host on the CPU
+/// platform (f32 and f64 only) and is not differentiable.
+#[track_caller]
+pub fn eig(a: &Array) -> (Array, Array) {
+    let location = location::current();
+    let found = a.aval().and_then(|aval| {
+        let r = aval.shape.len();
+        if r < 2 || aval.shape[r - 1] != aval.shape[r - 2] {
+            return Err(Error::new(ErrorKind::Shape, "eig", "needs square matrices")
+                .with_operands(vec![aval]));
+        }
+        if !matches!(aval.dtype, DType::F32 | DType::F64) {
+            return Err(
+                Error::new(ErrorKind::DType, "eig", "takes f32 or f64 matrices")
+                    .with_operands(vec![aval]),
+            );
+        }
+        match native::try_factor(Factorization::Eig, a).as_deref() {
+            Some([w, v]) => Ok((w.clone(), v.clone())),
+            _ => Err(Error::new(
+                ErrorKind::Runtime,
+                "eig",
+                "the general eigendecomposition runs on the host, on the CPU platform only",
+            )
+            .with_operands(vec![aval])),
+        }
+    });
+    match found {
+        Ok((w, v)) => (w.located(location), v.located(location)),
+        Err(e) => {
+            let e = Array::from_error(e.at(location));
+            (e.clone(), e)
+        }
+    }
+}
+
+/// [`lu`] of a square matrix through the host custom call, with JAX's
+/// JVP: for `P a = L U`, with `X = L⁻¹ P da U⁻¹`, `dL = L tril(X, -1)` and
+/// `dU = triu(X) U`, packed as `lu` is.
+fn lu_on_host(a: &Array) -> (Array, Array, Array) {
+    let factor = |a: &Array| match native::try_factor(Factorization::Lu, a).as_deref() {
+        Some([lu, pivots, perm]) => (lu.clone(), pivots.clone(), perm.clone()),
+        _ => {
+            let e = Array::from_error(Error::new(ErrorKind::Runtime, "lu", "no host LU"));
+            (e.clone(), e.clone(), e)
+        }
+    };
+    let rule = custom_jvp(
+        move |a: Array| factor(&a),
+        move |a: Array, da: Array| {
+            let (lu, pivots, perm) = factor(&a);
+            let (n, dtype) = match a.aval() {
+                Ok(AVal { shape, dtype, .. }) => (shape[0], dtype),
+                Err(_) => (0, DType::F32),
+            };
+            let permuted = jnp::take(&da, &perm, Some(0), crate::indexing::IndexMode::Clip);
+            let l = &jnp::tril(&lu, -1) + &jnp::eye(n, None, 0, dtype);
+            let u = jnp::triu(&lu, 0);
+            let unit_lower = SolveOptions {
+                left_side: true,
+                lower: true,
+                unit_diagonal: true,
+                ..SolveOptions::default()
+            };
+            // x a = b with a upper triangular is the default solve.
+            let x = triangular_solve(
+                &u,
+                &triangular_solve(&l, &permuted, unit_lower),
+                SolveOptions::default(),
+            );
+            let dlu = &jnp::matmul(&l, &jnp::tril(&x, -1)) + &jnp::matmul(&jnp::triu(&x, 0), &u);
+            let (dp, dq) = (jnp::zeros_like(&pivots, None), jnp::zeros_like(&perm, None));
+            ((lu, pivots, perm), (dlu, dp, dq))
+        },
+    );
+    rule.call(a.clone()).unwrap_or_else(|e| {
+        let e = Array::from_error(e);
+        (e.clone(), e.clone(), e)
+    })
+}
+
 /// `f` applied to each matrix of `a` (its last two axes; leading axes are
 /// batch axes, mapped with `vmap`), or a typed error naming `op` when `a`
 /// has fewer than two axes.
@@ -135,12 +256,16 @@ pub(crate) fn per_matrix<T: Tree>(op: &str, a: &Array, f: impl Fn(&Array) -> T) 
     T::unflatten_tree(&def, unflattened)
 }
 
-/// [`lu`] of one matrix.
+/// [`lu`] of one matrix: square ones through the host custom call where
+/// it serves them, the others (or elsewhere) by the loop below.
 fn lu_of_matrix(a: &Array) -> (Array, Array, Array) {
     let Ok(AVal { shape, dtype, .. }) = a.aval() else {
         return (a.clone(), a.clone(), a.clone());
     };
     let (m, n) = (shape[0], shape[1]);
+    if m == n && native::enabled(dtype) {
+        return lu_on_host(a);
+    }
     let rows = lax::iota(DType::I32, &[m], 0);
     let step = |k: Array, (a, pivots, perm): (Array, Array, Array)| {
         let below = lax::ge(&rows, &k);

@@ -5,6 +5,7 @@
 //! is JAX's closed form, given as a custom JVP rule.
 
 use super::jacobi::{Lines, Sweep, angle, entry, off_diagonal, set_entry, turn};
+use super::native::{self, Factorization};
 use super::per_matrix;
 use crate::indexing::IndexMode;
 use crate::numpy as jnp;
@@ -55,9 +56,9 @@ fn differentiable(a: &Array) -> (Array, Array) {
     };
     let n = shape[0];
     let rule = custom_jvp(
-        |a: Array| jacobi(&symmetrize(&a)),
+        |a: Array| decompose(&symmetrize(&a)),
         move |a: Array, da: Array| {
-            let (v, w) = jacobi(&symmetrize(&a));
+            let (v, w) = decompose(&symmetrize(&a));
             let da = symmetrize(&da);
             let projected = jnp::matmul(&jnp::matmul(&v.t(), &da), &v);
             let dw = jnp::diagonal(&projected, 0, 0, 1);
@@ -81,6 +82,15 @@ fn differentiable(a: &Array) -> (Array, Array) {
 /// `(a + aᵀ) / 2`.
 fn symmetrize(a: &Array) -> Array {
     &(a + &a.t()) * 0.5
+}
+
+/// `(V, w)` of a symmetric matrix: on the host where the custom call
+/// serves it, by [`jacobi`] elsewhere.
+fn decompose(a: &Array) -> (Array, Array) {
+    match native::try_factor(Factorization::Eigh, a).as_deref() {
+        Some([v, w]) => (v.clone(), w.clone()),
+        _ => jacobi(a),
+    }
 }
 
 /// Cyclic Jacobi on a symmetric matrix: `(V, w)` sorted by `w`. Each

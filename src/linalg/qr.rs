@@ -3,10 +3,11 @@
 //! for each reflected column `x`), written as a loop of rank-1 updates so
 //! that every transformation applies to it.
 
-use super::per_matrix;
+use super::native::{self, Factorization};
+use super::{SolveOptions, per_matrix, triangular_solve};
 use crate::lax;
 use crate::numpy as jnp;
-use crate::{AVal, Array, DType, control, location};
+use crate::{AVal, Array, DType, control, custom_jvp, location};
 
 /// The QR decomposition of each matrix `a` (`[..., m, n]`): `a = Q R` with
 /// `Q` orthonormal and `R` upper triangular. With `full_matrices`, `Q` is
@@ -34,6 +35,61 @@ pub fn qr(a: &Array, full_matrices: bool) -> (Array, Array) {
 }
 
 fn qr_of_matrix(a: &Array, full_matrices: bool) -> (Array, Array) {
+    let Ok(AVal { shape, dtype, .. }) = a.aval() else {
+        return (a.clone(), a.clone());
+    };
+    let (m, n) = (shape[0], shape[1]);
+    // JAX's closed-form derivative covers tall and square matrices (the
+    // loop below differentiates the other shapes too).
+    if m >= n && (!full_matrices || m == n) && native::enabled(dtype) {
+        return on_host(a, full_matrices);
+    }
+    householder(a, full_matrices)
+}
+
+/// [`qr`] of one matrix (`m ≥ n`, `Q` `[m, n]` and `R` `[n, n]`) through
+/// the host custom call, with JAX's JVP.
+fn on_host(a: &Array, full_matrices: bool) -> (Array, Array) {
+    let factor = move |a: &Array| match native::try_factor(Factorization::Qr { full_matrices }, a)
+        .as_deref()
+    {
+        Some([q, r]) => (q.clone(), r.clone()),
+        _ => householder(a, full_matrices),
+    };
+    let rule = custom_jvp(
+        move |a: Array| factor(&a),
+        move |a: Array, da: Array| {
+            let (q, r) = factor(&a);
+            let tangents = tangent(&q, &r, &da);
+            ((q, r), tangents)
+        },
+    );
+    rule.call(a.clone()).unwrap_or_else(|e| {
+        let e = Array::from_error(e);
+        (e.clone(), e)
+    })
+}
+
+/// The tangents `(dQ, dR)` of `a = Q R` along `da` (`R` square):
+/// with `X = Qᵀ da R⁻¹` and `Ω` the skew-symmetric matrix of `X`'s strict
+/// lower triangle, `dQ = Q (Ω - X) + da R⁻¹` and `dR = (X - Ω) R`.
+fn tangent(q: &Array, r: &Array, da: &Array) -> (Array, Array) {
+    let right_upper = SolveOptions {
+        left_side: false,
+        lower: false,
+        ..SolveOptions::default()
+    };
+    let da_rinv = triangular_solve(r, da, right_upper);
+    let x = jnp::matmul(&q.t(), &da_rinv);
+    let lower = jnp::tril(&x, -1);
+    let omega = &lower - &lower.t();
+    let dq = &jnp::matmul(q, &(&omega - &x)) + &da_rinv;
+    let dr = jnp::matmul(&(&x - &omega), r);
+    (dq, dr)
+}
+
+/// [`qr`] of one matrix by Householder reflections.
+fn householder(a: &Array, full_matrices: bool) -> (Array, Array) {
     let Ok(AVal { shape, dtype, .. }) = a.aval() else {
         return (a.clone(), a.clone());
     };

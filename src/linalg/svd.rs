@@ -4,6 +4,7 @@
 //! derivative is JAX's closed form, given as a custom JVP rule.
 
 use super::jacobi::{Lines, Sweep, angle, off_diagonal, turn};
+use super::native::{self, Factorization};
 use super::{per_matrix, qr};
 use crate::indexing::IndexMode;
 use crate::numpy as jnp;
@@ -106,15 +107,24 @@ fn tangent(s: &Array, u: &Array, vt: &Array, da: &Array) -> Result<(Array, Array
     Ok((ds, du, dv.t()))
 }
 
+/// `(s, U, Vᵀ)`: on the host where the custom call serves it, by
+/// [`one_sided_jacobi`] elsewhere.
+fn decompose(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
+    match native::try_factor(Factorization::Svd { full_matrices }, a).as_deref() {
+        Some([s, u, vt]) => (s.clone(), u.clone(), vt.clone()),
+        _ => one_sided_jacobi(a, full_matrices),
+    }
+}
+
 /// `(s, U, Vᵀ)` by one-sided Jacobi on the columns (of `aᵀ` when `a` is
 /// wide).
-fn decompose(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
+fn one_sided_jacobi(a: &Array, full_matrices: bool) -> (Array, Array, Array) {
     let Ok(AVal { shape, dtype, .. }) = a.aval() else {
         return (a.clone(), a.clone(), a.clone());
     };
     let (m, n) = (shape[0], shape[1]);
     if m < n {
-        let (s, u, vt) = decompose(&a.t(), full_matrices);
+        let (s, u, vt) = one_sided_jacobi(&a.t(), full_matrices);
         return (s, vt.t(), u.t());
     }
     let eps = jnp::finfo(dtype).map_or(f64::EPSILON, |f| f.eps);

@@ -69,6 +69,29 @@ pub fn eigh(a: &Array) -> (Array, Array) {
     (w, v)
 }
 
+/// The eigenvalues and right eigenvectors `(w, V)` of each general square
+/// matrix, complex (JAX's `jnp.linalg.eig`; see
+/// [`crate::linalg::eig`]). CPU only; not differentiable.
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let a = Array::from_slice(&[0.0f32, -1.0, 1.0, 0.0], &[2, 2]);
+/// let (w, _) = jnp::linalg::eig(&a);
+/// let mut im: Vec<f32> = w.to_vec::<rjax::Complex<f32>>().unwrap().iter().map(|z| z.im).collect();
+/// im.sort_by(f32::total_cmp);
+/// assert!((im[0] + 1.0).abs() < 1e-6 && (im[1] - 1.0).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn eig(a: &Array) -> (Array, Array) {
+    crate::linalg::eig(a)
+}
+
+/// The eigenvalues of each general square matrix, complex.
+#[track_caller]
+pub fn eigvals(a: &Array) -> Array {
+    crate::linalg::eig(a).0
+}
+
 /// The eigenvalues of each symmetric matrix, ascending.
 #[track_caller]
 pub fn eigvalsh(a: &Array) -> Array {

@@ -87,7 +87,7 @@ pub use npy::{load, save};
 #[cfg(feature = "npy")]
 pub use npz::{Npz, load_npz, savez, savez_compressed};
 pub use polynomial::{
-    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, vander,
+    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, roots, vander,
 };
 pub use products::{einsum, inner, kron, outer, tensordot, tensordot_axes, vdot};
 pub use reductions::*;

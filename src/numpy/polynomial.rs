@@ -1,9 +1,9 @@
 //! numpy's polynomial functions on coefficient vectors, highest power
 //! first: `polyval`, `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`,
-//! `vander`, `polyfit`, `poly` and `polydiv`.
+//! `vander`, `polyfit`, `poly`, `polydiv` and `roots`.
 
 use super::{concatenate, fallible, stack, zeros_like};
-use crate::{Array, Error, ErrorKind, Result, lax, location};
+use crate::{Array, DType, Error, ErrorKind, Result, lax, location};
 
 /// The coefficients of a 1-D polynomial, checked.
 #[track_caller]
@@ -247,5 +247,57 @@ pub fn polydiv(u: &Array, v: &Array) -> (Array, Array) {
     result.unwrap_or_else(|e| {
         let e = Array::from_error(e);
         (e.clone(), e)
+    })
+}
+
+/// The roots of the polynomial `p`, complex, as the eigenvalues of its
+/// companion matrix (JAX's `jnp.roots` with its default `strip_zeros =
+/// True`: leading zero coefficients are dropped first, which needs `p`'s
+/// values, so not under `jit`). Integer coefficients are promoted to f32;
+/// the order of the roots is the eigensolver's. CPU only (see
+/// [`crate::numpy::linalg::eig`]).
+///
+/// ```
+/// use rjax::{Array, numpy as jnp};
+/// let p = Array::from_slice(&[0.0f32, 1.0, -3.0, 2.0], &[4]); // (x - 1)(x - 2)
+/// let mut re: Vec<f32> = jnp::roots(&p).to_vec::<rjax::Complex<f32>>().unwrap().iter().map(|z| z.re).collect();
+/// re.sort_by(f32::total_cmp);
+/// assert!((re[0] - 1.0).abs() < 1e-5 && (re[1] - 2.0).abs() < 1e-5);
+/// ```
+#[track_caller]
+pub fn roots(p: &Array) -> Array {
+    fallible(|| {
+        let n = coefficients("roots", p)?;
+        let p = match p.dtype()? {
+            d if d.is_inexact() => p.clone(),
+            _ => p.astype(DType::F32),
+        };
+        let dtype = p.dtype()?;
+        let values = p.astype(DType::F64).to_vec::<f64>().map_err(|e| {
+            Error::new(
+                ErrorKind::Param,
+                "roots",
+                format!("drops leading zeros, which needs the coefficients' values ({e})"),
+            )
+            .at(location::current())
+        })?;
+        let lead = values.iter().take_while(|&&v| v == 0.0).count();
+        let m = n - lead;
+        if m < 2 {
+            let complex = if dtype == DType::F64 {
+                DType::C128
+            } else {
+                DType::C64
+            };
+            return Ok(super::zeros(&[0], complex));
+        }
+        // The companion matrix: -p[1:] / p[0] in the first row, ones below
+        // the diagonal.
+        let p = lax::slice(&p, &[lead], &[n], None);
+        let first = -&(&lax::slice(&p, &[1], &[m], None) / &p.index(0));
+        let below = super::eye(m - 1, None, -1, dtype);
+        let rest = lax::slice(&below, &[1, 0], &[m - 1, m - 1], None);
+        let companion = concatenate(&[first.reshape(&[1, m as i64 - 1]), rest], 0);
+        Ok(crate::linalg::eig(&companion).0)
     })
 }

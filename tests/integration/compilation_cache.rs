@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const CHILD_VAR: &str = "RJAX_COMPILATION_CACHE_TEST_CHILD";
+/// Set in a child: its first program factors matrices on the host (a
+/// custom call to `rjax_linalg`).
+const LINALG_VAR: &str = "RJAX_COMPILATION_CACHE_TEST_LINALG";
 
 /// In a child (`CHILD_VAR` set to how many extra programs to compile):
 /// run a jitted program and that many distinct ones, then print the
@@ -20,7 +23,12 @@ fn child() -> bool {
     };
     let run = || -> rjax::Result<String> {
         let x = jnp::linspace(-2.0, 2.0, 7);
-        let y = jit(|x: Array| (x.tanh() * 3.0 + 1.0).exp()).call(x.clone())?;
+        let y = if std::env::var_os(LINALG_VAR).is_some() {
+            let spd = |x: Array| jnp::outer(&x, &x) + jnp::eye(7, None, 0, rjax::DType::F32) * 4.0;
+            jit(move |x: Array| jnp::linalg::eigvalsh(&spd(x))).call(x.clone())?
+        } else {
+            jit(|x: Array| (x.tanh() * 3.0 + 1.0).exp()).call(x.clone())?
+        };
         let mut out = format!("{:?}", y.to_vec::<f32>()?);
         for k in 0..extra.parse::<usize>().unwrap() {
             let z = jit(move |x: Array| &x * (k as f64 + 0.5)).call(x.clone())?;
@@ -144,6 +152,23 @@ fn a_second_process_loads_what_the_first_compiled() {
             ..Stats::default()
         }
     );
+}
+
+#[test]
+fn programs_with_host_linear_algebra_load_from_the_cache() {
+    if child() {
+        return;
+    }
+    let dir = TempDir::new("linalg");
+    let test = "compilation_cache::programs_with_host_linear_algebra_load_from_the_cache";
+    let env = [(LINALG_VAR, "1")];
+    let first = run_child(test, &dir.0, 0, &env);
+    assert!(first.result.starts_with("result: "), "{}", first.result);
+    assert!(first.stats.stores > 0, "{:?}", first.stats);
+    let second = run_child(test, &dir.0, 0, &env);
+    assert_eq!(second.result, first.result);
+    assert_eq!(second.stats.hits, first.stats.misses, "{:?}", second.stats);
+    assert_eq!(second.stats.misses, 0);
 }
 
 #[test]

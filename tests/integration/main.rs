@@ -15,6 +15,7 @@ mod control;
 mod errors;
 mod fixtures;
 mod jit;
+mod linalg_native;
 mod nan;
 #[cfg(feature = "ndarray")]
 mod ndarray_io;

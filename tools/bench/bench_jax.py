@@ -7,9 +7,12 @@ as `bench: <name> <microseconds>`, the same names the rjax benchmarks use.
   transform + lower, first call (trace + lower + compile), steady state;
 - per-example gradients of an MLP 784-128-10, batch 128;
 - slow_f(x) = x * x + x * 2.0 on ones(5000, 5000), jit and eager;
-- linear algebra under jit, f32: cholesky, solve, qr at 128 and 512,
-  eigh and svd at 128.
+- linear algebra under jit, f32: cholesky, solve, qr, eigh and svd at
+  128 and 512.
+
+Arguments name sections to run (e.g. `linalg`); none runs them all.
 """
+import sys
 import time
 
 import jax
@@ -107,8 +110,8 @@ def linalg():
         ("cholesky", jnp.linalg.cholesky, [128, 512]),
         ("solve", lambda a: jnp.linalg.solve(a, a[:, :1]), [128, 512]),
         ("qr", jnp.linalg.qr, [128, 512]),
-        ("eigh", jnp.linalg.eigh, [128]),
-        ("svd", jnp.linalg.svd, [128]),
+        ("eigh", jnp.linalg.eigh, [128, 512]),
+        ("svd", jnp.linalg.svd, [128, 512]),
     ]
     for name, f, sizes in cases:
         g = jax.jit(f)
@@ -119,8 +122,6 @@ def linalg():
 
 
 print(f"jax {jax.__version__} on {jax.devices()[0].platform}")
-dispatch()
-training()
-per_example()
-slow_f()
-linalg()
+for section in (dispatch, training, per_example, slow_f, linalg):
+    if len(sys.argv) < 2 or section.__name__ in sys.argv[1:]:
+        section()

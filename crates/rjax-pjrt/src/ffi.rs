@@ -1,7 +1,9 @@
-//! Host callbacks through the plugin's FFI extension: one C-ABI handler,
-//! registered with XLA for the custom-call target [`HOST_CALLBACK_TARGET`],
-//! reads XLA's FFI call frame (operand and result buffers, the
-//! `callback_id` attribute) and hands them to a Rust dispatcher.
+//! Typed-FFI custom calls into Rust through the plugin's FFI extension.
+//! Each target has one C-ABI handler, registered with XLA, that reads
+//! XLA's FFI call frame (operand and result buffers, the integer
+//! attributes) and hands them to a Rust dispatcher: host callbacks
+//! ([`HOST_CALLBACK_TARGET`], the `callback_id` attribute) and linear
+//! algebra on the host ([`LINALG_TARGET`]).
 //!
 //! The structs below mirror the XLA FFI C API (`xla/ffi/api/c_api.h`, API
 //! version 0.1) and the PJRT FFI extension
@@ -23,7 +25,12 @@ use std::sync::OnceLock;
 /// of the dispatcher given to [`Plugin::register_host_callbacks`].
 pub const HOST_CALLBACK_TARGET: &str = "rjax_host_callback";
 
-/// An operand of a host callback: its XLA element type (the
+/// The custom-call target of rjax's host linear algebra: the dispatcher
+/// given to [`Plugin::register_linalg`] reads the call's integer
+/// attributes (which factorization, its options) and fills the results.
+pub const LINALG_TARGET: &str = "rjax_linalg";
+
+/// An operand of a custom call: its XLA element type (the
 /// `xla::PrimitiveType` number), dimensions and bytes (row-major).
 pub struct FfiArg<'a> {
     pub primitive_type: u32,
@@ -31,7 +38,7 @@ pub struct FfiArg<'a> {
     pub bytes: &'a [u8],
 }
 
-/// A result of a host callback, to be filled by the dispatcher.
+/// A result of a custom call, to be filled by the dispatcher.
 pub struct FfiResult<'a> {
     pub primitive_type: u32,
     pub dims: &'a [i64],
@@ -47,9 +54,18 @@ pub type HostDispatch = fn(
     results: &mut [FfiResult<'_>],
 ) -> std::result::Result<(), String>;
 
-/// The dispatcher of this process, set once by
-/// [`Plugin::register_host_callbacks`].
-static DISPATCH: OnceLock<HostDispatch> = OnceLock::new();
+/// The Rust side of [`LINALG_TARGET`]: runs the call the attributes
+/// (name, integer value) describe on the operands and fills the results,
+/// or says why it could not.
+pub type LinalgDispatch = fn(
+    attrs: &[(&str, u64)],
+    args: &[FfiArg<'_>],
+    results: &mut [FfiResult<'_>],
+) -> std::result::Result<(), String>;
+
+/// The dispatchers of this process, each set once by its registration.
+static HOST_DISPATCH: OnceLock<HostDispatch> = OnceLock::new();
+static LINALG_DISPATCH: OnceLock<LinalgDispatch> = OnceLock::new();
 
 /// A PJRT extension a plugin offers (an entry of its `extension_start`
 /// list).
@@ -89,6 +105,20 @@ impl Plugin {
     /// process and plugin (XLA's handler registry is process-wide); the
     /// dispatcher is fixed by the first call.
     pub fn register_host_callbacks(&self, platform: &str, dispatch: HostDispatch) -> Result<()> {
+        let _ = HOST_DISPATCH.set(dispatch);
+        self.register_handler(platform, HOST_CALLBACK_TARGET, host_callback_handler)
+    }
+
+    /// Register rjax's linear-algebra handler for the custom-call target
+    /// [`LINALG_TARGET`] on `platform`, with `dispatch` running the calls;
+    /// as [`Plugin::register_host_callbacks`], once per process.
+    pub fn register_linalg(&self, platform: &str, dispatch: LinalgDispatch) -> Result<()> {
+        let _ = LINALG_DISPATCH.set(dispatch);
+        self.register_handler(platform, LINALG_TARGET, linalg_handler)
+    }
+
+    /// Register `handler` for the custom-call `target` on `platform`.
+    fn register_handler(&self, platform: &str, target: &str, handler: Handler) -> Result<()> {
         let unsupported = |message: &str| Error::Pjrt {
             call: "PJRT_FFI_Register_Handler",
             code: "UNIMPLEMENTED".into(),
@@ -109,12 +139,11 @@ impl Plugin {
         // above); a null entry reads as `None`.
         let register = unsafe { std::ptr::addr_of!((*ext).register_handler).read() }
             .ok_or_else(|| unsupported("the FFI extension has no handler registration"))?;
-        let _ = DISPATCH.set(dispatch);
         let mut args = RegisterHandlerArgs {
             struct_size: size_of::<RegisterHandlerArgs>(),
-            target_name: HOST_CALLBACK_TARGET.as_ptr().cast(),
-            target_name_size: HOST_CALLBACK_TARGET.len(),
-            handler: host_callback_handler as *mut c_void,
+            target_name: target.as_ptr().cast(),
+            target_name_size: target.len(),
+            handler: handler as *mut c_void,
             platform_name: platform.as_ptr().cast(),
             platform_name_size: platform.len(),
             traits: 0,
@@ -316,30 +345,62 @@ const ATTR_SCALAR: i32 = 3;
 const TOKEN: i32 = 17;
 const ERROR_INTERNAL: i32 = 13;
 
-/// The FFI handler XLA calls for [`HOST_CALLBACK_TARGET`]. A panic of the
-/// dispatcher is caught here and returned as an error: nothing unwinds into
-/// XLA.
+/// An XLA FFI handler.
+type Handler = extern "C" fn(*mut CallFrame) -> *mut XlaError;
+
+/// What a handler runs at the execute stage: the call's integer
+/// attributes, operands and results.
+type Body =
+    fn(&[(&str, u64)], &[FfiArg<'_>], &mut [FfiResult<'_>]) -> std::result::Result<(), String>;
+
+/// The FFI handler XLA calls for [`HOST_CALLBACK_TARGET`].
 extern "C" fn host_callback_handler(frame: *mut CallFrame) -> *mut XlaError {
+    guarded(frame, |attrs, args, results| {
+        let id = attrs
+            .iter()
+            .find(|(name, _)| *name == "callback_id")
+            .map(|&(_, id)| id)
+            .ok_or("the custom call has no integer callback_id attribute")?;
+        let dispatch = HOST_DISPATCH
+            .get()
+            .ok_or("no host-callback dispatcher is registered")?;
+        dispatch(id, args, results)
+    })
+}
+
+/// The FFI handler XLA calls for [`LINALG_TARGET`].
+extern "C" fn linalg_handler(frame: *mut CallFrame) -> *mut XlaError {
+    guarded(frame, |attrs, args, results| {
+        let dispatch = LINALG_DISPATCH
+            .get()
+            .ok_or("no linear-algebra dispatcher is registered")?;
+        dispatch(attrs, args, results)
+    })
+}
+
+/// Run `body` on the frame. A panic is caught here and returned as an
+/// error, like the body's own errors: nothing unwinds into XLA.
+fn guarded(frame: *mut CallFrame, body: Body) -> *mut XlaError {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: XLA calls the handler with a valid call frame that lives
         // for the call (the FFI handler contract).
-        unsafe { handle(frame) }
+        unsafe { handle(frame, body) }
     }));
     let message = match outcome {
         Ok(Ok(())) => return std::ptr::null_mut(),
         Ok(Err(message)) => message,
-        Err(_) => "the host callback panicked".to_string(),
+        Err(_) => "the custom call panicked".to_string(),
     };
     // SAFETY: as above, `frame` is valid for the call.
     unsafe { xla_error(frame, &message) }
 }
 
-/// Answer a metadata query, or run the callback at the execute stage.
+/// Answer a metadata query, or run `body` at the execute stage.
 ///
 /// # Safety
 ///
 /// `frame` is a call frame XLA passed to the handler, valid for the call.
-unsafe fn handle(frame: *mut CallFrame) -> std::result::Result<(), String> {
+unsafe fn handle(frame: *mut CallFrame, body: Body) -> std::result::Result<(), String> {
     // SAFETY: the frame starts with its size (contract).
     let size = unsafe { (*frame).struct_size };
     // SAFETY: `extension_start` is in the header every version has.
@@ -365,7 +426,7 @@ unsafe fn handle(frame: *mut CallFrame) -> std::result::Result<(), String> {
     // SAFETY: the attributes, operands and results of a valid frame are
     // arrays of the sizes it states, alive for the call; the buffers'
     // data are the device (host) memory of the operands and results.
-    let id = unsafe { callback_id(&frame.attrs) }?;
+    let attrs = unsafe { integer_attrs(&frame.attrs) }?;
     // SAFETY: as above.
     let args = unsafe { buffers(&frame.args) }?;
     // SAFETY: as above.
@@ -392,18 +453,18 @@ unsafe fn handle(frame: *mut CallFrame) -> std::result::Result<(), String> {
             bytes: unsafe { slice_mut(data, len) },
         })
         .collect();
-    let dispatch = DISPATCH
-        .get()
-        .ok_or("no host-callback dispatcher is registered")?;
-    dispatch(id, &args, &mut results)
+    let attrs: Vec<(&str, u64)> = attrs.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    body(&attrs, &args, &mut results)
 }
 
-/// The `callback_id` attribute.
+/// The integer scalar attributes, by name (other attributes are left
+/// out).
 ///
 /// # Safety
 ///
 /// `attrs` is a valid frame's attributes.
-unsafe fn callback_id(attrs: &XlaAttrs) -> std::result::Result<u64, String> {
+unsafe fn integer_attrs(attrs: &XlaAttrs) -> std::result::Result<Vec<(String, u64)>, String> {
+    let mut found = Vec::new();
     for i in 0..attrs.size.max(0) as usize {
         // SAFETY: `names`, `types` and `attrs` have `size` entries
         // (contract); each name is a byte span valid for the call.
@@ -415,28 +476,25 @@ unsafe fn callback_id(attrs: &XlaAttrs) -> std::result::Result<u64, String> {
                 *attrs.attrs.add(i),
             )
         };
-        if name != "callback_id" {
-            continue;
-        }
         if kind != ATTR_SCALAR {
-            return Err("the callback_id attribute is not a scalar".into());
+            continue;
         }
         // SAFETY: a scalar attribute is an `XLA_FFI_Scalar` whose value
         // points at one element of its dtype.
         let scalar = unsafe { &*attr.cast::<XlaScalar>() };
         // SAFETY: as above; the integer width follows the dtype.
-        let id = unsafe {
+        let value = unsafe {
             match scalar.dtype {
                 5 => *scalar.value.cast::<i64>() as u64,
                 9 => *scalar.value.cast::<u64>(),
                 4 => *scalar.value.cast::<i32>() as u64,
                 8 => u64::from(*scalar.value.cast::<u32>()),
-                other => return Err(format!("callback_id has XLA type {other}")),
+                _ => continue,
             }
         };
-        return Ok(id);
+        found.push((name, value));
     }
-    Err("the custom call has no callback_id attribute".into())
+    Ok(found)
 }
 
 type RawBuffer<'a> = (u32, &'a [i64], *mut u8, usize);

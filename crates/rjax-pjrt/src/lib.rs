@@ -46,6 +46,8 @@ pub use client::{Client, Device};
 pub use discover::default_cuda_plugin;
 pub use error::{Error, Result};
 pub use executable::Executable;
-pub use ffi::{Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch};
+pub use ffi::{
+    Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch, LINALG_TARGET, LinalgDispatch,
+};
 pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;

@@ -21,6 +21,7 @@ mod transpose;
 pub use batch::{moveaxis, vmap, with_batch_axis};
 pub use dce::dce;
 pub use jvp::jvp;
+pub use linalg::cholesky_jvp;
 pub use linearize::{Linearized, linearize, vjp};
 pub use remat::checkpoint_call;
 pub use transpose::transpose;

@@ -64,7 +64,7 @@ fn keep(x: &Value, cmp: Comparison) -> Result<Value> {
 /// The tangent of `l = cholesky(a)` along `ta`:
 /// `l · Φ(l⁻¹ sym(ta) l⁻ᵀ)`, `Φ` keeping the lower triangle and half the
 /// diagonal.
-pub(crate) fn cholesky_jvp(l: &Value, ta: &Value) -> Result<Value> {
+pub fn cholesky_jvp(l: &Value, ta: &Value) -> Result<Value> {
     let d = ta.aval().dtype;
     let l = keep(l, Comparison::Ge)?;
     let sym = mul(&add(ta, &swap_last(ta)?)?, &scalar(0.5, d))?;
