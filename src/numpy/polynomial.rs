@@ -251,53 +251,90 @@ pub fn polydiv(u: &Array, v: &Array) -> (Array, Array) {
 }
 
 /// The roots of the polynomial `p`, complex, as the eigenvalues of its
-/// companion matrix (JAX's `jnp.roots` with its default `strip_zeros =
-/// True`: leading zero coefficients are dropped first, which needs `p`'s
-/// values, so not under `jit`). Integer coefficients are promoted to f32;
-/// the order of the roots is the eigensolver's. CPU only (see
+/// companion matrix (JAX's `jnp.roots`). Integer coefficients are promoted
+/// to f32; the order of the roots is the eigensolver's. CPU only (see
 /// [`crate::numpy::linalg::eig`]).
 ///
+/// With `strip_zeros` (JAX's default), leading zero coefficients are
+/// dropped first, which needs `p`'s values, so not under `jit`. Without,
+/// `p` is traced as it is: each leading zero gives a NaN root, placed
+/// last, as JAX's `strip_zeros=False` does.
+///
 /// ```
-/// use rjax::{Array, numpy as jnp};
+/// use rjax::{Array, jit, numpy as jnp};
 /// let p = Array::from_slice(&[0.0f32, 1.0, -3.0, 2.0], &[4]); // (x - 1)(x - 2)
-/// let mut re: Vec<f32> = jnp::roots(&p).to_vec::<rjax::Complex<f32>>().unwrap().iter().map(|z| z.re).collect();
+/// let mut re: Vec<f32> = jnp::roots(&p, true).to_vec::<rjax::Complex<f32>>().unwrap().iter().map(|z| z.re).collect();
 /// re.sort_by(f32::total_cmp);
 /// assert!((re[0] - 1.0).abs() < 1e-5 && (re[1] - 2.0).abs() < 1e-5);
+/// let traced = jit(|p: Array| jnp::roots(&p, false)).call(p).unwrap();
+/// assert!(traced.to_vec::<rjax::Complex<f32>>().unwrap()[2].re.is_nan());
 /// ```
 #[track_caller]
-pub fn roots(p: &Array) -> Array {
+pub fn roots(p: &Array, strip_zeros: bool) -> Array {
     fallible(|| {
         let n = coefficients("roots", p)?;
         let p = match p.dtype()? {
             d if d.is_inexact() => p.clone(),
             _ => p.astype(DType::F32),
         };
-        let dtype = p.dtype()?;
-        let values = p.astype(DType::F64).to_vec::<f64>().map_err(|e| {
-            Error::new(
-                ErrorKind::Param,
-                "roots",
-                format!("drops leading zeros, which needs the coefficients' values ({e})"),
+        let none = || {
+            super::zeros(
+                &[0],
+                p.dtype()
+                    .ok()
+                    .and_then(|d| d.complex_dtype())
+                    .unwrap_or(DType::C64),
             )
-            .at(location::current())
-        })?;
-        let lead = values.iter().take_while(|&&v| v == 0.0).count();
-        let m = n - lead;
-        if m < 2 {
-            let complex = if dtype == DType::F64 {
-                DType::C128
-            } else {
-                DType::C64
-            };
-            return Ok(super::zeros(&[0], complex));
+        };
+        if n < 2 {
+            return Ok(none());
         }
-        // The companion matrix: -p[1:] / p[0] in the first row, ones below
-        // the diagonal.
-        let p = lax::slice(&p, &[lead], &[n], None);
-        let first = -&(&lax::slice(&p, &[1], &[m], None) / &p.index(0));
-        let below = super::eye(m - 1, None, -1, dtype);
-        let rest = lax::slice(&below, &[1, 0], &[m - 1, m - 1], None);
-        let companion = concatenate(&[first.reshape(&[1, m as i64 - 1]), rest], 0);
-        Ok(crate::linalg::eig(&companion).0)
+        if strip_zeros {
+            let values = p.astype(DType::F64).to_vec::<f64>().map_err(|e| {
+                Error::new(
+                    ErrorKind::Param,
+                    "roots",
+                    format!(
+                        "drops leading zeros, which needs the coefficients' values \
+                         (pass strip_zeros = false under jit) ({e})"
+                    ),
+                )
+                .at(location::current())
+            })?;
+            let lead = values.iter().take_while(|&&v| v == 0.0).count();
+            if n - lead < 2 {
+                return Ok(none());
+            }
+            return companion_eigenvalues(&lax::slice(&p, &[lead], &[n], None));
+        }
+        // Roll the leading zeros to the end (all ones when every
+        // coefficient is zero), so the companion matrix is defined; each
+        // rolled zero adds a zero root, which becomes NaN, sorted last.
+        let zero = p.eq(0.0);
+        let lead = super::where_(
+            &super::all(&zero, (), false),
+            n as i32,
+            &super::argmin(&zero.astype(DType::I32), None, false),
+        );
+        let p = super::where_(&lead.eq(n as i32), 1.0, &p);
+        let shifted = super::remainder(&(&super::arange(n) + &lead), n as i32);
+        let rolled = super::take(&p, &shifted, Some(0), crate::indexing::IndexMode::Clip);
+        let found = companion_eigenvalues(&rolled)?;
+        let (_, found) = lax::sort_key_val(&found.eq(0.0).astype(DType::I32), &found, 0);
+        let kept = super::arange(n - 1).lt(&(&Array::scalar((n - 1) as i32) - &lead));
+        let nan = lax::complex(&Array::scalar(f64::NAN), &Array::scalar(f64::NAN));
+        Ok(super::where_(&kept, &found, &nan.astype(found.dtype()?)))
     })
+}
+
+/// The eigenvalues of the companion matrix of `p` (at least two
+/// coefficients, the first non-zero): `-p[1:] / p[0]` in the first row,
+/// ones below the diagonal.
+fn companion_eigenvalues(p: &Array) -> Result<Array> {
+    let m = p.shape()?[0];
+    let first = -&(&lax::slice(p, &[1], &[m], None) / &p.index(0));
+    let below = super::eye(m - 1, None, -1, p.dtype()?);
+    let rest = lax::slice(&below, &[1, 0], &[m - 1, m - 1], None);
+    let companion = concatenate(&[first.reshape(&[1, m as i64 - 1]), rest], 0);
+    Ok(crate::linalg::eig(&companion).0)
 }

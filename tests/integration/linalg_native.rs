@@ -267,11 +267,26 @@ fn eig_matches_jax() {
 fn roots_match_jax() {
     for name in ["roots", "roots_complex", "roots_int"] {
         let (inputs, want) = case(FIXTURES, name);
-        let got = jnp::sort_complex(&jnp::roots(&inputs[0]));
+        let got = jnp::sort_complex(&jnp::roots(&inputs[0], true));
         assert_matches(name, &got, &want[0], Computed::Differently);
     }
     // Dropping leading zeros needs the values, which `jit` does not know.
     let p = Array::from_slice(&[1.0f32, 2.0], &[2]);
-    let traced = jit(|p: Array| jnp::roots(&p)).call(p);
+    let traced = jit(|p: Array| jnp::roots(&p, true)).call(p);
     assert!(traced.is_err_and(|e| e.op == "roots"));
+    // Without dropping them, it traces: the two leading zeros of JAX's
+    // fixture become NaN roots, last; the others are the same roots.
+    let (inputs, want) = case(FIXTURES, "roots_unstripped");
+    let got = jit(|p: Array| jnp::roots(&p, false))
+        .call(inputs[0].clone())
+        .unwrap();
+    let values = got.to_vec::<rjax::Complex<f32>>().unwrap();
+    assert!(
+        values[values.len() - 2..]
+            .iter()
+            .all(|z| z.re.is_nan() && z.im.is_nan())
+    );
+    let n = values.len() - 2;
+    let finite = jnp::sort_complex(&lax::slice(&got, &[0], &[n], None));
+    assert_matches("roots_unstripped", &finite, &want[0], Computed::Differently);
 }
