@@ -1,7 +1,7 @@
 //! Autodiff: the seed's numbers, composition with jit, and per-primitive
 //! property tests (jvp against finite differences, vjp against jvp).
 
-use crate::common::{array, assert_close, dot, f64s, values};
+use crate::common::{array, assert_close, central_difference, dot, f64s, values};
 use rjax::indexing::{IndexMode, step};
 use rjax::lax::linalg::SolveOptions;
 use rjax::numpy as jnp;
@@ -647,13 +647,7 @@ fn jvp_matches_finite_differences_and_vjp_matches_jvp() {
         } else {
             (1e-6, 1e-6)
         };
-        let shift =
-            |s: f64| -> Vec<Array> { x.iter().zip(&v).map(|(a, d)| a + &(d * s)).collect() };
-        let fd: Vec<f64> = f64s(&f(&shift(eps)))
-            .iter()
-            .zip(f64s(&f(&shift(-eps))))
-            .map(|(p, m)| (p - m) / (2.0 * eps))
-            .collect();
+        let fd = central_difference(f, &x, &v, eps);
         assert_close(
             &f64s(&dy),
             &fd,

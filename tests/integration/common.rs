@@ -71,6 +71,22 @@ pub fn values(n: usize, lo: f64, hi: f64, seed: u64) -> Vec<f64> {
         .collect()
 }
 
+/// The central finite difference of `f` at `x` along `v` with step `eps`,
+/// flattened to f64.
+pub fn central_difference(
+    f: impl Fn(&[Array]) -> Array,
+    x: &[Array],
+    v: &[Array],
+    eps: f64,
+) -> Vec<f64> {
+    let shift = |s: f64| -> Vec<Array> { x.iter().zip(v).map(|(a, d)| a + &(d * s)).collect() };
+    f64s(&f(&shift(eps)))
+        .iter()
+        .zip(f64s(&f(&shift(-eps))))
+        .map(|(p, m)| (p - m) / (2.0 * eps))
+        .collect()
+}
+
 /// The inner product of two lists of arrays, as f64.
 pub fn dot(a: &[Array], b: &[Array]) -> f64 {
     a.iter()

@@ -4,7 +4,7 @@
 //! finite differences, vjp against jvp, vmap against a loop); printing,
 //! element access and the typed refusals.
 
-use crate::common::{array, assert_close, dot, f64s, values};
+use crate::common::{array, assert_close, central_difference, dot, f64s, values};
 use crate::fixtures::{Case, check_case};
 use rjax::lax::{self, FftType};
 use rjax::numpy::{self as jnp, fft::Norm};
@@ -432,13 +432,7 @@ fn complex_primitives_differentiate_batch_and_jit() {
         let (_, dy) = jvp(|xs: Vec<Array>| f(&xs), x.clone(), v.clone())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let eps = 1e-6;
-        let shift =
-            |s: f64| -> Vec<Array> { x.iter().zip(&v).map(|(a, d)| a + &(d * s)).collect() };
-        let fd: Vec<f64> = f64s(&f(&shift(eps)))
-            .iter()
-            .zip(f64s(&f(&shift(-eps))))
-            .map(|(p, m)| (p - m) / (2.0 * eps))
-            .collect();
+        let fd = central_difference(f, &x, &v, eps);
         assert_close(
             &f64s(&dy),
             &fd,
