@@ -139,7 +139,11 @@ impl Platform {
         } else {
             cpu_options
         };
+        let retain = retain_host_buffers(env("RJAX_HOST_MALLOC").as_deref())?;
         let (path, sha256) = plugin_source(cuda)?;
+        if retain && !cuda && !malloc_tuned_by_user() {
+            rjax_pjrt::retain_host_buffers();
+        }
         crate::dump::before_plugin_load()?;
         quiet_plugin_logs();
         let disk_cache = DiskCache::from_env(&match sha256 {
@@ -429,6 +433,25 @@ fn asynchronous(value: Option<&str>) -> Result<bool> {
         Some("1") => Ok(true),
         Some(text) => Err(bad_env("RJAX_ASYNC", text, "0 or 1")),
     }
+}
+
+/// `RJAX_HOST_MALLOC`: `retain` (the default) keeps the CPU plugin's
+/// large buffers in the heap for reuse (`rjax_pjrt::retain_host_buffers`);
+/// `system` leaves the allocator as the process configured it.
+fn retain_host_buffers(value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("retain") => Ok(true),
+        Some("system") => Ok(false),
+        Some(text) => Err(bad_env("RJAX_HOST_MALLOC", text, "retain or system")),
+    }
+}
+
+/// Whether the process tuned glibc's allocator itself, which then wins.
+fn malloc_tuned_by_user() -> bool {
+    std::env::vars_os().any(|(name, _)| {
+        let name = name.to_string_lossy();
+        name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
+    })
 }
 
 /// `RJAX_PLATFORM`: `cpu` (the default) or `cuda`.

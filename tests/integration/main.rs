@@ -14,6 +14,7 @@ mod complex;
 mod control;
 mod errors;
 mod fixtures;
+mod host_memory;
 mod jit;
 mod linalg_native;
 mod nan;

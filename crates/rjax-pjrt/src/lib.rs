@@ -26,6 +26,7 @@ mod discover;
 mod error;
 mod executable;
 mod ffi;
+mod host_memory;
 mod options;
 mod plugin;
 // `sys` is bindgen's output (tools/gen-pjrt-bindings.sh), kept as
@@ -49,5 +50,6 @@ pub use executable::Executable;
 pub use ffi::{
     Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch, LINALG_TARGET, LinalgDispatch,
 };
+pub use host_memory::{MMAP_THRESHOLD, TOP_PAD, TRIM_THRESHOLD, retain_host_buffers};
 pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;
