@@ -450,7 +450,7 @@ fn retain_host_buffers(value: Option<&str>) -> Result<bool> {
 fn malloc_tuned_by_user() -> bool {
     std::env::vars_os().any(|(name, _)| {
         let name = name.to_string_lossy();
-        name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
+        name == "GLIBC_TUNABLES" || name.starts_with("MALLOC_")
     })
 }
 
