@@ -144,36 +144,83 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
 /// f32, `c128` for f64), as JAX's `jnp.linalg.eig`: each eigenvector has
 /// unit norm and its largest component real, as LAPACK's `geev` gives
 /// them; their order is the solver's. It runs on the host on the CPU
-/// platform (f32 and f64 only) and is not differentiable.
+/// platform (f32 and f64 only). As in JAX, only [`eigvals`] is
+/// differentiable: a derivative of `eig` is a typed error.
 #[track_caller]
 pub fn eig(a: &Array) -> (Array, Array) {
     let location = location::current();
-    let found = a.aval().and_then(|aval| {
-        let r = aval.shape.len();
-        if r < 2 || aval.shape[r - 1] != aval.shape[r - 2] {
-            return Err(Error::new(ErrorKind::Shape, "eig", "needs square matrices")
-                .with_operands(vec![aval]));
-        }
-        if !matches!(aval.dtype, DType::F32 | DType::F64) {
-            return Err(
-                Error::new(ErrorKind::DType, "eig", "takes f32 or f64 matrices")
-                    .with_operands(vec![aval]),
-            );
-        }
-        match native::try_factor(Factorization::Eig, a).as_deref() {
-            Some([w, v]) => Ok((w.clone(), v.clone())),
-            _ => Err(Error::new(
-                ErrorKind::Runtime,
+    let rule = custom_jvp(
+        |a: Array| host_eig(&a),
+        |_: Array, _: Array| {
+            let e = Array::from_error(Error::new(
+                ErrorKind::Param,
                 "eig",
-                "the general eigendecomposition runs on the host, on the CPU platform only",
-            )
-            .with_operands(vec![aval])),
-        }
-    });
-    match found {
+                "the derivatives of eigenvectors are not implemented; differentiate `eigvals` for those of the eigenvalues (as in JAX)",
+            ));
+            ((e.clone(), e.clone()), (e.clone(), e))
+        },
+    );
+    match host_eig_operand("eig", a).and_then(|()| rule.call(a.clone())) {
         Ok((w, v)) => (w.located(location), v.located(location)),
         Err(e) => {
             let e = Array::from_error(e.at(location));
+            (e.clone(), e)
+        }
+    }
+}
+
+/// The eigenvalues of general square matrices (the `w` of [`eig`]),
+/// differentiable as in JAX: `dw = diag(V⁻¹ da V)`.
+#[track_caller]
+pub fn eigvals(a: &Array) -> Array {
+    let location = location::current();
+    let rule = custom_jvp(
+        |a: Array| host_eig(&a).0,
+        |a: Array, da: Array| {
+            let (w, v) = host_eig(&a);
+            let da = match v.dtype() {
+                Ok(complex) => da.astype(complex),
+                Err(e) => Array::from_error(e),
+            };
+            let vinv_da = jnp::linalg::solve(&v, &da);
+            let dw = jnp::sum(&(vinv_da * jnp::swapaxes(&v, -1, -2)), -1, false);
+            (w, dw)
+        },
+    );
+    match host_eig_operand("eigvals", a).and_then(|()| rule.call(a.clone())) {
+        Ok(w) => w.located(location),
+        Err(e) => Array::from_error(e.at(location)),
+    }
+}
+
+/// Whether `a` is what the host eigensolver takes: square f32 or f64
+/// matrices, on a platform that runs it.
+fn host_eig_operand(op: &str, a: &Array) -> Result<()> {
+    let aval = a.aval()?;
+    let r = aval.shape.len();
+    let refuse =
+        |kind, message: &str| Err(Error::new(kind, op, message).with_operands(vec![aval.clone()]));
+    if r < 2 || aval.shape[r - 1] != aval.shape[r - 2] {
+        return refuse(ErrorKind::Shape, "needs square matrices");
+    }
+    if !matches!(aval.dtype, DType::F32 | DType::F64) {
+        return refuse(ErrorKind::DType, "takes f32 or f64 matrices");
+    }
+    if !native::enabled(aval.dtype) {
+        return refuse(
+            ErrorKind::Runtime,
+            "the general eigendecomposition runs on the host, on the CPU platform only",
+        );
+    }
+    Ok(())
+}
+
+/// The host custom call's eigenvalues and eigenvectors of `a`.
+fn host_eig(a: &Array) -> (Array, Array) {
+    match native::try_factor(Factorization::Eig, a).as_deref() {
+        Some([w, v]) => (w.clone(), v.clone()),
+        _ => {
+            let e = Array::from_error(Error::new(ErrorKind::Runtime, "eig", "no host eig"));
             (e.clone(), e)
         }
     }

@@ -71,7 +71,8 @@ pub fn eigh(a: &Array) -> (Array, Array) {
 
 /// The eigenvalues and right eigenvectors `(w, V)` of each general square
 /// matrix, complex (JAX's `jnp.linalg.eig`; see
-/// [`crate::linalg::eig`]). CPU only; not differentiable.
+/// [`crate::linalg::eig`]). CPU only; not differentiable (as in JAX; see
+/// [`eigvals`]).
 ///
 /// ```
 /// use rjax::{Array, numpy as jnp};
@@ -86,10 +87,21 @@ pub fn eig(a: &Array) -> (Array, Array) {
     crate::linalg::eig(a)
 }
 
-/// The eigenvalues of each general square matrix, complex.
+/// The eigenvalues of each general square matrix, complex; differentiable
+/// as in JAX (`dw = diag(V⁻¹ da V)`, `V` the eigenvectors).
+///
+/// ```
+/// use rjax::{Array, grad, numpy as jnp};
+/// // The eigenvalues sum to the trace, whose gradient is the identity.
+/// let a = Array::from_slice(&[2.0f32, 1.0, -1.0, 3.0], &[2, 2]);
+/// let g = grad(|a: Array| jnp::linalg::eigvals(&a).real().sum())(a).unwrap();
+/// let g = g.to_vec::<f32>().unwrap();
+/// let want = [1.0f32, 0.0, 0.0, 1.0];
+/// assert!(g.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-5), "{g:?}");
+/// ```
 #[track_caller]
 pub fn eigvals(a: &Array) -> Array {
-    crate::linalg::eig(a).0
+    crate::linalg::eigvals(a)
 }
 
 /// The eigenvalues of each symmetric matrix, ascending.

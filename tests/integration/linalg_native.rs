@@ -263,6 +263,62 @@ fn eig_matches_jax() {
     assert!(e.shape().is_err());
 }
 
+/// The eigenvalues' derivatives through symmetric functions of them,
+/// which the solver's order cannot change: `Σλ³ = tr(a³)` against a
+/// central difference, and `Πλ = det a`, whose gradient is `det(a) a⁻ᵀ`;
+/// eager, under `jit`, and batched.
+#[test]
+fn eigenvalues_are_differentiable() {
+    let a = Array::from_slice(&values(16, -1.0, 1.0, 5), &[4, 4]).astype(DType::F64);
+    let da = Array::from_slice(&values(16, -1.0, 1.0, 9), &[4, 4]).astype(DType::F64);
+    let cubes = |a: &Array| {
+        let w = linalg::eigvals(a);
+        jnp::sum(&(&w * &w * &w).real(), (), false)
+    };
+    let (_, tangent) = rjax::jvp(|a: Array| cubes(&a), a.clone(), da.clone()).unwrap();
+    let want = crate::common::central_difference(|x| cubes(&x[0]), &[a.clone()], &[da], 1e-5);
+    assert_close(&f64s(&tangent), &want, 1e-6, "jvp of Σλ³");
+
+    let product = |a: Array| jnp::prod(&linalg::eigvals(&a), (), false).real();
+    let want = &jnp::linalg::det(&a) * &jnp::linalg::inv(&a).t();
+    let eager = grad(product)(a.clone()).unwrap();
+    let jitted = jit(|a: Array| grad(product)(a)).call(a.clone()).unwrap();
+    assert_close(&f64s(&eager), &f64s(&want), 1e-9, "grad of Πλ");
+    assert_close(&f64s(&jitted), &f64s(&want), 1e-9, "grad of Πλ (jit)");
+
+    let stack = jnp::stack(&[a.clone(), &a * 2.0], 0);
+    let batched = grad(|s: Array| jnp::sum(&linalg::eigvals(&s).real(), (), false))(stack).unwrap();
+    let identity: Vec<f64> = (0..32)
+        .map(|i| f64::from(u8::from(i % 16 % 5 == 0)))
+        .collect();
+    assert_close(&f64s(&batched), &identity, 1e-9, "grad of Σλ, batched");
+
+    // The eigenvectors are not differentiable, as in JAX.
+    let e = grad(|a: Array| linalg::eig(&a).1.real().sum())(a).unwrap_err();
+    assert!(e.to_string().contains("differentiate `eigvals`"), "{e}");
+}
+
+/// Complex systems solve (the LU and triangular solves take complex
+/// matrices): `a x = b` holds, eager and under `jit`.
+#[test]
+fn complex_systems_solve() {
+    let part = |seed| Array::from_slice(&values(9, -1.0, 1.0, seed), &[3, 3]).astype(DType::F64);
+    let a = lax::complex(&part(2), &part(4));
+    let b = lax::complex(&part(6), &part(8));
+    let eager = jnp::linalg::solve(&a, &b);
+    let jitted = jit(|(a, b): (Array, Array)| jnp::linalg::solve(&a, &b))
+        .call((a.clone(), b.clone()))
+        .unwrap();
+    for (mode, x) in [("eager", eager), ("jit", jitted)] {
+        let residual = jnp::matmul(&a, &x) - &b;
+        let worst = jnp::max(&jnp::abs(&residual), (), false).astype(DType::F64);
+        assert!(
+            worst.item::<f64>().unwrap() < 1e-12,
+            "{mode}: residual {worst}"
+        );
+    }
+}
+
 #[test]
 fn roots_match_jax() {
     for name in ["roots", "roots_complex", "roots_int"] {

@@ -65,6 +65,18 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Real or complex floating point.
+    pub(super) fn inexact(&self, x: &AVal) -> Result<()> {
+        if x.dtype.is_float() || x.dtype.is_complex() {
+            Ok(())
+        } else {
+            Err(self.err(
+                ErrorKind::DType,
+                format!("needs floats or complex numbers, got {}", x.dtype.name()),
+            ))
+        }
+    }
+
     /// Values with an order: anything but complex numbers.
     pub(super) fn ordered(&self, x: &AVal) -> Result<()> {
         if x.dtype.is_complex() {

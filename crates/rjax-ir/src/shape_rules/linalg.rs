@@ -36,7 +36,7 @@ pub(super) fn cholesky(check: &Checker) -> Result<AVal> {
 pub(super) fn triangular_solve(check: &Checker, left_side: bool) -> Result<AVal> {
     let [a, b] = check.arity::<2>()?;
     check.same_dtype(&[a, b])?;
-    check.float(a)?;
+    check.inexact(a)?;
     let m = check.square_matrices(a)?;
     let r = a.rank();
     let solved = if left_side { r - 2 } else { r - 1 };
