@@ -299,7 +299,8 @@ fn eigenvalues_are_differentiable() {
 }
 
 /// Complex systems solve (the LU and triangular solves take complex
-/// matrices): `a x = b` holds, eager and under `jit`.
+/// matrices): `a x = b` holds, eager and under `jit`; `inv` and `det`
+/// agree with it.
 #[test]
 fn complex_systems_solve() {
     let part = |seed| Array::from_slice(&values(9, -1.0, 1.0, seed), &[3, 3]).astype(DType::F64);
@@ -317,6 +318,22 @@ fn complex_systems_solve() {
             "{mode}: residual {worst}"
         );
     }
+    let identity = jnp::matmul(&jnp::linalg::inv(&a), &a) - jnp::eye(3, None, 0, DType::C128);
+    let worst = jnp::max(&jnp::abs(&identity), (), false)
+        .item::<f64>()
+        .unwrap();
+    assert!(worst < 1e-12, "inv(a) a - I: {worst}");
+    // det [[A, -B], [B, A]] = |det(A + iB)|².
+    let det = jnp::linalg::det(&a).item::<Complex<f64>>().unwrap();
+    let (re, im) = (part(2), part(4));
+    let top = jnp::concatenate(&[re.clone(), -&im], 1);
+    let bottom = jnp::concatenate(&[im, re], 1);
+    let block = jnp::linalg::det(&jnp::concatenate(&[top, bottom], 0));
+    let block = block.item::<f64>().unwrap();
+    assert!(
+        (block - det.norm_sqr()).abs() < 1e-10 * block.abs(),
+        "{det} vs {block}"
+    );
 }
 
 #[test]
