@@ -26,8 +26,10 @@ mod discover;
 mod error;
 mod executable;
 mod ffi;
+mod op_sharding;
 mod options;
 mod plugin;
+mod shardings;
 // `sys` is bindgen's output (tools/gen-pjrt-bindings.sh), kept as
 // generated: its only `unsafe` blocks are bindgen's zero-filling `Default`
 // impls, sound because every field of those `repr(C)` structs (integers, raw
@@ -49,5 +51,6 @@ pub use executable::Executable;
 pub use ffi::{
     Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch, LINALG_TARGET, LinalgDispatch,
 };
+pub use op_sharding::{OpSharding, OpShardingType};
 pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;
