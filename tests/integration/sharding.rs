@@ -516,6 +516,14 @@ fn unannotated_results_follow_the_partitioner() {
     follows_the_partitioner(|x| x.t(), &g, &sharding(&grid, P!["model", "data"]));
     follows_the_partitioner(|x| x.reshape(&[32]), &g, &sharding(&grid, P!["data"]));
     follows_the_partitioner(|x| jnp::sum(x, 1, false), &g, &sharding(&grid, P!["data"]));
+    // Axes combined on one dimension keep their order (JAX: P('b', ('c',
+    // 'a')), P('b',), P(('c', 'a'),)).
+    let cube = mesh(&[2, 2, 2], &["a", "b", "c"]);
+    let c = device_put(&random(&[8, 4], 45), &sharding(&cube, P![("c", "a"), "b"]));
+    follows_the_partitioner(|x| x.t(), &c, &sharding(&cube, P!["b", ("c", "a")]));
+    follows_the_partitioner(|x| jnp::sum(x, 0, false), &c, &sharding(&cube, P!["b"]));
+    let both = sharding(&cube, P![("c", "a")]);
+    follows_the_partitioner(|x| jnp::sum(x, 1, false), &c, &both);
     // Blocks no spec over the grid describes (an 8-way split reshaped to
     // 2x4 splits axis `data` across both dimensions) come back replicated
     // (JAX, whose partitioner is Shardy: P()).
