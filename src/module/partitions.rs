@@ -339,6 +339,47 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_compiled_programs_report() {
+        // The bytes XLA serializes for each sharding's text.
+        let proto = |hex: &str| {
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            OpSharding::decode(&bytes).unwrap()
+        };
+        for (hex, text, rank, n) in [
+            ("", "{replicated}", 2, 8),
+            ("0801220103", "{maximal device=3}", 1, 8),
+            (
+                "08031a0304010230014a0108520100",
+                "{devices=[4,1,2]<=[8] last_tile_dim_replicate}",
+                2,
+                8,
+            ),
+            (
+                "08031a0202044a02040252020100",
+                "{devices=[2,4]<=[4,2]T(1,0)}",
+                2,
+                8,
+            ),
+            ("08031a020202220400020103", "{devices=[2,2]0,2,1,3}", 2, 4),
+        ] {
+            assert_eq!(
+                HloSharding::from_proto(&proto(hex), rank, n),
+                HloSharding::parse(text, rank, n),
+                "{text}"
+            );
+        }
+        // Manual subgroups, and tiles that do not fit, are not read.
+        let manual = proto("08031a030201044201044a0108520100");
+        assert!(HloSharding::from_proto(&manual, 2, 8).is_err());
+        let tiled = proto("08031a020202220400020103");
+        assert!(HloSharding::from_proto(&tiled, 1, 4).is_err());
+        assert!(HloSharding::from_proto(&tiled, 2, 8).is_err());
+    }
+
+    #[test]
     fn reads_main_signatures() {
         let text = "module @m attributes {mhlo.num_partitions = 2 : i32} {\n  func.func public @main(%arg0: tensor<4x2xf32> {mhlo.layout_mode = \"default\", mhlo.sharding = \"{devices=[2,1]<=[2]}\"}, %arg1: tensor<2xf32>) -> (tensor<4x2xf32> {jax.result_info = \"result\", mhlo.sharding = \"{replicated}\"}) {\n    return %arg0 : tensor<4x2xf32>\n  }\n}";
         let (params, results, dims) = main_shardings(text).unwrap();
