@@ -395,7 +395,7 @@ pub(crate) fn matching_sharding(
     let spec = dims
         .into_iter()
         .map(|mut axes| {
-            axes.sort_by(|x, y| y.0.cmp(&x.0));
+            axes.sort_by_key(|&(step, _)| std::cmp::Reverse(step));
             DimSpec(
                 axes.iter()
                     .map(|&(_, a)| mesh.axis_names[a].clone())
