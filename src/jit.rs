@@ -197,8 +197,24 @@ impl<F: Fn(I) -> R, I: Tree, R: TreeOutput> Jit<F, I, R> {
         self
     }
 
-    /// Lay the results out as `spec` says (a prefix of the results' tree);
-    /// results left `None` are replicated on every device of the mesh.
+    /// Lay the results out as `spec` says (a prefix of the results' tree).
+    /// Results left `None` are laid out as XLA's SPMD partitioner chooses,
+    /// as in JAX: an elementwise function of a batch-split array stays
+    /// split, a full reduction is replicated. [`Array::sharding`] reports
+    /// the choice, named over the program's mesh (the sharding of an
+    /// argument laid out the same where there is one).
+    ///
+    /// ```
+    /// use rjax::{device_put, jit, numpy as jnp, Array, Mesh, NamedSharding, P};
+    /// let mesh = Mesh::new(&[8], &["data"]).unwrap();
+    /// let rows = NamedSharding::new(&mesh, P!["data", None]).unwrap();
+    /// let x = device_put(&jnp::ones(&[16, 4], rjax::DType::F32), &rows);
+    /// let y = jit(|x: Array| x.tanh() * 2.0).call(x.clone()).unwrap();
+    /// assert_eq!(y.sharding().unwrap(), rows); // kept split, no gather
+    /// let everywhere = NamedSharding::replicated(&mesh);
+    /// let f = jit(|x: Array| x.tanh() * 2.0).out_shardings(everywhere.clone());
+    /// assert_eq!(f.call(x).unwrap().sharding().unwrap(), everywhere);
+    /// ```
     pub fn out_shardings(mut self, spec: impl Into<Shardings>) -> Self {
         self.out_shardings = spec.into();
         self

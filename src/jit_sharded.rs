@@ -3,11 +3,19 @@
 //! splits it over the mesh's devices and inserts the collectives. Each
 //! call runs one partition per device on the arguments' pieces, and the
 //! results come back as sharded arrays that stay on their devices.
+//!
+//! Results without a given sharding are left to the partitioner, as in
+//! JAX: their layouts are read back from the compiled program and named
+//! over the mesh ([`matching_sharding`]). A layout no sharding of the mesh
+//! describes (rare: a maximal sharding, or tiles cut across the mesh's
+//! axes) is not kept: the program is compiled again with that result
+//! replicated.
 
 use crate::Array;
+use crate::module::partitions::HloSharding;
 use crate::runtime::{DeviceArray, Layouts, Placement, ShardedArray, devices_runtime};
 use crate::sharded::{as_sharded, constraint_meshes, put};
-use crate::sharding::{Mesh, NamedSharding, block_shape};
+use crate::sharding::{Mesh, NamedSharding, block_shape, matching_sharding};
 use rjax_ir::{AVal, Error, ErrorKind, Jaxpr, MeshSharding, Result, Value};
 use rjax_pjrt::{Buffer, Executable};
 use std::sync::Arc;
@@ -15,15 +23,21 @@ use std::sync::Arc;
 /// Where a partitioned program runs and how its inputs (constants first)
 /// and results are laid out.
 pub(crate) struct Plan {
+    mesh: Mesh,
     devices: Vec<usize>,
     ins: Vec<(NamedSharding, MeshSharding)>,
-    outs: Vec<(NamedSharding, MeshSharding)>,
+    /// The results' given shardings; `None`: the partitioner chooses.
+    outs: Vec<Option<Laid>>,
     out_avals: Vec<AVal>,
 }
 
+/// A sharding and its layout.
+type Laid = (NamedSharding, MeshSharding);
+
 /// The plan of `jaxpr` (its first `consts` inputs are captured constants)
-/// for arguments and results with the given shardings (`None`:
-/// replicated); `None` when neither they nor a constraint inside the
+/// for arguments and results with the given shardings (`None`: an
+/// argument is replicated, a result laid out as the partitioner chooses);
+/// `None` when neither they nor a constraint inside the
 /// program name a mesh, so the program runs on one device.
 pub(crate) fn plan(
     jaxpr: &Jaxpr,
@@ -55,38 +69,74 @@ pub(crate) fn plan(
         ));
     }
     let replicated = NamedSharding::replicated(&mesh);
-    let lay = |shardings: Vec<Option<NamedSharding>>, avals: Vec<AVal>| {
-        shardings
-            .into_iter()
-            .zip(avals)
-            .map(|(s, a)| {
-                let s = s.unwrap_or_else(|| replicated.clone());
-                let layout = s.layout(&a, "jit")?;
-                Ok((s, layout))
-            })
-            .collect::<Result<Vec<_>>>()
-    };
-    let in_shardings = std::iter::repeat_n(None, consts)
+    let in_shardings: Vec<Option<NamedSharding>> = std::iter::repeat_n(None, consts)
         .chain(args.iter().cloned())
         .collect();
-    let in_avals = jaxpr.invars.iter().map(|v| v.aval.clone()).collect();
+    let ins = in_shardings
+        .into_iter()
+        .zip(&jaxpr.invars)
+        .map(|(s, v)| lay(s.unwrap_or_else(|| replicated.clone()), &v.aval))
+        .collect::<Result<_>>()?;
     let out_avals = jaxpr.out_avals();
+    let outs = outs
+        .iter()
+        .zip(&out_avals)
+        .map(|(s, a)| s.clone().map(|s| lay(s, a)).transpose())
+        .collect::<Result<_>>()?;
     Ok(Some(Plan {
         devices: mesh.devices().to_vec(),
-        ins: lay(in_shardings, in_avals)?,
-        outs: lay(outs.to_vec(), out_avals.clone())?,
+        mesh,
+        ins,
+        outs,
         out_avals,
     }))
 }
 
+/// `s` with its layout for an array of type `aval`, checked.
+fn lay(s: NamedSharding, aval: &AVal) -> Result<Laid> {
+    let layout = s.layout(aval, "jit")?;
+    Ok((s, layout))
+}
+
 impl Plan {
     fn layouts(&self) -> Layouts {
-        let some =
-            |v: &[(NamedSharding, MeshSharding)]| v.iter().map(|(_, l)| Some(l.clone())).collect();
         Layouts {
-            args: some(&self.ins),
-            outs: some(&self.outs),
+            args: self.ins.iter().map(|(_, l)| Some(l.clone())).collect(),
+            outs: self
+                .outs
+                .iter()
+                .map(|o| o.as_ref().map(|(_, l)| l.clone()))
+                .collect(),
         }
+    }
+
+    /// Each result's sharding in the compiled `exe`: the given one, else
+    /// the partitioner's choice named over the mesh; `None` where the
+    /// plugin does not report it or no sharding of the mesh describes it.
+    fn chosen_outs(&self, exe: &Executable) -> Result<Vec<Option<Laid>>> {
+        let reported = exe
+            .output_shardings()
+            .map_err(|e| crate::runtime::pjrt_error("jit", e))?
+            .filter(|r| r.len() == self.outs.len());
+        let preferred: Vec<&NamedSharding> = self.ins.iter().map(|(s, _)| s).collect();
+        self.outs
+            .iter()
+            .zip(&self.out_avals)
+            .enumerate()
+            .map(|(i, (given, aval))| {
+                if given.is_some() {
+                    return Ok(given.clone());
+                }
+                let Some(proto) = reported.as_ref().map(|r| &r[i]) else {
+                    return Ok(None);
+                };
+                let chosen = HloSharding::from_proto(proto, aval.rank(), self.devices.len()).ok();
+                chosen
+                    .and_then(|c| matching_sharding(&self.mesh, &c, aval, &preferred))
+                    .map(|s| lay(s, aval))
+                    .transpose()
+            })
+            .collect()
     }
 
     /// The annotated StableHLO text of `jaxpr` under this plan.
@@ -98,6 +148,8 @@ impl Plan {
 /// A compiled partitioned program, its constants on every device.
 pub(crate) struct Partitioned {
     exe: Executable,
+    /// Each result's sharding, as compiled.
+    outs: Vec<Laid>,
     consts: Vec<Arc<ShardedArray>>,
     /// Counts this program among its function's live ones until dropped.
     _live: Arc<()>,
@@ -111,7 +163,23 @@ pub(crate) fn compile(
     live: Arc<()>,
 ) -> Result<Partitioned> {
     let rt = devices_runtime()?;
-    let exe = rt.compile_partitioned(jaxpr, name, &plan.layouts(), &plan.devices)?;
+    let mut layouts = plan.layouts();
+    let exe = rt.compile_partitioned(jaxpr, name, &layouts, &plan.devices)?;
+    let chosen = plan.chosen_outs(&exe)?;
+    let (exe, outs) = if chosen.iter().all(Option::is_some) {
+        (exe, chosen.into_iter().flatten().collect())
+    } else {
+        // Ask for the layouts not named replicated, and compile again.
+        let replicated = NamedSharding::replicated(&plan.mesh);
+        let outs = chosen
+            .into_iter()
+            .zip(&plan.out_avals)
+            .map(|(c, a)| c.map_or_else(|| lay(replicated.clone(), a), Ok))
+            .collect::<Result<Vec<_>>>()?;
+        layouts.outs = outs.iter().map(|(_, l)| Some(l.clone())).collect();
+        let exe = rt.compile_partitioned(jaxpr, name, &layouts, &plan.devices)?;
+        (exe, outs)
+    };
     let consts = consts
         .iter()
         .zip(&plan.ins)
@@ -119,6 +187,7 @@ pub(crate) fn compile(
         .collect::<Result<_>>()?;
     Ok(Partitioned {
         exe,
+        outs,
         consts,
         _live: live,
     })
@@ -154,13 +223,13 @@ pub(crate) fn run(plan: &Plan, program: &Partitioned, args: &[Value]) -> Result<
         .exe
         .execute(&lists)
         .map_err(|e| crate::runtime::pjrt_error("jit", e))?;
-    let blocks: Vec<AVal> = plan
+    let blocks: Vec<AVal> = program
         .outs
         .iter()
         .zip(&plan.out_avals)
         .map(|((_, layout), a)| AVal::new(block_shape(&a.shape, layout), a.dtype))
         .collect();
-    let mut per_output: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); plan.outs.len()];
+    let mut per_output: Vec<Vec<Arc<DeviceArray>>> = vec![Vec::new(); program.outs.len()];
     for device_outs in per_device {
         for ((buffer, list), block) in device_outs.into_iter().zip(&mut per_output).zip(&blocks) {
             list.push(Arc::new(DeviceArray {
@@ -171,7 +240,7 @@ pub(crate) fn run(plan: &Plan, program: &Partitioned, args: &[Value]) -> Result<
     }
     Ok(per_output
         .into_iter()
-        .zip(&plan.outs)
+        .zip(&program.outs)
         .zip(&plan.out_avals)
         .map(|((shards, (s, layout)), aval)| {
             let placement = Placement::Named(s.clone(), layout.clone());

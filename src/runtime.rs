@@ -246,7 +246,9 @@ impl Runtime {
 
     /// Lower and compile a program for XLA's SPMD partitioner: one
     /// partition on each of `devices` (indices among the client's), the
-    /// arguments (constants first) and results laid out as given.
+    /// arguments (constants first) and results laid out as given; results
+    /// without a layout get the one the partitioner chooses (read it back
+    /// with [`Executable::output_shardings`]).
     pub fn compile_partitioned(
         &self,
         jaxpr: &Jaxpr,
@@ -261,6 +263,11 @@ impl Runtime {
             num_partitions: devices.len() as u32,
             use_spmd_partitioning: true,
             device_assignment: Some(devices.iter().map(|&d| all[d].id).collect()),
+            propagate_output_shardings: if layouts.outs.iter().any(Option::is_none) {
+                layouts.outs.iter().map(Option::is_none).collect()
+            } else {
+                Vec::new()
+            },
         };
         self.compile_traced(jaxpr, name, &text, &opts)
     }

@@ -307,7 +307,8 @@ pub enum Shardings {
 }
 
 impl Shardings {
-    /// Unconstrained: the argument's own sharding, or replicated.
+    /// Unconstrained: an argument keeps its own sharding (replicated when
+    /// it has none); a result gets the one XLA's partitioner chooses.
     pub const NONE: Shardings = Shardings::Leaf(None);
 
     /// One spec per child of a tuple, `Vec`, struct or map.

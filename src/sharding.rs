@@ -4,6 +4,7 @@
 //! [`device_put`](crate::device_put) places an array that way, and `jit`
 //! compiles programs over sharded arrays (see [`crate::Jit::in_shardings`]).
 
+use crate::module::partitions::HloSharding;
 use crate::runtime::device_count;
 use rjax_ir::{AVal, Error, ErrorKind, MeshSharding, Result};
 use std::fmt;
@@ -333,6 +334,77 @@ impl fmt::Display for NamedSharding {
             .collect();
         write!(f, "NamedSharding(mesh[{}], {})", axes.join(", "), self.spec)
     }
+}
+
+/// The sharding over `mesh` of an array of type `aval` that partition `p`
+/// (running on `mesh.devices()[p]`) holds as `chosen` says, as JAX names
+/// the layouts XLA's partitioner chose: the first of `preferred` (the
+/// arguments' shardings) that lays the array out the same, else
+/// replicated when every partition holds the whole array, else the spec
+/// with one entry per dimension. `None` when no spec over the mesh's axes
+/// gives those blocks (a maximal sharding, or tiles that cut across the
+/// mesh's axes).
+pub(crate) fn matching_sharding(
+    mesh: &Mesh,
+    chosen: &HloSharding,
+    aval: &AVal,
+    preferred: &[&NamedSharding],
+) -> Option<NamedSharding> {
+    let rank = aval.rank();
+    let same = |s: &NamedSharding| {
+        s.mesh().devices() == mesh.devices()
+            && s.layout(aval, "jit").is_ok_and(|layout| {
+                (0..mesh.size()).all(|p| layout.block_of(p) == chosen.block_of(p, rank))
+            })
+    };
+    if matches!(chosen, HloSharding::Maximal(_)) {
+        return None;
+    }
+    if let Some(s) = preferred.iter().find(|s| same(s)) {
+        return Some((*s).clone());
+    }
+    let replicated = NamedSharding::replicated(mesh);
+    if same(&replicated) {
+        return Some(replicated);
+    }
+    // Stepping one mesh axis from partition 0 moves the block along the
+    // dimension it splits, by the product of the sizes of the axes after
+    // it there: that says which dimension each axis splits, and in which
+    // order. The spec read so is then checked on every partition.
+    let origin = chosen.block_of(0, rank);
+    let mut dims: Vec<Vec<(usize, usize)>> = vec![Vec::new(); rank];
+    for (a, &size) in mesh.shape.iter().enumerate() {
+        if size == 1 {
+            continue;
+        }
+        let stride: usize = mesh.shape[a + 1..].iter().product();
+        let moved: Vec<(usize, usize)> = chosen
+            .block_of(stride, rank)
+            .iter()
+            .zip(&origin)
+            .enumerate()
+            .filter(|(_, (b, o))| b != o)
+            .map(|(d, (&b, &o))| (d, b.wrapping_sub(o)))
+            .collect();
+        match moved.as_slice() {
+            [] => {}
+            &[(d, step)] => dims[d].push((step, a)),
+            _ => return None,
+        }
+    }
+    let spec = dims
+        .into_iter()
+        .map(|mut axes| {
+            axes.sort_by_key(|&(step, _)| std::cmp::Reverse(step));
+            DimSpec(
+                axes.iter()
+                    .map(|&(_, a)| mesh.axis_names[a].clone())
+                    .collect(),
+            )
+        })
+        .collect();
+    let s = NamedSharding::new(mesh, PartitionSpec(spec)).ok()?;
+    same(&s).then_some(s)
 }
 
 /// The shape of one block of an array of `shape` laid out as `layout`.

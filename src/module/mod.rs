@@ -4,7 +4,7 @@
 //! (`mhlo.num_partitions`, with `mhlo.sharding` on `@main`'s parameters and
 //! results, as JAX's `jit` with shardings emits).
 
-mod partitions;
+pub(crate) mod partitions;
 
 use crate::Array;
 use crate::runtime::{DeviceArray, Runtime, device_array, pjrt_error, runtime_for};
@@ -151,6 +151,7 @@ pub fn compile_module_on(text: &str, devices: usize) -> Result<Module> {
             num_partitions: devices as u32,
             use_spmd_partitioning: true,
             device_assignment: Some(all[..devices].iter().map(|d| d.id).collect()),
+            ..CompileOptions::default()
         };
         let shardings = Shardings {
             params,

@@ -11,6 +11,7 @@
 //! `last_tile_dim_replicate`.
 
 use rjax_ir::MeshSharding;
+use rjax_pjrt::{OpSharding, OpShardingType};
 
 /// How an array of a partitioned program is laid out over its partitions.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,27 +55,89 @@ impl HloSharding {
             .strip_prefix("devices=[")
             .ok_or_else(|| bad("only replicated, maximal and tiled shardings are read"))?;
         let (dims, rest) = rest.split_once(']').ok_or_else(|| bad("no ']'"))?;
-        let mut tiles = numbers(dims).ok_or_else(|| bad("bad tile dimensions"))?;
         let (ids, replicate) = match rest.trim_end().strip_suffix("last_tile_dim_replicate") {
             Some(ids) => (ids.trim(), true),
             None => (rest.trim(), false),
         };
-        let total: usize = tiles.iter().product();
         let ids = match ids.strip_prefix("<=[") {
             Some(iota) => iota_ids(iota).ok_or_else(|| bad("a bad iota"))?,
             None => numbers(ids).ok_or_else(|| bad("bad partition ids"))?,
         };
-        if tiles.len() != rank + usize::from(replicate) || total != partitions || ids.len() != total
+        let tiles = numbers(dims).ok_or_else(|| bad("bad tile dimensions"))?;
+        HloSharding::tiled(tiles, &ids, replicate, rank, partitions).map_err(|why| bad(&why))
+    }
+
+    /// The sharding a compiled program reports as an `xla.OpSharding`,
+    /// for an array of rank `rank` over `partitions` partitions.
+    pub(crate) fn from_proto(
+        s: &OpSharding,
+        rank: usize,
+        partitions: usize,
+    ) -> Result<HloSharding, String> {
+        let whole = |v: &[u64]| {
+            v.iter()
+                .map(|&n| usize::try_from(n).ok())
+                .collect::<Option<Vec<_>>>()
+        };
+        match s.kind {
+            OpShardingType::Replicated => Ok(HloSharding::Replicated),
+            OpShardingType::Maximal => match whole(&s.tile_assignment_devices).as_deref() {
+                Some(&[p]) if p < partitions => Ok(HloSharding::Maximal(p)),
+                _ => Err(format!(
+                    "a maximal sharding on {:?}",
+                    s.tile_assignment_devices
+                )),
+            },
+            OpShardingType::Other => {
+                // Trailing tile dimensions that are not blocks: only copies
+                // (`REPLICATED`, 0) are read.
+                let replicate = match s.last_tile_dims.as_slice() {
+                    [] => s.replicate_on_last_tile_dim,
+                    [0] => true,
+                    other => return Err(format!("tile dimensions of kinds {other:?}")),
+                };
+                let tiles = whole(&s.tile_assignment_dimensions).ok_or("bad tile dimensions")?;
+                let ids = if s.tile_assignment_devices.is_empty() {
+                    let dims = whole(&s.iota_reshape_dims).ok_or("a bad iota")?;
+                    let perm = whole(&s.iota_transpose_perm).ok_or("a bad iota")?;
+                    let perm = if perm.is_empty() {
+                        (0..dims.len()).collect()
+                    } else {
+                        perm
+                    };
+                    iota(&dims, &perm).ok_or("a bad iota")?
+                } else {
+                    whole(&s.tile_assignment_devices).ok_or("bad partition ids")?
+                };
+                HloSharding::tiled(tiles, &ids, replicate, rank, partitions)
+            }
+            other => Err(format!("{other:?} shardings are not read")),
+        }
+    }
+
+    /// The tiling of `tiles` (ending with the count of copies when
+    /// `replicate`) whose tile slots hold partitions `ids`, checked.
+    fn tiled(
+        mut tiles: Vec<usize>,
+        ids: &[usize],
+        replicate: bool,
+        rank: usize,
+        partitions: usize,
+    ) -> Result<HloSharding, String> {
+        let total = tiles.iter().try_fold(1usize, |n, &t| n.checked_mul(t));
+        if tiles.len() != rank + usize::from(replicate)
+            || total != Some(partitions)
+            || ids.len() != partitions
         {
-            return Err(bad(&format!(
+            return Err(format!(
                 "its tiles {tiles:?} do not fit an array of rank {rank} over {partitions} partitions"
-            )));
+            ));
         }
         let mut slots = vec![usize::MAX; partitions];
         for (slot, &p) in ids.iter().enumerate() {
             match slots.get_mut(p) {
                 Some(s) if *s == usize::MAX => *s = slot,
-                _ => return Err(bad("its partition ids are not a permutation")),
+                _ => return Err("its partition ids are not a permutation".into()),
             }
         }
         let copies = if replicate { tiles.pop() } else { None };
@@ -87,6 +150,15 @@ impl HloSharding {
         };
         Ok(HloSharding::Tiled { layout, slots })
     }
+
+    /// The index, along each dimension, of the block partition `p` holds
+    /// (all zeros when every partition holds the whole array).
+    pub(crate) fn block_of(&self, p: usize, rank: usize) -> Vec<usize> {
+        match self {
+            HloSharding::Tiled { layout, slots } => layout.block_of(slots[p]),
+            _ => vec![0; rank],
+        }
+    }
 }
 
 /// Comma-separated unsigned integers.
@@ -95,8 +167,7 @@ fn numbers(text: &str) -> Option<Vec<usize>> {
 }
 
 /// The ids of an iota tile assignment, the text after `<=[`:
-/// `N]`, or `d0,d1,...]T(perm)`: `0..N` reshaped to the dims, transposed
-/// by `perm` and flattened.
+/// `N]`, or `d0,d1,...]T(perm)`.
 fn iota_ids(text: &str) -> Option<Vec<usize>> {
     let (dims, rest) = text.split_once(']')?;
     let dims = numbers(dims)?;
@@ -105,12 +176,18 @@ fn iota_ids(text: &str) -> Option<Vec<usize>> {
         None if rest.trim().is_empty() => (0..dims.len()).collect(),
         None => return None,
     };
-    let mut sorted = perm.clone();
+    iota(&dims, &perm)
+}
+
+/// `0..N` reshaped to `dims`, transposed by `perm` and flattened; `None`
+/// unless `perm` permutes the dimensions.
+fn iota(dims: &[usize], perm: &[usize]) -> Option<Vec<usize>> {
+    let mut sorted = perm.to_vec();
     sorted.sort_unstable();
     if sorted != (0..dims.len()).collect::<Vec<_>>() {
         return None;
     }
-    let n: usize = dims.iter().product();
+    let n = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
     let strides: Vec<usize> = (0..dims.len())
         .map(|d| dims[d + 1..].iter().product())
         .collect();
@@ -259,6 +336,47 @@ mod tests {
         ] {
             assert!(HloSharding::parse(bad, 2, 4).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_what_compiled_programs_report() {
+        // The bytes XLA serializes for each sharding's text.
+        let proto = |hex: &str| {
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            OpSharding::decode(&bytes).unwrap()
+        };
+        for (hex, text, rank, n) in [
+            ("", "{replicated}", 2, 8),
+            ("0801220103", "{maximal device=3}", 1, 8),
+            (
+                "08031a0304010230014a0108520100",
+                "{devices=[4,1,2]<=[8] last_tile_dim_replicate}",
+                2,
+                8,
+            ),
+            (
+                "08031a0202044a02040252020100",
+                "{devices=[2,4]<=[4,2]T(1,0)}",
+                2,
+                8,
+            ),
+            ("08031a020202220400020103", "{devices=[2,2]0,2,1,3}", 2, 4),
+        ] {
+            assert_eq!(
+                HloSharding::from_proto(&proto(hex), rank, n),
+                HloSharding::parse(text, rank, n),
+                "{text}"
+            );
+        }
+        // Manual subgroups, and tiles that do not fit, are not read.
+        let manual = proto("08031a030201044201044a0108520100");
+        assert!(HloSharding::from_proto(&manual, 2, 8).is_err());
+        let tiled = proto("08031a020202220400020103");
+        assert!(HloSharding::from_proto(&tiled, 1, 4).is_err());
+        assert!(HloSharding::from_proto(&tiled, 2, 8).is_err());
     }
 
     #[test]

@@ -13,6 +13,9 @@ const CHILD_VAR: &str = "RJAX_COMPILATION_CACHE_TEST_CHILD";
 /// Set in a child: its first program factors matrices on the host (a
 /// custom call to `rjax_linalg`).
 const LINALG_VAR: &str = "RJAX_COMPILATION_CACHE_TEST_LINALG";
+/// Set in a child: its first program is partitioned over 8 devices and
+/// its result's sharding is the partitioner's choice, printed with it.
+const SHARDED_VAR: &str = "RJAX_COMPILATION_CACHE_TEST_SHARDED";
 
 /// In a child (`CHILD_VAR` set to how many extra programs to compile):
 /// run a jitted program and that many distinct ones, then print the
@@ -23,7 +26,15 @@ fn child() -> bool {
     };
     let run = || -> rjax::Result<String> {
         let x = jnp::linspace(-2.0, 2.0, 7);
-        let y = if std::env::var_os(LINALG_VAR).is_some() {
+        let y = if std::env::var_os(SHARDED_VAR).is_some() {
+            let mesh = rjax::Mesh::new(&[8], &["data"])?;
+            let rows = rjax::NamedSharding::new(&mesh, rjax::P!["data", None])?;
+            let x = rjax::device_put(&jnp::linspace(-2.0, 2.0, 16).reshape(&[8, 2]), &rows);
+            let y = jit(|x: Array| x.tanh() * 3.0).call(x)?;
+            let shards = y.addressable_shards()?;
+            println!("sharding: {} {:?}", y.sharding()?, shards[3].index);
+            y
+        } else if std::env::var_os(LINALG_VAR).is_some() {
             let spd = |x: Array| jnp::outer(&x, &x) + jnp::eye(7, None, 0, rjax::DType::F32) * 4.0;
             jit(move |x: Array| jnp::linalg::eigvalsh(&spd(x))).call(x.clone())?
         } else {
@@ -55,6 +66,8 @@ fn child() -> bool {
 struct Child {
     result: String,
     stats: Stats,
+    /// The `sharding: ` line, if any.
+    sharding: String,
 }
 
 /// Run the test `test` as a child with the cache in `dir`, `extra`
@@ -90,8 +103,13 @@ fn run_child(test: &str, dir: &Path, extra: usize, env: &[(&str, &str)]) -> Chil
     } else {
         line("result: ")
     };
+    let sharding = stdout
+        .lines()
+        .find_map(|l| l.find("sharding: ").map(|i| l[i..].to_string()))
+        .unwrap_or_default();
     Child {
         result,
+        sharding,
         stats: Stats {
             hits: n[0],
             misses: n[1],
@@ -169,6 +187,34 @@ fn programs_with_host_linear_algebra_load_from_the_cache() {
     assert_eq!(second.result, first.result);
     assert_eq!(second.stats.hits, first.stats.misses, "{:?}", second.stats);
     assert_eq!(second.stats.misses, 0);
+}
+
+#[test]
+fn partitioned_programs_load_with_their_output_shardings() {
+    if child() {
+        return;
+    }
+    if !crate::common::has_devices(8) {
+        return;
+    }
+    let dir = TempDir::new("sharded");
+    let test = "compilation_cache::partitioned_programs_load_with_their_output_shardings";
+    let env = [(SHARDED_VAR, "1")];
+    let first = run_child(test, &dir.0, 0, &env);
+    assert!(first.result.starts_with("result: "), "{}", first.result);
+    assert!(first.stats.stores > 0, "{:?}", first.stats);
+    let second = run_child(test, &dir.0, 0, &env);
+    assert_eq!(second.result, first.result);
+    assert_eq!(second.stats.hits, first.stats.misses, "{:?}", second.stats);
+    assert_eq!(second.stats.misses, 0);
+    // Loaded from disk, the program reports the sharding the first
+    // process compiled.
+    let line = |c: &Child| c.sharding.clone();
+    assert_eq!(line(&second), line(&first));
+    assert_eq!(
+        line(&first),
+        "sharding: NamedSharding(mesh[data=8], P[\"data\", None]) [3..4, 0..2]"
+    );
 }
 
 #[test]

@@ -473,3 +473,119 @@ fn data_parallel_training_matches_one_device() {
         (p8, p1) = (n8, n1);
     }
 }
+
+/// `f` on `x` under jit without out_shardings: the result's sharding is
+/// `want` (what JAX 0.10.2 reports, `out.sharding.spec`, for the same
+/// program), its shards hold their slices, and it equals `f` unsharded.
+fn follows_the_partitioner(f: fn(&Array) -> Array, x: &Array, want: &NamedSharding) {
+    let y = jit(move |x: Array| f(&x)).call(x.clone()).unwrap();
+    let host = Array::from_slice(&x.to_vec::<f32>().unwrap(), &x.shape().unwrap());
+    let unsharded = f(&host);
+    assert_eq!(y.sharding().unwrap(), *want);
+    check_shards(&y, &unsharded, 1e-6);
+}
+
+#[test]
+fn unannotated_results_follow_the_partitioner() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
+    let flat = mesh(&[8], &["data"]);
+    let rows = sharding(&flat, P!["data", None]);
+    let x = device_put(&random(&[16, 4], 40), &rows);
+    // JAX: P('data', None), P(), P('data',), P(), P(None, 'data').
+    follows_the_partitioner(|x| x.tanh() * 2.0, &x, &rows);
+    follows_the_partitioner(|x| x.sum(), &x, &NamedSharding::replicated(&flat));
+    follows_the_partitioner(|x| jnp::sum(x, 1, false), &x, &sharding(&flat, P!["data"]));
+    follows_the_partitioner(
+        |x| jnp::sum(x, 0, false),
+        &x,
+        &NamedSharding::replicated(&flat),
+    );
+    follows_the_partitioner(|x| x.t(), &x, &sharding(&flat, P![None, "data"]));
+    // A result laid out like an argument keeps the argument's spec (JAX:
+    // P('data',)).
+    let short = sharding(&flat, P!["data"]);
+    follows_the_partitioner(|x| x.tanh() * 2.0, &device_put(&x, &short), &short);
+    // On a 4x2 grid (JAX: P('data', 'model'), P('model', 'data'),
+    // P('data',), P('data',)).
+    let grid = mesh(&[4, 2], &["data", "model"]);
+    let blocks = sharding(&grid, P!["data", "model"]);
+    let g = device_put(&random(&[8, 4], 41), &blocks);
+    follows_the_partitioner(|x| x * 2.0, &g, &blocks);
+    follows_the_partitioner(|x| x.t(), &g, &sharding(&grid, P!["model", "data"]));
+    follows_the_partitioner(|x| x.reshape(&[32]), &g, &sharding(&grid, P!["data"]));
+    follows_the_partitioner(|x| jnp::sum(x, 1, false), &g, &sharding(&grid, P!["data"]));
+    // Axes combined on one dimension keep their order (JAX: P('b', ('c',
+    // 'a')), P('b',), P(('c', 'a'),)).
+    let cube = mesh(&[2, 2, 2], &["a", "b", "c"]);
+    let c = device_put(&random(&[8, 4], 45), &sharding(&cube, P![("c", "a"), "b"]));
+    follows_the_partitioner(|x| x.t(), &c, &sharding(&cube, P!["b", ("c", "a")]));
+    follows_the_partitioner(|x| jnp::sum(x, 0, false), &c, &sharding(&cube, P!["b"]));
+    let both = sharding(&cube, P![("c", "a")]);
+    follows_the_partitioner(|x| jnp::sum(x, 1, false), &c, &both);
+    // Blocks no spec over the grid describes (an 8-way split reshaped to
+    // 2x4 splits axis `data` across both dimensions) come back replicated
+    // (JAX, whose partitioner is Shardy: P()).
+    let split = device_put(&random(&[8], 44), &sharding(&grid, P![("data", "model")]));
+    let everywhere = NamedSharding::replicated(&grid);
+    follows_the_partitioner(|x| x.reshape(&[2, 4]), &split, &everywhere);
+}
+
+#[test]
+fn partitioned_results_feed_the_next_call_and_given_shardings_win() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
+    let m = mesh(&[8], &["data"]);
+    let rows = sharding(&m, P!["data", None]);
+    let x = device_put(&random(&[16, 4], 42), &rows);
+    let f = jit(|x: Array| x.tanh() * 2.0);
+    let y = f.call(x.clone()).unwrap();
+    let z = f.call(y.clone()).unwrap();
+    assert_eq!(z.sharding().unwrap(), rows);
+    assert_eq!(f.cache_size(), 1);
+    let host = Array::from_slice(&x.to_vec::<f32>().unwrap(), &[16, 4]);
+    check_shards(&z, &((host.tanh() * 2.0).tanh() * 2.0), 1e-6);
+    // Given out_shardings still decide.
+    let everywhere = NamedSharding::replicated(&m);
+    let g = jit(|x: Array| x.tanh() * 2.0).out_shardings(everywhere.clone());
+    let r = g.call(x.clone()).unwrap();
+    assert_eq!(r.sharding().unwrap(), everywhere);
+    assert_eq!(
+        r.addressable_shards().unwrap()[3].data.shape().unwrap(),
+        [16, 4]
+    );
+    // One result given, one chosen.
+    let h = jit(|x: Array| (x.tanh(), &x * 3.0)).out_shardings(Shardings::each([
+        everywhere.clone().into(),
+        Shardings::NONE,
+    ]));
+    let (a, b) = h.call(x.clone()).unwrap();
+    assert_eq!(a.sharding().unwrap(), everywhere);
+    assert_eq!(b.sharding().unwrap(), rows);
+    check_shards(&b, &(&host * 3.0), 0.0);
+}
+
+#[test]
+fn data_parallel_mlp_forward_keeps_the_batch_split() {
+    if !crate::common::has_devices(8) {
+        return;
+    }
+    let m = mesh(&[8], &["data"]);
+    let batch = sharding(&m, P!["data", None]);
+    let (w1, b1, w2, b2) = mlp_params();
+    let x = random(&[32, 8], 43);
+    let forward = |(w1, b1, w2, b2, x): (Array, Array, Array, Array, Array)| {
+        jnp::matmul(&(jnp::matmul(&x, &w1) + &b1).tanh(), &w2) + &b2
+    };
+    let want = forward((w1.clone(), b1.clone(), w2.clone(), b2.clone(), x.clone()));
+    // Parameters on the host (replicated), the batch split by rows.
+    let y = jit(forward)
+        .call((w1, b1, w2, b2, device_put(&x, &batch)))
+        .unwrap();
+    // JAX: P('data', None).
+    assert_eq!(y.sharding().unwrap(), batch);
+    assert_eq!(y.addressable_shards().unwrap()[5].index, [20..24, 0..4]);
+    check_shards(&y, &want, 1e-5);
+}

@@ -9,6 +9,7 @@
 #![allow(non_snake_case)]
 
 use crate::plugin::Plugin;
+use crate::shardings::{SHARDINGS_EXTENSION, ShardingsArgs, ShardingsExtension};
 use crate::sys;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -325,8 +326,52 @@ fake!(PJRT_LoadedExecutable_Execute(a: PJRT_LoadedExecutable_Execute_Args) {
     }
 });
 
+/// The fake's output shardings, `{replicated}` (no bytes) and
+/// `{devices=[2]1,0}`, owned by the executable (static here).
+const OUTPUT_SHARDINGS: [&[u8]; 2] = [&[], &[0x08, 3, 0x1a, 1, 2, 0x22, 2, 1, 0]];
+
+unsafe extern "C" fn PJRT_Shardings_PJRT_Executable_OutputShardings(
+    args: *mut ShardingsArgs,
+) -> *mut sys::PJRT_Error {
+    let err = outcome("PJRT_Shardings_PJRT_Executable_OutputShardings");
+    // SAFETY: the binding passes an exclusive args struct that lives across
+    // the call.
+    let a = unsafe { &mut *args };
+    if err.is_null() && with("executable", a.executable.cast::<u8>(), |_| ()).is_some() {
+        SHARDING_LISTS.with(|(data, sizes)| {
+            a.num_outputs = OUTPUT_SHARDINGS.len();
+            a.shardings = if failing("no shardings") {
+                std::ptr::null()
+            } else {
+                data.as_ptr()
+            };
+            a.sharding_sizes = sizes.as_ptr();
+        });
+    }
+    err
+}
+
+thread_local! {
+    /// The arrays `OutputShardings` hands out: pointers and sizes.
+    static SHARDING_LISTS: ([*const std::os::raw::c_char; 2], [usize; 2]) = (
+        OUTPUT_SHARDINGS.map(|s| s.as_ptr().cast()),
+        OUTPUT_SHARDINGS.map(<[u8]>::len),
+    );
+    /// The fake's Shardings extension, at a fixed address for the thread.
+    static EXTENSION: ShardingsExtension = ShardingsExtension {
+        base: sys::PJRT_Extension_Base {
+            struct_size: size_of::<ShardingsExtension>(),
+            type_: SHARDINGS_EXTENSION,
+            next: null_mut(),
+        },
+        _parameter_shardings: None,
+        output_shardings: Some(PJRT_Shardings_PJRT_Executable_OutputShardings),
+    };
+}
+
 /// The fake's function table: everything above, and nothing else (so
-/// `PJRT_Buffer_CopyToDevice`, for one, is absent).
+/// `PJRT_Buffer_CopyToDevice`, for one, is absent), with the Shardings
+/// extension (unless `"no extensions"` was asked for).
 pub(crate) fn table() -> sys::PJRT_Api {
     let mut api = sys::PJRT_Api {
         struct_size: size_of::<sys::PJRT_Api>(),
@@ -358,6 +403,9 @@ pub(crate) fn table() -> sys::PJRT_Api {
     api.PJRT_LoadedExecutable_Execute = Some(PJRT_LoadedExecutable_Execute);
     api.PJRT_Executable_Serialize = Some(PJRT_Executable_Serialize);
     api.PJRT_Executable_DeserializeAndLoad = Some(PJRT_Executable_DeserializeAndLoad);
+    if !failing("no extensions") {
+        api.extension_start = EXTENSION.with(|e| std::ptr::from_ref(&e.base).cast_mut());
+    }
     api
 }
 

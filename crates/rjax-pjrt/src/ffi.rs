@@ -160,7 +160,7 @@ impl Plugin {
     }
 
     /// The first extension of type `type_id`, if the plugin lists one.
-    fn extension_ptr(&self, type_id: u32) -> Option<*const sys::PJRT_Extension_Base> {
+    pub(crate) fn extension_ptr(&self, type_id: u32) -> Option<*const sys::PJRT_Extension_Base> {
         let mut next = self.api.extension_start.cast_const();
         for _ in 0..64 {
             if next.is_null() {
@@ -178,7 +178,7 @@ impl Plugin {
 }
 
 fn extension_name(type_id: u32) -> &'static str {
-    const NAMES: [&str; 16] = [
+    const NAMES: [&str; 20] = [
         "Gpu_Custom_Call",
         "Profiler",
         "Custom_Partitioner",
@@ -195,6 +195,10 @@ fn extension_name(type_id: u32) -> &'static str {
         "ExecutableMetadata",
         "Callback",
         "HostAllocator",
+        "TpuTopology",
+        "TpuExecutable",
+        "Megascale",
+        "Shardings",
     ];
     NAMES.get(type_id as usize).copied().unwrap_or("unknown")
 }

@@ -27,8 +27,10 @@ mod error;
 mod executable;
 mod ffi;
 mod host_memory;
+mod op_sharding;
 mod options;
 mod plugin;
+mod shardings;
 // `sys` is bindgen's output (tools/gen-pjrt-bindings.sh), kept as
 // generated: its only `unsafe` blocks are bindgen's zero-filling `Default`
 // impls, sound because every field of those `repr(C)` structs (integers, raw
@@ -51,5 +53,6 @@ pub use ffi::{
     Extension, FfiArg, FfiResult, HOST_CALLBACK_TARGET, HostDispatch, LINALG_TARGET, LinalgDispatch,
 };
 pub use host_memory::{MMAP_THRESHOLD, TOP_PAD, TRIM_THRESHOLD, retain_host_buffers};
+pub use op_sharding::{OpSharding, OpShardingType};
 pub use options::{ClientOptions, CompileOptions, JAX_DEBUG_OPTIONS};
 pub use plugin::Plugin;

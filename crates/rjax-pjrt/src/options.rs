@@ -23,6 +23,11 @@ pub struct CompileOptions {
     /// The device (global id) of each (replica, partition), replica-major:
     /// entry `r * num_partitions + p`; `None`: the plugin's choice.
     pub device_assignment: Option<Vec<i64>>,
+    /// Let the SPMD partitioner choose the sharding of each output (one
+    /// flag per output, or one for all) instead of replicating an output
+    /// the program does not annotate; the choice is read back with
+    /// [`crate::Executable::output_shardings`]. Empty: never.
+    pub propagate_output_shardings: Vec<bool>,
 }
 
 impl Default for CompileOptions {
@@ -32,6 +37,7 @@ impl Default for CompileOptions {
             num_partitions: 1,
             use_spmd_partitioning: false,
             device_assignment: None,
+            propagate_output_shardings: Vec::new(),
         }
     }
 }
@@ -57,7 +63,8 @@ impl CompileOptions {
     /// `use_spmd_partitioning` (field 6) when set, and, when set,
     /// `device_assignment` (field 9: `replica_count` 1, `computation_count`
     /// 2, and per computation (partition) its replicas' device ids, field
-    /// 3 → 1); then
+    /// 3 → 1), and `allow_spmd_sharding_propagation_to_output` (field 12,
+    /// packed bools) when any flag is given; then
     /// [`JAX_DEBUG_OPTIONS`] as `env_option_overrides` (field 7, a map of
     /// name (1) to `OptionOverrideProto` (2) with `bool_field` 2).
     pub fn to_proto(&self) -> Vec<u8> {
@@ -81,6 +88,14 @@ impl CompileOptions {
                 message_field(&mut assignment, 3, &computation);
             }
             message_field(&mut build, 9, &assignment);
+        }
+        if !self.propagate_output_shardings.is_empty() {
+            let flags: Vec<u8> = self
+                .propagate_output_shardings
+                .iter()
+                .map(|&b| b as u8)
+                .collect();
+            message_field(&mut build, 12, &flags);
         }
         let mut out = Vec::new();
         message_field(&mut out, 3, &build);
@@ -128,6 +143,7 @@ mod tests {
             num_partitions: 1,
             use_spmd_partitioning: false,
             device_assignment: None,
+            propagate_output_shardings: Vec::new(),
         }
         .to_proto();
         let mut want = vec![0x1a, 15, 0x08];
@@ -149,17 +165,20 @@ mod tests {
             num_partitions: 2,
             use_spmd_partitioning: true,
             device_assignment: Some(vec![5, 3]),
+            propagate_output_shardings: vec![true, false],
         }
         .to_proto();
         // build options: device_ordinal, num_replicas 1, num_partitions 2,
         // use_spmd_partitioning, device_assignment { replica_count 1,
-        // computation_count 2, { 5 }, { 3 } }
+        // computation_count 2, { 5 }, { 3 } }, propagation to outputs
+        // [true, false] (field 12, packed)
         let mut build = vec![0x08];
         build.extend([0xff; 9]);
         build.extend([0x01, 0x20, 1, 0x28, 2, 0x30, 1]);
         build.extend([
             0x4a, 12, 0x08, 1, 0x10, 2, 0x1a, 2, 0x08, 5, 0x1a, 2, 0x08, 3,
         ]);
+        build.extend([0x62, 2, 1, 0]);
         assert_eq!(p[..2], [0x1a, build.len() as u8]);
         assert_eq!(p[2..2 + build.len()], build[..]);
     }

@@ -243,3 +243,41 @@ fn tables_rjax_cannot_use_are_refused() {
     t.struct_size = 8;
     assert!(load(&t).contains("8 bytes"));
 }
+
+#[test]
+fn output_shardings_are_copied_before_their_executable_is_freed() {
+    use crate::{OpSharding, OpShardingType};
+    let c = client();
+    let exe = c.compile("module {}", &CompileOptions::default()).unwrap();
+    let got = exe.output_shardings().unwrap().unwrap();
+    assert_eq!(got[0].kind, OpShardingType::Replicated);
+    assert_eq!(
+        (got[1].kind, &got[1].tile_assignment_devices),
+        (OpShardingType::Other, &vec![1, 0])
+    );
+    assert_eq!(
+        got[1],
+        OpSharding::decode(&[0x08, 3, 0x1a, 1, 2, 0x22, 2, 1, 0]).unwrap()
+    );
+    // Null arrays: the plugin does not know the shardings.
+    fail("no shardings");
+    assert_eq!(exe.output_shardings().unwrap(), None);
+    fail("PJRT_Shardings_PJRT_Executable_OutputShardings");
+    let r = exe.output_shardings();
+    assert_eq!(
+        failed(r).0,
+        "PJRT_Shardings_PJRT_Executable_OutputShardings"
+    );
+    drop((exe, c));
+    assert_clean();
+}
+
+#[test]
+fn a_plugin_without_the_shardings_extension_reports_none() {
+    fail("no extensions");
+    let c = client();
+    let exe = c.compile("module {}", &CompileOptions::default()).unwrap();
+    assert_eq!(exe.output_shardings().unwrap(), None);
+    drop((exe, c));
+    assert_clean();
+}
