@@ -179,14 +179,21 @@ fn programs_with_host_linear_algebra_load_from_the_cache() {
     }
     let dir = TempDir::new("linalg");
     let test = "compilation_cache::programs_with_host_linear_algebra_load_from_the_cache";
-    let env = [(LINALG_VAR, "1")];
-    let first = run_child(test, &dir.0, 0, &env);
+    loaded_by_a_second_process(test, &dir, &[(LINALG_VAR, "1")]);
+}
+
+/// Run `test` as a child twice with the cache in `dir`: the first stores
+/// its programs, the second loads every one of them and gets the same
+/// result. Returns both.
+fn loaded_by_a_second_process(test: &str, dir: &TempDir, env: &[(&str, &str)]) -> (Child, Child) {
+    let first = run_child(test, &dir.0, 0, env);
     assert!(first.result.starts_with("result: "), "{}", first.result);
     assert!(first.stats.stores > 0, "{:?}", first.stats);
-    let second = run_child(test, &dir.0, 0, &env);
+    let second = run_child(test, &dir.0, 0, env);
     assert_eq!(second.result, first.result);
     assert_eq!(second.stats.hits, first.stats.misses, "{:?}", second.stats);
     assert_eq!(second.stats.misses, 0);
+    (first, second)
 }
 
 #[test]
@@ -199,14 +206,7 @@ fn partitioned_programs_load_with_their_output_shardings() {
     }
     let dir = TempDir::new("sharded");
     let test = "compilation_cache::partitioned_programs_load_with_their_output_shardings";
-    let env = [(SHARDED_VAR, "1")];
-    let first = run_child(test, &dir.0, 0, &env);
-    assert!(first.result.starts_with("result: "), "{}", first.result);
-    assert!(first.stats.stores > 0, "{:?}", first.stats);
-    let second = run_child(test, &dir.0, 0, &env);
-    assert_eq!(second.result, first.result);
-    assert_eq!(second.stats.hits, first.stats.misses, "{:?}", second.stats);
-    assert_eq!(second.stats.misses, 0);
+    let (first, second) = loaded_by_a_second_process(test, &dir, &[(SHARDED_VAR, "1")]);
     // Loaded from disk, the program reports the sharding the first
     // process compiled.
     let line = |c: &Child| c.sharding.clone();
