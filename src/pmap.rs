@@ -30,8 +30,11 @@ pub struct PmapSpec {
     pub out_axes: AxisSpec,
     pub axis_name: String,
     /// The device (index among the client's devices) of each replica, in
-    /// order; `None`: devices 0, 1, ... Only for a `pmap` that is not
-    /// inside another transformation.
+    /// order; `None`: devices 0, 1, ... Under `jit`, a call that names
+    /// its devices makes the program a partitioned one over them (the
+    /// call is its manual region); nested in another `pmap`, or evaluated
+    /// under `grad` or `vmap` outside `jit`, the call runs on the outer
+    /// program's replicas.
     pub devices: Option<Vec<usize>>,
 }
 
@@ -358,13 +361,6 @@ fn call_traced<I: Tree, R: TreeOutput>(
     spec: &PmapSpec,
     sig: Signature,
 ) -> Result<R::Tree> {
-    if spec.devices.is_some() {
-        return Err(Error::new(
-            ErrorKind::Param,
-            "pmap",
-            "an explicit device list applies only to a pmap outside other transformations",
-        ));
-    }
     let (closed, out_def) = stage(f, &sig.def, &sig.shard_avals, &spec.axis_name, sig.n)?;
     let mut args = closed.consts.clone();
     let mut mapped = vec![false; args.len()];
@@ -380,6 +376,7 @@ fn call_traced<I: Tree, R: TreeOutput>(
         axis_name: spec.axis_name.clone(),
         axis_size: sig.n,
         mapped,
+        devices: spec.devices.clone(),
     });
     let outs = rjax_ir::bind(&call, &args)?;
     let arrays = outs.into_iter().map(Array::from_value).collect();

@@ -138,8 +138,7 @@ fn call<I: Tree, R: TreeOutput>(
         *out_def.borrow_mut() = Some(d);
         Ok(outs)
     };
-    let traced = rjax_ir::is_tracing() || split.iter().any(Array::is_traced);
-    let devices = (!traced).then(|| mesh.devices().to_vec());
+    let devices = Some(mesh.devices().to_vec());
     let stacked = nest(&body, mesh, &mapped, 0, devices)(split)?;
     let out_def: TreeDef = out_def.into_inner().ok_or_else(|| {
         Error::new(

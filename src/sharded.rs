@@ -337,20 +337,30 @@ impl TreePrefix for Shardings {
     }
 }
 
-/// The meshes that the sharding constraints in `jaxpr` (and the programs
-/// inside it) use, as (grid shape, devices).
-pub(crate) fn constraint_meshes(jaxpr: &Jaxpr, out: &mut Vec<MeshSharding>) {
+/// The device lists that `jaxpr` (and the programs inside it) names: those
+/// of its sharding constraints, and those of its `pmap` calls that name
+/// their devices (`shard_map`'s) outside any other call.
+pub(crate) fn named_devices(jaxpr: &Jaxpr, out: &mut Vec<Vec<usize>>) {
+    walk_named_devices(jaxpr, false, out);
+}
+
+fn walk_named_devices(jaxpr: &Jaxpr, in_pmap: bool, out: &mut Vec<Vec<usize>>) {
     for eqn in &jaxpr.eqns {
-        if let Primitive::Custom(c) = &eqn.prim {
-            if let Some(s) = c.0.lowering().and_then(|l| l.sharding) {
-                out.push(s);
+        match &eqn.prim {
+            Primitive::Custom(c) => {
+                if let Some(s) = c.0.lowering().and_then(|l| l.sharding) {
+                    out.push(s.devices);
+                }
+                if let Some(j) = c.0.jaxpr() {
+                    walk_named_devices(j, in_pmap, out);
+                }
             }
-            if let Some(j) = c.0.jaxpr() {
-                constraint_meshes(j, out);
-            }
+            Primitive::Pmap(p) if !in_pmap => out.extend(p.devices.clone()),
+            _ => {}
         }
+        let in_pmap = in_pmap || matches!(eqn.prim, Primitive::Pmap(_));
         for (_, sub) in eqn.prim.sub_jaxprs() {
-            constraint_meshes(sub, out);
+            walk_named_devices(sub, in_pmap, out);
         }
     }
 }

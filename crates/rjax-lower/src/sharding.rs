@@ -68,3 +68,42 @@ pub(crate) fn constraint(e: &mut Emitter, x: &str, a: &AVal, s: &MeshSharding) -
         sharding_attribute(s)
     ))
 }
+
+/// Enter a manual region: `x` (of type `a`) laid out as `s` becomes each
+/// partition's block, of type `block` (the rank of `a`; the partitioner
+/// no longer touches what is computed from it).
+pub(crate) fn to_manual(
+    e: &mut Emitter,
+    x: &str,
+    (a, block): (&AVal, &AVal),
+    s: &MeshSharding,
+) -> String {
+    let t = tensor_type(a);
+    let laid = e.op(format!(
+        "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{}\"}} : ({t}) -> {t}",
+        sharding_attribute(s)
+    ));
+    e.op(format!(
+        "stablehlo.custom_call @SPMDFullToShardShape({laid}) {{mhlo.sharding = \"{{manual}}\"}} : ({t}) -> {}",
+        tensor_type(block)
+    ))
+}
+
+/// Leave a manual region: each partition's block `x` (of type `block`)
+/// is its piece of the value of type `a` laid out as `s`.
+pub(crate) fn from_manual(
+    e: &mut Emitter,
+    x: &str,
+    (block, a): (&AVal, &AVal),
+    s: &MeshSharding,
+) -> String {
+    let b = tensor_type(block);
+    let manual = e.op(format!(
+        "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{{manual}}\"}} : ({b}) -> {b}"
+    ));
+    e.op(format!(
+        "stablehlo.custom_call @SPMDShardToFullShape({manual}) {{mhlo.sharding = \"{}\"}} : ({b}) -> {}",
+        sharding_attribute(s),
+        tensor_type(a)
+    ))
+}
