@@ -50,7 +50,7 @@ pub(crate) fn plan(
             ErrorKind::Param,
             "jit",
             format!(
-                "the shardings of one program must share their devices, but they use {:?} and {d:?}",
+                "the shardings, shard_maps and pmaps of one program must share their devices, but they use {:?} and {d:?}",
                 mesh.devices()
             ),
         ));

@@ -8,10 +8,10 @@
 //! manual region (docs/decisions.md, "shard_map inside a partitioned jit:
 //! manual regions").
 
+use crate::pmap::pmap_naming;
 use crate::sharding::{Mesh, NamedSharding, PartitionSpec};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::{PrefixNode, TreePrefix, prefix_leaves};
-use crate::pmap::pmap_naming;
 use crate::{Array, AxisSpec, PmapSpec, lax};
 use rjax_ir::{AVal, Error, ErrorKind, MeshSharding, Result};
 use std::cell::RefCell;

@@ -355,7 +355,15 @@ fn walk_named_devices(jaxpr: &Jaxpr, in_pmap: bool, out: &mut Vec<Vec<usize>>) {
                     walk_named_devices(j, in_pmap, out);
                 }
             }
-            Primitive::Pmap(p) if !in_pmap => out.extend(p.devices.clone()),
+            Primitive::Pmap(p) if !in_pmap => out.push(match &p.devices {
+                Some(d) => d.clone(),
+                None => {
+                    let grid =
+                        rjax_lower::device_grid(&p.body.0, &[(p.axis_name.clone(), p.axis_size)])
+                            .unwrap_or_default();
+                    (0..grid.iter().map(|(_, n)| n).product()).collect()
+                }
+            }),
             _ => {}
         }
         let in_pmap = in_pmap || matches!(eqn.prim, Primitive::Pmap(_));

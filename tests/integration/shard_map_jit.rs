@@ -160,14 +160,18 @@ fn pmap_in_a_partitioned_jit() {
         .call(x.clone())
         .unwrap();
     assert_close(&f64s(&y), &f64s(&(&x / &x.sum())), 1e-6, "pmap");
+    // Without shardings, the program is partitioned over the pmap's
+    // devices.
+    let y = jit(|x: Array| normalize(x)).call(x.clone()).unwrap();
+    assert_close(&f64s(&y), &f64s(&(&x / &x.sum())), 1e-6, "jit(pmap)");
     // Over 4 of the program's 8 devices: the manual form cannot say it.
     let half = pmap_with(|row: Array| &row * 2.0, PmapSpec::default());
     let err = jit(|x: Array| half(x.reshape(&[4, 6])))
         .in_shardings(sharding(&flat, P!["i"]))
         .call(x)
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Shape);
-    assert_eq!(err.op, "xla_pmap");
+    assert_eq!(err.kind, ErrorKind::Param);
+    assert!(err.message.contains("share their devices"), "{err}");
 }
 
 #[test]
