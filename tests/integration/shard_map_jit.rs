@@ -202,7 +202,7 @@ fn shard_map_on_other_devices_than_the_arguments_is_an_error() {
         .unwrap();
     assert_close(
         &f64s(&y),
-        &vec![f64s(&x.sum())[0]; 8],
+        &[f64s(&x.sum())[0]; 8],
         1e-5,
         "reversed mesh",
     );
