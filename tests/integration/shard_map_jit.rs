@@ -200,12 +200,7 @@ fn shard_map_on_other_devices_than_the_arguments_is_an_error() {
         .in_shardings(sharding(&other, P!["i"]))
         .call(x.clone())
         .unwrap();
-    assert_close(
-        &f64s(&y),
-        &[f64s(&x.sum())[0]; 8],
-        1e-5,
-        "reversed mesh",
-    );
+    assert_close(&f64s(&y), &[f64s(&x.sum())[0]; 8], 1e-5, "reversed mesh");
 }
 
 #[test]

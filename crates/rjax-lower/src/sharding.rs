@@ -1,7 +1,9 @@
 //! The partitioner's annotations, in one place. rjax writes XLA's GSPMD
 //! form: `mhlo.sharding = "{devices=[...]...}"` on the arguments and
-//! results of `@main`, and `stablehlo.custom_call @Sharding` for a
-//! constraint inside the program, compiled with `num_partitions` and
+//! results of `@main`, `stablehlo.custom_call @Sharding` for a
+//! constraint inside the program, and `@SPMDFullToShardShape` /
+//! `@SPMDShardToFullShape` around a manual region (see `manual`),
+//! compiled with `num_partitions` and
 //! `use_spmd_partitioning` (docs/decisions.md, "Sharding: XLA's GSPMD
 //! form"). Switching to Shardy (`sdy.mesh`, `#sdy.sharding`) would change
 //! this module and the compile options only.
