@@ -338,8 +338,9 @@ impl TreePrefix for Shardings {
 }
 
 /// The device lists that `jaxpr` (and the programs inside it) names: those
-/// of its sharding constraints, and those of its `pmap` calls that name
-/// their devices (`shard_map`'s) outside any other call.
+/// of its sharding constraints, and those of its `pmap` calls outside any
+/// other call (the devices a call names, `shard_map`'s mesh's; else
+/// `0..` its grid's size), which run as manual regions of the program.
 pub(crate) fn named_devices(jaxpr: &Jaxpr, out: &mut Vec<Vec<usize>>) {
     walk_named_devices(jaxpr, false, out);
 }

@@ -11,7 +11,8 @@ use crate::SubJaxpr;
 /// `devices` names the devices (indices among the client's) of the grid
 /// the call and the calls nested in it run on, row-major, when the caller
 /// chose them (`shard_map` names its mesh's). A `jit` whose program holds
-/// such a call runs partitioned over them, the call as a manual region
+/// a call (outside any other) runs partitioned over its devices (`0..`
+/// the grid's size when it names none), the call as a manual region
 /// (docs/decisions.md, "shard_map inside a partitioned jit: manual
 /// regions"); `make_jaxpr` does not print them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
