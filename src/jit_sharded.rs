@@ -14,7 +14,7 @@
 use crate::Array;
 use crate::module::partitions::HloSharding;
 use crate::runtime::{DeviceArray, Layouts, Placement, ShardedArray, devices_runtime};
-use crate::sharded::{as_sharded, constraint_meshes, put};
+use crate::sharded::{as_sharded, named_devices, put};
 use crate::sharding::{Mesh, NamedSharding, block_shape, matching_sharding};
 use rjax_ir::{AVal, Error, ErrorKind, Jaxpr, MeshSharding, Result, Value};
 use rjax_pjrt::{Buffer, Executable};
@@ -37,33 +37,34 @@ type Laid = (NamedSharding, MeshSharding);
 /// The plan of `jaxpr` (its first `consts` inputs are captured constants)
 /// for arguments and results with the given shardings (`None`: an
 /// argument is replicated, a result laid out as the partitioner chooses);
-/// `None` when neither they nor a constraint inside the
-/// program name a mesh, so the program runs on one device.
+/// `None` when neither they nor a constraint or `shard_map` inside the
+/// program name devices, so the program runs on one device (or on the
+/// replicas of its `pmap` calls).
 pub(crate) fn plan(
     jaxpr: &Jaxpr,
     consts: usize,
     args: &[Option<NamedSharding>],
     outs: &[Option<NamedSharding>],
 ) -> Result<Option<Plan>> {
-    let mut constraints = Vec::new();
-    constraint_meshes(jaxpr, &mut constraints);
+    let mut named = Vec::new();
+    named_devices(jaxpr, &mut named);
     let given: Vec<&NamedSharding> = args.iter().chain(outs).flatten().collect();
-    let mesh = match (given.first(), constraints.first()) {
+    let mesh = match (given.first(), named.first()) {
         (Some(s), _) => s.mesh().clone(),
-        (None, Some(c)) => Mesh::with_devices(&[c.devices.len()], &["_devices"], &c.devices)?,
+        (None, Some(d)) => Mesh::with_devices(&[d.len()], &["_devices"], d)?,
         (None, None) => return Ok(None),
     };
     let other = given
         .iter()
         .map(|s| s.mesh().devices())
-        .chain(constraints.iter().map(|c| c.devices.as_slice()))
+        .chain(named.iter().map(Vec::as_slice))
         .find(|d| *d != mesh.devices());
     if let Some(d) = other {
         return Err(Error::new(
             ErrorKind::Param,
             "jit",
             format!(
-                "the shardings of one program must share their devices, but they use {:?} and {d:?}",
+                "the shardings, shard_maps and pmaps of one program must share their devices, but they use {:?} and {d:?}",
                 mesh.devices()
             ),
         ));

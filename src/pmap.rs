@@ -133,6 +133,20 @@ pub fn pmap_with<I: Tree, R: TreeOutput>(
     f: impl Fn(I) -> R,
     spec: PmapSpec,
 ) -> impl Fn(I) -> Result<R::Tree> {
+    pmap_naming(f, spec, None)
+}
+
+/// [`pmap_with`] whose call names the devices of its grid (its own axis
+/// and those of the calls nested in it, row-major) wherever it runs: now
+/// on them, and staged under another transformation as a call that names
+/// them, so that a `jit` of it is partitioned over them (`shard_map`'s
+/// outermost level, naming its mesh's devices).
+#[track_caller]
+pub(crate) fn pmap_naming<I: Tree, R: TreeOutput>(
+    f: impl Fn(I) -> R,
+    spec: PmapSpec,
+    named: Option<Vec<usize>>,
+) -> impl Fn(I) -> Result<R::Tree> {
     let location = Location::caller();
     let cache = OnceLru::new(crate::jit::JIT_CACHE_CAPACITY);
     let site = crate::dump::Site {
@@ -141,7 +155,14 @@ pub fn pmap_with<I: Tree, R: TreeOutput>(
         defined_at: Some(location),
         called_at: location,
     };
-    move |x: I| call(&f, &spec, &cache, &x, site).map_err(|e| e.at(location))
+    let eager_spec = match &named {
+        Some(d) => spec.clone().devices(d),
+        None => spec.clone(),
+    };
+    move |x: I| {
+        let staged = (&spec, named.as_deref());
+        call(&f, (staged, &eager_spec), &cache, &x, site).map_err(|e| e.at(location))
+    }
 }
 
 /// What a call maps: the leaves' values, tree structure, mapped axes,
@@ -228,16 +249,20 @@ pub fn pmap_lower<I: Tree, R: TreeOutput>(
     Ok(Lowered::new(text, closed))
 }
 
+/// How a call maps when it is staged (with the devices it names) and
+/// when it runs now.
+type Specs<'a> = ((&'a PmapSpec, Option<&'a [usize]>), &'a PmapSpec);
+
 fn call<I: Tree, R: TreeOutput>(
     f: &impl Fn(I) -> R,
-    spec: &PmapSpec,
+    ((staged, named), spec): Specs<'_>,
     cache: &OnceLru<Key, Arc<Compiled>>,
     x: &I,
     site: crate::dump::Site,
 ) -> Result<R::Tree> {
     let sig = signature(spec, x)?;
     if rjax_ir::is_tracing() || sig.values.iter().any(Value::is_traced) {
-        return call_traced(f, spec, sig);
+        return call_traced(f, staged, named, sig);
     }
     let Signature {
         values,
@@ -356,6 +381,7 @@ fn place_outputs(
 fn call_traced<I: Tree, R: TreeOutput>(
     f: &impl Fn(I) -> R,
     spec: &PmapSpec,
+    named: Option<&[usize]>,
     sig: Signature,
 ) -> Result<R::Tree> {
     if spec.devices.is_some() {
@@ -380,6 +406,7 @@ fn call_traced<I: Tree, R: TreeOutput>(
         axis_name: spec.axis_name.clone(),
         axis_size: sig.n,
         mapped,
+        devices: named.map(<[usize]>::to_vec),
     });
     let outs = rjax_ir::bind(&call, &args)?;
     let arrays = outs.into_iter().map(Array::from_value).collect();

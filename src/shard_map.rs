@@ -2,13 +2,17 @@
 //! block of every argument, with collectives (`lax::psum`, `all_gather`,
 //! `ppermute`, `psum_scatter`, `all_to_all`, `axis_index`) over the mesh's
 //! axis names. It is built on `pmap`: one nested `pmap` per mesh axis, so
-//! it runs on the mesh's devices, differentiates, batches and stages under
-//! `jit` as `pmap` does.
+//! it runs on the mesh's devices, differentiates and batches as `pmap`
+//! does. The outermost call names the mesh's devices, so a `jit` of it is
+//! a program partitioned over them, in which the nested calls are one
+//! manual region (docs/decisions.md, "shard_map inside a partitioned jit:
+//! manual regions").
 
+use crate::pmap::pmap_naming;
 use crate::sharding::{Mesh, NamedSharding, PartitionSpec};
 use crate::tree::{Tree, TreeDef, TreeOutput};
 use crate::vmap::{PrefixNode, TreePrefix, prefix_leaves};
-use crate::{Array, AxisSpec, PmapSpec, lax, pmap_with};
+use crate::{Array, AxisSpec, PmapSpec, lax};
 use rjax_ir::{AVal, Error, ErrorKind, MeshSharding, Result};
 use std::cell::RefCell;
 use std::panic::Location;
@@ -138,8 +142,7 @@ fn call<I: Tree, R: TreeOutput>(
         *out_def.borrow_mut() = Some(d);
         Ok(outs)
     };
-    let traced = rjax_ir::is_tracing() || split.iter().any(Array::is_traced);
-    let devices = (!traced).then(|| mesh.devices().to_vec());
+    let devices = Some(mesh.devices().to_vec());
     let stacked = nest(&body, mesh, &mapped, 0, devices)(split)?;
     let out_def: TreeDef = out_def.into_inner().ok_or_else(|| {
         Error::new(
@@ -174,15 +177,12 @@ fn nest<'a>(
             .iter()
             .map(|m| if m[level] { 0.into() } else { AxisSpec::NONE }),
     );
-    let mut spec = PmapSpec::default()
+    let spec = PmapSpec::default()
         .axis_name(&mesh.axis_names()[level])
         .in_axes(in_axes)
         .out_axes(0);
-    if let Some(d) = devices {
-        spec = spec.devices(&d);
-    }
     let inner = nest(body, mesh, mapped, level + 1, None);
-    Box::new(pmap_with(move |x: Vec<Array>| inner(x), spec))
+    Box::new(pmap_naming(move |x: Vec<Array>| inner(x), spec, devices))
 }
 
 /// A result stacked along every mesh axis, as the global array `spec`

@@ -338,20 +338,39 @@ impl TreePrefix for Shardings {
     }
 }
 
-/// The meshes that the sharding constraints in `jaxpr` (and the programs
-/// inside it) use, as (grid shape, devices).
-pub(crate) fn constraint_meshes(jaxpr: &Jaxpr, out: &mut Vec<MeshSharding>) {
+/// The device lists that `jaxpr` (and the programs inside it) names: those
+/// of its sharding constraints, and those of its `pmap` calls outside any
+/// other call (the devices a call names, `shard_map`'s mesh's; else
+/// `0..` its grid's size), which run as manual regions of the program.
+pub(crate) fn named_devices(jaxpr: &Jaxpr, out: &mut Vec<Vec<usize>>) {
+    walk_named_devices(jaxpr, false, out);
+}
+
+fn walk_named_devices(jaxpr: &Jaxpr, in_pmap: bool, out: &mut Vec<Vec<usize>>) {
     for eqn in &jaxpr.eqns {
-        if let Primitive::Custom(c) = &eqn.prim {
-            if let Some(s) = c.0.lowering().and_then(|l| l.sharding) {
-                out.push(s);
+        match &eqn.prim {
+            Primitive::Custom(c) => {
+                if let Some(s) = c.0.lowering().and_then(|l| l.sharding) {
+                    out.push(s.devices);
+                }
+                if let Some(j) = c.0.jaxpr() {
+                    walk_named_devices(j, in_pmap, out);
+                }
             }
-            if let Some(j) = c.0.jaxpr() {
-                constraint_meshes(j, out);
-            }
+            Primitive::Pmap(p) if !in_pmap => out.push(match &p.devices {
+                Some(d) => d.clone(),
+                None => {
+                    let grid =
+                        rjax_lower::device_grid(&p.body.0, &[(p.axis_name.clone(), p.axis_size)])
+                            .unwrap_or_default();
+                    (0..grid.iter().map(|(_, n)| n).product()).collect()
+                }
+            }),
+            _ => {}
         }
+        let in_pmap = in_pmap || matches!(eqn.prim, Primitive::Pmap(_));
         for (_, sub) in eqn.prim.sub_jaxprs() {
-            constraint_meshes(sub, out);
+            walk_named_devices(sub, in_pmap, out);
         }
     }
 }

@@ -34,6 +34,7 @@ mod public_api;
 mod random;
 mod random_keys;
 mod scipy;
+mod shard_map_jit;
 mod sharding;
 mod transforms;
 mod trees;

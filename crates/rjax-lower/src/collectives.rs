@@ -1,8 +1,12 @@
-//! Collectives in the replica form that XLA's SPMD runtimes accept
-//! (`mhlo.num_replicas = N`): `stablehlo.all_reduce`, `all_gather`,
-//! `all_to_all`, `reduce_scatter`, `collective_permute` and `replica_id`,
-//! with replica groups derived from the mapped axes; and `pmap` calls
-//! nested in such a program.
+//! Collectives over the mapped axes: `stablehlo.all_reduce`,
+//! `all_gather`, `all_to_all`, `reduce_scatter`, `collective_permute` and
+//! the member's index, with groups derived from the axes; and `pmap` calls
+//! nested in such a program. In XLA's replica form
+//! (`mhlo.num_replicas = N`) the groups name replicas (`replica_id`); in
+//! a manual region of a partitioned program (see `manual`) they name
+//! partitions: each collective gets a channel and, where the op has the
+//! flag, `use_global_device_ids` (with one replica a global id is the
+//! partition's), and the index comes from `partition_id`.
 
 use crate::emitter::Emitter;
 use crate::types::tensor_type;
@@ -40,6 +44,18 @@ fn replica_groups(k: usize, sizes: &[usize]) -> String {
     )
 }
 
+/// The attributes that name the groups of a collective over axis `k`:
+/// its replica groups, and in a manual region its channel and (where
+/// `global_ids`) the flag that makes the groups' ids partition ids.
+fn grouping(e: &mut Emitter, k: usize, sizes: &[usize], global_ids: bool) -> String {
+    let groups = format!("replica_groups = {}", replica_groups(k, sizes));
+    match (e.manual, global_ids) {
+        (false, _) => groups,
+        (true, true) => format!("{}, {groups}, use_global_device_ids", e.channel()),
+        (true, false) => format!("{}, {groups}", e.channel()),
+    }
+}
+
 /// A collective that combines members' values with `op` (its region is
 /// the combiner), with the given attributes.
 fn reducing(
@@ -74,7 +90,7 @@ pub(crate) fn all_reduce(
     prim: &str,
 ) -> Result<String> {
     let (k, sizes) = axis(e, prim, name)?;
-    let groups = format!("replica_groups = {}", replica_groups(k, &sizes));
+    let groups = grouping(e, k, &sizes, true);
     Ok(reducing(e, "all_reduce", x, (a, a), op, groups))
 }
 
@@ -101,9 +117,9 @@ pub(crate) fn all_gather(
         ));
         (v, expanded)
     };
+    let groups = grouping(e, k, &sizes, true);
     Ok(e.op(format!(
-        "\"stablehlo.all_gather\"({operand}) {{all_gather_dim = {dim} : i64, replica_groups = {}}} : ({}) -> {}",
-        replica_groups(k, &sizes),
+        "\"stablehlo.all_gather\"({operand}) {{all_gather_dim = {dim} : i64, {groups}}} : ({}) -> {}",
         tensor_type(&t_in),
         tensor_type(out)
     )))
@@ -112,7 +128,11 @@ pub(crate) fn all_gather(
 pub(crate) fn axis_index(e: &mut Emitter, name: &str) -> Result<String> {
     let (k, sizes) = axis(e, "axis_index", name)?;
     let stride: usize = sizes[k + 1..].iter().product();
-    let id = e.op("stablehlo.replica_id : tensor<ui32>");
+    let id = if e.manual {
+        e.op("stablehlo.partition_id : tensor<ui32>")
+    } else {
+        e.op("stablehlo.replica_id : tensor<ui32>")
+    };
     let id = e.op(format!(
         "stablehlo.convert {id} : (tensor<ui32>) -> tensor<i32>"
     ));
@@ -154,8 +174,13 @@ pub(crate) fn collective_permute(
         return Ok(e.splat(&zero, &AVal::scalar(a.dtype), a));
     }
     let text: Vec<String> = pairs.iter().map(|[s, d]| format!("[{s}, {d}]")).collect();
+    let channel = if e.manual {
+        format!("{}, ", e.channel())
+    } else {
+        String::new()
+    };
     Ok(e.op(format!(
-        "\"stablehlo.collective_permute\"({x}) {{source_target_pairs = dense<[{}]> : tensor<{}x2xi64>}} : ({t}) -> {t}",
+        "\"stablehlo.collective_permute\"({x}) {{{channel}source_target_pairs = dense<[{}]> : tensor<{}x2xi64>}} : ({t}) -> {t}",
         text.join(", "),
         pairs.len()
     )))
@@ -169,9 +194,9 @@ pub(crate) fn all_to_all(
     (split, concat): (usize, usize),
 ) -> Result<String> {
     let (k, sizes) = axis(e, "all_to_all", name)?;
+    let groups = grouping(e, k, &sizes, false);
     Ok(e.op(format!(
-        "\"stablehlo.all_to_all\"({x}) {{concat_dimension = {concat} : i64, replica_groups = {}, split_count = {} : i64, split_dimension = {split} : i64}} : ({}) -> {}",
-        replica_groups(k, &sizes),
+        "\"stablehlo.all_to_all\"({x}) {{concat_dimension = {concat} : i64, {groups}, split_count = {} : i64, split_dimension = {split} : i64}} : ({}) -> {}",
         sizes[k],
         tensor_type(a),
         tensor_type(out)
@@ -187,8 +212,8 @@ pub(crate) fn reduce_scatter(
 ) -> Result<String> {
     let (k, sizes) = axis(e, "reduce_scatter", name)?;
     let attributes = format!(
-        "replica_groups = {}, scatter_dimension = {dim} : i64",
-        replica_groups(k, &sizes)
+        "{}, scatter_dimension = {dim} : i64",
+        grouping(e, k, &sizes, true)
     );
     Ok(reducing(
         e,

@@ -12,6 +12,13 @@ pub(crate) struct Emitter {
     next: usize,
     /// Mapped axes (name, size), outermost first.
     pub(crate) axes: Vec<(String, usize)>,
+    /// How many partitions run the program (1 unless it is partitioned).
+    pub(crate) partitions: usize,
+    /// Whether the code being emitted is a manual region of a partitioned
+    /// program, whose collectives name partitions (see `manual`).
+    pub(crate) manual: bool,
+    /// The last channel handle given to a collective of a manual region.
+    channels: usize,
     /// The token of the last side-effecting custom call of the current
     /// region (see `custom_call`), and those of the enclosing regions.
     pub(crate) effect_token: Option<String>,
@@ -25,6 +32,9 @@ impl Emitter {
             indent: indent.to_string(),
             next: 0,
             axes,
+            partitions: 1,
+            manual: false,
+            channels: 0,
             effect_token: None,
             outer_effect_tokens: Vec::new(),
         }
@@ -32,6 +42,15 @@ impl Emitter {
 
     pub(crate) fn finish(self) -> String {
         self.body
+    }
+
+    /// A fresh channel handle, for a collective between partitions.
+    pub(crate) fn channel(&mut self) -> String {
+        self.channels += 1;
+        format!(
+            "channel_handle = #stablehlo.channel_handle<handle = {}, type = 1>",
+            self.channels
+        )
     }
 
     /// A fresh SSA name.

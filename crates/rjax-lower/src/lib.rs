@@ -16,6 +16,7 @@ mod control;
 mod custom_call;
 mod emitter;
 mod gather;
+mod manual;
 mod rules;
 mod sharding;
 mod sort;
@@ -84,6 +85,7 @@ fn symbol_name(name: &str) -> String {
 /// first) to StableHLO module text with one `func.func public @main`.
 pub fn lower(jaxpr: &Jaxpr, opts: &LowerOptions) -> Result<String> {
     let mut e = Emitter::new("    ", opts.axes.clone());
+    e.partitions = opts.num_partitions;
     let params: Vec<String> = (0..jaxpr.constvars.len() + jaxpr.invars.len())
         .map(|i| format!("%arg{i}"))
         .collect();

@@ -1,7 +1,9 @@
 //! The partitioner's annotations, in one place. rjax writes XLA's GSPMD
 //! form: `mhlo.sharding = "{devices=[...]...}"` on the arguments and
-//! results of `@main`, and `stablehlo.custom_call @Sharding` for a
-//! constraint inside the program, compiled with `num_partitions` and
+//! results of `@main`, `stablehlo.custom_call @Sharding` for a
+//! constraint inside the program, and `@SPMDFullToShardShape` /
+//! `@SPMDShardToFullShape` around a manual region (see `manual`),
+//! compiled with `num_partitions` and
 //! `use_spmd_partitioning` (docs/decisions.md, "Sharding: XLA's GSPMD
 //! form"). Switching to Shardy (`sdy.mesh`, `#sdy.sharding`) would change
 //! this module and the compile options only.
@@ -66,5 +68,44 @@ pub(crate) fn constraint(e: &mut Emitter, x: &str, a: &AVal, s: &MeshSharding) -
     e.op(format!(
         "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{}\"}} : ({t}) -> {t}",
         sharding_attribute(s)
+    ))
+}
+
+/// Enter a manual region: `x` (of type `a`) laid out as `s` becomes each
+/// partition's block, of type `block` (the rank of `a`; the partitioner
+/// no longer touches what is computed from it).
+pub(crate) fn to_manual(
+    e: &mut Emitter,
+    x: &str,
+    (a, block): (&AVal, &AVal),
+    s: &MeshSharding,
+) -> String {
+    let t = tensor_type(a);
+    let laid = e.op(format!(
+        "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{}\"}} : ({t}) -> {t}",
+        sharding_attribute(s)
+    ));
+    e.op(format!(
+        "stablehlo.custom_call @SPMDFullToShardShape({laid}) {{mhlo.sharding = \"{{manual}}\"}} : ({t}) -> {}",
+        tensor_type(block)
+    ))
+}
+
+/// Leave a manual region: each partition's block `x` (of type `block`)
+/// is its piece of the value of type `a` laid out as `s`.
+pub(crate) fn from_manual(
+    e: &mut Emitter,
+    x: &str,
+    (block, a): (&AVal, &AVal),
+    s: &MeshSharding,
+) -> String {
+    let b = tensor_type(block);
+    let manual = e.op(format!(
+        "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{{manual}}\"}} : ({b}) -> {b}"
+    ));
+    e.op(format!(
+        "stablehlo.custom_call @SPMDShardToFullShape({manual}) {{mhlo.sharding = \"{}\"}} : ({b}) -> {}",
+        sharding_attribute(s),
+        tensor_type(a)
     ))
 }

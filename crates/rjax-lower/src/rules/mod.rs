@@ -190,6 +190,10 @@ pub(crate) fn lower_eqn(
             scatter_dimension,
             ..
         } => collectives::reduce_scatter(e, x, (&ins[0], out), axis_name, *scatter_dimension)?,
+        // A call in a partitioned program, outside any other, is a manual
+        // region; nested in one, or in a replicated program, it runs on
+        // the replicas of its axis.
+        Pmap(p) if e.axes.is_empty() => return crate::manual::region(e, p, operands, (ins, outs)),
         Pmap(p) => {
             return collectives::pmap(e, &p.body.0, &p.axis_name, &p.mapped, operands, (ins, outs));
         }
