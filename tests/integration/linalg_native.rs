@@ -276,7 +276,8 @@ fn eigenvalues_are_differentiable() {
         jnp::sum(&(&w * &w * &w).real(), (), false)
     };
     let (_, tangent) = rjax::jvp(|a: Array| cubes(&a), a.clone(), da.clone()).unwrap();
-    let want = crate::common::central_difference(|x| cubes(&x[0]), &[a.clone()], &[da], 1e-5);
+    let want =
+        crate::common::central_difference(|x| cubes(&x[0]), std::slice::from_ref(&a), &[da], 1e-5);
     assert_close(&f64s(&tangent), &want, 1e-6, "jvp of Σλ³");
 
     let product = |a: Array| jnp::prod(&linalg::eigvals(&a), (), false).real();
