@@ -5,25 +5,13 @@
 //! too; the emitted module is snapshotted and run; what the manual form
 //! cannot express is a typed error.
 
-use crate::common::{array, assert_close, f64s, values};
+use crate::common::{assert_close, f64s};
+use crate::sharding::{mesh, random, sharding};
 use rjax::numpy as jnp;
 use rjax::{
-    Array, DType, ErrorKind, Mesh, NamedSharding, P, PartitionSpec, PmapSpec, Shardings, Specs,
-    device_put, grad, jit, lax, pmap_with, shard_map,
+    Array, DType, ErrorKind, Mesh, NamedSharding, P, PmapSpec, Shardings, Specs, device_put, grad,
+    jit, lax, pmap_with, shard_map,
 };
-
-fn mesh(shape: &[usize], names: &[&str]) -> Mesh {
-    Mesh::new(shape, names).unwrap()
-}
-
-fn sharding(mesh: &Mesh, spec: PartitionSpec) -> NamedSharding {
-    NamedSharding::new(mesh, spec).unwrap()
-}
-
-fn random(shape: &[usize], seed: u64) -> Array {
-    let n = shape.iter().product();
-    array(&values(n, -1.0, 1.0, seed), shape, DType::F32)
-}
 
 /// Each block divided by the sum of all blocks, plus the whole array's
 /// first rows gathered on every device (over a one-axis mesh).

@@ -10,15 +10,16 @@ use rjax::{
     grad, jit, lax, shard_map, vmap,
 };
 
-fn mesh(shape: &[usize], names: &[&str]) -> Mesh {
+pub(crate) fn mesh(shape: &[usize], names: &[&str]) -> Mesh {
     Mesh::new(shape, names).unwrap()
 }
 
-fn sharding(mesh: &Mesh, spec: PartitionSpec) -> NamedSharding {
+pub(crate) fn sharding(mesh: &Mesh, spec: PartitionSpec) -> NamedSharding {
     NamedSharding::new(mesh, spec).unwrap()
 }
 
-fn random(shape: &[usize], seed: u64) -> Array {
+/// Values in [-1, 1) of the given shape, f32.
+pub(crate) fn random(shape: &[usize], seed: u64) -> Array {
     let n = shape.iter().product();
     array(&values(n, -1.0, 1.0, seed), shape, DType::F32)
 }
