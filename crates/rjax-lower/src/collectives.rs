@@ -110,11 +110,7 @@ pub(crate) fn all_gather(
         let mut shape = a.shape.clone();
         shape.insert(dim, 1);
         let expanded = a.with_shape(shape);
-        let v = e.op(format!(
-            "stablehlo.reshape {x} : ({}) -> {}",
-            tensor_type(a),
-            tensor_type(&expanded)
-        ));
+        let v = e.reshape(x, a, &expanded);
         (v, expanded)
     };
     let groups = grouping(e, k, &sizes, true);

@@ -190,11 +190,7 @@ pub(crate) fn scan(
         let full = &ys_avals[k];
         let one = full.with_shape([&[1][..], &full.shape[1..]].concat());
         let slice = full.with_shape(full.shape[1..].to_vec());
-        let r = e.op(format!(
-            "stablehlo.reshape {y} : ({}) -> {}",
-            tensor_type(&slice),
-            tensor_type(&one)
-        ));
+        let r = e.reshape(y, &slice, &one);
         let starts: Vec<String> = std::iter::once(index.clone())
             .chain((1..full.rank()).map(|_| zero_i.clone()))
             .collect();

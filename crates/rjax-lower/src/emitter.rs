@@ -67,6 +67,15 @@ impl Emitter {
         name
     }
 
+    /// `x` of type `from` reshaped to `to` (same elements).
+    pub(crate) fn reshape(&mut self, x: &str, from: &AVal, to: &AVal) -> String {
+        self.op(format!(
+            "stablehlo.reshape {x} : ({}) -> {}",
+            tensor_type(from),
+            tensor_type(to)
+        ))
+    }
+
     /// Append a line as is (region bodies, multi-result ops).
     pub(crate) fn line(&mut self, text: impl AsRef<str>) {
         let _ = writeln!(self.body, "{}{}", self.indent, text.as_ref());
@@ -107,11 +116,7 @@ impl Emitter {
             tensor_type(&one)
         ));
         let element = a.with_shape(a.shape[1..].to_vec());
-        self.op(format!(
-            "stablehlo.reshape {slice} : ({}) -> {}",
-            tensor_type(&one),
-            tensor_type(&element)
-        ))
+        self.reshape(&slice, &one, &element)
     }
 
     /// Emit `jaxpr` as the body of a nested region, one level deeper:

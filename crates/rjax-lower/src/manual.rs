@@ -16,7 +16,6 @@
 
 use crate::emitter::Emitter;
 use crate::sharding::{from_manual, to_manual};
-use crate::types::tensor_type;
 use rjax_ir::{AVal, Atom, Error, ErrorKind, MeshSharding, PmapParams, Primitive, Result};
 
 /// Where an input of the innermost body comes from: the call's operand,
@@ -94,14 +93,6 @@ fn layout(grid: &[usize], leading: &[usize], rank: usize) -> MeshSharding {
     }
 }
 
-fn reshape(e: &mut Emitter, x: &str, from: &AVal, to: &AVal) -> String {
-    e.op(format!(
-        "stablehlo.reshape {x} : ({}) -> {}",
-        tensor_type(from),
-        tensor_type(to)
-    ))
-}
-
 /// `a` with its first `k` dimensions of size 1.
 fn unit_leading(a: &AVal, k: usize) -> AVal {
     a.with_shape([vec![1; k], a.shape[k..].to_vec()].concat())
@@ -155,7 +146,7 @@ pub(crate) fn region(
         args.push(if k == 0 {
             x
         } else {
-            reshape(e, &x, &piece, &block)
+            e.reshape(&x, &piece, &block)
         });
     }
     let body = &levels[levels.len() - 1].body.0;
@@ -171,7 +162,7 @@ pub(crate) fn region(
         .map(|(r, out)| {
             let block = out.with_shape(out.shape[k..].to_vec());
             let piece = unit_leading(out, k);
-            let x = reshape(e, r, &block, &piece);
+            let x = e.reshape(r, &block, &piece);
             Ok(from_manual(
                 e,
                 &x,

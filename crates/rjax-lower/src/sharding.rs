@@ -80,13 +80,10 @@ pub(crate) fn to_manual(
     (a, block): (&AVal, &AVal),
     s: &MeshSharding,
 ) -> String {
-    let t = tensor_type(a);
-    let laid = e.op(format!(
-        "stablehlo.custom_call @Sharding({x}) {{mhlo.sharding = \"{}\"}} : ({t}) -> {t}",
-        sharding_attribute(s)
-    ));
+    let laid = constraint(e, x, a, s);
     e.op(format!(
-        "stablehlo.custom_call @SPMDFullToShardShape({laid}) {{mhlo.sharding = \"{{manual}}\"}} : ({t}) -> {}",
+        "stablehlo.custom_call @SPMDFullToShardShape({laid}) {{mhlo.sharding = \"{{manual}}\"}} : ({}) -> {}",
+        tensor_type(a),
         tensor_type(block)
     ))
 }

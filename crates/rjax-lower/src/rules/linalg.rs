@@ -114,11 +114,7 @@ fn outer_product(
         }
         let kept = cur.with_shape(cur.shape[..batch.len() + free.len()].to_vec());
         if kept.shape != cur.shape {
-            v = e.op(format!(
-                "stablehlo.reshape {v} : ({}) -> {}",
-                tensor_type(&cur),
-                tensor_type(&kept)
-            ));
+            v = e.reshape(&v, &cur, &kept);
             cur = kept;
         }
         let target = out.with_dtype(cur.dtype);
